@@ -1,0 +1,89 @@
+"""The `onemap` command line. Each subcommand imports only what it needs, so the server never loads Qt."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    from dispatch.users import add_user
+
+    token = add_user(args.users, args.name, args.role)
+    print(f"added {args.name} ({args.role}) to {args.users}; the token is shown once:")
+    print(token)
+    return 0
+
+
+def _server(args: argparse.Namespace) -> int:
+    from dispatch.run import serve_city
+
+    asyncio.run(serve_city(args.city, args.db, args.users, args.host, args.port, args.cert, args.key))
+    return 0
+
+
+def _city_from_osm(args: argparse.Namespace) -> int:
+    from layers.osm_import import build_city_from_osm
+
+    out = build_city_from_osm(args.pbf, args.out, args.name)
+    print(f"city pack written to {out}")
+    return 0
+
+
+def _wall(argv: list[str]) -> int:
+    from video.wall_app import main
+
+    return main(argv)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="onemap", description="OneMap command-and-dispatch console")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    users = sub.add_parser("users", help="manage users and tokens")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser("add", help="add a user; prints the new token as the last line")
+    add.add_argument("name")
+    add.add_argument("--role", required=True,
+                     choices=["viewer", "dispatcher", "supervisor", "feed", "trainer"])
+    add.add_argument("--users", required=True, help="the users file (JSON; created if absent)")
+    add.set_defaults(run=_users_add)
+
+    server = sub.add_parser("server", help="run the dispatch server")
+    server.add_argument("--city", required=True, help="a shipped city pack name (e.g. demo) or a folder")
+    server.add_argument("--db", required=True, help="the SQLite event store file")
+    server.add_argument("--users", required=True, help="the users file")
+    server.add_argument("--host", default="127.0.0.1")
+    server.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    server.add_argument("--cert", help="TLS certificate (PEM): serve wss://")
+    server.add_argument("--key", help="TLS private key (PEM)")
+    server.set_defaults(run=_server)
+
+    city = sub.add_parser("city", help="build city packs")
+    city_sub = city.add_subparsers(dest="city_command", required=True)
+    from_osm = city_sub.add_parser("from-osm", help="build a city pack from an OpenStreetMap .osm.pbf extract")
+    from_osm.add_argument("pbf")
+    from_osm.add_argument("--out", required=True)
+    from_osm.add_argument("--name")
+    from_osm.set_defaults(run=_city_from_osm)
+
+    sub.add_parser("wall", help="a standalone video wall (see `onemap wall --help`)", add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["wall"]:
+        return _wall(argv[1:])
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    except (ValueError, OSError) as exc:  # bad input named in words, not a traceback
+        print(f"onemap {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,238 @@
+"""Commands: checking a command against the rules and the current state, and deciding its events.
+
+`decide` is pure: it reads the state and returns the events a command produces, or raises `Rejected`
+with a protocol code and words a dispatcher can read. The server applies the events with the reducer.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+from dispatch.domain import (
+    ALL_COMMANDS,
+    ATTACHED_STATUSES,
+    ROLE_COMMANDS,
+    UNIT_STATUSES,
+    UNIT_TRANSITIONS,
+    is_exercise,
+)
+from dispatch.reducer import State
+
+_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+
+
+class Rejected(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Context:
+    """What `decide` needs beyond the state: who asks, where, and the city's grid lookup."""
+
+    role: str
+    namespace: str
+    grid_at: Callable[[float, float], str | None]
+    next_seq: int  # seq the first event of this command will get; makes server-chosen ids unique
+
+
+Events = list[tuple[str, dict[str, Any]]]
+
+
+class _Args:
+    """Typed access to a command's args; every problem is a `bad_request` that names the field."""
+
+    def __init__(self, cmd: str, args: dict[str, Any], allowed: set[str]):
+        unknown = sorted(set(args) - allowed)
+        if unknown:
+            raise Rejected("bad_request", f"{cmd}: unknown field {unknown[0]!r}")
+        self.cmd = cmd
+        self.args = args
+
+    def _bad(self, name: str, problem: str) -> Rejected:
+        return Rejected("bad_request", f"{self.cmd}: {name} {problem}")
+
+    def text(self, name: str, *, required: bool = True, max_len: int = 200) -> str | None:
+        value = self.args.get(name)
+        if value is None:
+            if required:
+                raise self._bad(name, "is missing")
+            return None
+        if not isinstance(value, str):
+            raise self._bad(name, f"must be a string, not {type(value).__name__}")
+        if required and not value.strip():
+            raise self._bad(name, "is empty")
+        if len(value) > max_len:
+            raise self._bad(name, f"is longer than {max_len} characters")
+        return value
+
+    def ident(self, name: str, *, required: bool = True) -> str | None:
+        value = self.text(name, required=required, max_len=64)
+        if value is not None and not _ID_PATTERN.fullmatch(value):
+            raise self._bad(name, "must be 1-64 letters, digits or _.:- starting with a letter or digit")
+        return value
+
+    def integer(self, name: str, low: int, high: int) -> int:
+        value = self.args.get(name)
+        if value is None:
+            raise self._bad(name, "is missing")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._bad(name, f"must be an integer, not {type(value).__name__}")
+        if not low <= value <= high:
+            raise self._bad(name, f"{value} is outside [{low}, {high}]")
+        return value
+
+    def number(self, name: str, low: float, high: float, *, required: bool = True) -> float | None:
+        value = self.args.get(name)
+        if value is None:
+            if required:
+                raise self._bad(name, "is missing")
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self._bad(name, f"must be a number, not {type(value).__name__}")
+        if not math.isfinite(value):
+            raise self._bad(name, f"must be a finite number, not {value}")
+        if not low <= value <= high:
+            raise self._bad(name, f"{value} is outside [{low}, {high}]")
+        return float(value)
+
+    def flag(self, name: str) -> bool:
+        value = self.args.get(name)
+        if not isinstance(value, bool):
+            raise self._bad(name, "must be true or false")
+        return value
+
+    def position(self) -> tuple[float, float]:
+        return self.number("lon", -180.0, 180.0), self.number("lat", -90.0, 90.0)
+
+    def timestamp(self, name: str) -> str | None:
+        value = self.text(name, required=False, max_len=40)
+        if value is not None:
+            try:
+                datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                raise self._bad(name, f"{value!r} is not an RFC 3339 time") from None
+        return value
+
+
+def _unit(state: State, unit_id: str) -> dict:
+    unit = state["units"].get(unit_id)
+    if unit is None:
+        raise Rejected("not_found", f"no unit {unit_id!r}")
+    return unit
+
+
+def _incident(state: State, incident_id: str) -> dict:
+    incident = state["incidents"].get(incident_id)
+    if incident is None:
+        raise Rejected("not_found", f"no incident {incident_id!r}")
+    return incident
+
+
+def _name(unit: dict) -> str:
+    return unit.get("callsign") or unit["unit_id"]
+
+
+def _incident_create(state: State, a: _Args, ctx: Context) -> Events:
+    kind = a.text("kind", max_len=64)
+    priority = a.integer("priority", 1, 5)
+    lon, lat = a.position()
+    address = a.text("address", required=False)
+    note = a.text("note", required=False, max_len=2000)
+    incident_id = a.ident("incident_id", required=False) or f"I{ctx.next_seq}"
+    if incident_id in state["incidents"]:
+        raise Rejected("conflict", f"incident {incident_id} already exists")
+    return [("incident.created", {
+        "incident_id": incident_id, "kind": kind, "priority": priority, "lon": lon, "lat": lat,
+        "address": address, "note": note, "status": "new", "grid_id": ctx.grid_at(lon, lat), "units": [],
+    })]
+
+
+def _unit_assign(state: State, a: _Args, ctx: Context) -> Events:
+    unit = _unit(state, a.ident("unit_id"))
+    incident = _incident(state, a.ident("incident_id"))
+    if incident["status"] == "closed":
+        raise Rejected("invalid_transition", f"incident {incident['incident_id']} is closed")
+    if unit["status"] != "available":
+        where = f" to {unit['incident_id']}" if unit.get("incident_id") else ""
+        raise Rejected("conflict", f"unit {_name(unit)} is {unit['status']}{where}, not available")
+    return [("unit.assigned", {"unit_id": unit["unit_id"], "incident_id": incident["incident_id"]})]
+
+
+def _unit_status(state: State, a: _Args, ctx: Context) -> Events:
+    unit = _unit(state, a.ident("unit_id"))
+    status = a.text("status", max_len=16)
+    if status not in UNIT_STATUSES:
+        raise Rejected("bad_request", f"unit.status: status {status!r} is not one of {', '.join(UNIT_STATUSES)}")
+    current = unit["status"]
+    if status == "dispatched" and current != "dispatched":
+        raise Rejected("invalid_transition",
+                       f"unit {_name(unit)} becomes dispatched only by assignment to an incident")
+    if status not in UNIT_TRANSITIONS[current]:
+        raise Rejected("invalid_transition", f"unit {_name(unit)} cannot go from {current} to {status}")
+    incident_id = unit.get("incident_id") if status in ATTACHED_STATUSES else None
+    return [("unit.status_changed", {"unit_id": unit["unit_id"], "status": status, "incident_id": incident_id})]
+
+
+def _unit_position(state: State, a: _Args, ctx: Context) -> Events:
+    unit = _unit(state, a.ident("unit_id"))
+    lon, lat = a.position()
+    heading = a.number("heading", 0.0, 360.0, required=False)
+    speed = a.number("speed", 0.0, 300.0, required=False)
+    ts = a.timestamp("ts")
+    return [("unit.moved", {"unit_id": unit["unit_id"], "lon": lon, "lat": lat,
+                            "heading": heading, "speed": speed, "ts": ts})]
+
+
+def _incident_close(state: State, a: _Args, ctx: Context) -> Events:
+    incident = _incident(state, a.ident("incident_id"))
+    disposition = a.text("disposition")
+    if incident["status"] == "closed":
+        raise Rejected("invalid_transition", f"incident {incident['incident_id']} is already closed")
+    events: Events = [("incident.closed", {"incident_id": incident["incident_id"], "disposition": disposition})]
+    for unit_id in incident["units"]:
+        events.append(("unit.status_changed", {"unit_id": unit_id, "status": "available", "incident_id": None}))
+    return events
+
+
+def _camera_status(state: State, a: _Args, ctx: Context) -> Events:
+    camera_id = a.ident("camera_id")
+    online = a.flag("online")
+    camera = state["cameras"].get(camera_id)
+    if camera is None:
+        raise Rejected("not_found", f"no camera {camera_id!r}")
+    if camera.get("online") == online:
+        return []  # a health report that changes nothing is not an event
+    return [("camera.status_changed", {"camera_id": camera_id, "online": online})]
+
+
+_COMMANDS: dict[str, tuple[Callable[[State, _Args, Context], Events], set[str]]] = {
+    "incident.create": (_incident_create, {"kind", "priority", "lon", "lat", "address", "note", "incident_id"}),
+    "unit.assign": (_unit_assign, {"unit_id", "incident_id"}),
+    "unit.status": (_unit_status, {"unit_id", "status"}),
+    "unit.position": (_unit_position, {"unit_id", "lon", "lat", "heading", "speed", "ts"}),
+    "incident.close": (_incident_close, {"incident_id", "disposition"}),
+    "camera.status": (_camera_status, {"camera_id", "online"}),
+}
+assert set(_COMMANDS) == ALL_COMMANDS
+
+
+def decide(state: State, cmd: object, args: object, ctx: Context) -> Events:
+    """The events `cmd` produces in `state`, or `Rejected`."""
+    if not isinstance(cmd, str) or cmd not in _COMMANDS:
+        raise Rejected("bad_request", f"unknown command {cmd!r}")
+    if ctx.role == "trainer" and not is_exercise(ctx.namespace):
+        raise Rejected("forbidden", "a trainer may send commands only in exercise namespaces")
+    if cmd not in ROLE_COMMANDS.get(ctx.role, ()):
+        raise Rejected("forbidden", f"role {ctx.role} may not send {cmd}")
+    if args is None:
+        args = {}
+    if not isinstance(args, dict):
+        raise Rejected("bad_request", f"{cmd}: args must be an object")
+    handler, allowed = _COMMANDS[cmd]
+    return handler(state, _Args(cmd, args, allowed), ctx)

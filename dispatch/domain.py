@@ -1,0 +1,52 @@
+"""The dispatch domain: unit and incident statuses and the state machines that govern them.
+
+docs/state-machines.md draws these tables; keep the two in step.
+"""
+from __future__ import annotations
+
+UNIT_STATUSES = ("available", "dispatched", "enroute", "onscene", "busy", "offduty")
+INCIDENT_STATUSES = ("new", "dispatched", "onscene", "closed")
+
+# Unit status changes a `unit.status` command may make. `dispatched` is reached only by `unit.assign`
+# (it needs an incident), and `available` from a closed incident by `incident.close`.
+UNIT_TRANSITIONS: dict[str, frozenset[str]] = {
+    "available": frozenset({"busy", "offduty"}),
+    "dispatched": frozenset({"enroute", "onscene", "available", "busy"}),
+    "enroute": frozenset({"onscene", "available", "busy"}),
+    "onscene": frozenset({"available", "busy"}),
+    "busy": frozenset({"available", "offduty"}),
+    "offduty": frozenset({"available"}),
+}
+
+# Statuses in which a unit is working an incident (keeps its incident_id).
+ATTACHED_STATUSES = frozenset({"dispatched", "enroute", "onscene"})
+
+ROLES = ("viewer", "dispatcher", "supervisor", "feed", "trainer")
+
+# Commands each role may send. A trainer may send anything, in exercise namespaces only (checked apart).
+CORE_COMMANDS = frozenset({"incident.create", "unit.assign", "unit.status", "unit.position", "incident.close"})
+FEED_COMMANDS = frozenset({"unit.position", "camera.status"})
+ALL_COMMANDS = CORE_COMMANDS | FEED_COMMANDS
+ROLE_COMMANDS: dict[str, frozenset[str]] = {
+    "viewer": frozenset(),
+    "dispatcher": ALL_COMMANDS,
+    "supervisor": ALL_COMMANDS,
+    "feed": FEED_COMMANDS,
+    "trainer": ALL_COMMANDS,
+}
+
+LIVE = "live"
+EXERCISE_PREFIX = "exercise:"
+
+
+def is_exercise(namespace: str) -> bool:
+    return namespace.startswith(EXERCISE_PREFIX)
+
+
+def valid_namespace(namespace: object) -> bool:
+    if namespace == LIVE:
+        return True
+    if not isinstance(namespace, str) or not namespace.startswith(EXERCISE_PREFIX):
+        return False
+    name = namespace[len(EXERCISE_PREFIX):]
+    return 0 < len(name) <= 64 and all(c.isalnum() or c in "-_." for c in name)

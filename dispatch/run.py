@@ -1,0 +1,47 @@
+"""`onemap server`: a dispatch server on a city pack, stopped cleanly by Ctrl-C or SIGTERM."""
+from __future__ import annotations
+
+import asyncio
+import signal
+import ssl
+import sys
+from pathlib import Path
+
+from dispatch.city_state import initial_state
+from dispatch.server import DispatchServer, Limits
+from dispatch.users import Users
+
+
+def tls_context(cert: str | None, key: str | None) -> ssl.SSLContext | None:
+    if not cert and not key:
+        return None
+    if not (cert and key):
+        raise ValueError("TLS needs both --cert and --key")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+async def serve_city(city_name: str, db: str, users_file: str, host: str, port: int,
+                     cert: str | None = None, key: str | None = None, limits: Limits | None = None) -> None:
+    from layers.citypack import load_city  # geopandas is slow to import: only when serving
+
+    users = Users.load(users_file)
+    context = tls_context(cert, key)
+    city = load_city(city_name)
+    server = DispatchServer(str(Path(db)), users, initial_state(city), city.grid_at, limits)
+    bound_host, bound_port = await server.start(host, port, context)
+    scheme = "wss" if context else "ws"
+    print(f"listening on {scheme}://{bound_host}:{bound_port}/ws", flush=True)
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    stop_waiter = asyncio.ensure_future(stopping.wait())
+    failed_waiter = asyncio.ensure_future(server.wait_stopped())
+    await asyncio.wait({stop_waiter, failed_waiter}, return_when=asyncio.FIRST_COMPLETED)
+    if stopping.is_set():
+        print("stopping", file=sys.stderr, flush=True)
+        await server.stop()
+    stop_waiter.cancel()
+    await failed_waiter  # raises FatalStoreError if the store failed

@@ -1,0 +1,505 @@
+"""The dispatch server: protocol v1 over websockets (docs/protocol.md).
+
+The path of a command: a connection's reader parses it, `commands.decide` checks it against the
+decision state (which already holds every accepted event, stored or not, so two racing commands are
+judged one after the other), its events get their seqs and are encoded once, and it joins the pending
+group. The committer stores each group in one transaction on the store's own thread (group commit);
+once on disk, the group's events are applied to the committed state and queued to every subscriber of
+their namespace in seq order, then the acks. Each connection has a sender task that drains its queue,
+so a slow console never holds up the others; one that falls too far behind is closed with 4408.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import ssl as ssl_module
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import orjson
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from dispatch.commands import Context, Rejected, decide
+from dispatch.domain import LIVE, valid_namespace
+from dispatch.reducer import State, apply, copy_state
+from dispatch.store import AuditRecord, EventStore, StoredEvent
+from dispatch.users import Users
+
+log = logging.getLogger("onemap.server")
+
+MAX_FRAME = 64 * 1024
+HELLO_TIMEOUT_S = 10.0
+BATCH_MAX_EVENTS = 1000
+CLOSE_BAD_REQUEST = 4400
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_TOO_SLOW = 4408
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-connection command rates (sustained per second, burst) by role, and the slow-consumer cut-off."""
+
+    rates: dict[str, tuple[float, float]] = field(default_factory=lambda: {
+        "viewer": (20.0, 40.0),
+        "dispatcher": (100.0, 500.0),
+        "supervisor": (100.0, 500.0),
+        "trainer": (2000.0, 4000.0),
+        "feed": (2000.0, 4000.0),
+    })
+    max_queued_events: int = 20_000
+    snapshot_every: int = 5_000
+
+
+def rfc3339_now() -> str:
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+
+
+def parse_frame(raw: str | bytes) -> Any:
+    """JSON of a frame. Non-finite numbers (NaN, Infinity, 1e400) are let through to be refused by
+    field, so a command carrying one gets a nack with its id rather than an anonymous error."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+
+
+class _TokenBucket:
+    __slots__ = ("rate", "burst", "tokens", "stamp")
+
+    def __init__(self, rate: float, burst: float):
+        self.rate, self.burst, self.tokens, self.stamp = rate, burst, burst, time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+_EVENT, _REPLY = 0, 1
+
+
+class Session:
+    """One connection after its hello: who it is, where it listens, and its outgoing queue."""
+
+    def __init__(self, ws: ServerConnection, user: str, role: str, namespace: "Namespace",
+                 batch: bool, subscribe: bool, limits: Limits):
+        self.ws = ws
+        self.user = user
+        self.role = role
+        self.namespace = namespace
+        self.batch = batch
+        self.subscribe = subscribe
+        self.bucket = _TokenBucket(*limits.rates[role])
+        self.max_queued_events = limits.max_queued_events
+        self.queue: deque[tuple[int, bytes]] = deque()
+        self.queued_events = 0
+        self.wakeup = asyncio.Event()
+        self.dropped = False
+
+    def push_event(self, frame: bytes) -> None:
+        if self.dropped:
+            return
+        self.queue.append((_EVENT, frame))
+        self.queued_events += 1
+        self.wakeup.set()
+        if self.queued_events > self.max_queued_events:
+            self.drop(CLOSE_TOO_SLOW, "too slow to keep up; reconnect with resume_from")
+
+    def push_reply(self, frame: bytes) -> None:
+        if not self.dropped:
+            self.queue.append((_REPLY, frame))
+            self.wakeup.set()
+
+    def drop(self, code: int, reason: str) -> None:
+        self.dropped = True
+        self.queue.clear()
+        self.namespace.sessions.discard(self)
+        asyncio.ensure_future(self.ws.close(code, reason))
+
+    def _frames(self, items: list[tuple[int, bytes]]):
+        if not self.batch:
+            for _, frame in items:
+                yield frame
+            return
+        run: list[bytes] = []
+        for kind, frame in items:
+            if kind == _EVENT:
+                run.append(frame)
+                if len(run) >= BATCH_MAX_EVENTS:
+                    yield events_frame(run)
+                    run = []
+            else:
+                if run:
+                    yield events_frame(run)
+                    run = []
+                yield frame
+        if run:
+            yield events_frame(run)
+
+    async def send_frames(self, items: list[tuple[int, bytes]]) -> None:
+        for frame in self._frames(items):
+            await self.ws.send(frame, text=True)
+
+    async def run_sender(self) -> None:
+        while not self.dropped:
+            await self.wakeup.wait()
+            self.wakeup.clear()
+            items = list(self.queue)
+            self.queue.clear()
+            self.queued_events = 0
+            await self.send_frames(items)
+
+
+def events_frame(event_frames: list[bytes]) -> bytes:
+    """The batch frame (an addition to v1 that a client asks for with `"batch": true` in its hello)."""
+    return b'{"op":"events","events":[' + b",".join(event_frames) + b"]}"
+
+
+class Namespace:
+    def __init__(self, name: str, state: State, seq: int, snapshot_seq: int):
+        self.name = name
+        self.decision_state = state
+        self.committed_state = copy_state(state)
+        self.seq = seq  # last seq handed out
+        self.committed_seq = seq  # last seq stored and fanned out
+        self.snapshot_seq = snapshot_seq
+        self.sessions: set[Session] = set()
+        self._snapshot_cache: tuple[int, bytes] | None = None
+
+    def snapshot_json(self) -> bytes:
+        if self._snapshot_cache is None or self._snapshot_cache[0] != self.committed_seq:
+            self._snapshot_cache = (self.committed_seq, orjson.dumps(self.committed_state))
+        return self._snapshot_cache[1]
+
+
+@dataclass
+class _Accepted:
+    session: Session | None
+    cmd_id: str
+    namespace: Namespace
+    events: list[dict]
+    frames: list[bytes]
+
+
+class FatalStoreError(RuntimeError):
+    pass
+
+
+class DispatchServer:
+    """Run with `async with DispatchServer(...) as server: await server.serve_forever()`, or start/stop."""
+
+    def __init__(self, store_path: str, users: Users, initial_state: State,
+                 grid_at: Callable[[float, float], str | None] = lambda lon, lat: None,
+                 limits: Limits | None = None):
+        self.store_path = store_path
+        self.users = users
+        self.initial_state = initial_state
+        self.grid_at = grid_at
+        self.limits = limits or Limits()
+        self._store: EventStore | None = None
+        self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-store")
+        self._namespaces: dict[str, Namespace] = {}
+        self._loading: dict[str, asyncio.Future] = {}
+        self._pending: list[_Accepted] = []
+        self._pending_audit: list[AuditRecord] = []
+        self._work = asyncio.Event()
+        self._committer: asyncio.Task | None = None
+        self._server: Server | None = None
+        self._failed: BaseException | None = None
+        self._stopped = asyncio.Event()
+
+    # ---- life cycle ----------------------------------------------------------------------------
+
+    async def _in_store(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._store_thread, fn, *args)
+
+    async def start(self, host: str = "127.0.0.1", port: int = 8765,
+                    ssl: ssl_module.SSLContext | None = None) -> tuple[str, int]:
+        self._store = await self._in_store(EventStore, self.store_path)
+        await self._namespace(LIVE)
+        self._committer = asyncio.create_task(self._commit_loop(), name="committer")
+        self._server = await serve(
+            self._handle, host, port, max_size=MAX_FRAME, compression=None,
+            process_request=_only_ws_path, ssl=ssl, write_limit=256 * 1024,
+        )
+        sock = self._server.sockets[0].getsockname()
+        return sock[0], sock[1]
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        if self._committer is not None:
+            self._committer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._committer
+            # A group the committer was storing still completes on the store thread, before this one.
+            if self._failed is None and (self._pending or self._pending_audit):
+                await self._commit_group()
+        if self._store is not None:
+            if self._failed is None:
+                for ns in self._namespaces.values():
+                    await self._in_store(self._store.save_snapshot, ns.name, ns.committed_seq,
+                                         orjson.dumps(ns.committed_state))
+            await self._in_store(self._store.close)
+        self._store_thread.shutdown(wait=True)
+        self._stopped.set()
+
+    async def wait_stopped(self) -> None:
+        """Returns when the server stopped; raises if it stopped because the store failed."""
+        await self._stopped.wait()
+        if self._failed is not None:
+            raise FatalStoreError(f"event store failed: {self._failed}") from self._failed
+
+    # ---- namespaces ----------------------------------------------------------------------------
+
+    async def _namespace(self, name: str) -> Namespace:
+        if name in self._namespaces:
+            return self._namespaces[name]
+        if name not in self._loading:
+            self._loading[name] = asyncio.ensure_future(self._in_store(self._load_namespace, name))
+        ns = await self._loading[name]
+        self._namespaces.setdefault(name, ns)
+        self._loading.pop(name, None)
+        return self._namespaces[name]
+
+    def _load_namespace(self, name: str) -> Namespace:
+        """Runs on the store thread: the latest snapshot, then every event after it."""
+        snapshot = self._store.latest_snapshot(name)
+        if snapshot is None:
+            seq, state = 0, copy_state(self.initial_state)
+        else:
+            seq, state = snapshot[0], orjson.loads(snapshot[1])
+        snapshot_seq = seq
+        for event_seq, frame in self._store.iter_frames(name, seq):
+            if event_seq != seq + 1:
+                raise FatalStoreError(f"event log of {name} jumps from seq {seq} to {event_seq}")
+            apply(state, orjson.loads(frame))
+            seq = event_seq
+        return Namespace(name, state, seq, snapshot_seq)
+
+    # ---- connections ---------------------------------------------------------------------------
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        session = await self._greet(ws)
+        if session is None:
+            return
+        sender = asyncio.create_task(self._run_session_sender(session))
+        try:
+            async for raw in ws:
+                if session.dropped:
+                    break
+                self._handle_frame(session, raw)
+        except ConnectionClosed:
+            pass
+        finally:
+            session.namespace.sessions.discard(session)
+            session.dropped = True
+            sender.cancel()
+
+    async def _run_session_sender(self, session: Session) -> None:
+        try:
+            await session.run_sender()
+        except ConnectionClosed:
+            pass
+
+    async def _greet(self, ws: ServerConnection) -> Session | None:
+        try:
+            raw = await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            await _refuse(ws, "bad_request", f"no hello within {HELLO_TIMEOUT_S:g} s", CLOSE_BAD_REQUEST)
+            return None
+        except ConnectionClosed:
+            return None
+        try:
+            hello = parse_frame(raw)
+        except ValueError:
+            hello = None
+        if not isinstance(hello, dict) or hello.get("op") != "hello":
+            await _refuse(ws, "bad_request", "the first frame must be a hello", CLOSE_BAD_REQUEST)
+            return None
+        user = self.users.authenticate(hello.get("token"))
+        if user is None:
+            await _refuse(ws, "unauthorized", "missing or wrong token", CLOSE_UNAUTHORIZED)
+            return None
+        name = hello.get("namespace", LIVE)
+        if not valid_namespace(name):
+            await _refuse(ws, "bad_request",
+                          "namespace must be \"live\" or \"exercise:<name>\" (letters, digits, -_.)",
+                          CLOSE_BAD_REQUEST)
+            return None
+        ns = await self._namespace(name)
+        resume_from = hello.get("resume_from")
+        if resume_from is not None and (isinstance(resume_from, bool) or not isinstance(resume_from, int)
+                                        or not 0 <= resume_from <= ns.committed_seq):
+            await _refuse(ws, "bad_request",
+                          f"resume_from must be an integer in [0, {ns.committed_seq}]; "
+                          "reconnect with resume_from null for a fresh snapshot", CLOSE_BAD_REQUEST)
+            return None
+        session = Session(ws, user.name, user.role, ns, batch=hello.get("batch") is True,
+                          subscribe=hello.get("subscribe", True) is not False, limits=self.limits)
+        # From here to the registration there is no await: the welcome's seq and the first live event
+        # the session receives are consecutive.
+        seq = ns.committed_seq
+        snapshot = ns.snapshot_json() if resume_from is None else b"null"
+        welcome = (b'{"op":"welcome","user":' + orjson.dumps(user.name) + b',"role":' + orjson.dumps(user.role)
+                   + b',"namespace":' + orjson.dumps(name) + b',"seq":' + str(seq).encode()
+                   + b',"snapshot":' + snapshot + b"}")
+        if session.subscribe:
+            ns.sessions.add(session)
+        try:
+            await ws.send(welcome, text=True)
+            if resume_from is not None and session.subscribe:
+                await self._send_history(session, resume_from, seq)
+        except ConnectionClosed:
+            ns.sessions.discard(session)
+            return None
+        return session
+
+    async def _send_history(self, session: Session, after: int, until: int) -> None:
+        while after < until and not session.dropped:
+            rows = await self._in_store(self._store.frames_after, session.namespace.name, after, BATCH_MAX_EVENTS)
+            rows = [(seq, frame) for seq, frame in rows if seq <= until]
+            if not rows:
+                raise FatalStoreError(f"events {after + 1}..{until} of {session.namespace.name} are missing")
+            await session.send_frames([(_EVENT, frame) for _, frame in rows])
+            after = rows[-1][0]
+
+    def _handle_frame(self, session: Session, raw: str | bytes) -> None:
+        if isinstance(raw, bytes):
+            session.push_reply(_error("bad_request", "frames must be UTF-8 JSON text frames"))
+            return
+        try:
+            msg = parse_frame(raw)
+        except ValueError:
+            session.push_reply(_error("bad_request", "the frame is not JSON"))
+            return
+        if not isinstance(msg, dict):
+            session.push_reply(_error("bad_request", "a frame must be a JSON object"))
+            return
+        op = msg.get("op")
+        if op == "cmd":
+            self._handle_command(session, msg)
+        elif op == "hello":
+            session.push_reply(_error("bad_request", "hello was already received on this connection"))
+        else:
+            session.push_reply(_error("bad_request", f"unknown op {op!r}" if op is not None else "the frame has no op"))
+
+    def _handle_command(self, session: Session, msg: dict) -> None:
+        cmd_id = msg.get("id")
+        if not isinstance(cmd_id, str) or not 0 < len(cmd_id) <= 128:
+            session.push_reply(_error("bad_request", "a cmd needs an id: a string of 1-128 characters"))
+            return
+        cmd, args = msg.get("cmd"), msg.get("args")
+        ns = session.namespace
+        if not session.bucket.take():
+            self._reject(session, cmd_id, cmd, args, Rejected("rate_limited", "too many commands; slow down"))
+            return
+        try:
+            decided = decide(ns.decision_state, cmd, args,
+                             Context(session.role, ns.name, self.grid_at, ns.seq + 1))
+        except Rejected as rejection:
+            self._reject(session, cmd_id, cmd, args, rejection)
+            return
+        ts = rfc3339_now()
+        events, frames = [], []
+        for event_type, data in decided:
+            ns.seq += 1
+            event = {"op": "event", "seq": ns.seq, "ts": ts, "actor": session.user, "type": event_type,
+                     "data": data}
+            apply(ns.decision_state, event)
+            events.append(event)
+            frames.append(orjson.dumps(event))
+        self._pending.append(_Accepted(session, cmd_id, ns, events, frames))
+        self._pending_audit.append(AuditRecord(ts, ns.name, session.user, session.role, cmd_id, cmd,
+                                               _args_text(args), "ack", None, None, ns.seq))
+        self._work.set()
+
+    def _reject(self, session: Session, cmd_id: str, cmd: Any, args: Any, rejection: Rejected) -> None:
+        session.push_reply(orjson.dumps({"op": "nack", "id": cmd_id, "code": rejection.code,
+                                         "message": rejection.message}))
+        self._pending_audit.append(AuditRecord(
+            rfc3339_now(), session.namespace.name, session.user, session.role, cmd_id,
+            cmd if isinstance(cmd, str) else repr(cmd)[:100], _args_text(args), "nack",
+            rejection.code, rejection.message, None))
+        self._work.set()
+
+    # ---- group commit and fan-out --------------------------------------------------------------
+
+    async def _commit_group(self) -> None:
+        group, self._pending = self._pending, []
+        audit, self._pending_audit = self._pending_audit, []
+        stored = [StoredEvent(a.namespace.name, e["seq"], e["ts"], e["actor"], e["type"], f)
+                  for a in group for e, f in zip(a.events, a.frames)]
+        await self._in_store(self._store.append, stored, audit)
+        self._publish(group)
+
+    async def _commit_loop(self) -> None:
+        try:
+            while True:
+                await self._work.wait()
+                self._work.clear()
+                await self._commit_group()
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # the log is the truth: without it, stop rather than guess
+            log.critical("event store failed, stopping: %s", exc)
+            self._failed = exc
+            asyncio.ensure_future(self.stop())
+
+    def _publish(self, group: list[_Accepted]) -> None:
+        touched: set[Namespace] = set()
+        for accepted in group:
+            ns = accepted.namespace
+            for event, frame in zip(accepted.events, accepted.frames):
+                apply(ns.committed_state, event)
+                ns.committed_seq = event["seq"]
+                for session in ns.sessions:
+                    session.push_event(frame)
+            if accepted.session is not None:
+                accepted.session.push_reply(
+                    b'{"op":"ack","id":' + orjson.dumps(accepted.cmd_id) + b',"seq":'
+                    + str(accepted.events[-1]["seq"] if accepted.events else ns.committed_seq).encode() + b"}")
+            touched.add(ns)
+        for ns in touched:
+            if ns.committed_seq - ns.snapshot_seq >= self.limits.snapshot_every:
+                ns.snapshot_seq = ns.committed_seq
+                self._store_thread.submit(self._store.save_snapshot, ns.name, ns.committed_seq,
+                                          orjson.dumps(ns.committed_state))
+
+
+def _args_text(args: Any) -> str | None:
+    try:
+        return orjson.dumps(args).decode()[:4000]
+    except TypeError:
+        return repr(args)[:4000]
+
+
+def _error(code: str, message: str) -> bytes:
+    return orjson.dumps({"op": "error", "code": code, "message": message})
+
+
+async def _refuse(ws: ServerConnection, code: str, message: str, close_code: int) -> None:
+    try:
+        await ws.send(_error(code, message), text=True)
+        await ws.close(close_code, message[:120])
+    except ConnectionClosed:
+        pass
+
+
+def _only_ws_path(connection: ServerConnection, request: Request) -> Response | None:
+    if request.path.split("?", 1)[0] != "/ws":
+        return connection.respond(404, "OneMap dispatch: the websocket endpoint is /ws\n")
+    return None

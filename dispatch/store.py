@@ -1,0 +1,157 @@
+"""The durable event log: SQLite in WAL mode with synchronous=FULL.
+
+One `append` call is one transaction, so commands that arrive together share one fsync (the server
+gathers them: group commit). Each event is stored as the exact JSON frame sent to clients, so resume
+sends stored bytes without encoding them again. Snapshots of the folded state let start-up and replay
+seek without folding the whole log. Every command, accepted or not, leaves an audit row.
+
+A store belongs to one thread at a time; the server gives it a thread of its own.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    ns TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    ts TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    type TEXT NOT NULL,
+    frame BLOB NOT NULL,
+    PRIMARY KEY (ns, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshots (
+    ns TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    state BLOB NOT NULL,
+    PRIMARY KEY (ns, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    ts TEXT NOT NULL,
+    ns TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    role TEXT NOT NULL,
+    cmd_id TEXT,
+    cmd TEXT,
+    args TEXT,
+    result TEXT NOT NULL,
+    code TEXT,
+    message TEXT,
+    seq INTEGER
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    ns: str
+    seq: int
+    ts: str
+    actor: str
+    type: str
+    frame: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    ts: str
+    ns: str
+    actor: str
+    role: str
+    cmd_id: str | None
+    cmd: str | None
+    args: str | None
+    result: str  # "ack" or "nack"
+    code: str | None
+    message: str | None
+    seq: int | None
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+class EventStore:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open event store {self.path}: {exc}") from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+    def append(self, events: list[StoredEvent], audits: list[AuditRecord] = ()) -> None:
+        """Store events and audit rows in one transaction; on return they are on disk."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(
+                "INSERT INTO events (ns, seq, ts, actor, type, frame) VALUES (?, ?, ?, ?, ?, ?)",
+                [(e.ns, e.seq, e.ts, e.actor, e.type, e.frame) for e in events],
+            )
+            db.executemany(
+                "INSERT INTO audit (ts, ns, actor, role, cmd_id, cmd, args, result, code, message, seq)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(a.ts, a.ns, a.actor, a.role, a.cmd_id, a.cmd, a.args, a.result, a.code, a.message, a.seq)
+                 for a in audits],
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def namespaces(self) -> list[str]:
+        return [row[0] for row in self._db.execute("SELECT DISTINCT ns FROM events")]
+
+    def last_seq(self, ns: str) -> int:
+        row = self._db.execute("SELECT MAX(seq) FROM events WHERE ns = ?", (ns,)).fetchone()
+        return row[0] or 0
+
+    def frames_after(self, ns: str, after_seq: int, limit: int = 10_000) -> list[tuple[int, bytes]]:
+        """Up to `limit` (seq, frame) pairs with seq > after_seq, in order."""
+        return self._db.execute(
+            "SELECT seq, frame FROM events WHERE ns = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (ns, after_seq, limit),
+        ).fetchall()
+
+    def iter_frames(self, ns: str, after_seq: int = 0, until_seq: int | None = None,
+                    chunk: int = 10_000) -> Iterator[tuple[int, bytes]]:
+        last = after_seq
+        while True:
+            rows = self.frames_after(ns, last, chunk)
+            for seq, frame in rows:
+                if until_seq is not None and seq > until_seq:
+                    return
+                yield seq, frame
+            if len(rows) < chunk:
+                return
+            last = rows[-1][0]
+
+    def save_snapshot(self, ns: str, seq: int, state_json: bytes) -> None:
+        self._db.execute("INSERT OR REPLACE INTO snapshots (ns, seq, state) VALUES (?, ?, ?)",
+                         (ns, seq, state_json))
+
+    def latest_snapshot(self, ns: str, at_or_before: int | None = None) -> tuple[int, bytes] | None:
+        if at_or_before is None:
+            row = self._db.execute(
+                "SELECT seq, state FROM snapshots WHERE ns = ? ORDER BY seq DESC LIMIT 1", (ns,)).fetchone()
+        else:
+            row = self._db.execute(
+                "SELECT seq, state FROM snapshots WHERE ns = ? AND seq <= ? ORDER BY seq DESC LIMIT 1",
+                (ns, at_or_before)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def audit_count(self, result: str | None = None) -> int:
+        if result is None:
+            return self._db.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+        return self._db.execute("SELECT COUNT(*) FROM audit WHERE result = ?", (result,)).fetchone()[0]

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs everything OneMap needs on a Debian machine, idempotently: Debian packages, then .venv at the
+# repository root with the project and its test tools. Safe to run again; it only does what is missing.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+apt_packages=(
+  # Python venv and a compiler for packages without wheels
+  python3-venv
+  # real windows under Xvfb, two monitors through RandR (../shared/STACK-NOTES.md)
+  xvfb x11-xserver-utils
+  libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libxcb-image0
+  libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libpulse0 libegl1 libgl1
+  libfontconfig1 fonts-noto-cjk
+  # video: libvlc, VLC as a loopback test stream server, ffmpeg for test media
+  libvlc5 vlc-plugin-base vlc-plugin-video-output vlc-bin ffmpeg
+  # headless Chromium renders exported HTML in tests
+  chromium
+)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "installing Debian packages: ${missing[*]}"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+python=${PYTHON:-python3.11}
+command -v "$python" >/dev/null || python=python3
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+# Reinstall only when the declared dependencies changed.
+stamp=.venv/.onemap-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[test]"
+  echo "$want" > "$stamp"
+fi
