@@ -1,0 +1,322 @@
+"""Dispatch server under load: 5,000 units reporting positions, 20 consoles receiving every event.
+
+Processes: the server (`onemap server`), FEED_PROCS feed processes sending `unit.position` at a total
+rate R, CONSOLE_PROCS console processes holding 20 console connections between them, and this process as
+the dispatcher sending `unit.assign` / `unit.status`. Latency is the feed's send time (carried in the
+position's `ts`) to the moment a console parsed the event; all processes share the machine's clock.
+
+Prints `name value unit` lines:
+  r1000_delivery_p50_ms, r1000_delivery_p99_ms, r1000_cmd_rtt_p99_ms (R = 1,000 updates/s)
+  r5000_delivered_eps, r5000_delivery_p99_ms, r5000_cmd_rtt_p99_ms   (R = 5,000 updates/s)
+  saturation_eps: the highest offered rate (updates/s, stepped) at which all 20 consoles still received
+  at least 99% of the events within the step with p99 delivery under 1 s.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing as mp
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+UNITS = 5_000
+CONSOLES = 20
+CONSOLE_PROCS = 2
+FEED_PROCS = 2
+FEED_CONNS_PER_PROC = 8
+STEP_SECONDS = 6.0
+WARMUP_SECONDS = 1.0
+DISPATCH_INTERVAL_S = 0.1
+SATURATION_STEPS = (5_000, 8_000, 12_000, 16_000, 24_000)
+CENTER = (24.94, 60.17)
+
+
+def write_city(folder: Path) -> None:
+    """A deterministic city of UNITS units around central Helsinki, with one grid cell."""
+    rng = np.random.default_rng(7)
+    lon = CENTER[0] + rng.uniform(-0.03, 0.03, UNITS)
+    lat = CENTER[1] + rng.uniform(-0.015, 0.015, UNITS)
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["unit_id,callsign,kind,station,lon,lat"]
+    lines += [f"U{i:04d},P-{i:04d},patrol,S1,{lon[i]:.6f},{lat[i]:.6f}" for i in range(UNITS)]
+    (folder / "units.csv").write_text("\n".join(lines) + "\n")
+    (folder / "cameras.csv").write_text("camera_id,name,kind,stream_url,crs,lon,lat\n"
+                                        "C1,Bench camera,fixed,http://127.0.0.1:9/c1,EPSG:4326,24.94,60.17\n")
+    box = [[CENTER[0] - 0.05, CENTER[1] - 0.03], [CENTER[0] + 0.05, CENTER[1] - 0.03],
+           [CENTER[0] + 0.05, CENTER[1] + 0.03], [CENTER[0] - 0.05, CENTER[1] + 0.03],
+           [CENTER[0] - 0.05, CENTER[1] - 0.03]]
+
+    def collection(features):
+        return json.dumps({"type": "FeatureCollection", "features": features})
+
+    def feature(props, geometry):
+        return {"type": "Feature", "properties": props, "geometry": geometry}
+
+    (folder / "grids.geojson").write_text(collection(
+        [feature({"grid_id": "G001", "name": "Grid 1"}, {"type": "Polygon", "coordinates": [box]})]))
+    (folder / "checkpoints.geojson").write_text(collection(
+        [feature({"checkpoint_id": "K1", "name": "Bench bayonet", "kind": "bayonet"},
+                 {"type": "Point", "coordinates": list(CENTER)})]))
+    (folder / "stations.geojson").write_text(collection(
+        [feature({"station_id": "S1", "name": "Bench station", "kind": "police"},
+                 {"type": "Point", "coordinates": list(CENTER)})]))
+    (folder / "streets.geojson").write_text(collection(
+        [feature({"u": 1, "v": 2, "name": "Bench street", "highway": "primary", "length_m": 100.0, "oneway": False},
+                 {"type": "LineString", "coordinates": [list(CENTER), [CENTER[0] + 0.001, CENTER[1]]]})]))
+    (folder / "city.json").write_text(json.dumps({
+        "name": "bench", "title": "Benchmark city", "title_zh": "基准城市", "center": list(CENTER),
+        "zoom_extent": [CENTER[0] - 0.05, CENTER[1] - 0.03, CENTER[0] + 0.05, CENTER[1] + 0.03],
+        "source": "synthetic", "placed": {"units": "uniformly at random, seed 7"}}))
+
+
+def _ts_to_epoch(ts: str) -> float:
+    return datetime.fromisoformat(ts[:-1] + "+00:00").timestamp()
+
+
+# ---- console processes ----------------------------------------------------------------------------
+
+def console_process(url: str, token: str, connections: int, control, results) -> None:
+    asyncio.run(_console_main(url, token, connections, control, results))
+
+
+async def _console_main(url, token, connections, control, results) -> None:
+    from websockets.asyncio.client import connect
+
+    send_ts: list[list[float]] = [[] for _ in range(connections)]
+    latency: list[list[float]] = [[] for _ in range(connections)]
+    command_seen: dict[int, list[float]] = {}
+    dropped: list[int] = []
+
+    async def follow(index: int) -> None:
+        ws = await connect(url, max_size=None, compression=None)
+        await ws.send(orjson.dumps({"op": "hello", "token": token, "resume_from": None, "batch": True}), text=True)
+        await ws.recv()
+        my_send, my_latency = send_ts[index], latency[index]
+        async for raw in ws:
+            now = time.time()
+            msg = orjson.loads(raw)
+            for event in msg["events"] if msg["op"] == "events" else (msg,) if msg["op"] == "event" else ():
+                if event["type"] == "unit.moved":
+                    sent = _ts_to_epoch(event["data"]["ts"])
+                    my_send.append(sent)
+                    my_latency.append(now - sent)
+                else:
+                    command_seen.setdefault(event["seq"], []).append(now)
+        dropped.append(ws.close_code)
+
+    tasks = [asyncio.create_task(follow(i)) for i in range(connections)]
+    loop = asyncio.get_running_loop()
+    results.put(("ready", None))
+    while True:
+        request = await loop.run_in_executor(None, control.get)
+        if request[0] == "stop":
+            break
+        _, start, end = request
+        per_connection = []
+        for sends, lats in zip(send_ts, latency):
+            sends_a, lats_a = np.asarray(sends), np.asarray(lats)
+            window = (sends_a >= start) & (sends_a < end)
+            per_connection.append((int(window.sum()), lats_a[window]))
+            sends.clear()
+            lats.clear()
+        seen = {seq: (len(times), max(times)) for seq, times in command_seen.items()}
+        command_seen.clear()
+        results.put(("report", (per_connection, seen, list(dropped))))
+    for task in tasks:
+        task.cancel()
+
+
+# ---- feed processes -------------------------------------------------------------------------------
+
+def feed_process(url: str, token: str, connections: int, units: list[str], control, results) -> None:
+    asyncio.run(_feed_main(url, token, connections, units, control, results))
+
+
+async def _feed_main(url, token, connections, units, control, results) -> None:
+    from websockets.asyncio.client import connect
+
+    sockets = []
+    for _ in range(connections):
+        ws = await connect(url, max_size=None, compression=None)
+        await ws.send(orjson.dumps({"op": "hello", "token": token, "resume_from": None, "subscribe": False}), text=True)
+        await ws.recv()
+        sockets.append(ws)
+    nacks = [0]
+
+    async def drain(ws):
+        async for raw in ws:
+            if b'"nack"' in (raw.encode() if isinstance(raw, str) else raw):
+                nacks[0] += 1
+
+    drains = [asyncio.create_task(drain(ws)) for ws in sockets]
+    loop = asyncio.get_running_loop()
+    rng = np.random.default_rng(11)
+    results.put(("ready", None))
+    counter = 0
+    while True:
+        request = await loop.run_in_executor(None, control.get)
+        if request[0] == "stop":
+            break
+        _, rate, start, duration = request
+        per_tick_period = 0.005
+        sent = 0
+        while time.time() < start:
+            await asyncio.sleep(start - time.time())
+        while (now := time.time()) < start + duration:
+            due = int((now - start) * rate) - sent
+            for n in range(due):
+                unit = units[int(rng.integers(len(units)))]
+                utc = datetime.fromtimestamp(time.time(), timezone.utc).isoformat(timespec="microseconds")[:-6] + "Z"
+                frame = orjson.dumps({"op": "cmd", "id": f"p{counter}", "cmd": "unit.position",
+                                      "args": {"unit_id": unit, "lon": CENTER[0] + float(rng.uniform(-0.03, 0.03)),
+                                               "lat": CENTER[1] + float(rng.uniform(-0.015, 0.015)),
+                                               "heading": 90.0, "speed": 10.0, "ts": utc}})
+                counter += 1
+                await sockets[(sent + n) % len(sockets)].send(frame, text=True)
+            sent += max(due, 0)
+            await asyncio.sleep(per_tick_period)
+        results.put(("done", (sent, nacks[0])))
+    for task in drains:
+        task.cancel()
+
+
+# ---- the dispatcher (this process) ----------------------------------------------------------------
+
+async def dispatcher(url: str, token: str, start: float, duration: float, units: list[str]) -> list[tuple[int, float, float]]:
+    """Send assign / clear cycles during the step; return (event seq, sent time, ack time) per command."""
+    from dispatch.client import DispatchClient
+
+    client = await DispatchClient.connect(url, token, subscribe=False)
+    created = await client.command("incident.create", kind="bench", priority=3, lon=CENTER[0], lat=CENTER[1])
+    incident = f"I{created['seq']}"
+    samples = []
+    while time.time() < start:
+        await asyncio.sleep(start - time.time())
+    n = 0
+    while time.time() < start + duration:
+        unit = units[n % 50]
+        for cmd, args in (("unit.assign", {"unit_id": unit, "incident_id": incident}),
+                          ("unit.status", {"unit_id": unit, "status": "available"})):
+            sent = time.time()
+            reply = await client.command(cmd, **args)
+            acked = time.time()
+            if reply["op"] == "ack" and time.time() > start + WARMUP_SECONDS:
+                samples.append((reply["seq"], sent, acked))
+            await asyncio.sleep(DISPATCH_INTERVAL_S)
+        n += 1
+    await client.close()
+    return samples
+
+
+def run_step(url, tokens, rate, feeds, consoles, units) -> dict:
+    start = time.time() + 0.5
+    per_feed = rate / len(feeds)
+    for control, _ in feeds:
+        control.put(("run", per_feed, start, STEP_SECONDS))
+    samples = asyncio.run(dispatcher(url, tokens["alice"], start, STEP_SECONDS, units))
+    sent_total = 0
+    for _, results in feeds:
+        kind, (sent, nacks) = results.get(timeout=120)
+        sent_total += sent
+        if nacks:
+            print(f"# {nacks} position commands were refused at R={rate}", file=sys.stderr)
+    # Let the last events arrive before asking for the window's figures.
+    time.sleep(1.0)
+    window = (start + WARMUP_SECONDS, start + STEP_SECONDS)
+    latencies, delivered, seen_all, dropped = [], 0, {}, []
+    for control, _ in consoles:
+        control.put(("report", *window))
+    for _, results in consoles:
+        kind, (per_connection, seen, lost) = results.get(timeout=120)
+        dropped += lost
+        for count, lats in per_connection:
+            delivered += count
+            latencies.append(lats)
+        for seq, (count, last) in seen.items():
+            total, latest = seen_all.get(seq, (0, 0.0))
+            seen_all[seq] = (total + count, max(latest, last))
+    latency_ms = np.concatenate(latencies) * 1000 if latencies else np.array([np.inf])
+    window_s = window[1] - window[0]
+    rtts = []
+    for seq, sent, acked in samples:
+        count, last_seen = seen_all.get(seq, (0, float("inf")))
+        rtts.append((max(acked, last_seen) if count == CONSOLES else float("inf")) - sent)
+    expected = rate * window_s * CONSOLES
+    return {
+        "delivered_eps": delivered / window_s,
+        "delivered_ratio": delivered / expected if expected else 0.0,
+        "p50_ms": float(np.percentile(latency_ms, 50)) if latency_ms.size else float("inf"),
+        "p99_ms": float(np.percentile(latency_ms, 99)) if latency_ms.size else float("inf"),
+        "rtt_p99_ms": float(np.percentile(np.array(rtts) * 1000, 99)) if rtts else float("inf"),
+        "dropped": dropped,
+        "sent": sent_total,
+    }
+
+
+def main() -> None:
+    from support.server import ServerProcess, make_users
+
+    ctx = mp.get_context("spawn")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        write_city(tmp / "city")
+        tokens = make_users(tmp / "users.json", {"alice": "dispatcher", "feed": "feed", "console": "viewer"})
+        server = ServerProcess(tmp / "events.db", tmp / "users.json", city=str(tmp / "city"))
+        server.start()
+        units = [f"U{i:04d}" for i in range(UNITS)]
+        consoles, feeds, procs = [], [], []
+        try:
+            for n in range(CONSOLE_PROCS):
+                control, results = ctx.Queue(), ctx.Queue()
+                proc = ctx.Process(target=console_process,
+                                   args=(server.url, tokens["console"], CONSOLES // CONSOLE_PROCS, control, results))
+                proc.start()
+                procs.append(proc)
+                consoles.append((control, results))
+            for n in range(FEED_PROCS):
+                control, results = ctx.Queue(), ctx.Queue()
+                proc = ctx.Process(target=feed_process, args=(server.url, tokens["feed"], FEED_CONNS_PER_PROC,
+                                                              units[50:], control, results))
+                proc.start()
+                procs.append(proc)
+                feeds.append((control, results))
+            for _, results in consoles + feeds:
+                assert results.get(timeout=120)[0] == "ready"
+
+            r1000 = run_step(server.url, tokens, 1_000, feeds, consoles, units)
+            print(f"r1000_delivery_p50_ms {r1000['p50_ms']:.1f} ms")
+            print(f"r1000_delivery_p99_ms {r1000['p99_ms']:.1f} ms")
+            print(f"r1000_cmd_rtt_p99_ms {r1000['rtt_p99_ms']:.1f} ms")
+            saturation = 0
+            for rate in SATURATION_STEPS:
+                step = run_step(server.url, tokens, rate, feeds, consoles, units)
+                if rate == 5_000:
+                    print(f"r5000_delivered_eps {step['delivered_eps']:.0f} events/s")
+                    print(f"r5000_delivery_p99_ms {step['p99_ms']:.1f} ms")
+                    print(f"r5000_cmd_rtt_p99_ms {step['rtt_p99_ms']:.1f} ms")
+                if step["dropped"] or step["delivered_ratio"] < 0.99 or step["p99_ms"] > 1000:
+                    break
+                saturation = rate
+            print(f"saturation_eps {saturation} updates/s")
+        finally:
+            for control, _ in consoles + feeds:
+                control.put(("stop",))
+            for proc in procs:
+                proc.join(timeout=10)
+                if proc.is_alive():
+                    proc.kill()
+            server.kill()
+
+
+if __name__ == "__main__":
+    main()

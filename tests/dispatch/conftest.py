@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import pytest
+
+from support.server import ServerProcess, make_users
+
+
+@pytest.fixture(scope="module")
+def tokens(tmp_path_factory):
+    path = tmp_path_factory.mktemp("users") / "users.json"
+    return path, make_users(path)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, tokens):
+    """One server process on the demo city for the module's tests."""
+    users_file, _ = tokens
+    process = ServerProcess(tmp_path_factory.mktemp("db") / "events.db", users_file)
+    process.start()
+    yield process
+    process.kill()
+
+
+@pytest.fixture
+def fresh_server(tmp_path, tokens):
+    """A server of the test's own, with an empty event log."""
+    users_file, _ = tokens
+    process = ServerProcess(tmp_path / "events.db", users_file)
+    yield process
+    process.kill()

@@ -1,0 +1,143 @@
+"""The rules and the reducer, without a server: the state machines, assignment, closing."""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from dispatch.commands import Context, Rejected, decide
+from dispatch.domain import UNIT_STATUSES, UNIT_TRANSITIONS
+from dispatch.reducer import apply, empty_state
+
+
+class Desk:
+    """Decide and apply commands the way the server does, with seqs and times."""
+
+    def __init__(self, role: str = "dispatcher", namespace: str = "live"):
+        self.state = empty_state()
+        for n in range(3):
+            self.state["units"][f"U{n}"] = {"unit_id": f"U{n}", "callsign": f"P-{n}", "status": "available",
+                                           "incident_id": None, "lon": 24.9, "lat": 60.1}
+        self.state["cameras"]["C1"] = {"camera_id": "C1", "online": True}
+        self.seq = 0
+        self.role, self.namespace = role, namespace
+
+    def do(self, cmd: str, **args) -> list[dict]:
+        decided = decide(self.state, cmd, args, Context(self.role, self.namespace, lambda lon, lat: "G7", self.seq + 1))
+        events = []
+        for event_type, data in decided:
+            self.seq += 1
+            event = {"seq": self.seq, "ts": f"t{self.seq}", "actor": "a", "type": event_type, "data": data}
+            apply(self.state, event)
+            events.append(event)
+        return events
+
+    def incident(self) -> str:
+        return self.do("incident.create", kind="fire", priority=1, lon=24.9, lat=60.1)[0]["data"]["incident_id"]
+
+
+def _reach(desk: Desk, status: str) -> None:
+    """Put U0 into `status` by allowed steps."""
+    paths = {"available": [], "busy": ["busy"], "offduty": ["offduty"], "dispatched": ["assign"],
+             "enroute": ["assign", "enroute"], "onscene": ["assign", "onscene"]}
+    for step in paths[status]:
+        if step == "assign":
+            desk.do("unit.assign", unit_id="U0", incident_id=desk.incident())
+        else:
+            desk.do("unit.status", unit_id="U0", status=step)
+    assert desk.state["units"]["U0"]["status"] == status
+
+
+@pytest.mark.parametrize("current,target", list(itertools.product(UNIT_STATUSES, UNIT_STATUSES)))
+def test_unit_state_machine_allows_exactly_the_documented_steps(current, target):
+    desk = Desk()
+    _reach(desk, current)
+    if target in UNIT_TRANSITIONS[current]:
+        desk.do("unit.status", unit_id="U0", status=target)
+        assert desk.state["units"]["U0"]["status"] == target
+    else:
+        with pytest.raises(Rejected) as rejected:
+            desk.do("unit.status", unit_id="U0", status=target)
+        assert rejected.value.code == "invalid_transition"
+        assert desk.state["units"]["U0"]["status"] == current
+
+
+def test_incident_lifecycle_new_dispatched_onscene_closed_releases_units():
+    desk = Desk()
+    incident_id = desk.incident()
+    incident = desk.state["incidents"][incident_id]
+    assert (incident["status"], incident["grid_id"], incident["created_ts"]) == ("new", "G7", "t1")
+    desk.do("unit.assign", unit_id="U0", incident_id=incident_id)
+    desk.do("unit.assign", unit_id="U1", incident_id=incident_id)
+    assert incident["status"] == "dispatched" and incident["dispatched_ts"] == "t2"
+    assert incident["units"] == ["U0", "U1"]
+    desk.do("unit.status", unit_id="U0", status="enroute")
+    desk.do("unit.status", unit_id="U0", status="onscene")
+    assert incident["status"] == "onscene" and incident["onscene_ts"] == "t5"
+    events = desk.do("incident.close", incident_id=incident_id, disposition="extinguished")
+    assert [e["type"] for e in events] == ["incident.closed", "unit.status_changed", "unit.status_changed"]
+    assert incident["status"] == "closed" and incident["disposition"] == "extinguished"
+    assert all(desk.state["units"][u]["status"] == "available" and desk.state["units"][u]["incident_id"] is None
+               for u in ("U0", "U1"))
+    with pytest.raises(Rejected) as twice:
+        desk.do("incident.close", incident_id=incident_id, disposition="again")
+    assert twice.value.code == "invalid_transition"
+    with pytest.raises(Rejected) as closed:
+        desk.do("unit.assign", unit_id="U2", incident_id=incident_id)
+    assert closed.value.code == "invalid_transition"
+
+
+def test_assigning_a_unit_that_is_not_available_is_a_conflict_naming_it():
+    desk = Desk()
+    first, second = desk.incident(), desk.incident()
+    desk.do("unit.assign", unit_id="U0", incident_id=first)
+    with pytest.raises(Rejected) as rejected:
+        desk.do("unit.assign", unit_id="U0", incident_id=second)
+    assert rejected.value.code == "conflict"
+    assert rejected.value.message == f"unit P-0 is dispatched to {first}, not available"
+
+
+def test_a_unit_cleared_from_an_incident_leaves_its_unit_list():
+    desk = Desk()
+    incident_id = desk.incident()
+    desk.do("unit.assign", unit_id="U0", incident_id=incident_id)
+    desk.do("unit.status", unit_id="U0", status="available")
+    assert desk.state["incidents"][incident_id]["units"] == []
+    assert desk.state["incidents"][incident_id]["status"] == "dispatched"
+
+
+def test_client_chosen_incident_id_must_be_new():
+    desk = Desk()
+    desk.do("incident.create", kind="fire", priority=1, lon=24.9, lat=60.1, incident_id="CAD-1")
+    with pytest.raises(Rejected) as rejected:
+        desk.do("incident.create", kind="fire", priority=1, lon=24.9, lat=60.1, incident_id="CAD-1")
+    assert rejected.value.code == "conflict"
+
+
+def test_camera_report_that_changes_nothing_makes_no_event():
+    desk = Desk(role="feed")
+    assert desk.do("camera.status", camera_id="C1", online=True) == []
+    assert [e["type"] for e in desk.do("camera.status", camera_id="C1", online=False)] == ["camera.status_changed"]
+    assert desk.state["cameras"]["C1"]["online"] is False
+
+
+@pytest.mark.parametrize("role,namespace,cmd,allowed", [
+    ("viewer", "live", "unit.position", False),
+    ("feed", "live", "unit.position", True),
+    ("feed", "live", "incident.create", False),
+    ("trainer", "live", "unit.position", False),
+    ("trainer", "exercise:flood", "incident.create", True),
+    ("dispatcher", "exercise:flood", "incident.create", True),
+    ("supervisor", "live", "incident.close", True),
+])
+def test_roles(role, namespace, cmd, allowed):
+    desk = Desk(role, namespace)
+    args = {"unit.position": {"unit_id": "U0", "lon": 24.9, "lat": 60.1},
+            "incident.create": {"kind": "x", "priority": 3, "lon": 24.9, "lat": 60.1},
+            "incident.close": {"incident_id": "nope", "disposition": "x"}}[cmd]
+    try:
+        desk.do(cmd, **args)
+        outcome = True
+    except Rejected as rejected:
+        outcome = rejected.code != "forbidden"
+    assert outcome == allowed
