@@ -168,6 +168,8 @@ class DispatchClient:
                     self.errors.append(msg)
                 if self._seq_waiters:
                     self._wake_seq_waiters()
+        except ConnectionClosed:
+            pass  # the close code says why; waiters are told below
         except ProtocolError as exc:
             self.failure = exc
             await self.ws.close(1002, str(exc)[:120])

@@ -48,8 +48,8 @@ class Limits:
 
     rates: dict[str, tuple[float, float]] = field(default_factory=lambda: {
         "viewer": (20.0, 40.0),
-        "dispatcher": (100.0, 500.0),
-        "supervisor": (100.0, 500.0),
+        "dispatcher": (200.0, 1000.0),
+        "supervisor": (200.0, 1000.0),
         "trainer": (2000.0, 4000.0),
         "feed": (2000.0, 4000.0),
     })

@@ -1,0 +1,166 @@
+"""The console's link to the dispatch server, on a thread of its own.
+
+The GUI thread never waits on the network: an asyncio loop on a worker thread holds the connection,
+parses frames, and hands events to the GUI in batches (at most one batch every FLUSH_S) through queued
+Qt signals. The GUI folds them with the shared reducer. On loss the link reconnects with backoff and
+resumes from the last seq it delivered; while it is down, commands are refused at once, never queued.
+"""
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from dispatch.client import Disconnected, DispatchClient, ProtocolError, Refused
+
+FLUSH_S = 0.03
+BACKOFF_S = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+
+CONNECTING, CONNECTED, DISCONNECTED, REFUSED = "connecting", "connected", "disconnected", "refused"
+
+
+class ServerLink(QObject):
+    # (state, detail): the connection state is always shown to the user
+    stateChanged = Signal(str, str)
+    # the welcome frame; its snapshot is None when the link resumed from the last delivered seq
+    welcomed = Signal(dict)
+    eventsReceived = Signal(list)
+    # (command id, reply): ack, nack, or a nack with code "disconnected" when the link fell mid-command
+    replied = Signal(str, dict)
+
+    def __init__(self, url: str, token: str, namespace: str = "live", parent: QObject | None = None):
+        super().__init__(parent)
+        self.url, self.token, self.namespace = url, token, namespace
+        self.state = DISCONNECTED
+        self._seq: int | None = None  # last seq handed to the GUI
+        self._client: DispatchClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="server-link", daemon=True)
+        self._ids = 0
+
+    # ---- GUI side ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+        self._ready.wait()
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._stop.set)
+            self._thread.join(timeout=5)
+
+    def send(self, cmd: str, args: dict[str, Any]) -> str | None:
+        """Send a command; returns its id, or None (and sends nothing) when not connected."""
+        if self.state != CONNECTED or self._client is None:
+            return None
+        self._ids += 1
+        cmd_id = f"console-{id(self):x}-{self._ids}"
+        self._loop.call_soon_threadsafe(self._send, cmd_id, cmd, args)
+        return cmd_id
+
+    # ---- link thread ------------------------------------------------------------------------------
+
+    def _set_state(self, state: str, detail: str = "") -> None:
+        self.state = state
+        self.stateChanged.emit(state, detail)
+
+    def _send(self, cmd_id: str, cmd: str, args: dict) -> None:
+        client = self._client
+        try:
+            future = client.send_command(cmd, args, cmd_id=cmd_id)
+        except Disconnected:
+            self.replied.emit(cmd_id, _lost(cmd_id))
+            return
+        future.add_done_callback(lambda f: self.replied.emit(
+            cmd_id, f.result() if not f.cancelled() and f.exception() is None else _lost(cmd_id)))
+
+    def _run(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._stop = asyncio.Event()
+        self._ready.set()
+        try:
+            self._loop.run_until_complete(self._connect_forever())
+        finally:
+            self._loop.close()
+
+    async def _connect_forever(self) -> None:
+        attempt = 0
+        while not self._stop.is_set():
+            self._set_state(CONNECTING, self.url)
+            try:
+                client = await DispatchClient.connect(self.url, self.token, namespace=self.namespace,
+                                                      resume_from=self._seq, batch=True, keep_state=False)
+            except Refused as refused:
+                if refused.code == "bad_request" and self._seq is not None:
+                    self._seq = None  # the server cannot resume us (its log was replaced): take a snapshot
+                    continue
+                self._set_state(REFUSED, refused.message)
+                return
+            except (OSError, Disconnected, asyncio.TimeoutError, ProtocolError) as exc:
+                self._set_state(DISCONNECTED, str(exc) or type(exc).__name__)
+                attempt += 1
+                if await self._wait_or_stop(_backoff(attempt)):
+                    return
+                continue
+            attempt = 0
+            await self._follow(client)
+            if self._stop.is_set():
+                return
+            self._set_state(DISCONNECTED, f"connection lost ({client.close_code})")
+
+    async def _follow(self, client: DispatchClient) -> None:
+        pending: list[dict] = []
+        flush_scheduled = False
+
+        def flush() -> None:
+            nonlocal flush_scheduled
+            flush_scheduled = False
+            if pending:
+                batch = pending[:]
+                pending.clear()
+                self._seq = batch[-1]["seq"]
+                self.eventsReceived.emit(batch)
+
+        def on_event(event: dict) -> None:
+            nonlocal flush_scheduled
+            pending.append(event)
+            if not flush_scheduled:
+                flush_scheduled = True
+                self._loop.call_later(FLUSH_S, flush)
+
+        self.welcomed.emit(client.welcome)
+        if self._seq is None:
+            self._seq = client.welcome["seq"]
+        client.listeners.append(on_event)
+        self._client = client
+        self._set_state(CONNECTED, f"{client.user} ({client.role}) @ {self.url}")
+        closed = asyncio.ensure_future(client.closed.wait())
+        stopping = asyncio.ensure_future(self._stop.wait())
+        await asyncio.wait({closed, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        self._client = None
+        flush()
+        closed.cancel()
+        stopping.cancel()
+        await client.close()
+
+    async def _wait_or_stop(self, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self._stop.wait(), seconds)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+
+def _backoff(attempt: int) -> float:
+    base = BACKOFF_S[min(attempt, len(BACKOFF_S)) - 1]
+    return base * random.uniform(0.8, 1.2)
+
+
+def _lost(cmd_id: str) -> dict:
+    return {"op": "nack", "id": cmd_id, "code": "disconnected",
+            "message": "the connection fell before the server answered; check the state before repeating"}
