@@ -8,6 +8,8 @@ position's `ts`) to the moment a console parsed the event; all processes share t
 Prints `name value unit` lines:
   r1000_delivery_p50_ms, r1000_delivery_p99_ms, r1000_cmd_rtt_p99_ms (R = 1,000 updates/s)
   r5000_delivered_eps, r5000_delivery_p99_ms, r5000_cmd_rtt_p99_ms   (R = 5,000 updates/s)
+  r5000_server_cpu_pct, r5000_consoles_cpu_pct, r5000_feeds_cpu_pct: CPU of each kind of process
+  (percent of one core), to tell where the machine's two cores go
   saturation_eps: the highest offered rate (updates/s, stepped) at which all 20 consoles still received
   at least 99% of the events within the step with p99 delivery under 1 s.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing as mp
+import os
 import sys
 import tempfile
 import time
@@ -218,7 +221,15 @@ async def dispatcher(url: str, token: str, start: float, duration: float, units:
     return samples
 
 
-def run_step(url, tokens, rate, feeds, consoles, units) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_step(url, tokens, rate, feeds, consoles, units, pids: dict[str, list[int]]) -> dict:
+    cpu_before = {role: sum(cpu_seconds(p) for p in role_pids) for role, role_pids in pids.items()}
+    began = time.time()
     start = time.time() + 0.5
     per_feed = rate / len(feeds)
     for control, _ in feeds:
@@ -232,6 +243,9 @@ def run_step(url, tokens, rate, feeds, consoles, units) -> dict:
             print(f"# {nacks} position commands were refused at R={rate}", file=sys.stderr)
     # Let the last events arrive before asking for the window's figures.
     time.sleep(1.0)
+    elapsed = time.time() - began
+    cpu_pct = {role: (sum(cpu_seconds(p) for p in role_pids) - cpu_before[role]) / elapsed * 100
+               for role, role_pids in pids.items()}
     window = (start + WARMUP_SECONDS, start + STEP_SECONDS)
     latencies, delivered, seen_all, dropped = [], 0, {}, []
     for control, _ in consoles:
@@ -260,6 +274,7 @@ def run_step(url, tokens, rate, feeds, consoles, units) -> dict:
         "rtt_p99_ms": float(np.percentile(np.array(rtts) * 1000, 99)) if rtts else float("inf"),
         "dropped": dropped,
         "sent": sent_total,
+        "cpu_pct": cpu_pct,
     }
 
 
@@ -293,17 +308,21 @@ def main() -> None:
             for _, results in consoles + feeds:
                 assert results.get(timeout=120)[0] == "ready"
 
-            r1000 = run_step(server.url, tokens, 1_000, feeds, consoles, units)
+            pids = {"server": [server.proc.pid], "consoles": [p.pid for p in procs[:CONSOLE_PROCS]],
+                    "feeds": [p.pid for p in procs[CONSOLE_PROCS:]]}
+            r1000 = run_step(server.url, tokens, 1_000, feeds, consoles, units, pids)
             print(f"r1000_delivery_p50_ms {r1000['p50_ms']:.1f} ms")
             print(f"r1000_delivery_p99_ms {r1000['p99_ms']:.1f} ms")
             print(f"r1000_cmd_rtt_p99_ms {r1000['rtt_p99_ms']:.1f} ms")
             saturation = 0
             for rate in SATURATION_STEPS:
-                step = run_step(server.url, tokens, rate, feeds, consoles, units)
+                step = run_step(server.url, tokens, rate, feeds, consoles, units, pids)
                 if rate == 5_000:
                     print(f"r5000_delivered_eps {step['delivered_eps']:.0f} events/s")
                     print(f"r5000_delivery_p99_ms {step['p99_ms']:.1f} ms")
                     print(f"r5000_cmd_rtt_p99_ms {step['rtt_p99_ms']:.1f} ms")
+                    for role, pct in step["cpu_pct"].items():
+                        print(f"r5000_{role}_cpu_pct {pct:.0f} %")
                 if step["dropped"] or step["delivered_ratio"] < 0.99 or step["p99_ms"] > 1000:
                     break
                 saturation = rate

@@ -37,6 +37,9 @@ log = logging.getLogger("onemap.server")
 MAX_FRAME = 64 * 1024
 HELLO_TIMEOUT_S = 10.0
 BATCH_MAX_EVENTS = 1000
+# A batch session gets at most one frame per interval: under load this bounds the frames per console
+# (each costs both ends far more than the bytes in it) for at most this much added latency.
+BATCH_INTERVAL_S = 0.010
 CLOSE_BAD_REQUEST = 4400
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_SLOW = 4408
@@ -54,7 +57,7 @@ class Limits:
         "feed": (2000.0, 4000.0),
     })
     max_queued_events: int = 20_000
-    snapshot_every: int = 5_000
+    snapshot_every: int = 50_000
 
 
 def rfc3339_now() -> str:
@@ -153,13 +156,17 @@ class Session:
             await self.ws.send(frame, text=True)
 
     async def run_sender(self) -> None:
+        loop = asyncio.get_running_loop()
         while not self.dropped:
             await self.wakeup.wait()
             self.wakeup.clear()
             items = list(self.queue)
             self.queue.clear()
             self.queued_events = 0
+            sent_at = loop.time()
             await self.send_frames(items)
+            if self.batch:
+                await asyncio.sleep(max(0.0, sent_at + BATCH_INTERVAL_S - loop.time()))
 
 
 def events_frame(event_frames: list[bytes]) -> bytes:

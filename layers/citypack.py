@@ -1,0 +1,520 @@
+"""Loading a city pack: the folder of map layers one city ships with (see docs/city-pack.md).
+
+Every layer is validated and converted to WGS84 (EPSG:4326) on load, so the rest of OneMap never meets
+another coordinate system. A bad pack fails at once with a CityPackError that names the file, the row
+or feature (both 1-based) and the problem.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers import crs as crs_lib
+
+CITIES_DIR = Path(__file__).resolve().parent.parent / "resources" / "cities"
+CITY_JSON = "city.json"
+WGS84 = crs_lib.WGS84
+
+
+class CityPackError(ValueError):
+    """A city pack that cannot be used. str() reads e.g. "cameras.csv row 12: lat 91.0 is outside [-90, 90]"."""
+
+    def __init__(self, file: str, problem: str, where: str | None = None):
+        self.file = file
+        self.where = where
+        self.problem = problem
+        super().__init__(f"{file} {where}: {problem}" if where else f"{file}: {problem}")
+
+
+@dataclass(frozen=True)
+class _Schema:
+    geometry: str  # "point", "line" or "polygon"
+    id_column: str | None
+    required: tuple[str, ...]
+    optional: dict = field(default_factory=dict)  # column -> default; None means "the row's id"
+    allowed_kinds: tuple[str, ...] | None = None
+
+
+_NAN = float("nan")
+SCHEMAS: dict[str, _Schema] = {
+    "units": _Schema("point", "unit_id", ("unit_id", "kind"), {"callsign": None, "station": ""}),
+    "cameras": _Schema(
+        "point",
+        "camera_id",
+        ("camera_id",),
+        {"name": None, "kind": "camera", "stream_url": "", "online": True, "direction_deg": _NAN, "fov_deg": _NAN},
+    ),
+    "checkpoints": _Schema(
+        "point", "checkpoint_id", ("checkpoint_id", "kind"), {"name": None}, allowed_kinds=("bayonet", "checkpoint")
+    ),
+    "grids": _Schema("polygon", "grid_id", ("grid_id",), {"name": None}),
+    "streets": _Schema("line", None, ("u", "v"), {"name": "", "highway": "", "length_m": _NAN, "oneway": False}),
+    "stations": _Schema("point", "station_id", ("station_id", "kind"), {"name": None}),
+    "areas": _Schema("polygon", None, (), {"name": "", "kind": ""}),
+}
+# A pack without one of these is a mistake unless city.json says "layers": {"<layer>": null}.
+REQUIRED_LAYERS = ("units", "cameras", "checkpoints", "grids", "streets", "stations")
+_EXTENSIONS = (".geojson", ".gpkg", ".csv")
+_GEOMETRY_TYPES = {
+    "point": ("Point",),
+    "line": ("LineString",),
+    "polygon": ("Polygon", "MultiPolygon"),
+}
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
+_GEOD = None  # pyproj.Geod, made on first use: only packs without street lengths need it
+
+
+@dataclass(eq=False, repr=False)
+class CityPack:
+    """A loaded pack: every layer in WGS84. Treat it as read-only (the grid index is built once)."""
+
+    name: str
+    root: Path
+    meta: dict
+    units: gpd.GeoDataFrame
+    cameras: gpd.GeoDataFrame
+    checkpoints: gpd.GeoDataFrame
+    grids: gpd.GeoDataFrame
+    streets: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame
+    areas: gpd.GeoDataFrame
+
+    def __post_init__(self):
+        self._grid_tree  # built now so the first incident does not pay for it
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{name}={len(layer)}" for name, layer in self.layers().items())
+        return f"CityPack({self.name!r}, {counts})"
+
+    @cached_property
+    def _grid_tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.grids.geometry.values)
+
+    @cached_property
+    def _grid_ids(self) -> np.ndarray:
+        return self.grids["grid_id"].to_numpy(dtype=object)
+
+    def grid_at(self, lon: float, lat: float) -> str | None:
+        """The id of the grid cell containing (lon, lat), or None outside every cell.
+
+        A point on a border shared by two cells belongs to the one listed first.
+        """
+        hits = self._grid_tree.query(shapely.Point(lon, lat), predicate="intersects")
+        return str(self._grid_ids[hits.min()]) if len(hits) else None
+
+    def grid_ids_at(self, lon, lat) -> np.ndarray:
+        """grid_at for arrays of points: an object array of grid ids, None where no cell holds the point."""
+        lon = np.atleast_1d(np.asarray(lon, dtype=np.float64))
+        points = shapely.points(lon, np.atleast_1d(np.asarray(lat, dtype=np.float64)))
+        first = np.full(len(points), len(self._grid_ids), dtype=np.int64)
+        point_index, cell_index = self._grid_tree.query(points, predicate="intersects")
+        np.minimum.at(first, point_index, cell_index)
+        ids = np.append(self._grid_ids, None)
+        return ids[first]
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(minlon, minlat, maxlon, maxlat) of every feature in the pack; city.json's zoom_extent if it has none."""
+        boxes = [layer.total_bounds for layer in self.layers().values() if len(layer)]
+        if not boxes:
+            return tuple(self.meta["zoom_extent"])
+        stacked = np.vstack(boxes)
+        return (
+            float(stacked[:, 0].min()),
+            float(stacked[:, 1].min()),
+            float(stacked[:, 2].max()),
+            float(stacked[:, 3].max()),
+        )
+
+    def layers(self) -> dict[str, gpd.GeoDataFrame]:
+        return {name: getattr(self, name) for name in SCHEMAS}
+
+
+def shipped_cities() -> list[str]:
+    """Names of the packs under resources/cities (folders holding a city.json)."""
+    if not CITIES_DIR.is_dir():
+        return []
+    return sorted(p.name for p in CITIES_DIR.iterdir() if (p / CITY_JSON).is_file())
+
+
+def load_city(name_or_path: str | Path) -> CityPack:
+    """Load a shipped pack by name (e.g. "demo") or any pack folder by path."""
+    root = _find_pack(name_or_path)
+    meta = _read_meta(root)
+    layers = {layer: _load_layer(root, meta, layer) for layer in SCHEMAS}
+    pack = CityPack(name=meta["name"], root=root, meta=meta, **layers)
+    _complete_view(pack)
+    return pack
+
+
+# --- finding and reading city.json ---------------------------------------------------------------
+
+
+def _find_pack(name_or_path: str | Path) -> Path:
+    candidate = Path(name_or_path).expanduser()
+    if candidate.is_dir():
+        root = candidate
+    elif isinstance(name_or_path, str) and (CITIES_DIR / name_or_path).is_dir():
+        root = CITIES_DIR / name_or_path
+    else:
+        shipped = ", ".join(shipped_cities()) or "none"
+        raise CityPackError(
+            str(name_or_path), f"no such city pack: not a folder, and not a shipped city (shipped: {shipped})"
+        )
+    if not (root / CITY_JSON).is_file():
+        raise CityPackError(str(root / CITY_JSON), "missing: every city pack folder needs a city.json")
+    return root.resolve()
+
+
+def _read_meta(root: Path) -> dict:
+    try:
+        meta = json.loads((root / CITY_JSON).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CityPackError(CITY_JSON, f"cannot be read: {exc}") from None
+    if not isinstance(meta, dict):
+        raise CityPackError(CITY_JSON, "must hold a JSON object")
+    meta.setdefault("name", root.name)
+    meta.setdefault("title", meta["name"])
+    meta.setdefault("title_zh", meta["title"])
+    meta.setdefault("placed", {})
+    if not isinstance(meta["placed"], dict):
+        raise CityPackError(CITY_JSON, '"placed" must be an object: layer -> how its features were placed')
+    for key in ("name", "title", "title_zh"):
+        if not isinstance(meta[key], str) or not meta[key]:
+            raise CityPackError(CITY_JSON, f'"{key}" must be a non-empty string')
+    if "center" in meta:
+        _check_lon_lat_list(meta["center"], "center", 2)
+    if "zoom_extent" in meta:
+        _check_lon_lat_list(meta["zoom_extent"], "zoom_extent", 4)
+        minlon, minlat, maxlon, maxlat = meta["zoom_extent"]
+        if not (minlon < maxlon and minlat < maxlat):
+            raise CityPackError(CITY_JSON, '"zoom_extent" must be [minlon, minlat, maxlon, maxlat] with min < max')
+    if "crs" in meta:
+        meta["crs"] = _known_crs(meta["crs"], CITY_JSON, None)
+    layers = meta.setdefault("layers", {})
+    if not isinstance(layers, dict):
+        raise CityPackError(CITY_JSON, '"layers" must be an object of per-layer settings')
+    for layer, setting in layers.items():
+        if layer not in SCHEMAS:
+            raise CityPackError(CITY_JSON, f'"layers" names unknown layer {layer!r} (layers: {", ".join(SCHEMAS)})')
+        if isinstance(setting, str):
+            layers[layer] = {"file": setting}
+        elif setting is not None and not isinstance(setting, dict):
+            raise CityPackError(CITY_JSON, f'"layers"."{layer}" must be null, a file name or an object')
+    return meta
+
+
+def _check_lon_lat_list(value, key: str, length: int) -> None:
+    if not (
+        isinstance(value, list)
+        and len(value) == length
+        and all(isinstance(v, (int, float)) and math.isfinite(v) for v in value)
+    ):
+        raise CityPackError(CITY_JSON, f'"{key}" must be a list of {length} finite numbers')
+    lons, lats = value[0::2], value[1::2]
+    if any(abs(v) > 180 for v in lons) or any(abs(v) > 90 for v in lats):
+        raise CityPackError(CITY_JSON, f'"{key}" {value} is outside lon [-180, 180], lat [-90, 90]')
+
+
+def _complete_view(pack: CityPack) -> None:
+    """Fill in zoom_extent and center from the data when city.json leaves them out."""
+    if "zoom_extent" not in pack.meta:
+        if not any(len(layer) for layer in pack.layers().values()):
+            raise CityPackError(CITY_JSON, 'the pack has no features and no "zoom_extent"')
+        pack.meta["zoom_extent"] = list(pack.bounds())
+    if "center" not in pack.meta:
+        minlon, minlat, maxlon, maxlat = pack.meta["zoom_extent"]
+        pack.meta["center"] = [(minlon + maxlon) / 2.0, (minlat + maxlat) / 2.0]
+
+
+# --- one layer ------------------------------------------------------------------------------------
+
+
+def _load_layer(root: Path, meta: dict, layer: str) -> gpd.GeoDataFrame:
+    schema = SCHEMAS[layer]
+    settings = meta["layers"].get(layer, {})
+    if settings is None:  # declared empty in city.json
+        return _empty_layer(schema)
+    path = _layer_file(root, layer, settings)
+    if path is None:
+        return _empty_layer(schema)
+    label = _file_label(root, path)
+    frame, file_crs, where = _read_file(path, label, settings)
+    renames = settings.get("columns", {})
+    if not isinstance(renames, dict):
+        raise CityPackError(CITY_JSON, f'"layers"."{layer}"."columns" must map pack columns to file columns')
+    missing_sources = [source for source in renames.values() if source not in frame.columns]
+    if missing_sources:
+        raise CityPackError(
+            label, f"missing column {missing_sources[0]!r} named in city.json (columns: {_column_list(frame)})"
+        )
+    for target, source in renames.items():  # copies, so one file column may feed two (e.g. id and name)
+        frame[target] = frame[source]
+    defaults = settings.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise CityPackError(CITY_JSON, f'"layers"."{layer}"."defaults" must map columns to values')
+    for column, value in defaults.items():
+        if column not in frame.columns:
+            frame[column] = value
+    missing = [column for column in schema.required if column not in frame.columns]
+    if missing:
+        raise CityPackError(label, f"missing column {missing[0]!r} (columns: {_column_list(frame)})")
+    if path.suffix.lower() == ".csv":
+        frame = _points_from_lon_lat(frame, label, where)
+
+    if schema.id_column:
+        frame[schema.id_column] = _ids(frame[schema.id_column], schema.id_column, label, where)
+    if layer == "streets":
+        for column in ("u", "v"):
+            frame[column] = _ids(frame[column], column, label, where, unique=False)
+    _fill_defaults(frame, schema)
+    _check_geometry_types(frame, schema, label, where)
+    layer_crs = _known_crs(settings.get("crs") or _declared(file_crs) or meta.get("crs") or WGS84, label, None)
+    frame = _to_wgs84(frame, layer_crs, label, where)
+    _typed_columns(frame, layer, schema, label, where)
+    return frame
+
+
+def _layer_file(root: Path, layer: str, settings: dict) -> Path | None:
+    if "file" in settings:
+        path = (root / settings["file"]).resolve()  # an absolute "file" stays absolute
+        if not path.is_file():
+            raise CityPackError(str(settings["file"]), f'missing: city.json names it as the "{layer}" layer')
+        return path
+    found = [root / f"{layer}{ext}" for ext in _EXTENSIONS if (root / f"{layer}{ext}").is_file()]
+    if len(found) > 1:
+        names = " and ".join(p.name for p in found)
+        raise CityPackError(found[0].name, f'{names} both exist: keep one, or name one in city.json "layers"')
+    if found:
+        return found[0]
+    if layer in REQUIRED_LAYERS:
+        raise CityPackError(
+            f"{layer}{_EXTENSIONS[0]}",
+            f"missing: the pack needs a {layer} layer ({' or '.join(layer + e for e in _EXTENSIONS)}); "
+            f'for a deliberately empty layer put "layers": {{"{layer}": null}} in city.json',
+        )
+    return None
+
+
+def _file_label(root: Path, path: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _read_file(path: Path, label: str, settings: dict):
+    """Read a CSV (as text) or anything GDAL reads. Returns (frame, the file's CRS or None, row labeller)."""
+    if path.suffix.lower() == ".csv":
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise CityPackError(label, f"cannot be read: {exc}") from None
+        frame.columns = [str(c).strip() for c in frame.columns]
+        return frame, None, lambda i: f"row {i + 1}"  # 1-based data row, the header not counted
+
+    import pyogrio  # only packs with vector files need it
+
+    try:
+        frame = pyogrio.read_dataframe(path, layer=settings.get("layer"))
+    except Exception as exc:  # noqa: BLE001 - GDAL raises many kinds; all mean "cannot be read"
+        raise CityPackError(label, f"cannot be read: {exc}") from None
+    file_crs = frame.crs.to_string() if frame.crs is not None else None
+    frame = frame.set_crs(None, allow_override=True)  # the pack's CRS is decided later; keep no stale one
+    return frame, file_crs, lambda i: f"feature {i + 1}"
+
+
+def _points_from_lon_lat(frame: pd.DataFrame, label: str, where) -> gpd.GeoDataFrame:
+    for column in ("lon", "lat"):
+        if column not in frame.columns:
+            raise CityPackError(label, f"missing column {column!r} (columns: {_column_list(frame)})")
+    lon = _numbers(frame["lon"], "lon", label, where)
+    lat = _numbers(frame["lat"], "lat", label, where)
+    return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=shapely.points(lon, lat))
+
+
+def _numbers(values: pd.Series, column: str, label: str, where) -> np.ndarray:
+    text = values.astype(str).str.strip()
+    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(numbers))
+    if len(bad):
+        row = bad[0]
+        shown = text.iloc[row]
+        problem = f"{column} is empty" if shown == "" else f"{column} {shown!r} is not a finite number"
+        raise CityPackError(label, problem, where(row))
+    return numbers
+
+
+def _ids(values: pd.Series, column: str, label: str, where, unique: bool = True) -> pd.Series:
+    if pd.api.types.is_float_dtype(values) and np.all(np.isnan(values) | (values == np.round(values))):
+        values = values.astype("Int64")  # ids read as 1.0, 2.0 from a numeric column mean "1", "2"
+    text = pd.Series([None if pd.isna(v) else str(v).strip() for v in values], index=values.index, dtype=object)
+    empty = np.flatnonzero(text.isna().to_numpy() | (text == "").to_numpy())
+    if len(empty):
+        raise CityPackError(label, f"{column} is empty", where(empty[0]))
+    if unique:
+        duplicated = np.flatnonzero(text.duplicated().to_numpy())
+        if len(duplicated):
+            row = duplicated[0]
+            first = np.flatnonzero((text == text.iloc[row]).to_numpy())[0]
+            raise CityPackError(label, f"duplicate {column} {text.iloc[row]!r} (first at {where(first)})", where(row))
+    return text
+
+
+def _fill_defaults(frame: pd.DataFrame, schema: _Schema) -> None:
+    for column, default in schema.optional.items():
+        fallback = frame[schema.id_column] if default is None else default
+        if column not in frame.columns:
+            frame[column] = fallback
+        elif isinstance(default, str) or default is None:
+            blank = frame[column].isna() | (frame[column].astype(str).str.strip() == "")
+            frame[column] = frame[column].astype(object).where(~blank, fallback)
+
+
+def _check_geometry_types(frame: gpd.GeoDataFrame, schema: _Schema, label: str, where) -> None:
+    geoms = frame.geometry.values
+    missing = np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if len(missing):
+        raise CityPackError(label, "has no geometry", where(missing[0]))
+    expected = _GEOMETRY_TYPES[schema.geometry]
+    types = frame.geometry.geom_type.to_numpy()
+    wrong = np.flatnonzero(~np.isin(types, expected))
+    if len(wrong):
+        row = wrong[0]
+        raise CityPackError(label, f"geometry is {types[row]}, expected {' or '.join(expected)}", where(row))
+
+
+def _declared(file_crs: str | None) -> str | None:
+    """The file's CRS when it says more than WGS84, which GDAL also reports for GeoJSON that says nothing."""
+    if file_crs is None or crs_lib.canonical_crs(file_crs) == WGS84:
+        return None
+    return file_crs
+
+
+def _known_crs(value, label: str, where: str | None) -> str:
+    try:
+        return crs_lib.canonical_crs(value)
+    except ValueError as exc:
+        raise CityPackError(label, str(exc), where) from None
+
+
+def _to_wgs84(frame: gpd.GeoDataFrame, layer_crs: str, label: str, where) -> gpd.GeoDataFrame:
+    """Convert every coordinate to WGS84; a point layer's `crs` column overrides the layer CRS per row."""
+    geoms = frame.geometry.values.to_numpy().copy()
+    coords, feature = shapely.get_coordinates(geoms, return_index=True)
+    row_crs = np.full(len(frame), layer_crs, dtype=object)
+    if "crs" in frame.columns:
+        given = frame["crs"].astype(object).where(frame["crs"].notna(), "").astype(str).str.strip().to_numpy(object)
+        has_crs = given != ""
+        row_crs[has_crs] = given[has_crs]
+        for value in pd.unique(row_crs[has_crs]):
+            rows = has_crs & (row_crs == value)
+            canonical = _known_crs(str(value), label, where(np.flatnonzero(rows)[0]))
+            row_crs[rows] = canonical
+        frame = frame.drop(columns=["crs"])
+    coord_crs = row_crs[feature]
+    lon = np.empty(len(coords))
+    lat = np.empty(len(coords))
+    for system in pd.unique(coord_crs):
+        at = coord_crs == system
+        x, y = coords[at, 0], coords[at, 1]
+        if crs_lib.is_geographic(system):
+            _check_lon_lat(x, y, feature[at], label, where)
+        lon[at], lat[at] = crs_lib.to_wgs84(x, y, system)
+        _check_lon_lat(lon[at], lat[at], feature[at], label, where, f" after conversion from {system}")
+    geoms = shapely.set_coordinates(geoms, np.column_stack([lon, lat]))
+    return gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=geoms, crs=WGS84)
+
+
+def _check_lon_lat(lon: np.ndarray, lat: np.ndarray, feature: np.ndarray, label: str, where, suffix: str = "") -> None:
+    for name, values, limit in (("lon", lon, 180.0), ("lat", lat, 90.0)):
+        bad = np.flatnonzero(~(np.abs(values) <= limit))  # NaN fails the comparison too
+        if len(bad):
+            first = bad[0]
+            value = float(values[first])
+            problem = (
+                f"{name} {value!r} is not a finite number"
+                if not np.isfinite(value)
+                else f"{name} {value!r} is outside [{-limit:g}, {limit:g}]"
+            )
+            raise CityPackError(label, problem + suffix, where(feature[first]))
+
+
+def _typed_columns(frame: gpd.GeoDataFrame, layer: str, schema: _Schema, label: str, where) -> None:
+    for column in ("callsign", "kind", "station", "name", "stream_url", "highway"):
+        if column in schema.optional or column in schema.required:
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), "").astype(str).str.strip()
+    if schema.allowed_kinds:
+        wrong = np.flatnonzero(~frame["kind"].isin(schema.allowed_kinds).to_numpy())
+        if len(wrong):
+            row = wrong[0]
+            allowed = ", ".join(schema.allowed_kinds)
+            raise CityPackError(label, f"kind {frame['kind'].iloc[row]!r} is not one of {allowed}", where(row))
+    if layer == "cameras":
+        frame["online"] = _booleans(frame["online"], "online", True, label, where)
+        frame["direction_deg"] = _optional_numbers(frame["direction_deg"], "direction_deg", (0.0, 360.0), label, where)
+        frame["fov_deg"] = _optional_numbers(frame["fov_deg"], "fov_deg", (0.0, 360.0), label, where)
+    if layer == "streets":
+        frame["oneway"] = _booleans(frame["oneway"], "oneway", False, label, where)
+        length = _optional_numbers(frame["length_m"], "length_m", (0.0, math.inf), label, where)
+        unknown = np.isnan(length)
+        if unknown.any():
+            length[unknown] = _geodesic_lengths(frame.geometry.values[unknown])
+        frame["length_m"] = length
+
+
+def _booleans(values: pd.Series, column: str, default: bool, label: str, where) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(values):
+        return values.to_numpy(dtype=bool)
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip().str.lower()
+    text = text.str.removesuffix(".0")  # 1.0 / 0.0 from a numeric column
+    meaning = {value: True for value in _TRUE} | {value: False for value in _FALSE} | {"": default}
+    unknown = np.flatnonzero(~text.isin(meaning).to_numpy())
+    if len(unknown):
+        row = unknown[0]
+        raise CityPackError(label, f"{column} {values.iloc[row]!r} is not true/false", where(row))
+    return text.map(meaning).to_numpy(dtype=bool)
+
+
+def _optional_numbers(values: pd.Series, column: str, limits: tuple[float, float], label: str, where) -> np.ndarray:
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, copy=True)
+    unparsed = np.flatnonzero(np.isnan(numbers) & ~text.str.lower().isin(["", "nan"]).to_numpy())
+    if len(unparsed):
+        row = unparsed[0]
+        raise CityPackError(label, f"{column} {text.iloc[row]!r} is not a number", where(row))
+    low, high = limits
+    outside = np.flatnonzero(~np.isnan(numbers) & ~((numbers >= low) & (numbers <= high)))
+    if len(outside):
+        row = outside[0]
+        raise CityPackError(label, f"{column} {float(numbers[row])!r} is outside [{low:g}, {high:g}]", where(row))
+    return numbers
+
+
+def _geodesic_lengths(lines) -> np.ndarray:
+    global _GEOD
+    if _GEOD is None:
+        from pyproj import Geod
+
+        _GEOD = Geod(ellps="WGS84")
+    return np.array([_GEOD.geometry_length(line) for line in lines], dtype=np.float64)
+
+
+def _empty_layer(schema: _Schema) -> gpd.GeoDataFrame:
+    columns = {c: pd.Series(dtype=object) for c in schema.required}
+    for column, default in schema.optional.items():
+        dtype = bool if isinstance(default, bool) else np.float64 if isinstance(default, float) else object
+        columns.setdefault(column, pd.Series(dtype=dtype))
+    return gpd.GeoDataFrame(columns, geometry=[], crs=WGS84)
+
+
+def _column_list(frame: pd.DataFrame) -> str:
+    return ", ".join(str(c) for c in frame.columns if c != "geometry") or "none"
