@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import ssl
 import sys
@@ -26,6 +27,8 @@ async def serve_city(city_name: str, db: str, users_file: str, host: str, port: 
                      cert: str | None = None, key: str | None = None, limits: Limits | None = None) -> None:
     from layers.citypack import load_city  # geopandas is slow to import: only when serving
 
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     users = Users.load(users_file)
     context = tls_context(cert, key)
     city = load_city(city_name)

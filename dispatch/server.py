@@ -126,6 +126,7 @@ class Session:
             self.wakeup.set()
 
     def drop(self, code: int, reason: str) -> None:
+        log.warning("closing %s (%s, %s): %s (%d)", self.user, self.role, self.namespace.name, reason, code)
         self.dropped = True
         self.queue.clear()
         self.namespace.sessions.discard(self)
@@ -366,6 +367,8 @@ class DispatchServer:
                    + b',"snapshot":' + snapshot + b"}")
         if session.subscribe:
             ns.sessions.add(session)
+        log.info("%s (%s) joined %s at seq %d%s", user.name, user.role, name, seq,
+                 "" if resume_from is None else f", resuming from {resume_from}")
         try:
             await ws.send(welcome, text=True)
             if resume_from is not None and session.subscribe:
@@ -462,7 +465,7 @@ class DispatchServer:
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # the log is the truth: without it, stop rather than guess
-            log.critical("event store failed, stopping: %s", exc)
+            log.critical("committing events failed, stopping: %r", exc)
             self._failed = exc
             asyncio.ensure_future(self.stop())
 
@@ -473,7 +476,7 @@ class DispatchServer:
             for event, frame in zip(accepted.events, accepted.frames):
                 apply(ns.committed_state, event)
                 ns.committed_seq = event["seq"]
-                for session in ns.sessions:
+                for session in tuple(ns.sessions):  # a session too slow to keep up leaves the set
                     session.push_event(frame)
             if accepted.session is not None:
                 accepted.session.push_reply(
