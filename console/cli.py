@@ -30,6 +30,20 @@ def _city_from_osm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _console(args: argparse.Namespace) -> int:
+    from console.app import run_console
+
+    return run_console(args.server, args.token, args.city, args.language)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from console.app import run_demo
+
+    return run_demo(Path(args.data).expanduser(), args.language)
+
+
 def _wall(argv: list[str]) -> int:
     from video.wall_app import main
 
@@ -66,6 +80,18 @@ def build_parser() -> argparse.ArgumentParser:
     from_osm.add_argument("--out", required=True)
     from_osm.add_argument("--name")
     from_osm.set_defaults(run=_city_from_osm)
+
+    console = sub.add_parser("console", help="open the dispatch console")
+    console.add_argument("--server", default="ws://127.0.0.1:8765/ws")
+    console.add_argument("--token", required=True)
+    console.add_argument("--city", help="a city pack name or folder (default: the one the server names)")
+    console.add_argument("--language", choices=["system", "en", "zh_CN"])
+    console.set_defaults(run=_console)
+
+    demo = sub.add_parser("demo", help="a dispatch server on the demo city, with moving patrols, and a console")
+    demo.add_argument("--data", default="~/.local/share/onemap/demo", help="where the demo keeps its users and log")
+    demo.add_argument("--language", choices=["system", "en", "zh_CN"])
+    demo.set_defaults(run=_demo)
 
     sub.add_parser("wall", help="a standalone video wall (see `onemap wall --help`)", add_help=False)
     return parser

@@ -54,6 +54,7 @@ class StreetRouter:
         self.lat0 = float(lonlat[:, 1].mean()) if len(lonlat) else 0.0
         self._tree = cKDTree(_local_xy(lonlat[:, 0], lonlat[:, 1], self.lat0)) if len(lonlat) else None
         self._reversed = self.graph.reverse(copy=False)
+        self._to_target: dict[tuple[float, float], tuple[dict, float]] = {}
 
     def _add(self, u, v, length: float) -> None:
         existing = self.graph.get_edge_data(u, v)
@@ -66,9 +67,14 @@ class StreetRouter:
         return np.asarray(self.nodes, dtype=object)[index], distance
 
     def distances_to(self, lon: float, lat: float) -> tuple[dict, float]:
-        """Street metres from every node to the node nearest (lon, lat), and that node's offset."""
-        (target,), (offset,) = self.snap(lon, lat)
-        return nx.single_source_dijkstra_path_length(self._reversed, target, weight="length"), float(offset)
+        """Street metres from every node to the node nearest (lon, lat), and that node's offset.
+        Incidents do not move, so each search is kept (a console asks again every second)."""
+        key = (lon, lat)
+        if key not in self._to_target:
+            (target,), (offset,) = self.snap(lon, lat)
+            lengths = nx.single_source_dijkstra_path_length(self._reversed, target, weight="length")
+            self._to_target[key] = (lengths, float(offset))
+        return self._to_target[key]
 
 
 def recommend(state: dict, incident_id: str, router: StreetRouter | None, limit: int = 5) -> list[Recommendation]:

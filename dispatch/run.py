@@ -32,7 +32,7 @@ async def serve_city(city_name: str, db: str, users_file: str, host: str, port: 
     users = Users.load(users_file)
     context = tls_context(cert, key)
     city = load_city(city_name)
-    server = DispatchServer(str(Path(db)), users, initial_state(city), city.grid_at, limits)
+    server = DispatchServer(str(Path(db)), users, initial_state(city), city.grid_at, limits, city_name=city.name)
     bound_host, bound_port = await server.start(host, port, context)
     scheme = "wss" if context else "ws"
     print(f"listening on {scheme}://{bound_host}:{bound_port}/ws", flush=True)

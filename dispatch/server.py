@@ -210,8 +210,9 @@ class DispatchServer:
 
     def __init__(self, store_path: str, users: Users, initial_state: State,
                  grid_at: Callable[[float, float], str | None] = lambda lon, lat: None,
-                 limits: Limits | None = None):
+                 limits: Limits | None = None, city_name: str | None = None):
         self.store_path = store_path
+        self.city_name = city_name
         self.users = users
         self.initial_state = initial_state
         self.grid_at = grid_at
@@ -363,7 +364,8 @@ class DispatchServer:
         seq = ns.committed_seq
         snapshot = ns.snapshot_json() if resume_from is None else b"null"
         welcome = (b'{"op":"welcome","user":' + orjson.dumps(user.name) + b',"role":' + orjson.dumps(user.role)
-                   + b',"namespace":' + orjson.dumps(name) + b',"seq":' + str(seq).encode()
+                   + b',"namespace":' + orjson.dumps(name) + b',"city":' + orjson.dumps(self.city_name)
+                   + b',"seq":' + str(seq).encode()
                    + b',"snapshot":' + snapshot + b"}")
         if session.subscribe:
             ns.sessions.add(session)

@@ -9,7 +9,7 @@ apt_packages=(
   # Python venv and a compiler for packages without wheels
   python3-venv
   # real windows under Xvfb, two monitors through RandR (../shared/STACK-NOTES.md)
-  xvfb x11-xserver-utils
+  xvfb x11-xserver-utils xdotool
   libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libxcb-image0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libpulse0 libegl1 libgl1
   libfontconfig1 fonts-noto-cjk

@@ -1,0 +1,102 @@
+"""The console's copy of the server's state, folded with the shared reducer, and what each batch changed.
+
+No Qt here: the main window turns the changes into redraws. The state shown is always the server's: it
+changes only through events from the server.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from dispatch.reducer import State, apply, copy_state, empty_state
+
+DEFAULT_DISPATCH_THRESHOLD_S = 180.0  # 3 minutes from call to first unit dispatched
+DEFAULT_ONSCENE_THRESHOLD_S = 900.0
+
+
+def epoch(ts: str | None) -> float | None:
+    if not ts:
+        return None
+    return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
+
+
+@dataclass
+class Changes:
+    moved_units: set[str] = field(default_factory=set)
+    units: set[str] = field(default_factory=set)  # status or incident changed
+    incidents: set[str] = field(default_factory=set)
+    cameras: set[str] = field(default_factory=set)
+    reset: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.reset or self.moved_units or self.units or self.incidents or self.cameras)
+
+
+@dataclass(frozen=True)
+class IncidentTimers:
+    to_dispatch_s: float  # running until the first dispatch, then fixed
+    to_onscene_s: float | None  # running from the first dispatch until on scene, then fixed; None before dispatch
+    dispatch_overdue: bool
+    onscene_overdue: bool
+
+    @property
+    def overdue(self) -> bool:
+        return self.dispatch_overdue or self.onscene_overdue
+
+
+class LiveState:
+    def __init__(self, dispatch_threshold_s: float = DEFAULT_DISPATCH_THRESHOLD_S,
+                 onscene_threshold_s: float = DEFAULT_ONSCENE_THRESHOLD_S):
+        self.state: State = empty_state()
+        self.seq = 0
+        self.dispatch_threshold_s = dispatch_threshold_s
+        self.onscene_threshold_s = onscene_threshold_s
+
+    def reset(self, snapshot: State, seq: int) -> Changes:
+        self.state = copy_state(snapshot)
+        self.seq = seq
+        return Changes(reset=True)
+
+    def apply_events(self, events: list[dict]) -> Changes:
+        changes = Changes()
+        for event in events:
+            data, kind = event["data"], event["type"]
+            if kind in ("unit.assigned", "unit.status_changed"):
+                left = self.state["units"][data["unit_id"]].get("incident_id")
+                changes.units.add(data["unit_id"])
+                changes.incidents.update(i for i in (left, data.get("incident_id")) if i)
+            apply(self.state, event)
+            self.seq = event["seq"]
+            if kind == "unit.moved":
+                changes.moved_units.add(data["unit_id"])
+            elif kind in ("incident.created", "incident.closed"):
+                changes.incidents.add(data["incident_id"])
+            elif kind == "camera.status_changed":
+                changes.cameras.add(data["camera_id"])
+        return changes
+
+    def timers(self, incident: dict, now: float) -> IncidentTimers:
+        created = epoch(incident.get("created_ts")) or now
+        dispatched = epoch(incident.get("dispatched_ts"))
+        onscene = epoch(incident.get("onscene_ts"))
+        closed = epoch(incident.get("closed_ts"))
+        end = closed or now
+        to_dispatch = (dispatched or end) - created
+        to_onscene = None if dispatched is None else (onscene or end) - dispatched
+        open_ = incident["status"] != "closed"
+        return IncidentTimers(
+            to_dispatch_s=to_dispatch,
+            to_onscene_s=to_onscene,
+            dispatch_overdue=open_ and dispatched is None and to_dispatch > self.dispatch_threshold_s,
+            onscene_overdue=open_ and dispatched is not None and onscene is None
+            and to_onscene > self.onscene_threshold_s,
+        )
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -1,0 +1,406 @@
+"""The dispatcher's main window: the map in the middle, docks around it, the command line on top."""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QCompleter, QDockWidget, QInputDialog, QLabel, QLineEdit,
+                               QListWidget, QMainWindow, QMenu, QMessageBox, QToolBar, QWidget)
+
+from console.dialogs import NewIncidentDialog
+from console.link import CONNECTED, ServerLink
+from console.live import Changes, LiveState
+from console.panels import ConnectionIndicator, IncidentDetails, IncidentQueue, UnitBoard
+from console.typed import StreetIndex, TypedError, parse
+from console.words import word
+from dispatch.recommend import Recommendation, StreetRouter, recommend
+from map.canvas import MapCanvas
+
+CALLOUT_MS = 8000
+RECOMMENDATIONS = 5
+SETTINGS_ORG, SETTINGS_APP = "OneMap", "console"
+
+
+def settings() -> QSettings:
+    return QSettings(SETTINGS_ORG, SETTINGS_APP)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, url: str, token: str, city: str | None = None, namespace: str = "live"):
+        """`city`: a pack name or folder; None draws the city the server names in its welcome."""
+        super().__init__()
+        self.setObjectName("onemap-console")
+        self.setWindowTitle(self.tr("OneMap — dispatch console"))
+        threshold = float(settings().value("overdue/dispatch_s", 180))
+        self.live = LiveState(dispatch_threshold_s=threshold)
+        self.user: str | None = None
+        self.city = None
+        self.router: StreetRouter | None = None
+        self.streets: StreetIndex | None = None
+        self.selected_incident: str | None = None
+        self.pending: dict[str, tuple[str, dict, tuple[str, str] | None]] = {}
+        self.messages_shown: list[str] = []
+
+        self.canvas = MapCanvas(self)
+        self.setCentralWidget(self.canvas)
+        self.queue = IncidentQueue(self.live, self)
+        self.board = UnitBoard(self.live, self)
+        self.details = IncidentDetails(self.live, self)
+        self.messages = QListWidget(self)
+        self._dock("queue", self.tr("Incident queue"), self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("details", self.tr("Incident details"), self.details, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("units", self.tr("Unit board"), self.board, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("layers", self.tr("Layers"), self.canvas.layer_panel(), Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("messages", self.tr("Messages"), self.messages, Qt.DockWidgetArea.BottomDockWidgetArea)
+
+        self.command_line = QLineEdit(self)
+        self.command_line.setObjectName("command-line")
+        self.command_line.setPlaceholderText(self.tr("assign P-03 I12 · status P-03 enroute · close I12 · "
+                                                     "new fire 1 @street · find …"))
+        self.command_line.returnPressed.connect(self._run_typed)
+        toolbar = QToolBar(self.tr("Command line"), self)
+        toolbar.setObjectName("toolbar-command-line")
+        toolbar.addWidget(QLabel(self.tr("Command: "), self))
+        toolbar.addWidget(self.command_line)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+
+        self.connection = ConnectionIndicator(self)
+        self.statusBar().addPermanentWidget(self.connection, 1)
+        self.cursor_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.cursor_label)
+        self._menus()
+
+        self.link = ServerLink(url, token, namespace, self)
+        self.link.stateChanged.connect(self._link_state)
+        self.link.welcomed.connect(self._welcomed)
+        self.link.eventsReceived.connect(self._events)
+        self.link.replied.connect(self._replied)
+
+        self.canvas.cityLoaded.connect(self._city_loaded)
+        self.canvas.unitDroppedOnIncident.connect(self.assign)
+        self.canvas.unitDragOverIncident.connect(self._drag_over)
+        self.canvas.selectionChanged.connect(self._map_selected)
+        self.canvas.contextMenuRequested.connect(self._map_menu)
+        self.canvas.cursorMoved.connect(lambda lon, lat: self.cursor_label.setText(f"{lon:.5f}, {lat:.5f}"))
+        self.queue.selected.connect(self.select_incident)
+        self.queue.unitDropped.connect(self.assign)
+        self.queue.unitDragOver.connect(self._drag_over)
+        self.board.selected.connect(lambda unit_id: self._find(("units", unit_id)))
+        self.details.assignRequested.connect(self.assign)
+        self.details.closeRequested.connect(self._close_incident_dialog)
+
+        self.clock = QTimer(self, interval=1000)
+        self.clock.timeout.connect(self._tick)
+        self.clock.start()
+        self.city_requested = city
+        if city is not None:
+            self.canvas.open_city(city)
+        self.link.start()
+
+    # ---- layout ----------------------------------------------------------------------------------
+
+    def _dock(self, name: str, title: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{name}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def docks(self) -> dict[str, QDockWidget]:
+        return {d.objectName().removeprefix("dock-"): d for d in self.findChildren(QDockWidget)}
+
+    def _menus(self) -> None:
+        view = self.menuBar().addMenu(self.tr("&View"))
+        for dock in self.docks().values():
+            view.addAction(dock.toggleViewAction())
+        fit = QAction(self.tr("Fit the city"), self, shortcut=QKeySequence("Home"))
+        fit.triggered.connect(self.canvas.fit_city)
+        view.addAction(fit)
+        focus = QAction(self.tr("Command line"), self, shortcut=QKeySequence("Ctrl+L"))
+        focus.triggered.connect(self.command_line.setFocus)
+        view.addAction(focus)
+        options = self.menuBar().addMenu(self.tr("&Settings"))
+        language = options.addMenu(self.tr("Language"))
+        for code, name in (("system", self.tr("Follow the system")), ("en", "English"), ("zh_CN", "简体中文")):
+            action = language.addAction(name)
+            action.triggered.connect(lambda _=False, c=code: self._set_language(c))
+        overdue = options.addAction(self.tr("Overdue threshold…"))
+        overdue.triggered.connect(self._set_threshold)
+
+    def _set_language(self, code: str) -> None:
+        settings().setValue("language", code)
+        QMessageBox.information(self, self.tr("Language"),
+                                self.tr("The console will speak the new language when it is next started."))
+
+    def _set_threshold(self) -> None:
+        minutes, ok = QInputDialog.getDouble(self, self.tr("Overdue threshold"),
+                                             self.tr("Minutes from call to first dispatch:"),
+                                             self.live.dispatch_threshold_s / 60, 0.5, 120, 1)
+        if ok:
+            self.live.dispatch_threshold_s = minutes * 60
+            settings().setValue("overdue/dispatch_s", minutes * 60)
+            self._tick()
+
+    def restore_layout(self) -> None:
+        """Per user: the window's place and every dock's place, across monitors."""
+        store = settings()
+        geometry = store.value(f"layout/{self.user}/geometry")
+        state = store.value(f"layout/{self.user}/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def save_layout(self) -> None:
+        if self.user:
+            store = settings()
+            store.setValue(f"layout/{self.user}/geometry", self.saveGeometry())
+            store.setValue(f"layout/{self.user}/state", self.saveState())
+            store.sync()
+
+    def closeEvent(self, event) -> None:
+        self.save_layout()
+        self.link.stop()
+        super().closeEvent(event)
+
+    # ---- the server's state ----------------------------------------------------------------------
+
+    def _link_state(self, state: str, detail: str) -> None:
+        self.connection.set_state(state, detail)
+
+    def _welcomed(self, welcome: dict) -> None:
+        first = self.user is None
+        self.user = welcome["user"]
+        if first:
+            self.restore_layout()
+            self.setWindowTitle(self.tr("OneMap — {0} ({1})").format(self.user, word(welcome["role"])))
+        if self.city_requested is None and welcome.get("city"):
+            self.city_requested = welcome["city"]
+            self.canvas.open_city(self.city_requested)
+        if welcome["snapshot"] is not None:
+            self._show(self.live.reset(welcome["snapshot"], welcome["seq"]))
+
+    def _events(self, events: list[dict]) -> None:
+        self._show(self.live.apply_events(events))
+
+    def _show(self, changes: Changes) -> None:
+        if not changes:
+            return
+        if self.city is not None:
+            self._show_on_map(changes)
+        if changes.reset or changes.incidents or changes.units:
+            self.queue.refresh()
+            if self.selected_incident:
+                self.queue.select(self.selected_incident)
+        if changes.reset or changes.units:
+            self.board.refresh()
+        if self.selected_incident and (changes.reset or self.selected_incident in changes.incidents
+                                       or changes.units):
+            self._show_details()
+
+    def _show_on_map(self, changes: Changes) -> None:
+        state = self.live.state
+        units, incidents = self.canvas.units_layer, self.canvas.incidents_layer
+        if changes.reset:
+            units.set_records(list(state["units"].values()))
+            incidents.set_records(list(state["incidents"].values()))
+            cameras = state["cameras"]
+            known = [c for c in cameras if self.canvas.cameras_layer.row(c) is not None]
+            if known:
+                self.canvas.cameras_layer.set_online(known, [cameras[c]["online"] for c in known])
+            self._mark_overdue()
+            return
+        if changes.moved_units:
+            ids = list(changes.moved_units)
+            records = [state["units"][u] for u in ids]
+            units.update_positions(ids, [u["lon"] for u in records], [u["lat"] for u in records],
+                                   [u["heading"] if u["heading"] is not None else float("nan") for u in records])
+        for unit_id in changes.units:
+            units.upsert([state["units"][unit_id]])
+        if changes.incidents:
+            incidents.upsert([state["incidents"][i] for i in changes.incidents])
+            self._mark_overdue()
+        for camera_id in changes.cameras:
+            self.canvas.cameras_layer.set_online([camera_id], state["cameras"][camera_id]["online"])
+
+    def _mark_overdue(self) -> None:
+        now = time.time()
+        overdue = [i for i, inc in self.live.state["incidents"].items() if self.live.timers(inc, now).overdue]
+        self.canvas.set_overdue_incidents(overdue)
+
+    def _tick(self) -> None:
+        self.queue.model.tick()
+        if self.city is not None:
+            self._mark_overdue()
+        if self.selected_incident:
+            self._show_details()
+
+    def _city_loaded(self, pack) -> None:
+        self.city = pack
+        self.router = StreetRouter(pack.streets)
+        self.streets = StreetIndex(pack.streets)
+        completer = QCompleter(["assign", "status", "close", "new", "find"] + self.streets.names(), self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.command_line.setCompleter(completer)
+        self._show(Changes(reset=True))
+
+    # ---- acting ----------------------------------------------------------------------------------
+
+    def send(self, cmd: str, args: dict, concerning: tuple[str, str] | None = None) -> str | None:
+        """Send a command, or say at once, next to what it concerned, that it was not sent."""
+        cmd_id = self.link.send(cmd, args)
+        if cmd_id is None:
+            self.notify(self.tr("Not connected: {0} was not sent").format(cmd), concerning)
+        else:
+            self.pending[cmd_id] = (cmd, args, concerning)
+        return cmd_id
+
+    def _replied(self, cmd_id: str, reply: dict) -> None:
+        cmd, args, concerning = self.pending.pop(cmd_id, ("", {}, None))
+        if reply["op"] == "nack":
+            self.notify(self.explain(cmd, reply), concerning)
+        elif cmd == "incident.create":
+            self.select_incident(f"I{reply['seq']}" if "incident_id" not in args else args["incident_id"])
+
+    def explain(self, cmd: str, reply: dict) -> str:
+        reason = {
+            "conflict": self.tr("Not possible now"),
+            "forbidden": self.tr("Not allowed for your role"),
+            "invalid_transition": self.tr("Not allowed in this state"),
+            "not_found": self.tr("Not found"),
+            "bad_request": self.tr("Invalid"),
+            "rate_limited": self.tr("Too many commands"),
+            "disconnected": self.tr("Connection lost"),
+        }.get(reply["code"], reply["code"])
+        return f"{reason}: {reply['message']}"
+
+    def notify(self, text: str, concerning: tuple[str, str] | None = None) -> None:
+        """Tell the dispatcher in words: status bar, message list, and a callout on the map at the object."""
+        stamp = time.strftime("%H:%M:%S")
+        self.messages.insertItem(0, f"{stamp}  {text}")
+        self.messages_shown.append(text)
+        self.statusBar().showMessage(text, CALLOUT_MS)
+        if concerning is None:
+            return
+        layer, feature_id = concerning
+        if layer == "incidents" and feature_id == self.selected_incident:
+            self.details.show_message(text)
+        record = self.live.state.get(layer, {}).get(feature_id)
+        if record is not None and self.city is not None:
+            self._callout(text, record["lon"], record["lat"])
+
+    def _callout(self, text: str, lon: float, lat: float) -> None:
+        label = QLabel(text, self.canvas.view)
+        label.setObjectName("callout")
+        label.setWordWrap(True)
+        label.setMaximumWidth(360)
+        label.setStyleSheet("background: #fef2f2; color: #991b1b; border: 2px solid #dc2626; "
+                            "border-radius: 6px; padding: 6px; font-weight: bold;")
+        label.adjustSize()
+        point = self.canvas.lonlat_to_screen(lon, lat).toPoint()
+        label.move(point + QPoint(14, -label.height() - 14))
+        label.show()
+        label.raise_()
+        QTimer.singleShot(CALLOUT_MS, label.deleteLater)
+
+    def assign(self, unit_id: str, incident_id: str) -> None:
+        self.canvas.highlight_units([])
+        self.board.highlight([])
+        self.send("unit.assign", {"unit_id": unit_id, "incident_id": incident_id}, ("incidents", incident_id))
+
+    def create_incident(self, args: dict) -> None:
+        self.send("incident.create", args)
+
+    def recommendations(self, incident_id: str) -> list[Recommendation]:
+        if incident_id not in self.live.state["incidents"]:
+            return []
+        return recommend(self.live.state, incident_id, self.router, RECOMMENDATIONS)
+
+    def _drag_over(self, unit_id: str, incident_id: str) -> None:
+        if not incident_id:
+            self.canvas.highlight_units([])
+            self.board.highlight([])
+            return
+        recs = self.recommendations(incident_id)
+        ids = [r.unit_id for r in recs]
+        self.canvas.highlight_units(ids)
+        self.board.highlight(ids)
+        if recs:
+            self.statusBar().showMessage(self.tr("Recommended for {0}: {1}").format(
+                incident_id, ", ".join(f"{r.callsign} ({r.eta_s / 60:.0f} min)" for r in recs)), CALLOUT_MS)
+
+    def select_incident(self, incident_id: str) -> None:
+        self.selected_incident = incident_id
+        self.queue.select(incident_id)
+        if self.city is not None and self.canvas.incidents_layer.row(incident_id) is not None:
+            self.canvas.select("incidents", incident_id)
+        self._show_details()
+
+    def _show_details(self) -> None:
+        self.details.show_incident(self.selected_incident, self.recommendations(self.selected_incident or ""))
+
+    def _map_selected(self, layer: str, feature_id: str) -> None:
+        if layer == "incidents" and feature_id != self.selected_incident:
+            self.select_incident(feature_id)
+
+    def _map_menu(self, lon: float, lat: float, where: QPoint) -> None:
+        menu = QMenu(self)
+        new = menu.addAction(self.tr("New incident here…"))
+        new.triggered.connect(lambda: self.new_incident_dialog(lon, lat))
+        menu.popup(where)
+        self.context_menu = menu
+
+    def new_incident_dialog(self, lon: float | None = None, lat: float | None = None) -> NewIncidentDialog:
+        dialog = NewIncidentDialog(self.streets, self.city.grid_at if self.city else None, lon, lat, self)
+        dialog.submitted.connect(self.create_incident)
+        dialog.show()
+        self.incident_dialog = dialog
+        return dialog
+
+    def _close_incident_dialog(self, incident_id: str) -> None:
+        disposition, ok = QInputDialog.getText(self, self.tr("Close incident"),
+                                               self.tr("Disposition of {0}:").format(incident_id))
+        if ok:
+            self.send("incident.close", {"incident_id": incident_id, "disposition": disposition or "closed"},
+                      ("incidents", incident_id))
+
+    def _run_typed(self) -> None:
+        line = self.command_line.text()
+        try:
+            typed = parse(line, self.live.state, self.streets)
+        except TypedError as error:
+            self.notify(str(error))
+            return
+        self.command_line.clear()
+        if typed.action == "find":
+            self._find(typed.target)
+            return
+        concerning = None
+        for layer, key in (("incidents", "incident_id"), ("units", "unit_id")):
+            if key in typed.args:
+                concerning = (layer, typed.args[key])
+                break
+        self.send(typed.cmd, typed.args, concerning)
+
+    def _find(self, target: tuple[str, str]) -> None:
+        layer, feature_id = target
+        if layer == "point":
+            lon, lat = (float(v) for v in feature_id.split(","))
+            self.canvas.center_on(lon, lat, 600)
+            return
+        record = self.live.state[layer].get(feature_id)
+        if record is not None:
+            self.canvas.center_on(record["lon"], record["lat"], 600)
+            if self.canvas.layers[layer].model.row(feature_id) is not None:
+                self.canvas.select(layer, feature_id)
+        if layer == "incidents":
+            self.select_incident(feature_id)
+
+    @property
+    def connected(self) -> bool:
+        return self.link.state == CONNECTED

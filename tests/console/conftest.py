@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from support.server import ServerProcess, make_users
+
+
+@pytest.fixture(autouse=True)
+def private_settings(tmp_path, monkeypatch):
+    """Each test gets its own settings (layouts, language), never the user's."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "config"))
+
+
+@pytest.fixture
+def users(tmp_path):
+    path = tmp_path / "users.json"
+    return path, make_users(path)
+
+
+@pytest.fixture
+def server(tmp_path, users):
+    process = ServerProcess(tmp_path / "events.db", users[0])
+    process.start()
+    yield process
+    process.kill()
+

@@ -1,0 +1,133 @@
+"""The core loop with two console windows and one real server: drag, race, reconnect, and the 4-action call."""
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from dispatch.client import DispatchClient
+from support.console import open_window, screen_point, wait_until, xdrag
+
+
+def _create_incident(url: str, token: str, lon: float, lat: float) -> str:
+    async def run():
+        client = await DispatchClient.connect(url, token, subscribe=False)
+        reply = await client.command("incident.create", kind="fight", priority=1, lon=lon, lat=lat)
+        await client.close()
+        assert reply["op"] == "ack", reply
+        return f"I{reply['seq']}"
+    return asyncio.run(run())
+
+
+def _server_state(url: str, token: str) -> tuple[int, dict]:
+    async def run():
+        client = await DispatchClient.connect(url, token)
+        await client.close()
+        return client.seq, client.state
+    return asyncio.run(run())
+
+
+def _lone_available_unit(window) -> dict:
+    """The available unit farthest from any other, so that a press on its marker can only mean it."""
+    units = list(window.live.state["units"].values())
+
+    def clearance(unit):
+        return min((u["lon"] - unit["lon"]) ** 2 + (u["lat"] - unit["lat"]) ** 2 for u in units if u is not unit)
+    return max((u for u in units if u["status"] == "available"), key=clearance)
+
+
+def test_drag_in_one_console_assigns_and_the_other_sees_it(qtbot, server, users):
+    _, tokens = users
+    a = open_window(qtbot, server.url, tokens["alice"], screen_x=0)
+    b = open_window(qtbot, server.url, tokens["bob"], screen_x=1920)
+    unit = _lone_available_unit(a)
+    incident_id = _create_incident(server.url, tokens["sam"], unit["lon"] + 0.004, unit["lat"] + 0.002)
+    qtbot.waitUntil(lambda: a.canvas.incidents_layer.row(incident_id) is not None, timeout=5000)
+    a.canvas.center_on(unit["lon"] + 0.002, unit["lat"] + 0.001, 900)
+    a.canvas.render_now()
+    QApplication.processEvents()
+    xdrag(qtbot, screen_point(a, unit["lon"], unit["lat"]), screen_point(a, unit["lon"] + 0.004, unit["lat"] + 0.002))
+    qtbot.waitUntil(lambda: a.live.state["units"][unit["unit_id"]]["status"] == "dispatched", timeout=3000)
+    seen_in = wait_until(qtbot, lambda: b.live.state["units"][unit["unit_id"]]["status"] == "dispatched"
+                         and b.board.row_index(unit["unit_id"]) is not None, timeout_ms=2000)
+    assert seen_in < 0.2, f"console B showed the assignment after {seen_in * 1000:.0f} ms"
+    row = b.canvas.units_layer.row(unit["unit_id"])
+    assert b.canvas.units_layer.record(row)["status"] == "dispatched"
+    assert b.live.state["incidents"][incident_id]["units"] == [unit["unit_id"]]
+
+
+def test_both_consoles_drag_the_same_unit_one_wins_the_other_reads_why(qtbot, server, users):
+    _, tokens = users
+    a = open_window(qtbot, server.url, tokens["alice"], screen_x=0)
+    b = open_window(qtbot, server.url, tokens["bob"], screen_x=1920)
+    unit = _lone_available_unit(a)
+    first = _create_incident(server.url, tokens["sam"], unit["lon"] + 0.003, unit["lat"])
+    second = _create_incident(server.url, tokens["sam"], unit["lon"], unit["lat"] + 0.002)
+    for window in (a, b):
+        qtbot.waitUntil(lambda w=window: w.canvas.incidents_layer.row(second) is not None, timeout=5000)
+    # Both drops land before either console has heard of the other's: the server judges.
+    a.canvas.unitDroppedOnIncident.emit(unit["unit_id"], first)
+    b.canvas.unitDroppedOnIncident.emit(unit["unit_id"], second)
+    qtbot.waitUntil(lambda: a.live.state["units"][unit["unit_id"]]["status"] == "dispatched"
+                    and b.live.state["units"][unit["unit_id"]]["status"] == "dispatched", timeout=3000)
+    winner_incident = a.live.state["units"][unit["unit_id"]]["incident_id"]
+    loser = b if winner_incident == first else a
+    qtbot.waitUntil(lambda: any("not available" in m for m in loser.messages_shown), timeout=3000)
+    callouts = [label.text() for label in loser.canvas.view.findChildren(type(loser.cursor_label), "callout")]
+    assert any("Not possible now" in text and unit["callsign"] in text for text in callouts), callouts
+    assert a.live.state == b.live.state
+
+
+def test_server_killed_and_restarted_both_consoles_reconnect_to_its_state(qtbot, server, users):
+    _, tokens = users
+    a = open_window(qtbot, server.url, tokens["alice"], screen_x=0)
+    b = open_window(qtbot, server.url, tokens["bob"], screen_x=1920)
+    _create_incident(server.url, tokens["sam"], 24.944, 60.170)
+    server.kill()
+    qtbot.waitUntil(lambda: not a.connected and not b.connected, timeout=5000)
+    assert a.connection.state != "connected" and "refused" in a.connection.text.text()
+    # Refused visibly while down, never queued:
+    assert a.send("incident.create", {"kind": "x", "priority": 3, "lon": 24.94, "lat": 60.17}) is None
+    assert any("Not connected" in m for m in a.messages_shown)
+    server.start()
+    _create_incident(server.url, tokens["sam"], 24.946, 60.171)  # the world moved on while they were away
+    seq, state = _server_state(server.url, tokens["vic"])
+    qtbot.waitUntil(lambda: a.connected and b.connected and a.live.seq == seq and b.live.seq == seq, timeout=20_000)
+    assert a.live.state == state and b.live.state == state
+    assert set(b.queue.model.rows) == {i for i, inc in state["incidents"].items() if inc["status"] != "closed"}
+
+
+def test_call_to_dispatch_in_four_actions(qtbot, server, users):
+    _, tokens = users
+    window = open_window(qtbot, server.url, tokens["alice"])
+    window.canvas.center_on(24.944, 60.170, 1500)
+    window.canvas.render_now()
+    actions = 0
+    # 1: right-click where the caller is
+    where = window.canvas.lonlat_to_screen(24.9445, 60.1690).toPoint()
+    QTest.mouseClick(window.canvas.view.viewport(), Qt.MouseButton.RightButton, pos=where)
+    actions += 1
+    qtbot.waitUntil(lambda: getattr(window, "context_menu", None) is not None and window.context_menu.isVisible(),
+                    timeout=3000)
+    # 2: "New incident here…"
+    menu = window.context_menu
+    item = menu.actionGeometry(menu.actions()[0]).center()
+    QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=item)
+    actions += 1
+    qtbot.waitUntil(lambda: getattr(window, "incident_dialog", None) is not None
+                    and window.incident_dialog.isVisible(), timeout=3000)
+    assert window.incident_dialog.where.text().endswith(window.city.grid_at(24.9445, 60.1690) or "-")
+    # 3: Enter creates it (kind and priority have sensible defaults)
+    QTest.keyClick(window.incident_dialog, Qt.Key.Key_Return)
+    actions += 1
+    qtbot.waitUntil(lambda: window.selected_incident is not None and window.details.recommend_buttons, timeout=5000)
+    incident_id = window.selected_incident
+    top = window.recommendations(incident_id)[0]
+    # 4: one click on the top recommended unit
+    QTest.mouseClick(window.details.recommend_buttons[0], Qt.MouseButton.LeftButton)
+    actions += 1
+    qtbot.waitUntil(lambda: window.live.state["units"][top.unit_id]["incident_id"] == incident_id, timeout=5000)
+    assert window.live.state["incidents"][incident_id]["status"] == "dispatched"
+    assert actions <= 4

@@ -1,0 +1,47 @@
+"""Driving console windows in tests: open one against a server, find map points on screen, drag for real."""
+from __future__ import annotations
+
+import subprocess
+import time
+
+from PySide6.QtCore import QPoint
+
+
+def open_window(qtbot, url: str, token: str, screen_x: int = 0):
+    from console.app import open_console
+
+    window = open_console(url, token, language="en")
+    qtbot.addWidget(window)
+    window.setGeometry(screen_x + 20, 40, 1600, 1000)
+    qtbot.waitUntil(lambda: window.connected and window.city is not None and window.live.seq >= 0
+                    and window.canvas.units_layer.row(next(iter(window.live.state["units"]), "")) is not None,
+                    timeout=30_000)
+    return window
+
+
+def screen_point(window, lon: float, lat: float) -> QPoint:
+    """Where a map position is on the X screen, in global pixels."""
+    local = window.canvas.lonlat_to_screen(lon, lat).toPoint()
+    return window.canvas.view.mapToGlobal(local)
+
+
+def xdrag(qtbot, start: QPoint, end: QPoint, steps: int = 12) -> None:
+    """A real drag on the X server (XTEST through xdotool): press, move in steps, release.
+    Runs beside the Qt event loop, which keeps processing the drag."""
+    moves = []
+    for k in range(1, steps + 1):
+        x = start.x() + (end.x() - start.x()) * k // steps
+        y = start.y() + (end.y() - start.y()) * k // steps
+        moves += ["mousemove", str(x), str(y), "sleep", "0.03"]
+    command = ["xdotool", "mousemove", str(start.x()), str(start.y()), "sleep", "0.1", "mousedown", "1",
+               "sleep", "0.1", *moves, "sleep", "0.15", "mouseup", "1"]
+    proc = subprocess.Popen(command)
+    qtbot.waitUntil(lambda: proc.poll() is not None, timeout=15_000)
+    assert proc.returncode == 0
+
+
+def wait_until(qtbot, condition, timeout_ms: int) -> float:
+    """Poll `condition` (processing Qt events) until true; return the seconds it took."""
+    began = time.monotonic()
+    qtbot.waitUntil(condition, timeout=timeout_ms)
+    return time.monotonic() - began
