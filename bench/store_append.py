@@ -27,8 +27,8 @@ def _event(seq: int) -> tuple[StoredEvent, AuditRecord]:
             "heading": float(seq % 360), "speed": 8.5, "ts": ts}
     frame = orjson.dumps({"op": "event", "seq": seq, "ts": ts, "actor": "avl-gateway", "type": "unit.moved",
                           "data": data})
-    audit = AuditRecord(ts, "live", "avl-gateway", "feed", f"c{seq}", "unit.position",
-                        orjson.dumps(data).decode(), "ack", None, None, seq)
+    command = orjson.dumps({"op": "cmd", "id": f"c{seq}", "cmd": "unit.position", "args": data}).decode()
+    audit = AuditRecord(ts, "live", "avl-gateway", "feed", f"c{seq}", "unit.position", command, "ack", None, None, seq)
     return StoredEvent("live", seq, ts, "avl-gateway", "unit.moved", frame), audit
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
 
@@ -16,9 +15,11 @@ def _users_add(args: argparse.Namespace) -> int:
 
 
 def _server(args: argparse.Namespace) -> int:
+    import uvloop  # a faster event loop: the server's time goes to socket reads and writes
+
     from dispatch.run import serve_city
 
-    asyncio.run(serve_city(args.city, args.db, args.users, args.host, args.port, args.cert, args.key))
+    uvloop.run(serve_city(args.city, args.db, args.users, args.host, args.port, args.cert, args.key))
     return 0
 
 

@@ -8,6 +8,7 @@ resumes from the last seq it delivered; while it is down, commands are refused a
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import threading
 from typing import Any
@@ -18,6 +19,11 @@ from dispatch.client import Disconnected, DispatchClient, ProtocolError, Refused
 
 FLUSH_S = 0.03
 BACKOFF_S = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+# One attempt (TCP, upgrade, hello, welcome) gives up after this: a server that accepts but does not
+# answer must not keep the dispatcher waiting in "connecting".
+ATTEMPT_TIMEOUT_S = 5.0
+
+log = logging.getLogger("onemap.link")
 
 CONNECTING, CONNECTED, DISCONNECTED, REFUSED = "connecting", "connected", "disconnected", "refused"
 
@@ -93,8 +99,9 @@ class ServerLink(QObject):
         while not self._stop.is_set():
             self._set_state(CONNECTING, self.url)
             try:
-                client = await DispatchClient.connect(self.url, self.token, namespace=self.namespace,
-                                                      resume_from=self._seq, batch=True, keep_state=False)
+                client = await asyncio.wait_for(DispatchClient.connect(
+                    self.url, self.token, namespace=self.namespace, resume_from=self._seq, batch=True,
+                    keep_state=False, open_timeout=ATTEMPT_TIMEOUT_S), ATTEMPT_TIMEOUT_S)
             except Refused as refused:
                 if refused.code == "bad_request" and self._seq is not None:
                     self._seq = None  # the server cannot resume us (its log was replaced): take a snapshot
@@ -102,6 +109,7 @@ class ServerLink(QObject):
                 self._set_state(REFUSED, refused.message)
                 return
             except (OSError, Disconnected, asyncio.TimeoutError, ProtocolError) as exc:
+                log.info("connecting to %s failed (attempt %d): %r", self.url, attempt + 1, exc)
                 self._set_state(DISCONNECTED, str(exc) or type(exc).__name__)
                 attempt += 1
                 if await self._wait_or_stop(_backoff(attempt)):

@@ -36,6 +36,7 @@ log = logging.getLogger("onemap.server")
 
 MAX_FRAME = 64 * 1024
 HELLO_TIMEOUT_S = 10.0
+MAX_AUDITED_FRAME = 4000
 BATCH_MAX_EVENTS = 1000
 # A batch session gets at most one frame per interval: under load this bounds the frames per console
 # (each costs both ends far more than the bytes in it) for at most this much added latency.
@@ -60,9 +61,17 @@ class Limits:
     snapshot_every: int = 50_000
 
 
+_second: tuple[int, str] = (-1, "")
+
+
 def rfc3339_now() -> str:
+    """UTC now with milliseconds; the part up to the second is formatted once a second."""
+    global _second
     now = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+    whole = int(now)
+    if whole != _second[0]:
+        _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
+    return f"{_second[1]}.{int((now - whole) * 1000):03d}Z"
 
 
 def parse_frame(raw: str | bytes) -> Any:
@@ -111,11 +120,11 @@ class Session:
         self.wakeup = asyncio.Event()
         self.dropped = False
 
-    def push_event(self, frame: bytes) -> None:
+    def push_events(self, frames: list[bytes]) -> None:
         if self.dropped:
             return
-        self.queue.append((_EVENT, frame))
-        self.queued_events += 1
+        self.queue.extend((_EVENT, frame) for frame in frames)
+        self.queued_events += len(frames)
         self.wakeup.set()
         if self.queued_events > self.max_queued_events:
             self.drop(CLOSE_TOO_SLOW, "too slow to keep up; reconnect with resume_from")
@@ -403,13 +412,14 @@ class DispatchServer:
             return
         op = msg.get("op")
         if op == "cmd":
-            self._handle_command(session, msg)
+            self._handle_command(session, msg, raw)
         elif op == "hello":
             session.push_reply(_error("bad_request", "hello was already received on this connection"))
         else:
             session.push_reply(_error("bad_request", f"unknown op {op!r}" if op is not None else "the frame has no op"))
 
-    def _handle_command(self, session: Session, msg: dict) -> None:
+    def _handle_command(self, session: Session, msg: dict, raw: str) -> None:
+        """`raw` is the frame as received: the audit keeps it as it came."""
         cmd_id = msg.get("id")
         if not isinstance(cmd_id, str) or not 0 < len(cmd_id) <= 128:
             session.push_reply(_error("bad_request", "a cmd needs an id: a string of 1-128 characters"))
@@ -417,13 +427,13 @@ class DispatchServer:
         cmd, args = msg.get("cmd"), msg.get("args")
         ns = session.namespace
         if not session.bucket.take():
-            self._reject(session, cmd_id, cmd, args, Rejected("rate_limited", "too many commands; slow down"))
+            self._reject(session, cmd_id, cmd, raw, Rejected("rate_limited", "too many commands; slow down"))
             return
         try:
             decided = decide(ns.decision_state, cmd, args,
                              Context(session.role, ns.name, self.grid_at, ns.seq + 1))
         except Rejected as rejection:
-            self._reject(session, cmd_id, cmd, args, rejection)
+            self._reject(session, cmd_id, cmd, raw, rejection)
             return
         ts = rfc3339_now()
         events, frames = [], []
@@ -436,15 +446,15 @@ class DispatchServer:
             frames.append(orjson.dumps(event))
         self._pending.append(_Accepted(session, cmd_id, ns, events, frames))
         self._pending_audit.append(AuditRecord(ts, ns.name, session.user, session.role, cmd_id, cmd,
-                                               _args_text(args), "ack", None, None, ns.seq))
+                                               raw[:MAX_AUDITED_FRAME], "ack", None, None, ns.seq))
         self._work.set()
 
-    def _reject(self, session: Session, cmd_id: str, cmd: Any, args: Any, rejection: Rejected) -> None:
+    def _reject(self, session: Session, cmd_id: str, cmd: Any, raw: str, rejection: Rejected) -> None:
         session.push_reply(orjson.dumps({"op": "nack", "id": cmd_id, "code": rejection.code,
                                          "message": rejection.message}))
         self._pending_audit.append(AuditRecord(
             rfc3339_now(), session.namespace.name, session.user, session.role, cmd_id,
-            cmd if isinstance(cmd, str) else repr(cmd)[:100], _args_text(args), "nack",
+            cmd if isinstance(cmd, str) else repr(cmd)[:100], raw[:MAX_AUDITED_FRAME], "nack",
             rejection.code, rejection.message, None))
         self._work.set()
 
@@ -472,31 +482,30 @@ class DispatchServer:
             asyncio.ensure_future(self.stop())
 
     def _publish(self, group: list[_Accepted]) -> None:
-        touched: set[Namespace] = set()
+        """Apply the stored group, then queue its events to every subscriber (one call per session and
+        namespace, in seq order), then the acks: each sender sees its events before its ack."""
+        frames: dict[Namespace, list[bytes]] = {}
         for accepted in group:
             ns = accepted.namespace
-            for event, frame in zip(accepted.events, accepted.frames):
+            for event in accepted.events:
                 apply(ns.committed_state, event)
-                ns.committed_seq = event["seq"]
-                for session in tuple(ns.sessions):  # a session too slow to keep up leaves the set
-                    session.push_event(frame)
+            if accepted.events:
+                ns.committed_seq = accepted.events[-1]["seq"]
+            frames.setdefault(ns, []).extend(accepted.frames)
+        for ns, ns_frames in frames.items():
+            for session in tuple(ns.sessions):  # a session too slow to keep up leaves the set
+                session.push_events(ns_frames)
+        for accepted in group:
             if accepted.session is not None:
                 accepted.session.push_reply(
                     b'{"op":"ack","id":' + orjson.dumps(accepted.cmd_id) + b',"seq":'
-                    + str(accepted.events[-1]["seq"] if accepted.events else ns.committed_seq).encode() + b"}")
-            touched.add(ns)
-        for ns in touched:
+                    + str(accepted.events[-1]["seq"] if accepted.events else accepted.namespace.committed_seq).encode()
+                    + b"}")
+        for ns in frames:
             if ns.committed_seq - ns.snapshot_seq >= self.limits.snapshot_every:
                 ns.snapshot_seq = ns.committed_seq
                 self._store_thread.submit(self._store.save_snapshot, ns.name, ns.committed_seq,
                                           orjson.dumps(ns.committed_state))
-
-
-def _args_text(args: Any) -> str | None:
-    try:
-        return orjson.dumps(args).decode()[:4000]
-    except TypeError:
-        return repr(args)[:4000]
 
 
 def _error(code: str, message: str) -> bytes:

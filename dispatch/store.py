@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS audit (
     role TEXT NOT NULL,
     cmd_id TEXT,
     cmd TEXT,
-    args TEXT,
+    frame TEXT,
     result TEXT NOT NULL,
     code TEXT,
     message TEXT,
@@ -65,7 +65,7 @@ class AuditRecord:
     role: str
     cmd_id: str | None
     cmd: str | None
-    args: str | None
+    frame: str | None  # the command frame as received
     result: str  # "ack" or "nack"
     code: str | None
     message: str | None
@@ -100,9 +100,9 @@ class EventStore:
                 [(e.ns, e.seq, e.ts, e.actor, e.type, e.frame) for e in events],
             )
             db.executemany(
-                "INSERT INTO audit (ts, ns, actor, role, cmd_id, cmd, args, result, code, message, seq)"
+                "INSERT INTO audit (ts, ns, actor, role, cmd_id, cmd, frame, result, code, message, seq)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(a.ts, a.ns, a.actor, a.role, a.cmd_id, a.cmd, a.args, a.result, a.code, a.message, a.seq)
+                [(a.ts, a.ns, a.actor, a.role, a.cmd_id, a.cmd, a.frame, a.result, a.code, a.message, a.seq)
                  for a in audits],
             )
             db.execute("COMMIT")

@@ -86,15 +86,15 @@ def test_server_killed_and_restarted_both_consoles_reconnect_to_its_state(qtbot,
     b = open_window(qtbot, server.url, tokens["bob"], screen_x=1920)
     _create_incident(server.url, tokens["sam"], 24.944, 60.170)
     server.kill()
-    qtbot.waitUntil(lambda: not a.connected and not b.connected, timeout=5000)
-    assert a.connection.state != "connected" and "refused" in a.connection.text.text()
+    qtbot.waitUntil(lambda: a.connection.state != "connected" and b.connection.state != "connected", timeout=5000)
+    assert "commands are refused" in a.connection.text.text() or a.connection.state == "connecting"
     # Refused visibly while down, never queued:
     assert a.send("incident.create", {"kind": "x", "priority": 3, "lon": 24.94, "lat": 60.17}) is None
     assert any("Not connected" in m for m in a.messages_shown)
     server.start()
     _create_incident(server.url, tokens["sam"], 24.946, 60.171)  # the world moved on while they were away
     seq, state = _server_state(server.url, tokens["vic"])
-    qtbot.waitUntil(lambda: a.connected and b.connected and a.live.seq == seq and b.live.seq == seq, timeout=20_000)
+    qtbot.waitUntil(lambda: a.connected and b.connected and a.live.seq == seq and b.live.seq == seq, timeout=30_000)
     assert a.live.state == state and b.live.state == state
     assert set(b.queue.model.rows) == {i for i, inc in state["incidents"].items() if inc["status"] != "closed"}
 
@@ -122,7 +122,8 @@ def test_call_to_dispatch_in_four_actions(qtbot, server, users):
     # 3: Enter creates it (kind and priority have sensible defaults)
     QTest.keyClick(window.incident_dialog, Qt.Key.Key_Return)
     actions += 1
-    qtbot.waitUntil(lambda: window.selected_incident is not None and window.details.recommend_buttons, timeout=5000)
+    qtbot.waitUntil(lambda: window.selected_incident is not None and bool(window.details.recommend_buttons),
+                    timeout=5000)
     incident_id = window.selected_incident
     top = window.recommendations(incident_id)[0]
     # 4: one click on the top recommended unit

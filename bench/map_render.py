@@ -1,0 +1,169 @@
+"""Map rendering benchmark: offscreen, 1920x1080, a deterministic synthetic city (150,000 cameras,
+3,000 grid polygons, 5,000 units, 10,000 incidents, both heatmaps and the basemap on).
+
+Prints `name value unit` lines. Every frame time is from the view or data change to a finished frame
+(a synchronous repaint of the whole window, every tile in view rendered).
+
+- first_frame_ms: city, incidents and units handed to the map, until the first finished frame.
+- pan_{full,quarter,street}_{p50,p95}_ms: a mouse drag at the city extent, at 1/4 of its width and at
+  1/64 of it (over the densest town): 20 view changes, one per 1/60 s, each moving the view 1/16 of
+  its width (120 px) in a straight line onto new ground. Between frames the event loop runs, as it
+  would, and the map renders the tiles around the view ahead of need.
+- pan_{...}_jump_p95_ms: 20 arrow-key pans (each 20 % of the view, 384 px) along a closed loop, back to
+  back with no time between them: nothing rendered ahead, the cost of uncovering undrawn ground.
+- zoom_step_p95_ms: 10 key zoom steps in (each a new tile level) and 10 back out.
+- units_update_p95_ms: all 5,000 units move (update_positions), 20 times, 50 ms apart.
+- heatmap_update_ms: the incident heatmap recomputed from 10,000 points and recoloured (median of 20).
+- heatmap_frame_ms: the same plus the finished frame that shows it (median of 20).
+- rss_mb: peak resident memory of the process.
+
+Run: .venv/bin/python bench/map_render.py
+"""
+from __future__ import annotations
+
+import math
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+from PySide6 import QtWidgets  # noqa: E402
+
+from layers import crs as crs_lib  # noqa: E402
+from layers.synthetic import make_city  # noqa: E402
+from map.canvas import MapCanvas  # noqa: E402
+
+SEED = 20240601
+NOW = 1_750_000_000.0
+PANS = 20
+FRAME_S = 1 / 60
+DRAG_STEP = 1 / 16
+DRAG_ANGLE = math.radians(20)
+KEY_PAN = 0.2
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000.0
+
+
+def report(name: str, value: float, unit: str = "ms") -> None:
+    print(f"{name} {value:.1f} {unit}", flush=True)
+
+
+def timed(action, canvas: MapCanvas) -> float:
+    start = time.perf_counter()
+    action()
+    canvas.render_now()
+    return time.perf_counter() - start
+
+
+def idle(app: QtWidgets.QApplication, seconds: float = 0.0) -> None:
+    """Let queued events run between measured frames, as the event loop would."""
+    deadline = time.perf_counter() + seconds
+    app.processEvents()
+    while time.perf_counter() < deadline:
+        app.processEvents()
+        time.sleep(0.002)
+
+
+def main() -> None:
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    rng = np.random.default_rng(SEED)
+    city = make_city(seed=SEED % 1000, now=NOW)
+    open_per_grid = city.pack.grid_ids_at(city.incidents["lon"], city.incidents["lat"])
+    grid_ids, counts = np.unique(open_per_grid[open_per_grid != None], return_counts=True)  # noqa: E711
+
+    canvas = MapCanvas()
+    canvas.clock = lambda: NOW
+    canvas.resize(1920, 1080)
+    canvas.show()
+    idle(app)
+
+    start = time.perf_counter()
+    canvas.set_city(city.pack)
+    canvas.grids_layer.set_values(dict(zip(grid_ids, counts)), "incidents")
+    inc = city.incidents
+    canvas.incidents_layer.set_arrays(inc["ids"], inc["lon"], inc["lat"], kind=inc["kind"], priority=inc["priority"],
+                                      status=inc["status"], created_ts=inc["created_ts"])
+    units = city.units
+    canvas.units_layer.set_arrays(units["ids"], units["lon"], units["lat"], status=units["status"],
+                                  heading=units["heading"], callsign=units["callsign"])
+    canvas.set_layer_visible("incident_heat", True)
+    canvas.update_heatmaps(force=True)
+    canvas.render_now()
+    report("first_frame_ms", ms(time.perf_counter() - start))
+    idle(app)
+
+    # The densest town: where most cameras are.
+    cams = canvas.cameras_layer
+    hist, xedges, yedges = np.histogram2d(cams.x, cams.y, bins=40)
+    bx, by = np.unravel_index(np.argmax(hist), hist.shape)
+    town = ((xedges[bx] + xedges[bx + 1]) / 2, (yedges[by] + yedges[by + 1]) / 2)
+    x0, y0, x1, y1 = canvas.view_box()
+    full_width = x1 - x0
+    for name, fraction, center in (("full", 1.0, None), ("quarter", 0.25, town), ("street", 1 / 64, town)):
+        if center is None:
+            canvas.fit_city()
+        else:
+            half = full_width * fraction / 2
+            canvas.set_view(center[0] - half, center[1] - half, center[0] + half, center[1] + half)
+        canvas.render_now()
+        idle(app, 0.5)
+        drag = []
+        for _ in range(PANS):
+            drag.append(timed(lambda: canvas.pan(DRAG_STEP * math.cos(DRAG_ANGLE), DRAG_STEP * math.sin(DRAG_ANGLE)), canvas))
+            idle(app, FRAME_S - drag[-1])
+        report(f"pan_{name}_p50_ms", ms(np.percentile(drag, 50)))
+        report(f"pan_{name}_p95_ms", ms(np.percentile(drag, 95)))
+        jumps = []
+        for k in range(PANS):
+            angle = 2 * math.pi * k / PANS  # a closed loop: every pan shows new ground, the view stays near
+            jumps.append(timed(lambda: canvas.pan(KEY_PAN * math.cos(angle), KEY_PAN * math.sin(angle)), canvas))
+        report(f"pan_{name}_jump_p95_ms", ms(np.percentile(jumps, 95)))
+
+    canvas.fit_city()
+    canvas.render_now()
+    idle(app)
+    zooms = []
+    for factor in [math.sqrt(2)] * 10 + [1 / math.sqrt(2)] * 10:
+        zooms.append(timed(lambda: canvas.zoom(factor, town), canvas))
+        idle(app)
+    report("zoom_step_p95_ms", ms(np.percentile(zooms, 95)))
+
+    canvas.fit_city()
+    canvas.render_now()
+    idle(app)
+    lon, lat = units["lon"].copy(), units["lat"].copy()
+    heading = units["heading"].copy()
+    updates = []
+    for _ in range(20):
+        step = rng.uniform(5, 40, len(lon)) / 111_000  # metres to degrees, roughly
+        lon += step * np.sin(np.radians(heading))
+        lat += step * np.cos(np.radians(heading))
+        heading = (heading + rng.normal(0, 20, len(heading))) % 360
+        updates.append(timed(lambda: canvas.units_layer.update_positions(units["ids"], lon, lat, heading), canvas))
+        idle(app, 0.05)
+    report("units_update_p95_ms", ms(np.percentile(updates, 95)))
+
+    ix, iy = crs_lib.wgs84_to_mercator(inc["lon"], inc["lat"])
+    heat, heat_frames = [], []
+    for k in range(20):
+        jitter = rng.normal(0, 30, (2, len(ix)))
+        start = time.perf_counter()
+        canvas.incident_heat.compute(ix + jitter[0], iy + jitter[1])
+        heat.append(time.perf_counter() - start)
+        canvas.render_now()
+        heat_frames.append(time.perf_counter() - start)
+        idle(app)
+    report("heatmap_update_ms", ms(np.median(heat)))
+    report("heatmap_frame_ms", ms(np.median(heat_frames)))
+    report("rss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "MB")
+
+
+if __name__ == "__main__":
+    main()

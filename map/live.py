@@ -1,0 +1,192 @@
+"""Layers drawn fresh every frame because they change many times a second: units, their trails,
+and the selection marks. Each culls to the view and draws with a handful of bulk Qt calls."""
+from __future__ import annotations
+
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+from pyqtgraph.Qt import internals
+
+from dispatch.domain import UNIT_STATUSES
+from layers import style
+from layers.units import UnitLayer
+from map import symbols
+from map.renderers import LABEL_CELL_PX, LABEL_COLOR, first_per_cell
+from map.symbols import SymbolAtlas, TextCache, qcolor
+
+HEADINGS = 16
+# Fewer units than this in view are drawn as arrows with their heading, more as small dots.
+ARROWS_BELOW = 1500
+LABELS_BELOW = 250
+TRAILS_BELOW = 300
+NEW_LABELS_PER_FRAME = 40
+VIEW_MARGIN_PX = 24
+
+
+class _ViewItem(pg.GraphicsObject):
+    """An item that paints in device pixels over whatever part of the map is in view."""
+
+    def __init__(self):
+        super().__init__()
+        self._bounds = QtCore.QRectF()
+
+    def set_bounds(self, bounds) -> None:
+        rect = QtCore.QRectF() if bounds is None else QtCore.QRectF(
+            bounds[0], bounds[1], max(bounds[2] - bounds[0], 1.0), max(bounds[3] - bounds[1], 1.0))
+        if rect != self._bounds:
+            self.prepareGeometryChange()
+            self._bounds = rect
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return self._bounds
+
+    @staticmethod
+    def visible_rows(x: np.ndarray, y: np.ndarray, view: QtCore.QRectF, margin_m: float) -> np.ndarray:
+        return np.flatnonzero((x >= view.left() - margin_m) & (x <= view.right() + margin_m)
+                              & (y >= view.top() - margin_m) & (y <= view.bottom() + margin_m))
+
+
+class UnitsItem(_ViewItem):
+    """Units: status-coloured dots at city scale, heading arrows and callsigns closer in."""
+
+    def __init__(self, units: UnitLayer):
+        super().__init__()
+        self.units = units
+        colors = [style.UNIT_STATUS_COLORS[s] for s in UNIT_STATUSES]
+        self._dots = SymbolAtlas(12, [symbols.disc(c, 7) for c in colors])
+        arrows = [symbols.disc(c, 11) for c in colors]  # heading unknown
+        for c in colors:
+            arrows.extend(symbols.arrow(c, 19, k * 360 / HEADINGS) for k in range(HEADINGS))
+        self._arrows = SymbolAtlas(24, arrows)
+        self._halo = SymbolAtlas(32, [symbols.ring((255, 255, 255), 24, 3.0)])
+        self._text = TextCache(11, bold=True)
+
+    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        view = self.viewRect()
+        world = painter.worldTransform()
+        scale = world.m11()
+        u = self.units
+        if view is None or scale <= 0 or not len(u):
+            return
+        rows = self.visible_rows(u.x, u.y, view, VIEW_MARGIN_PX / scale)
+        if not len(rows):
+            return
+        px = u.x[rows] * scale + world.dx()
+        py = u.y[rows] * world.m22() + world.dy()
+        status = u.data["status"][rows].astype(np.int64)
+        painter.save()
+        painter.resetTransform()
+        marked = u.highlighted[rows]
+        if marked.any():
+            self._halo.draw(painter, px[marked], py[marked], 0)
+        if len(rows) >= ARROWS_BELOW:
+            self._dots.draw(painter, px, py, status)
+        else:
+            heading = u.data["heading"][rows]
+            bucket = np.round(np.nan_to_num(heading) / (360 / HEADINGS)).astype(np.int64) % HEADINGS
+            symbol = np.where(np.isnan(heading), status,
+                              len(UNIT_STATUSES) + status * HEADINGS + bucket)
+            self._arrows.draw(painter, px, py, symbol)
+            if len(rows) < LABELS_BELOW:
+                self._labels(painter, rows, px, py)
+        painter.restore()
+
+    def _labels(self, painter: QtGui.QPainter, rows: np.ndarray, px: np.ndarray, py: np.ndarray) -> None:
+        """Callsigns, one per screen cell; new label images are made at most NEW_LABELS_PER_FRAME a frame
+        (then the next frame adds more), so zooming into many units never stalls a frame."""
+        named = first_per_cell(px, py, LABEL_CELL_PX, LABEL_CELL_PX / 2)
+        budget = NEW_LABELS_PER_FRAME
+        for x, y, text in zip(px[named], py[named], self.units.data["callsign"][rows[named]]):
+            text = str(text)
+            if not self._text.has(text, LABEL_COLOR):
+                if budget == 0:
+                    QtCore.QTimer.singleShot(0, self.update)
+                    continue
+                budget -= 1
+            self._text.draw_haloed(painter, x + 11, y - 8, text, LABEL_COLOR)
+
+
+class TrailsItem(_ViewItem):
+    """The last positions of each unit in view, as fading status-coloured lines (when few are in view)."""
+
+    def __init__(self, units: UnitLayer):
+        super().__init__()
+        self.units = units
+        self._lines = internals.PrimitiveArray(QtCore.QLineF, 4)
+        self._pens = [QtGui.QPen(qcolor(style.UNIT_STATUS_COLORS[s], 150), 1.5) for s in UNIT_STATUSES]
+
+    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        view = self.viewRect()
+        world = painter.worldTransform()
+        scale = world.m11()
+        u = self.units
+        if view is None or scale <= 0 or not len(u):
+            return
+        rows = self.visible_rows(u.x, u.y, view, VIEW_MARGIN_PX / scale)
+        if not len(rows) or len(rows) > TRAILS_BELOW:
+            return
+        tx, ty = u.trails(rows)
+        px = tx * scale + world.dx()
+        py = ty * world.m22() + world.dy()
+        status = u.data["status"][rows]
+        painter.save()
+        painter.resetTransform()
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        for code in np.unique(status):
+            mine = status == code
+            x0, y0, x1, y1 = px[mine, :-1].ravel(), py[mine, :-1].ravel(), px[mine, 1:].ravel(), py[mine, 1:].ravel()
+            both = ~(np.isnan(x0) | np.isnan(x1))
+            n = int(both.sum())
+            if not n:
+                continue
+            self._lines.resize(n)
+            a = self._lines.ndarray()
+            a[:, 0], a[:, 1], a[:, 2], a[:, 3] = x0[both], y0[both], x1[both], y1[both]
+            painter.setPen(self._pens[int(code)])
+            painter.drawLines(*self._lines.drawargs())
+        painter.restore()
+
+
+class MarksItem(_ViewItem):
+    """Rings on the selected feature, the feature under the cursor, the incident a drag hovers over, and a
+    red ring with a "!" on each overdue incident."""
+
+    def __init__(self):
+        super().__init__()
+        self.overdue: list[tuple[float, float]] = []
+        self.selected: tuple[float, float] | None = None
+        self.hovered: tuple[float, float] | None = None
+        self.drop_target: tuple[float, float] | None = None
+        self._select_pen = QtGui.QPen(QtGui.QColor(255, 255, 255), 2.5)
+        self._hover_pen = QtGui.QPen(QtGui.QColor(255, 255, 255, 140), 1.5)
+        self._drop_pen = QtGui.QPen(QtGui.QColor(250, 204, 21), 3.0, QtCore.Qt.PenStyle.DashLine)
+        self._overdue_pen = QtGui.QPen(QtGui.QColor(220, 38, 38), 3.0)
+        self._overdue_font = QtGui.QFont()
+        self._overdue_font.setBold(True)
+        self._overdue_font.setPixelSize(13)
+        self.set_bounds((-2.1e7, -2.1e7, 2.1e7, 2.1e7))
+
+    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        world = painter.worldTransform()
+        painter.save()
+        painter.resetTransform()
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        painter.setFont(self._overdue_font)
+        for where in self.overdue:
+            centre = world.map(QtCore.QPointF(*where))
+            painter.setPen(self._overdue_pen)
+            painter.drawEllipse(centre, 17, 17)
+            badge = QtCore.QRectF(centre.x() + 9, centre.y() - 25, 16, 16)
+            painter.setBrush(self._overdue_pen.color())
+            painter.drawEllipse(badge)
+            painter.setPen(QtGui.QColor("white"))
+            painter.drawText(badge, QtCore.Qt.AlignmentFlag.AlignCenter, "!")
+            painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        for where, pen, radius in ((self.hovered, self._hover_pen, 13), (self.selected, self._select_pen, 15),
+                                   (self.drop_target, self._drop_pen, 20)):
+            if where is not None:
+                painter.setPen(pen)
+                painter.drawEllipse(world.map(QtCore.QPointF(*where)), radius, radius)
+        painter.restore()

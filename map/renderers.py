@@ -1,0 +1,584 @@
+"""Tile renderers: how the basemap, the grid choropleth and the point layers draw one tile.
+
+Each works in tile pixels computed with numpy (never a QTransform over 1e7-metre coordinates), culls
+with its model's spatial index, and picks its level of detail from the tile's scale.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from typing import Callable
+
+import numpy as np
+import pyqtgraph.functions as fn
+from PySide6 import QtCore, QtGui
+from pyqtgraph.Qt import internals
+
+from layers import style
+from layers.basemap import Basemap
+from layers.grids import GridLayer
+from layers.heatmap import HeatmapLayer
+from layers.incidents import IncidentLayer
+from layers.points import CameraLayer, CheckpointLayer, PointLayer, StationLayer
+from layers.polygons import PolygonSet
+from layers.spatial import cell_clusters, concat_ranges
+from map import symbols
+from map.symbols import SymbolAtlas, TextCache, qcolor
+from map.tiles import TILE_PX, TileFrame, TileImage
+
+AA = QtGui.QPainter.RenderHint.Antialiasing
+NO_PEN = QtCore.Qt.PenStyle.NoPen
+LABEL_COLOR = QtGui.QColor(226, 230, 236)
+
+
+def zoom_width_factor(scale: float) -> float:
+    """Line widths grow with zoom: thin at city scale, full at street scale (scale: px per metre)."""
+    return float(np.clip(0.45 + 0.2 * (math.log2(scale) + 4.7), 0.45, 1.6))
+
+
+def draw_lines(painter: QtGui.QPainter, lines: internals.PrimitiveArray, x0, y0, x1, y1) -> None:
+    """Many separate segments in one call (drawLines is ~5x faster than one big QPainterPath)."""
+    lines.resize(len(x0))
+    if len(x0):
+        a = lines.ndarray()
+        a[:, 0], a[:, 1], a[:, 2], a[:, 3] = x0, y0, x1, y1
+        painter.drawLines(*lines.drawargs())
+
+
+def polygon_shapes(polygons: PolygonSet, rows: np.ndarray, frame: TileFrame):
+    """(row, shape) per polygon in tile pixels: a QPolygonF, or a QPainterPath when it has holes or parts."""
+    out = []
+    for row in rows:
+        first, last = polygons.feature_rings[row], polygons.feature_rings[row + 1]
+        rings = []
+        for r in range(first, last):
+            xy = polygons.coords[polygons.offsets[r]:polygons.offsets[r + 1]]
+            ring = fn.create_qpolygonf(len(xy))
+            view = fn.ndarray_from_qpolygonf(ring)
+            view[:, 0] = frame.px(xy[:, 0])
+            view[:, 1] = frame.py(xy[:, 1])
+            rings.append(ring)
+        if len(rings) == 1:
+            out.append((row, rings[0]))
+        elif rings:
+            path = QtGui.QPainterPath()
+            path.setFillRule(QtCore.Qt.FillRule.OddEvenFill)
+            for ring in rings:
+                path.addPolygon(ring)
+            out.append((row, path))
+    return out
+
+
+def fill_shape(painter: QtGui.QPainter, shape) -> None:
+    if isinstance(shape, QtGui.QPainterPath):
+        painter.drawPath(shape)
+    else:
+        painter.drawPolygon(shape)
+
+
+# --- basemap ---------------------------------------------------------------------------------------
+
+# Street classes appear as one zooms in: log2(px per metre) at which each class is first drawn.
+STREET_MIN_ZOOM = [-99.0, -99.0, -6.0, -4.6, -3.6, -2.2]
+STREET_LABEL_MIN_ZOOM = -1.6
+LABEL_BLOCK_TILES = 4
+
+
+class BasemapRenderer:
+    """Areas, then streets from minor to major, then street names along the streets."""
+
+    margin_px = 4.0
+
+    def __init__(self, basemap: Basemap):
+        self.basemap = basemap
+        self._lines = internals.PrimitiveArray(QtCore.QLineF, 4)
+        self._text = TextCache(11)
+        self._label_blocks: OrderedDict[tuple, list] = OrderedDict()
+        basemap.subscribe(lambda change: self._label_blocks.clear())
+
+    def bounds(self):
+        return self.basemap.bounds()
+
+    def render_tile(self, tile: TileImage, frame: TileFrame) -> None:
+        self._areas(tile, frame)
+        zoom = math.log2(frame.scale)
+        b = self.basemap
+        segments = b.segments_in(*frame.box(self.margin_px))
+        if len(segments):
+            painter = tile.painter
+            painter.setRenderHint(AA)
+            widen = zoom_width_factor(frame.scale)
+            classes = b.segment_class[segments]
+            for cls in range(len(style.STREET_CLASSES) - 1, -1, -1):
+                if zoom < STREET_MIN_ZOOM[cls]:
+                    continue
+                chosen = segments[classes == cls]
+                if not len(chosen):
+                    continue
+                _, rgb, width = style.STREET_CLASSES[cls]
+                pen = QtGui.QPen(qcolor(rgb), max(width * widen, 1.0))
+                pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
+                painter.setPen(pen)
+                draw_lines(painter, self._lines, frame.px(b.sx0[chosen]), frame.py(b.sy0[chosen]),
+                           frame.px(b.sx1[chosen]), frame.py(b.sy1[chosen]))
+        if zoom >= STREET_LABEL_MIN_ZOOM:
+            self._labels(tile, frame)
+
+    def _areas(self, tile: TileImage, frame: TileFrame) -> None:
+        areas = self.basemap.areas
+        rows = areas.in_box(*frame.box())
+        if not len(rows):
+            return
+        painter = tile.painter
+        painter.setPen(NO_PEN)
+        for row, shape in polygon_shapes(areas, rows, frame):
+            painter.setBrush(qcolor(style.AREA_COLORS.get(self.basemap.area_kinds[row], style.AREA_DEFAULT)))
+            fill_shape(painter, shape)
+
+    def _labels(self, tile: TileImage, frame: TileFrame) -> None:
+        reach = 160.0  # pixels: the longest label drawn, from its centre
+        x0, y0, x1, y1 = frame.box(reach)
+        block_m = frame.size_m * LABEL_BLOCK_TILES
+        placed = []
+        for by in range(math.floor(y0 / block_m), math.floor(y1 / block_m) + 1):
+            for bx in range(math.floor(x0 / block_m), math.floor(x1 / block_m) + 1):
+                placed.extend(self._label_block(frame.level, frame.scale, bx, by, block_m))
+        for x, y, angle, text in placed:
+            px, py = float(frame.px(x)), float(frame.py(y))
+            if -reach <= px <= TILE_PX + reach and -reach <= py <= TILE_PX + reach:
+                painter = tile.painter
+                painter.save()
+                painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
+                painter.translate(px, py)
+                painter.rotate(angle)
+                image = self._text.image(text, LABEL_COLOR)
+                painter.drawImage(QtCore.QPointF(-image.width() / 2, -image.height() / 2), image)
+                painter.restore()
+
+    def _label_block(self, level: int, scale: float, bx: int, by: int, block_m: float) -> list:
+        """Street names placed in one block of tiles: one per name, longest streets first, no overlaps.
+
+        Placing per block (not per tile) keeps a label that crosses a tile edge identical in both tiles.
+        """
+        key = (level, bx, by)
+        if key in self._label_blocks:
+            self._label_blocks.move_to_end(key)
+            return self._label_blocks[key]
+        b = self.basemap
+        zoom = math.log2(scale)
+        in_block = np.flatnonzero((b.label_x >= bx * block_m) & (b.label_x < (bx + 1) * block_m)
+                                  & (b.label_y >= by * block_m) & (b.label_y < (by + 1) * block_m))
+        visible = np.array([zoom >= STREET_MIN_ZOOM[c] for c in b.label_class[in_block]], dtype=bool)
+        candidates = in_block[visible] if len(in_block) else in_block
+        order = candidates[np.lexsort((-b.label_length[candidates], b.label_class[candidates]))]
+        placed, boxes, names = [], [], set()
+        for i in order:
+            text = b.label_text[i]
+            if text in names:
+                continue
+            width, height = self._text.width(text), self._text.metrics.height()
+            if b.label_length[i] * scale < width + 12:
+                continue
+            angle = -math.degrees(b.label_angle[i])  # screen y points down
+            if angle > 90:
+                angle -= 180
+            elif angle < -90:
+                angle += 180
+            c, s = abs(math.cos(math.radians(angle))), abs(math.sin(math.radians(angle)))
+            half_w = (width * c + height * s) / 2 + 3
+            half_h = (width * s + height * c) / 2 + 3
+            cx, cy = b.label_x[i] * scale, -b.label_y[i] * scale
+            if any(abs(cx - ox) < half_w + ow and abs(cy - oy) < half_h + oh for ox, oy, ow, oh in boxes):
+                continue
+            boxes.append((cx, cy, half_w, half_h))
+            names.add(text)
+            placed.append((b.label_x[i], b.label_y[i], angle, text))
+        self._label_blocks[key] = placed
+        while len(self._label_blocks) > 512:
+            self._label_blocks.popitem(last=False)
+        return placed
+
+
+# --- heatmaps --------------------------------------------------------------------------------------
+
+
+class HeatRenderer:
+    """A heatmap's density grid coloured through a lookup table and stretched smoothly into tiles."""
+
+    margin_px = 0.0
+
+    def __init__(self, heatmap: HeatmapLayer, lut: np.ndarray):
+        self.heatmap = heatmap
+        self.lut = lut
+        self._image: QtGui.QImage | None = None
+        self._pixels: np.ndarray | None = None  # the QImage's buffer, kept alive with it
+        heatmap.subscribe(lambda change: self._recolour())
+
+    def bounds(self):
+        return self.heatmap.grid.extent if self._image is not None else None
+
+    def _recolour(self) -> None:
+        h = self.heatmap
+        if h.values is None:
+            self._image = None
+            return
+        top = float(h.values.max())
+        scaled = h.values[::-1] * (255.0 / top) if top > 0 else np.zeros_like(h.values)
+        self._pixels = np.ascontiguousarray(self.lut[np.clip(scaled, 0, 255).astype(np.uint8)])
+        ny, nx = self._pixels.shape
+        self._image = QtGui.QImage(self._pixels.data, nx, ny, nx * 4, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+
+    def render_tile(self, tile: TileImage, frame: TileFrame) -> None:
+        grid = self.heatmap.grid
+        gx0, gy0, _, gy1 = grid.extent
+        x0, y0, x1, y1 = frame.box()
+        # The tile's box in image pixels (image row 0 is the top of the grid).
+        sx0, sx1 = (x0 - gx0) / grid.cell, (x1 - gx0) / grid.cell
+        sy0, sy1 = (gy1 - y1) / grid.cell, (gy1 - y0) / grid.cell
+        ix0, ix1 = max(math.floor(sx0), 0), min(math.ceil(sx1) + 1, grid.nx)
+        iy0, iy1 = max(math.floor(sy0), 0), min(math.ceil(sy1) + 1, grid.ny)
+        if ix1 <= ix0 or iy1 <= iy0 or not self._pixels[iy0:iy1, ix0:ix1].any():
+            return
+        painter = tile.painter
+        painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(QtCore.QRectF(0, 0, TILE_PX, TILE_PX), self._image, QtCore.QRectF(sx0, sy0, sx1 - sx0, sy1 - sy0))
+
+
+# --- grid cells ------------------------------------------------------------------------------------
+
+GRID_FILL_ALPHA = 90
+GRID_OUTLINE = QtGui.QColor(150, 165, 185, 140)
+GRID_LABEL_COLOR = QtGui.QColor(200, 210, 225)
+
+
+class GridRenderer:
+    """Grid cells filled by choropleth class, outlined, and named when a cell is wide enough on screen."""
+
+    margin_px = 2.0
+
+    def __init__(self, grids: GridLayer):
+        self.grids = grids
+        self._text = TextCache(11)
+        self._lines = internals.PrimitiveArray(QtCore.QLineF, 4)
+        self._brushes = [QtGui.QBrush(qcolor(rgb, GRID_FILL_ALPHA)) for rgb in style.CHOROPLETH_RAMP]
+
+    def bounds(self):
+        return self.grids.bounds()
+
+    def render_tile(self, tile: TileImage, frame: TileFrame) -> None:
+        g = self.grids
+        rows = g.polygons.in_box(*frame.box(self.margin_px))
+        if not len(rows):
+            return
+        painter = tile.painter
+        filled = rows[g.classes[rows] >= 0]
+        painter.save()
+        # Fainter as one zooms in: at street scale the fill is a hint; streets and labels come first.
+        painter.setOpacity(painter.opacity() * float(np.clip(1.0 - 0.25 * (math.log2(frame.scale) + 3), 0.35, 1.0)))
+        painter.setPen(NO_PEN)
+        for row, shape in polygon_shapes(g.polygons, filled, frame):
+            painter.setBrush(self._brushes[g.classes[row]])
+            fill_shape(painter, shape)
+        painter.restore()
+        # Outlines as one batch of segments: 1-pixel antialiased lines are Qt's fast path.
+        p = g.polygons
+        rings = np.concatenate([np.arange(p.feature_rings[r], p.feature_rings[r + 1]) for r in rows])
+        points = concat_ranges(p.offsets[rings], p.offsets[rings + 1])
+        x, y = frame.px(p.coords[points, 0]), frame.py(p.coords[points, 1])
+        last_of_ring = np.cumsum(p.offsets[rings + 1] - p.offsets[rings]) - 1
+        joined = np.ones(len(points) - 1, dtype=bool)
+        joined[last_of_ring[:-1]] = False
+        painter.setRenderHint(AA)
+        painter.setPen(QtGui.QPen(GRID_OUTLINE, 1.0))
+        draw_lines(painter, self._lines, x[:-1][joined], y[:-1][joined], x[1:][joined], y[1:][joined])
+        self._names(painter, frame, rows)
+
+    def _names(self, painter: QtGui.QPainter, frame: TileFrame, rows: np.ndarray) -> None:
+        g = self.grids
+        p = g.polygons
+        wide = rows[(p.xmax[rows] - p.xmin[rows]) * frame.scale > 90]
+        for row in wide:
+            text = str(g.names[row])
+            value = g.values[row]
+            if value > 0:
+                text = f"{text} · {value:.0f}"
+            if (p.xmax[row] - p.xmin[row]) * frame.scale < self._text.width(text) + 16:
+                continue
+            self._text.draw_centred(painter, float(frame.px(p.label_x[row])), float(frame.py(p.label_y[row])),
+                                    text, GRID_LABEL_COLOR)
+
+
+# --- point layers ----------------------------------------------------------------------------------
+
+CELL_PX = 64  # cluster cells: TILE_PX is a whole number of cells, so tiles cluster without seams
+LABEL_REACH_PX = 150  # how far a name reaches right of its point
+BUBBLE_REACH_PX = 32  # the largest cluster bubble's radius
+LABEL_CELL_PX = 64  # at most one name per LABEL_CELL_PX x LABEL_CELL_PX/2 cell, so names do not pile up
+
+
+def first_per_cell(px: np.ndarray, py: np.ndarray, cell_w: float, cell_h: float) -> np.ndarray:
+    """Indices of the first point in each (cell_w x cell_h) cell of a grid fixed on the map, in order.
+
+    Fixed cells make every tile that sees a cell pick the same point, so names never split at tile edges.
+    """
+    if not len(px):
+        return np.empty(0, dtype=np.int64)
+    key = np.floor(px / cell_w).astype(np.int64) * (1 << 31) + np.floor(py / cell_h).astype(np.int64)
+    _, first = np.unique(key, return_index=True)
+    return np.sort(first)
+
+
+BUBBLE_SIZES_PER_DECADE = 2
+BUBBLE_SIZES = 12  # up to a million points in one bubble
+
+
+def bubble_radius(count: float) -> float:
+    """Radius in pixels of a cluster bubble: grows with the order of magnitude of its count."""
+    return 9.0 + 3.5 * math.log10(max(count, 1.0))
+
+
+def bubble(rgb, radius: float):
+    def draw(p: QtGui.QPainter, cell: float) -> None:
+        p.setPen(QtGui.QPen(qcolor(rgb), 2.0))
+        p.setBrush(qcolor(rgb, 150))
+        p.drawEllipse(QtCore.QPointF(0, 0), radius, radius)
+    return draw
+
+
+def count_text(n: int) -> str:
+    if n < 1000:
+        return str(n)
+    if n < 10000:
+        return f"{n / 1000:.1f}k"
+    return f"{n // 1000}k"
+
+
+class PointStyle:
+    """How a point layer looks at each scale. Scales are pixels per Web Mercator metre."""
+
+    #: a cell holding at least this many points is drawn as one bubble with a count
+    cluster_min = 8
+    #: at and above this scale every point is drawn on its own
+    no_clusters_from = 0.6
+    #: names are drawn next to symbols from this scale on
+    labels_from = 1.2
+    #: above this scale the "detailed" symbols are used
+    detail_from = 0.8
+
+    def __init__(self, atlas: SymbolAtlas):
+        self.atlas = atlas
+
+    def symbols(self, layer: PointLayer, rows: np.ndarray, detailed: bool) -> np.ndarray:
+        raise NotImplementedError
+
+    #: colours of cluster bubbles; cluster_colors picks one per cluster
+    bubble_palette: list[tuple[int, int, int]] = []
+
+    def cluster_colors(self, layer: PointLayer, rows: np.ndarray, inverse: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """An index into bubble_palette per cluster."""
+        return np.zeros(len(counts), dtype=np.int64)
+
+    def label(self, layer: PointLayer, row: int) -> str:
+        return str(layer.data["name"][row])
+
+    def draw_below(self, painter, layer: PointLayer, rows: np.ndarray, px, py, scale: float) -> None:
+        """Anything under the symbols (camera view cones)."""
+
+    def draw_order(self, layer: PointLayer, rows: np.ndarray) -> np.ndarray:
+        return rows
+
+
+class CameraStyle(PointStyle):
+    labels_from = 1.0
+    cone_from = 0.7
+    cone_radius_m = 45.0
+    default_fov_deg = 60.0  # OSM gives many cameras a direction but no field of view
+
+    def __init__(self):
+        super().__init__(SymbolAtlas(18, [
+            symbols.disc(style.CAMERA_ONLINE, 7), symbols.disc(style.CAMERA_OFFLINE, 7),
+            symbols.disc(style.CAMERA_ONLINE, 11), symbols.disc(style.CAMERA_OFFLINE, 11),
+        ]))
+        self._cone_brush = QtGui.QBrush(qcolor(style.CAMERA_ONLINE, 46))
+        self._cone_pen = QtGui.QPen(qcolor(style.CAMERA_ONLINE, 110), 1.0)
+
+    def symbols(self, layer, rows, detailed):
+        return (~layer.data["online"][rows]).astype(np.int64) + (2 if detailed else 0)
+
+    bubble_palette = [style.CAMERA_ONLINE, style.CAMERA_OFFLINE]
+
+    def cluster_colors(self, layer, rows, inverse, counts):
+        online = np.bincount(inverse, weights=layer.data["online"][rows], minlength=len(counts))
+        return (online < counts / 2).astype(np.int64)  # mostly offline: grey
+
+    def draw_below(self, painter, layer, rows, px, py, scale):
+        if scale < self.cone_from:
+            return
+        direction = layer.data["direction_deg"][rows]
+        fov = np.nan_to_num(layer.data["fov_deg"][rows], nan=self.default_fov_deg)
+        known = ~np.isnan(direction) & layer.data["online"][rows]
+        radius = float(np.clip(self.cone_radius_m * scale, 18, 110))
+        painter.setRenderHint(AA)
+        painter.setPen(self._cone_pen)
+        painter.setBrush(self._cone_brush)
+        for x, y, d, f in zip(px[known], py[known], direction[known], fov[known]):
+            # Qt angles run counter-clockwise from east; compass directions clockwise from north.
+            painter.drawPie(QtCore.QRectF(x - radius, y - radius, 2 * radius, 2 * radius),
+                            int((90 - d - f / 2) * 16), int(f * 16))
+
+
+class CheckpointStyle(PointStyle):
+    cluster_min = 6
+    no_clusters_from = 0.3
+    labels_from = 0.6
+
+    KINDS = ("bayonet", "checkpoint")
+
+    def __init__(self):
+        super().__init__(SymbolAtlas(18, [
+            symbols.square(style.CHECKPOINT_COLORS["bayonet"], 9, rotate45=True),
+            symbols.square(style.CHECKPOINT_COLORS["checkpoint"], 9),
+            symbols.square(style.CHECKPOINT_COLORS["bayonet"], 12, rotate45=True),
+            symbols.square(style.CHECKPOINT_COLORS["checkpoint"], 12),
+        ]))
+
+    def symbols(self, layer, rows, detailed):
+        return (layer.data["kind"][rows] != "bayonet").astype(np.int64) + (2 if detailed else 0)
+
+    bubble_palette = [style.CHECKPOINT_COLORS["bayonet"]]
+
+
+class StationStyle(PointStyle):
+    cluster_min = 1 << 30  # a city has few stations: never cluster
+    labels_from = 0.15
+
+    def __init__(self):
+        super().__init__(SymbolAtlas(20, [symbols.house(style.STATION_COLOR, 14)]))
+
+    def symbols(self, layer, rows, detailed):
+        return np.zeros(len(rows), dtype=np.int64)
+
+    bubble_palette = [style.STATION_COLOR]
+
+
+class IncidentStyle(PointStyle):
+    """Triangles coloured and sized by priority; a ring marks an incident younger than FRESH_S."""
+
+    cluster_min = 10
+    no_clusters_from = 0.25
+    labels_from = 0.5
+    FRESH_S = 600.0
+
+    def __init__(self, clock: Callable[[], float] = time.time):
+        self.clock = clock
+        sizes = {1: 17, 2: 15, 3: 13, 4: 12, 5: 11}
+        shapes = []
+        for fresh in (False, True):
+            for p, rgb in style.INCIDENT_PRIORITY_COLORS.items():
+                shapes.append(symbols.triangle(rgb, sizes[p], ring=(255, 255, 255) if fresh else None))
+        super().__init__(SymbolAtlas(30, shapes))
+
+    def symbols(self, layer, rows, detailed):
+        priority = np.clip(layer.data["priority"][rows], 1, 5).astype(np.int64) - 1
+        fresh = (self.clock() - layer.data["created_ts"][rows]) < self.FRESH_S
+        return priority + 5 * fresh
+
+    def draw_order(self, layer, rows):
+        return rows[np.argsort(-layer.data["priority"][rows], kind="stable")]  # most urgent on top
+
+    bubble_palette = list(style.INCIDENT_PRIORITY_COLORS.values())
+
+    def cluster_colors(self, layer, rows, inverse, counts):
+        most_urgent = np.full(len(counts), 5, dtype=np.int64)
+        np.minimum.at(most_urgent, inverse, np.clip(layer.data["priority"][rows], 1, 5))
+        return most_urgent - 1
+
+    def label(self, layer, row):
+        age = self.clock() - layer.data["created_ts"][row]
+        age_text = "" if np.isnan(age) else f" · {format_age(age)}"
+        return f"P{layer.data['priority'][row]} {layer.data['kind'][row]}{age_text}".strip()
+
+
+def format_age(seconds: float) -> str:
+    minutes = max(int(seconds // 60), 0)
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
+
+
+def style_for(layer: PointLayer, clock: Callable[[], float] = time.time) -> PointStyle:
+    if isinstance(layer, CameraLayer):
+        return CameraStyle()
+    if isinstance(layer, CheckpointLayer):
+        return CheckpointStyle()
+    if isinstance(layer, StationLayer):
+        return StationStyle()
+    if isinstance(layer, IncidentLayer):
+        return IncidentStyle(clock)
+    raise TypeError(f"no point style for {type(layer).__name__}")
+
+
+class PointRenderer:
+    """Point symbols with level of detail: count bubbles where a cell is crowded, symbols elsewhere,
+    names when zoomed in. Cells are anchored at the Mercator origin so adjacent tiles agree."""
+
+    margin_px = LABEL_REACH_PX
+
+    def __init__(self, layer: PointLayer, point_style: PointStyle | None = None):
+        self.layer = layer
+        self.style = point_style or style_for(layer)
+        self._text = TextCache(11)
+        self._count_text = TextCache(11, bold=True)
+        self._bubble_atlas = SymbolAtlas(2 * BUBBLE_REACH_PX, [
+            bubble(rgb, bubble_radius(10 ** (k / BUBBLE_SIZES_PER_DECADE)))
+            for rgb in self.style.bubble_palette for k in range(BUBBLE_SIZES)])
+
+    def bounds(self):
+        return self.layer.bounds()
+
+    def clusters_at(self, scale: float) -> bool:
+        return scale < self.style.no_clusters_from
+
+    def render_tile(self, tile: TileImage, frame: TileFrame) -> None:
+        layer, st = self.layer, self.style
+        cell = CELL_PX / frame.scale
+        labels = frame.scale >= st.labels_from
+        x0, y0, x1, y1 = frame.box(LABEL_REACH_PX if labels else BUBBLE_REACH_PX)
+        # Whole cells only, so every tile sees the same count in a cell it shares with a neighbour.
+        x0, y0 = math.floor(x0 / cell) * cell, math.floor(y0 / cell) * cell
+        x1, y1 = math.ceil(x1 / cell) * cell, math.ceil(y1 / cell) * cell
+        rows = layer.index.query(x0, y0, x1 - 1e-6 * cell, y1 - 1e-6 * cell)
+        rows = rows[layer.drawn()[rows]] if len(rows) else rows
+        if not len(rows):
+            return
+        painter = tile.painter
+        singles = rows
+        bubbles = None
+        if self.clusters_at(frame.scale):
+            inverse, counts, mx, my = cell_clusters(layer.x[rows], layer.y[rows], cell, 0.0, 0.0)
+            crowded = counts >= st.cluster_min
+            singles = rows[~crowded[inverse]]
+            if crowded.any():
+                bubbles = (counts[crowded], mx[crowded], my[crowded],
+                           st.cluster_colors(layer, rows, inverse, counts)[crowded])
+        singles = st.draw_order(layer, singles)
+        px, py = frame.px(layer.x[singles]), frame.py(layer.y[singles])
+        st.draw_below(painter, layer, singles, px, py, frame.scale)
+        st.atlas.draw(painter, px, py, st.symbols(layer, singles, frame.scale >= st.detail_from))
+        if bubbles is not None:
+            self._bubbles(painter, frame, *bubbles)
+        if labels:
+            offset = st.atlas.cell_px / 2
+            named = first_per_cell(layer.x[singles] * frame.scale, layer.y[singles] * frame.scale,
+                                   LABEL_CELL_PX, LABEL_CELL_PX / 2)
+            for row, x, y in zip(singles[named], px[named], py[named]):
+                text = st.label(layer, row)
+                if text:
+                    self._text.draw_haloed(painter, x + offset, y - 7, text, LABEL_COLOR)
+
+    def _bubbles(self, painter, frame: TileFrame, counts, mx, my, colors) -> None:
+        px, py = frame.px(mx), frame.py(my)
+        size = np.clip(np.round(np.log10(counts) * BUBBLE_SIZES_PER_DECADE), 0, BUBBLE_SIZES - 1).astype(np.int64)
+        self._bubble_atlas.draw(painter, px, py, colors * BUBBLE_SIZES + size)
+        white = QtGui.QColor(255, 255, 255)
+        for n, x, y in zip(counts, px, py):
+            self._count_text.draw_centred(painter, x, y, count_text(int(n)), white)

@@ -1,0 +1,56 @@
+"""Heatmaps keep their mass: the smoothed grid sums to the number of points inside its box."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from layers.heatmap import DensityGrid, HeatmapLayer
+
+RELATIVE_TOLERANCE = 1e-3  # float32 sums of a few hundred thousand cells
+
+
+@pytest.mark.parametrize("radius_m", [50.0, 300.0, 2000.0])
+def test_mass_equals_number_of_points(radius_m):
+    rng = np.random.default_rng(1)
+    bounds = (1.27e7, 2.60e6, 1.27e7 + 50_000, 2.60e6 + 40_000)
+    x = rng.uniform(bounds[0], bounds[2], 10_000)
+    y = rng.uniform(bounds[1], bounds[3], 10_000)
+    grid = DensityGrid(bounds, radius_m)
+    density = grid.density(x, y)
+    assert density.sum() == pytest.approx(10_000, rel=RELATIVE_TOLERANCE)
+    assert max(grid.nx, grid.ny) <= 512
+
+
+def test_points_outside_the_box_do_not_count_and_weights_do():
+    grid = DensityGrid((0.0, 0.0, 10_000.0, 10_000.0), 200.0)
+    x = np.array([5_000.0, 5_000.0, 50_000.0])
+    y = np.array([5_000.0, 5_000.0, 5_000.0])
+    assert grid.density(x, y).sum() == pytest.approx(2.0, rel=RELATIVE_TOLERANCE)
+    assert grid.density(x, y, weights=[1.0, 0.5, 1.0]).sum() == pytest.approx(1.5, rel=RELATIVE_TOLERANCE)
+
+
+def test_density_peaks_where_points_are():
+    grid = DensityGrid((0.0, 0.0, 10_000.0, 10_000.0), 300.0)
+    density = grid.density(np.full(100, 2_500.0), np.full(100, 7_500.0))
+    iy, ix = np.unravel_index(np.argmax(density), density.shape)
+    assert abs(grid.x0 + (ix + 0.5) * grid.cell - 2_500.0) <= grid.cell
+    assert abs(grid.y0 + (iy + 0.5) * grid.cell - 7_500.0) <= grid.cell
+
+
+def test_patrol_heatmap_counts_units_on_duty(canvas):
+    rng = np.random.default_rng(2)
+    lon = 24.941 + rng.normal(0, 0.002, 200)
+    lat = 60.169 + rng.normal(0, 0.001, 200)
+    status = ["offduty" if k < 50 else "available" for k in range(200)]
+    canvas.units_layer.set_arrays([f"u{k}" for k in range(200)], lon, lat, status=status)
+    canvas.update_heatmaps(force=True)
+    assert canvas.patrol_heat.values.sum() == pytest.approx(150, rel=RELATIVE_TOLERANCE)
+
+
+def test_heatmap_layer_notifies_after_compute():
+    heat = HeatmapLayer("h", "H", radius_m=100.0)
+    seen = []
+    heat.subscribe(seen.append)
+    heat.set_bounds((0.0, 0.0, 1000.0, 1000.0))
+    heat.compute(np.array([500.0]), np.array([500.0]))
+    assert len(seen) == 1 and seen[0].everything
