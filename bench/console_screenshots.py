@@ -25,10 +25,11 @@ def shoot(out: Path) -> None:
     settings_dir = Path(tempfile.mkdtemp())
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(settings_dir))
+    from console import i18n
     from console.app import EmbeddedServer, application, open_console
     from console.window import settings
 
-    settings().setValue("overdue/dispatch_s", 20)  # so that the demo's calls show as overdue in the shots
+    settings().setValue("overdue/dispatch_s", 1)  # so that the demo's waiting calls show as overdue
     app = application()
     server = EmbeddedServer("demo", Path(tempfile.mkdtemp()) / "demo")
     url = server.start()
@@ -53,24 +54,18 @@ def shoot(out: Path) -> None:
     try:
         for language in ("en", "zh_CN"):
             window = open_console(url, server.tokens["dispatcher"], "demo", language)
-            window.setGeometry(left.adjusted(0, 0, 0, 0))
+            window.setGeometry(left)
             settle(window)
-            incident = sorted(window.live.state["incidents"])[-1]
-            window.select_incident(incident)
-            unit = sorted(u for u, v in window.live.state["units"].items() if v["status"] != "available")
-            busy = unit[0] if unit else None
-            if busy is None:  # show a refusal: assign a unit, then the same unit elsewhere
-                first = window.recommendations(incident)[0].unit_id
-                window.assign(first, incident)
+            incidents = sorted(window.live.state["incidents"])
+            window.select_incident(incidents[-1])
+            top = window.recommendations(incidents[-1])[0].unit_id
+            if window.live.state["units"][top]["status"] == "available":
+                window.assign(top, incidents[-1])
                 wait(800)
-                other = sorted(window.live.state["incidents"])[0]
-                window.assign(first, other)
+            window.assign(top, incidents[0])  # refused: the unit is already dispatched; the callout says why
             wait(1500)
             window.grab().save(str(out / f"console_{language}.png"))
-            window.save_layout()
             window.close()
-            QApplication.processEvents()
-            from console import i18n
             i18n.install(app, "en")
         window = open_console(url, server.tokens["supervisor"], "demo", "en")
         window.setGeometry(left)

@@ -223,6 +223,7 @@ class UnitBoard(QWidget):
         layout.addWidget(self.group)
         layout.addWidget(self.view)
         self.highlighted: set[str] = set()
+        self.station_names: dict[str, str] = {}
 
     def _clicked(self, index: QModelIndex) -> None:
         unit_id = index.siblingAtColumn(0).data(Qt.ItemDataRole.UserRole)
@@ -242,7 +243,8 @@ class UnitBoard(QWidget):
                                               self.tr("Station")])
         groups: dict[str, list[dict]] = {}
         for unit in self.live.state["units"].values():
-            groups.setdefault(unit.get(by) or "-", []).append(unit)
+            key = unit.get(by) or "-"
+            groups.setdefault(self.station_names.get(key, key) if by == "station" else key, []).append(unit)
         order = list(UNIT_STATUS_COLORS) if by == "status" else sorted(groups)
         for key in order:
             units = groups.get(key, [])
@@ -261,8 +263,9 @@ class UnitBoard(QWidget):
                 name.setData(unit["unit_id"], Qt.ItemDataRole.UserRole)
                 status = QStandardItem(word(unit["status"]))
                 status.setForeground(QBrush(UNIT_STATUS_COLORS[unit["status"]]))
+                station = unit.get("station") or ""
                 row = [name, status, QStandardItem(unit.get("incident_id") or ""),
-                       QStandardItem(unit.get("station") or "")]
+                       QStandardItem(self.station_names.get(station, station))]
                 for item in row:
                     item.setEditable(False)
                     item.setDragEnabled(unit["status"] == "available")

@@ -53,6 +53,10 @@ class MainWindow(QMainWindow):
         self._dock("units", self.tr("Unit board"), self.board, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("layers", self.tr("Layers"), self.canvas.layer_panel(), Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("messages", self.tr("Messages"), self.messages, Qt.DockWidgetArea.BottomDockWidgetArea)
+        docks = self.docks()
+        self.resizeDocks([docks["queue"], docks["units"]], [560, 300], Qt.Orientation.Horizontal)
+        self.resizeDocks([docks["queue"], docks["details"], docks["messages"]], [420, 420, 110],
+                         Qt.Orientation.Vertical)
 
         self.command_line = QLineEdit(self)
         self.command_line.setObjectName("command-line")
@@ -241,6 +245,7 @@ class MainWindow(QMainWindow):
 
     def _city_loaded(self, pack) -> None:
         self.city = pack
+        self.board.station_names = dict(zip(pack.stations["station_id"], pack.stations["name"]))
         self.router = StreetRouter(pack.streets)
         self.streets = StreetIndex(pack.streets)
         completer = QCompleter(["assign", "status", "close", "new", "find"] + self.streets.names(), self)
@@ -263,11 +268,11 @@ class MainWindow(QMainWindow):
     def _replied(self, cmd_id: str, reply: dict) -> None:
         cmd, args, concerning = self.pending.pop(cmd_id, ("", {}, None))
         if reply["op"] == "nack":
-            self.notify(self.explain(cmd, reply), concerning)
+            self.notify(self.explain(cmd, args, reply), concerning)
         elif cmd == "incident.create":
             self.select_incident(f"I{reply['seq']}" if "incident_id" not in args else args["incident_id"])
 
-    def explain(self, cmd: str, reply: dict) -> str:
+    def explain(self, cmd: str, args: dict, reply: dict) -> str:
         reason = {
             "conflict": self.tr("Not possible now"),
             "forbidden": self.tr("Not allowed for your role"),
@@ -277,6 +282,12 @@ class MainWindow(QMainWindow):
             "rate_limited": self.tr("Too many commands"),
             "disconnected": self.tr("Connection lost"),
         }.get(reply["code"], reply["code"])
+        if cmd == "unit.assign" and reply["code"] == "conflict":
+            unit = self.live.state["units"].get(args.get("unit_id"), {})
+            if unit:  # said in the console's language, from the state the server's refusal reflects
+                where = f" → {unit['incident_id']}" if unit.get("incident_id") else ""
+                return f"{reason}: " + self.tr("unit {0} is {1}{2}, not available").format(
+                    unit.get("callsign") or unit["unit_id"], word(unit["status"]), where)
         return f"{reason}: {reply['message']}"
 
     def notify(self, text: str, concerning: tuple[str, str] | None = None) -> None:

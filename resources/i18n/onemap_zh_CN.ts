@@ -208,6 +208,10 @@
         <translation>连接中断</translation>
     </message>
     <message>
+        <source>unit {0} is {1}{2}, not available</source>
+        <translation>警力 {0} {1}{2}，不空闲</translation>
+    </message>
+    <message>
         <source>Recommended for {0}: {1}</source>
         <translation>{0} 推荐：{1}</translation>
     </message>

@@ -132,3 +132,18 @@ def test_call_to_dispatch_in_four_actions(qtbot, server, users):
     qtbot.waitUntil(lambda: window.live.state["units"][top.unit_id]["incident_id"] == incident_id, timeout=5000)
     assert window.live.state["incidents"][incident_id]["status"] == "dispatched"
     assert actions <= 4
+
+
+def test_layout_is_remembered_per_user(qtbot, server, users):
+    _, tokens = users
+    window = open_window(qtbot, server.url, tokens["alice"])
+    queue = window.docks()["queue"]
+    queue.setFloating(True)
+    queue.setGeometry(1960, 100, 640, 700)  # onto the second monitor
+    qtbot.waitUntil(lambda: queue.geometry().x() >= 1920, timeout=3000)
+    window.close()
+    again = open_window(qtbot, server.url, tokens["alice"])
+    restored = again.docks()["queue"]
+    qtbot.waitUntil(lambda: restored.isFloating() and restored.geometry().x() >= 1920, timeout=5000)
+    other = open_window(qtbot, server.url, tokens["bob"])  # another user keeps the default layout
+    assert not other.docks()["queue"].isFloating()
