@@ -113,18 +113,21 @@ def parse(line: str, state: dict, streets: StreetIndex | None) -> Typed:
 def _parse_new(rest: list[str], streets: StreetIndex | None) -> Typed:
     if len(rest) < 3 or not rest[1].isdigit() or not 1 <= int(rest[1]) <= 5:
         raise TypedError("new KIND PRIORITY(1-5) LON,LAT|@STREET [note]")
-    kind, priority, where = rest[0], int(rest[1]), " ".join(rest[2:])
-    note = None
-    match = _COORDS.match(rest[2])
+    kind, priority, where = rest[0], int(rest[1]), rest[2:]
+    match = _COORDS.match(where[0])
     if match:
         lon, lat = float(match.group(1)), float(match.group(2))
-        address = None
-        note = " ".join(rest[3:]) or None
-    elif where.startswith("@"):
-        place = streets.find(where[1:]) if streets else None
-        if place is None:
-            raise TypedError(f"no street called {where[1:]}")
+        address, note = None, " ".join(where[1:]) or None
+    elif where[0].startswith("@"):
+        words = [where[0][1:], *where[1:]]
+        for end in range(len(words), 0, -1):  # the longest run of words naming a street; the rest is the note
+            place = streets.find(" ".join(words[:end])) if streets else None
+            if place is not None:
+                break
+        else:
+            raise TypedError(f"no street called {' '.join(words)}")
         address, lon, lat = place
+        note = " ".join(words[end:]) or None
     else:
         raise TypedError("give the place as LON,LAT or @STREET")
     args = {"kind": kind, "priority": priority, "lon": lon, "lat": lat}
