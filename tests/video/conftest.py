@@ -1,0 +1,75 @@
+"""Fixtures for the video tests: the generated clip, loopback stream servers, walls that clean up."""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+# The suite runs with --import-mode=importlib, which puts no test folder on sys.path: the helpers here
+# (streams, pattern) are imported by name, by this conftest, the tests and bench/video_wall.py.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from streams import StreamServer, make_media_dir, make_test_clip  # noqa: E402
+
+from video.wall import Wall  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def test_clip() -> Path:
+    directory = make_media_dir()
+    try:
+        yield make_test_clip(directory)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def serve(test_clip):
+    """serve(protocol="http", paths=("cam1",)) -> a running StreamServer, closed after the test."""
+    servers: list[StreamServer] = []
+
+    def start(protocol: str = "http", paths: tuple[str, ...] = ("cam1",)) -> StreamServer:
+        server = StreamServer(test_clip, protocol, paths)
+        servers.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def make_wall(qtbot, qapp):
+    """make_wall(layout, screen=0) -> a Wall shown full screen on that monitor, closed after the test."""
+
+    def make(layout: str, screen: int = 0) -> Wall:
+        wall = Wall(layout)
+        qtbot.addWidget(wall)
+        wall.show_on_screen(qapp.screens()[screen])
+        qtbot.waitExposed(wall)
+        return wall
+
+    return make
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "out" / "screenshots"
+
+
+@pytest.fixture
+def screenshot(qapp):
+    """screenshot(name, screen=0) -> path of a PNG of that whole monitor, under out/screenshots/."""
+
+    def take(name: str, screen: int = 0) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        target = qapp.screens()[screen]
+        size = target.size()
+        path = SCREENSHOTS / f"{name}.png"
+        # Window 0 is the X root; the rectangle is relative to the monitor. Native children are included.
+        if not target.grabWindow(0, 0, 0, size.width(), size.height()).save(str(path)):
+            raise OSError(f"could not save {path}")
+        return path
+
+    return take
