@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from dispatch.client import Disconnected, DispatchClient, ProtocolError, Refused
+from dispatch.client import Disconnected, DispatchClient, Refused
 
 FLUSH_S = 0.03
 BACKOFF_S = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
@@ -108,14 +108,17 @@ class ServerLink(QObject):
                     continue
                 self._set_state(REFUSED, refused.message)
                 return
-            except (OSError, Disconnected, asyncio.TimeoutError, ProtocolError) as exc:
-                log.info("connecting to %s failed (attempt %d): %r", self.url, attempt + 1, exc)
+            except Exception as exc:  # whatever a server or network does, the link lives on and retries
+                log.info("connecting to %s failed (attempt %d): %r", self.url, attempt + 1, exc,
+                         exc_info=not isinstance(exc, (OSError, asyncio.TimeoutError)))
                 self._set_state(DISCONNECTED, str(exc) or type(exc).__name__)
                 attempt += 1
                 if await self._wait_or_stop(_backoff(attempt)):
                     return
                 continue
             attempt = 0
+            log.info("connected to %s as %s, resuming from %s, server at seq %d", self.url, client.user,
+                     self._seq, client.welcome["seq"])
             await self._follow(client)
             if self._stop.is_set():
                 return

@@ -94,7 +94,11 @@ def test_server_killed_and_restarted_both_consoles_reconnect_to_its_state(qtbot,
     server.start()
     _create_incident(server.url, tokens["sam"], 24.946, 60.171)  # the world moved on while they were away
     seq, state = _server_state(server.url, tokens["vic"])
-    qtbot.waitUntil(lambda: a.connected and b.connected and a.live.seq == seq and b.live.seq == seq, timeout=30_000)
+    try:
+        qtbot.waitUntil(lambda: a.connected and b.connected and a.live.seq == seq and b.live.seq == seq,
+                        timeout=30_000)
+    except Exception:
+        raise AssertionError(f"server at {seq}; A {a.link.state} at {a.live.seq}, B {b.link.state} at {b.live.seq}")
     assert a.live.state == state and b.live.state == state
     assert set(b.queue.model.rows) == {i for i, inc in state["incidents"].items() if inc["status"] != "closed"}
 
