@@ -1,4 +1,4 @@
-"""Packs assembled from real public city data in /work/shared/data (see the PROVENANCE.md beside each file).
+"""Packs assembled from real public city data in ../shared/data beside the checkout (see each PROVENANCE.md).
 
 Such files keep their own column names; city.json maps them ("columns") and fills what they lack ("defaults").
 """
@@ -14,11 +14,13 @@ import shapely
 
 from layers.citypack import CityPackError, load_city
 
-DATA = Path("/work/shared/data")
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 SF = DATA / "san_francisco"
 SEATTLE = DATA / "seattle"
 
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="needs the shared real data under /work/shared/data")
+
+def test_the_shared_real_data_is_beside_the_checkout():
+    assert (SF / "PROVENANCE.md").is_file() and (SEATTLE / "PROVENANCE.md").is_file(), DATA
 
 BEATS = {"file": str(SEATTLE / "seattle_police_beats_2018_present.geojson"), "columns": {"grid_id": "beat"}}
 ONLY = {"units": None, "cameras": None, "checkpoints": None, "streets": None, "stations": None}
