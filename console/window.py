@@ -1,10 +1,11 @@
 """The dispatcher's main window: the map in the middle, docks around it, the command line on top."""
 from __future__ import annotations
 
+import json
 import time
 
 from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QCompleter, QDockWidget, QInputDialog, QLabel, QLineEdit,
                                QListWidget, QMainWindow, QMenu, QMessageBox, QToolBar, QWidget)
 
@@ -15,7 +16,10 @@ from console.panels import ConnectionIndicator, IncidentDetails, IncidentQueue, 
 from console.typed import StreetIndex, TypedError, parse
 from console.words import word
 from dispatch.recommend import Recommendation, StreetRouter, recommend
+from layers.camera_health import online_rates
 from map.canvas import MapCanvas
+from video.camera import Camera
+from video.wall import Wall
 
 CALLOUT_MS = 8000
 RECOMMENDATIONS = 5
@@ -40,6 +44,8 @@ class MainWindow(QMainWindow):
         self.streets: StreetIndex | None = None
         self.selected_incident: str | None = None
         self.pending: dict[str, tuple[str, dict, tuple[str, str] | None]] = {}
+        self.walls: list[Wall] = []
+        self.grid_figure = "incidents"  # what the grid cells' colours say: open incidents or camera online rate
         self.messages_shown: list[str] = []
 
         self.canvas = MapCanvas(self)
@@ -71,6 +77,8 @@ class MainWindow(QMainWindow):
 
         self.connection = ConnectionIndicator(self)
         self.statusBar().addPermanentWidget(self.connection, 1)
+        self.camera_rate = QLabel(self)
+        self.statusBar().addPermanentWidget(self.camera_rate)
         self.cursor_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.cursor_label)
         self._menus()
@@ -127,6 +135,15 @@ class MainWindow(QMainWindow):
         focus = QAction(self.tr("Command line"), self, shortcut=QKeySequence("Ctrl+L"))
         focus.triggered.connect(self.command_line.setFocus)
         view.addAction(focus)
+        figures = view.addMenu(self.tr("Grid cells show"))
+        for figure, title in (("incidents", self.tr("Open incidents")), ("cameras", self.tr("Camera online rate"))):
+            action = figures.addAction(title)
+            action.triggered.connect(lambda _=False, f=figure: self._set_grid_figure(f))
+        video = self.menuBar().addMenu(self.tr("Vi&deo"))
+        open_wall = video.addAction(self.tr("Open a video wall"))
+        open_wall.triggered.connect(lambda: self.open_wall())
+        nearest = video.addAction(self.tr("Fill a wall with the cameras nearest the incident"))
+        nearest.triggered.connect(self.fill_wall_nearest)
         options = self.menuBar().addMenu(self.tr("&Settings"))
         language = options.addMenu(self.tr("Language"))
         for code, name in (("system", self.tr("Follow the system")), ("en", "English"), ("zh_CN", "简体中文")):
@@ -158,16 +175,22 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        for wall in json.loads(store.value(f"layout/{self.user}/walls", "[]")):
+            self.open_wall(wall)
 
     def save_layout(self) -> None:
         if self.user:
             store = settings()
             store.setValue(f"layout/{self.user}/geometry", self.saveGeometry())
             store.setValue(f"layout/{self.user}/state", self.saveState())
+            store.setValue(f"layout/{self.user}/walls", json.dumps([w.to_dict() for w in self.walls if w.isVisible()]))
             store.sync()
 
     def closeEvent(self, event) -> None:
         self.save_layout()
+        for wall in self.walls:
+            wall.release()
+            wall.close()
         self.link.stop()
         super().closeEvent(event)
 
@@ -217,6 +240,7 @@ class MainWindow(QMainWindow):
             if known:
                 self.canvas.cameras_layer.set_online(known, [cameras[c]["online"] for c in known])
             self._mark_overdue()
+            self._show_grid_figure()
             return
         if changes.moved_units:
             ids = list(changes.moved_units)
@@ -230,6 +254,56 @@ class MainWindow(QMainWindow):
             self._mark_overdue()
         for camera_id in changes.cameras:
             self.canvas.cameras_layer.set_online([camera_id], state["cameras"][camera_id]["online"])
+        if changes.cameras or changes.incidents:
+            self._show_grid_figure()
+
+    def _show_grid_figure(self) -> None:
+        state = self.live.state
+        rates = online_rates((c.get("grid_id"), c["online"]) for c in state["cameras"].values())
+        if rates.total:
+            self.camera_rate.setText(self.tr("Cameras online {0}/{1} ({2:.1%})").format(
+                rates.online, rates.total, rates.overall))
+        if self.grid_figure == "cameras":
+            self.canvas.grids_layer.set_values({g: r * 100 for g, r in rates.by_cell.items()},
+                                               self.tr("% cameras online"))
+        else:
+            open_by_cell: dict[str, float] = {}
+            for incident in state["incidents"].values():
+                if incident["status"] != "closed" and incident.get("grid_id"):
+                    open_by_cell[incident["grid_id"]] = open_by_cell.get(incident["grid_id"], 0) + 1
+            self.canvas.grids_layer.set_values(open_by_cell, self.tr("open incidents"))
+
+    def _set_grid_figure(self, figure: str) -> None:
+        self.grid_figure = figure
+        self._show_grid_figure()
+
+    # ---- video walls -----------------------------------------------------------------------------
+
+    def open_wall(self, data: dict | None = None) -> Wall:
+        """A wall window, on another monitor than the console's when there is one."""
+        wall = Wall.from_dict(data) if data else Wall("2x2")
+        wall.setWindowTitle(self.tr("OneMap — video wall"))
+        wall.cameraOnlineChanged.connect(self._camera_seen)
+        screens = QGuiApplication.screens()
+        target = next((screen for screen in screens if screen is not self.screen()), self.screen())
+        wall.show_on_screen(target, fullscreen=False)
+        self.walls.append(wall)
+        return wall
+
+    def fill_wall_nearest(self) -> None:
+        incident = self.live.state["incidents"].get(self.selected_incident or "")
+        if incident is None:
+            self.notify(self.tr("Select an incident first: the wall fills with the cameras nearest to it."))
+            return
+        wall = next((w for w in reversed(self.walls) if w.isVisible()), None) or self.open_wall()
+        cameras = [Camera.from_dict(c) for c in self.live.state["cameras"].values() if c["online"]]
+        wall.fill_nearest(cameras, incident["lon"], incident["lat"])
+
+    def _camera_seen(self, camera_id: str, online: bool) -> None:
+        """A wall saw a camera go live or dark: tell the server, so every console's map and rate follow."""
+        camera = self.live.state["cameras"].get(camera_id)
+        if camera is not None and camera["online"] != online:
+            self.send("camera.status", {"camera_id": camera_id, "online": online}, ("cameras", camera_id))
 
     def _mark_overdue(self) -> None:
         now = time.time()

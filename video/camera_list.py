@@ -18,7 +18,7 @@ class CameraList(QWidget):
     def __init__(self, cameras: Iterable[Camera] = (), parent: QWidget | None = None):
         super().__init__(parent)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search cameras")
+        self.search.setPlaceholderText(self.tr("Search cameras"))
         self.search.setClearButtonEnabled(True)
         self.list = _CameraListView()
         layout = QVBoxLayout(self)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import time
 
-from PySide6.QtCore import QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QFrame, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
@@ -214,9 +214,11 @@ class VideoTile(QFrame):
             self._stack.setCurrentWidget(self._backend.surface)
         else:
             if state == TileState.NO_SIGNAL:
-                self._message.set_text("NO SIGNAL", "reconnecting automatically", alarm=True)
+                self._message.set_text(QCoreApplication.translate("video", "NO SIGNAL"),
+                                       QCoreApplication.translate("video", "reconnecting automatically"), alarm=True)
             else:
-                self._message.set_text("CONNECTING" if state == TileState.CONNECTING else "Drop a camera here")
+                self._message.set_text(QCoreApplication.translate("video", "CONNECTING") if state == TileState.CONNECTING
+                                       else QCoreApplication.translate("video", "Drop a camera here"))
             self._stack.setCurrentWidget(self._message)
         self._show_status(time.monotonic())
         if changed:
@@ -229,7 +231,8 @@ class VideoTile(QFrame):
             text = ""
         else:
             age = self._meter.last_frame_age(now)
-            age_text = "no frame" if age is None else f"last frame {age:.1f} s ago"
+            age_text = (QCoreApplication.translate("video", "no frame") if age is None
+                        else QCoreApplication.translate("video", "last frame {0:.1f} s ago").format(age))
             fps = self._meter.fps(now) if self._state == TileState.LIVE else 0.0
             fps_text = "… fps" if fps is None else f"{fps:.1f} fps"
             text = f"{self._camera.name}  ·  {fps_text}  ·  {age_text}"

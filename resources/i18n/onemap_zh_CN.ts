@@ -1,5 +1,13 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
+<context>
+    <name>CameraList</name>
+    <message>
+        <source>Search cameras</source>
+        <translation>搜索摄像头</translation>
+    </message>
+</context>
 <context>
     <name>ConnectionIndicator</name>
     <message>
@@ -144,6 +152,30 @@
         <translation>显示全城</translation>
     </message>
     <message>
+        <source>Grid cells show</source>
+        <translation>网格显示</translation>
+    </message>
+    <message>
+        <source>Open incidents</source>
+        <translation>未结警情</translation>
+    </message>
+    <message>
+        <source>Camera online rate</source>
+        <translation>摄像头在线率</translation>
+    </message>
+    <message>
+        <source>Vi&amp;deo</source>
+        <translation>视频(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Open a video wall</source>
+        <translation>打开视频墙</translation>
+    </message>
+    <message>
+        <source>Fill a wall with the cameras nearest the incident</source>
+        <translation>用警情附近的摄像头填充视频墙</translation>
+    </message>
+    <message>
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
     </message>
@@ -174,6 +206,26 @@
     <message>
         <source>OneMap — {0} ({1})</source>
         <translation>一张图 — {0}（{1}）</translation>
+    </message>
+    <message>
+        <source>Cameras online {0}/{1} ({2:.1%})</source>
+        <translation>摄像头在线 {0}/{1}（{2:.1%}）</translation>
+    </message>
+    <message>
+        <source>% cameras online</source>
+        <translation>% 摄像头在线</translation>
+    </message>
+    <message>
+        <source>open incidents</source>
+        <translation>未结警情</translation>
+    </message>
+    <message>
+        <source>OneMap — video wall</source>
+        <translation>一张图 — 视频墙</translation>
+    </message>
+    <message>
+        <source>Select an incident first: the wall fills with the cameras nearest to it.</source>
+        <translation>请先选择警情：视频墙将显示离它最近的摄像头。</translation>
     </message>
     <message>
         <source>Not connected: {0} was not sent</source>
@@ -300,6 +352,196 @@
     <message>
         <source>Station</source>
         <translation>驻地</translation>
+    </message>
+</context>
+<context>
+    <name>i18n</name>
+    <message>
+        <source>Building {what}…</source>
+        <translation>正在构建{what}…</translation>
+    </message>
+    <message>
+        <source>Reading {name}…</source>
+        <translation>正在读取 {name}…</translation>
+    </message>
+    <message>
+        <source>Could not load: {message}</source>
+        <translation>无法加载：{message}</translation>
+    </message>
+    <message>
+        <source>{count} {layer} — click to zoom in</source>
+        <translation>{count} 个{layer} — 点击放大</translation>
+    </message>
+    <message>
+        <source>online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>OFFLINE</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>Draw above the layer over it</source>
+        <translation>移到上一图层之上</translation>
+    </message>
+    <message>
+        <source>Draw below the layer under it</source>
+        <translation>移到下一图层之下</translation>
+    </message>
+    <message>
+        <source>Opacity</source>
+        <translation>不透明度</translation>
+    </message>
+</context>
+<context>
+    <name>map</name>
+    <message>
+        <source>Streets</source>
+        <translation>街道</translation>
+    </message>
+    <message>
+        <source>Grid cells</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>Incident heatmap</source>
+        <translation>警情热力图</translation>
+    </message>
+    <message>
+        <source>Patrol strength heatmap</source>
+        <translation>巡逻警力热力图</translation>
+    </message>
+    <message>
+        <source>Stations</source>
+        <translation>驻地</translation>
+    </message>
+    <message>
+        <source>Checkpoints</source>
+        <translation>卡口卡点</translation>
+    </message>
+    <message>
+        <source>Cameras</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <source>Incidents</source>
+        <translation>警情</translation>
+    </message>
+    <message>
+        <source>Unit trails</source>
+        <translation>警力轨迹</translation>
+    </message>
+    <message>
+        <source>Units</source>
+        <translation>警力</translation>
+    </message>
+    <message>
+        <source>Raster tiles</source>
+        <translation>栅格瓦片</translation>
+    </message>
+    <message>
+        <source>station</source>
+        <translation>驻地</translation>
+    </message>
+    <message>
+        <source>checkpoint</source>
+        <translation>卡点</translation>
+    </message>
+    <message>
+        <source>camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <source>online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>no figures</source>
+        <translation>无数据</translation>
+    </message>
+    <message>
+        <source>卡口 bayonet</source>
+        <translation>卡口</translation>
+    </message>
+    <message>
+        <source>卡点 checkpoint</source>
+        <translation>卡点</translation>
+    </message>
+    <message>
+        <source>streets</source>
+        <translation>街道</translation>
+    </message>
+    <message>
+        <source>areas</source>
+        <translation>区域</translation>
+    </message>
+    <message>
+        <source>grid cells</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>stations</source>
+        <translation>驻地</translation>
+    </message>
+    <message>
+        <source>checkpoints</source>
+        <translation>卡口卡点</translation>
+    </message>
+    <message>
+        <source>cameras</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <source>units</source>
+        <translation>警力</translation>
+    </message>
+    <message>
+        <source>{n} km</source>
+        <translation>{n} 公里</translation>
+    </message>
+    <message>
+        <source>{n} m</source>
+        <translation>{n} 米</translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <extracomment>a cell holding at least this many points is drawn as one bubble with a count at and above this scale every point is drawn on its own names are drawn next to symbols from this scale on above this scale the &quot;detailed&quot; symbols are used colours of cluster bubbles; cluster_colors picks one per cluster</extracomment>
+        <translation>{n} 分钟</translation>
+    </message>
+    <message>
+        <source>{n} h</source>
+        <translation>{n} 小时</translation>
+    </message>
+</context>
+<context>
+    <name>video</name>
+    <message>
+        <source>NO SIGNAL</source>
+        <translation>无信号</translation>
+    </message>
+    <message>
+        <source>reconnecting automatically</source>
+        <translation>正在自动重连</translation>
+    </message>
+    <message>
+        <source>CONNECTING</source>
+        <translation>正在连接</translation>
+    </message>
+    <message>
+        <source>Drop a camera here</source>
+        <translation>把摄像头拖到这里</translation>
+    </message>
+    <message>
+        <source>no frame</source>
+        <translation>无画面</translation>
+    </message>
+    <message>
+        <source>last frame {0:.1f} s ago</source>
+        <translation>最后一帧 {0:.1f} 秒前</translation>
     </message>
 </context>
 <context>
