@@ -50,6 +50,9 @@ class PointLayer(LayerModel):
 
     def rows(self, feature_ids: Iterable[str]) -> np.ndarray:
         """Row numbers of these ids (KeyError naming the first unknown id)."""
+        if isinstance(feature_ids, np.ndarray) and len(feature_ids) == len(self.ids) and len(feature_ids) \
+                and np.array_equal(feature_ids, self.ids):
+            return np.arange(len(self.ids))  # every feature, in row order: the usual shape of a bulk update
         rows = self._rows
         try:
             return np.fromiter((rows[str(i)] for i in feature_ids), dtype=np.int64)

@@ -29,13 +29,15 @@ from layers.points import CameraLayer, CheckpointLayer, PointLayer, StationLayer
 from layers.spatial import cell_clusters
 from layers.units import STATUS_CODE as UNIT_STATUS_CODE
 from layers.units import UnitLayer
+from map import i18n
 from map.live import MarksItem, TrailsItem, UnitsItem
 from map.overlays import CursorLabel, LoadingPanel, ScaleBar
 from map.raster import RasterRenderer, RasterTiles
-from map.renderers import (CELL_PX, BasemapRenderer, GridRenderer, HeatRenderer, PointRenderer, bubble_radius,
+from map.renderers import (CELL_PX, BasemapRenderer, GridRenderer, HeatImage, PointRenderer, bubble_radius,
                            format_age, style_for)
 from map.symbols import qcolor
-from map.tiles import MAX_CACHED_TILES, TileCache, TileGroupItem, TileLayer, TileRenderer, level_for_scale, level_scale
+from map.tiles import (MAX_CACHED_TILES, CompositeItem, DirectLayer, TileCache, TileGroup, TileLayer, TileRenderer, level_for_scale,
+                       level_scale)
 
 FRAME_MS = 16
 HEAT_INTERVAL_S = 1.0          # live heatmaps are recomputed at most this often
@@ -60,6 +62,8 @@ class MapLayer:
     model: LayerModel | None
     tiles: TileLayer | None = None
     item: QtWidgets.QGraphicsItem | None = None
+    image: HeatImage | DirectLayer | None = None  # drawn straight into the composite (heatmaps, incidents)
+    renderer: PointRenderer | None = None  # how a point layer draws (picking asks it about clusters)
 
 
 @dataclass(frozen=True)
@@ -229,24 +233,28 @@ class MapCanvas(QtWidgets.QWidget):
         self.layers: dict[str, MapLayer] = {}
         self._order: list[str] = []  # bottom to top
         self._listeners: dict[str, Callable[[Change], None]] = {}
-        self._groups: list[TileGroupItem] = []
+        self._composites: list[CompositeItem] = []
         self._tile_cache = TileCache(MAX_CACHED_TILES)
-        self._group_of: dict[str, TileGroupItem] = {}
+        self._group_of: dict[str, TileGroup] = {}
+        self._composite_of: dict[str, CompositeItem] = {}
         self._add_tiled("basemap", "Streets", self.basemap, BasemapRenderer(self.basemap))
         self._add_tiled("grids", "Grid cells", self.grids_layer, GridRenderer(self.grids_layer), volatile=True)
-        self._add_tiled("incident_heat", "Incident heatmap", self.incident_heat,
-                        HeatRenderer(self.incident_heat, style.INCIDENT_HEAT_LUT), volatile=True)
-        self._add_tiled("patrol_heat", "Patrol strength heatmap", self.patrol_heat,
-                        HeatRenderer(self.patrol_heat, style.PATROL_HEAT_LUT), volatile=True)
-        for model in (self.stations_layer, self.checkpoints_layer, self.cameras_layer, self.incidents_layer):
-            self._add_tiled(model.name, model.title, model,
-                            PointRenderer(model, style_for(model, clock=lambda: self.clock())))
+        self._add(MapLayer("incident_heat", "Incident heatmap", self.incident_heat,
+                           image=HeatImage(self.incident_heat, style.INCIDENT_HEAT_LUT)))
+        self._add(MapLayer("patrol_heat", "Patrol strength heatmap", self.patrol_heat,
+                           image=HeatImage(self.patrol_heat, style.PATROL_HEAT_LUT)))
+        for model in (self.stations_layer, self.checkpoints_layer, self.cameras_layer):
+            self._add_tiled(model.name, model.title, model, PointRenderer(model, style_for(model)))
+        # Incidents change often and show their age: drawn straight into the composite, never into tiles.
+        incidents = PointRenderer(self.incidents_layer, style_for(self.incidents_layer, clock=lambda: self.clock()))
+        self._add(MapLayer("incidents", self.incidents_layer.title, self.incidents_layer,
+                           image=DirectLayer("incidents", incidents), renderer=incidents))
         self._add(MapLayer("trails", "Unit trails", self.units_layer, item=TrailsItem(self.units_layer)))
         self._add(MapLayer("units", "Units", self.units_layer, item=UnitsItem(self.units_layer)))
         self.marks = MarksItem()
         self.marks.setZValue(1000)
         self.viewbox.addItem(self.marks, ignoreBounds=True)
-        self.layers["incident_heat"].tiles.visible = False
+        self.layers["incident_heat"].image.visible = False
         self.layers["trails"].item.setVisible(False)
 
         self.selection: tuple[str, str] | None = None
@@ -257,7 +265,7 @@ class MapCanvas(QtWidgets.QWidget):
         self._frame_timer = QtCore.QTimer(self, singleShot=True, interval=FRAME_MS)
         self._frame_timer.timeout.connect(self._frame)
         self._age_timer = QtCore.QTimer(self, interval=AGE_REFRESH_MS)
-        self._age_timer.timeout.connect(lambda: self._layer_changed("incidents", Change(True)))
+        self._age_timer.timeout.connect(self._incident_ages)
         self._age_timer.start()
         self._loader = None
         self._regroup()
@@ -276,7 +284,7 @@ class MapCanvas(QtWidgets.QWidget):
 
     def _add_tiled(self, name: str, title: str, model: LayerModel | None, renderer: TileRenderer,
                    volatile: bool = False) -> None:
-        self._add(MapLayer(name, title, model, tiles=TileLayer(name, renderer, volatile=volatile)))
+        self._add(MapLayer(name, title, model, tiles=TileLayer(name, renderer, volatile=volatile), renderer=renderer))
 
     def set_raster_tiles(self, tiles: RasterTiles | None) -> None:
         """Show raster tiles (XyzTiles or MbTiles from map.raster) under the streets; None removes them."""
@@ -291,36 +299,55 @@ class MapCanvas(QtWidgets.QWidget):
         self.layersChanged.emit()
 
     def _regroup(self) -> None:
-        """One composited tile item per run of consecutive tile layers (a volatile layer alone);
-        live items between them."""
-        for group in self._groups:
-            self.viewbox.removeItem(group)
-            self._tile_cache.clear(id(group))
-        self._groups, self._group_of = [], {}
-        run: list[TileLayer] = []
+        """One composite item per run of consecutive cached layers (tile groups and heatmap pictures);
+        live items between them. In a run, consecutive tile layers share tiles; a volatile one (the
+        choropleth), which changes everywhere at once, gets tiles of its own."""
+        for composite in self._composites:
+            self.viewbox.removeItem(composite)
+            for group in composite.groups:
+                self._tile_cache.clear(id(group))
+        self._composites, self._group_of, self._composite_of = [], {}, {}
+        parts: list = []
+        names: list[str] = []
+        tiles: list[TileLayer] = []
+        start = 1
 
-        def close_run(z: int) -> None:
-            if run:
-                bottom = not self._groups and z == len(run) + 1
-                group = TileGroupItem(list(run), self._tile_cache, qcolor(style.BACKGROUND) if bottom else None)
-                group.setZValue(z - len(run))
-                self.viewbox.addItem(group, ignoreBounds=True)
-                self._groups.append(group)
-                self._group_of.update({member.name: group for member in run})
-                run.clear()
+        def close_tiles() -> None:
+            if tiles:
+                group = TileGroup(list(tiles), self._tile_cache)
+                parts.append(group)
+                self._group_of.update({member.name: group for member in tiles})
+                tiles.clear()
+
+        def close_run() -> None:
+            close_tiles()
+            if parts:
+                composite = CompositeItem(list(parts), self._tile_cache, qcolor(style.BACKGROUND) if start == 1 else None)
+                composite.setZValue(start)
+                self.viewbox.addItem(composite, ignoreBounds=True)
+                self._composites.append(composite)
+                self._composite_of.update({name: composite for name in names})
+                parts.clear()
+                names.clear()
 
         for z, name in enumerate(self._order, start=1):
             layer = self.layers[name]
-            if layer.tiles is None:
-                close_run(z)
+            if layer.item is not None:
+                close_run()
                 layer.item.setZValue(z)
+                start = z + 1
+                continue
+            names.append(name)
+            if layer.image is not None:
+                close_tiles()
+                parts.append(layer.image)
             elif layer.tiles.volatile:
-                close_run(z)
-                run.append(layer.tiles)
-                close_run(z + 1)
+                close_tiles()
+                tiles.append(layer.tiles)
+                close_tiles()
             else:
-                run.append(layer.tiles)
-        close_run(len(self._order) + 1)
+                tiles.append(layer.tiles)
+        close_run()
         self._schedule_frame()
 
     @property
@@ -340,6 +367,9 @@ class MapCanvas(QtWidgets.QWidget):
         if layer.tiles is not None:
             layer.tiles.visible = visible
             self._group_of[name].restyle()
+        elif layer.image is not None:
+            layer.image.visible = visible
+            self._composite_of[name].changed()
         else:
             layer.item.setVisible(visible)
         if visible and name in self._heat_dirty:
@@ -349,7 +379,9 @@ class MapCanvas(QtWidgets.QWidget):
 
     def layer_visible(self, name: str) -> bool:
         layer = self.layers[name]
-        return layer.tiles.visible if layer.tiles is not None else layer.item.isVisible()
+        if layer.tiles is not None:
+            return layer.tiles.visible
+        return layer.image.visible if layer.image is not None else layer.item.isVisible()
 
     def set_layer_opacity(self, name: str, opacity: float) -> None:
         layer = self.layers[name]
@@ -357,6 +389,9 @@ class MapCanvas(QtWidgets.QWidget):
         if layer.tiles is not None:
             layer.tiles.opacity = opacity
             self._group_of[name].restyle()
+        elif layer.image is not None:
+            layer.image.opacity = opacity
+            self._composite_of[name].changed()
         else:
             layer.item.setOpacity(opacity)
         self._schedule_frame()
@@ -364,7 +399,13 @@ class MapCanvas(QtWidgets.QWidget):
 
     def layer_opacity(self, name: str) -> float:
         layer = self.layers[name]
-        return layer.tiles.opacity if layer.tiles is not None else layer.item.opacity()
+        if layer.tiles is not None:
+            return layer.tiles.opacity
+        return layer.image.opacity if layer.image is not None else layer.item.opacity()
+
+    def layer_title(self, name: str) -> str:
+        """The layer's title in the current language (for the layer panel and legends)."""
+        return i18n.layer_title(name, self.layers[name].title)
 
     def layer_panel(self) -> QtWidgets.QWidget:
         """A widget listing the layers (visibility, opacity, order, legend), for a dock."""
@@ -375,6 +416,8 @@ class MapCanvas(QtWidgets.QWidget):
         layer = self.layers[name]
         if layer.tiles is not None:
             self._group_of[name].invalidate(layer.tiles, change)
+        elif layer.image is not None:
+            self._composite_of[name].changed()
         if name == "units":
             self._heat_dirty["patrol_heat"] = True
             for live in ("units", "trails"):
@@ -382,6 +425,12 @@ class MapCanvas(QtWidgets.QWidget):
         elif name == "incidents":
             self._heat_dirty["incident_heat"] = True
         self._schedule_frame()
+
+    def _incident_ages(self) -> None:
+        """Once a minute: ages on incident labels and the "new" rings. Incidents are drawn straight into
+        the composite, so this redraws the view from cached tiles; no tile is rendered again."""
+        if self.layer_visible("incidents") and len(self.incidents_layer):
+            self._composite_of["incidents"].changed()
 
     # --- data --------------------------------------------------------------------------------------
 
@@ -401,7 +450,7 @@ class MapCanvas(QtWidgets.QWidget):
         ]
         for k, (what, step) in enumerate(steps):
             if progress is not None:
-                progress(k / len(steps), f"Building {what}…")
+                progress(k / len(steps), i18n.tr("Building {what}…").format(what=i18n.tr(i18n.BUILD_STEPS[what])))
             step()
         self.city = pack
         self.set_extent(pack.bounds())
@@ -421,11 +470,12 @@ class MapCanvas(QtWidgets.QWidget):
         """Load a city pack without freezing the window: files are read in a thread, with a progress panel;
         `cityLoaded` is emitted when the map shows it."""
         from map.loading import CityLoader
-        self.loading.set_progress(None, f"Reading {name_or_path}…")
+        self.loading.set_progress(None, i18n.tr("Reading {name}…").format(name=name_or_path))
         self._place_overlays()
         self._loader = CityLoader(name_or_path, self)
         self._loader.loaded.connect(self._city_read)
-        self._loader.failed.connect(lambda message: self.loading.set_progress(0.0, f"Could not load: {message}"))
+        self._loader.failed.connect(
+            lambda message: self.loading.set_progress(0.0, i18n.tr("Could not load: {message}").format(message=message)))
         self._loader.start()
 
     def _city_read(self, pack) -> None:
@@ -498,7 +548,7 @@ class MapCanvas(QtWidgets.QWidget):
         if self.update_heatmaps():
             self._schedule_frame()
         self.view.viewport().repaint()
-        while any(group.pending for group in self._groups):
+        while any(composite.pending for composite in self._composites):
             self.view.viewport().repaint()
 
     # --- view --------------------------------------------------------------------------------------
@@ -664,7 +714,7 @@ class MapCanvas(QtWidgets.QWidget):
                 row = layer.model.nearest(x, y, radius)
                 hit = None if row is None else self._feature_hit(name, layer.model, row)
             elif isinstance(layer.model, PointLayer):
-                hit = self._point_hit(name, layer.model, layer.tiles.renderer, x, y, scale)
+                hit = self._point_hit(name, layer.model, layer.renderer, x, y, scale)
             elif isinstance(layer.model, GridLayer):
                 row = layer.model.at(x, y)
                 if row is not None:
@@ -729,20 +779,22 @@ class MapCanvas(QtWidgets.QWidget):
         """The tooltip text of a hit."""
         model = self.layers[hit.layer].model
         if hit.feature_id is None:
-            return f"{hit.count} {model.title.lower()} — click to zoom in"
+            return i18n.tr("{count} {layer} — click to zoom in").format(
+                count=hit.count, layer=i18n.layer_title(hit.layer, model.title).lower())
         r = model.record(hit.row)
         if hit.layer == "units":
             extra = f" · {r['incident_id']}" if r.get("incident_id") else ""
-            return f"{r['callsign'] or r['unit_id']} · {r['status']}{extra}"
+            return f"{r['callsign'] or r['unit_id']} · {i18n.word(r['status'])}{extra}"
         if hit.layer == "cameras":
-            return f"{r['name'] or r['camera_id']} · {'online' if r['online'] else 'OFFLINE'}"
+            state = i18n.tr("online") if r["online"] else i18n.tr("OFFLINE")
+            return f"{r['name'] or r['camera_id']} · {state}"
         if hit.layer == "incidents":
             age = self.clock() - r["created_ts"]
             age_text = "" if np.isnan(age) else f" · {format_age(age)}"
-            return f"P{r['priority']} {r['kind']} · {r['status']}{age_text}\n{r['address']}".strip()
+            return f"P{r['priority']} {i18n.word(r['kind'])} · {i18n.word(r['status'])}{age_text}\n{r['address']}".strip()
         if hit.layer == "grids":
             return f"{r['name']}" + (f" · {r['value']:g} {model.value_title}" if r["value"] is not None else "")
-        return f"{r.get('name') or hit.feature_id} ({model.title.lower()[:-1]})"
+        return f"{r.get('name') or hit.feature_id} ({i18n.feature_noun(hit.layer)})"
 
     def _clicked(self, ev) -> None:
         pos = self.view.mapFromScene(ev.scenePos())

@@ -2,8 +2,12 @@
 opacity of the current layer, and its legend."""
 from __future__ import annotations
 
+import html
+
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt
+
+from map import i18n
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
 
@@ -15,8 +19,8 @@ class LayerPanel(QtWidgets.QWidget):
         self.list = QtWidgets.QListWidget()
         self.up = QtWidgets.QPushButton("▲")
         self.down = QtWidgets.QPushButton("▼")
-        self.up.setToolTip("Draw above the layer over it")
-        self.down.setToolTip("Draw below the layer under it")
+        self.up.setToolTip(i18n.tr("Draw above the layer over it"))
+        self.down.setToolTip(i18n.tr("Draw below the layer under it"))
         self.opacity = QtWidgets.QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.legend = QtWidgets.QLabel()
@@ -28,7 +32,7 @@ class LayerPanel(QtWidgets.QWidget):
         buttons.addWidget(self.down)
         buttons.addStretch(1)
         form = QtWidgets.QFormLayout()
-        form.addRow("Opacity", self.opacity)
+        form.addRow(i18n.tr("Opacity"), self.opacity)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
@@ -82,7 +86,7 @@ class LayerPanel(QtWidgets.QWidget):
         self.list.clear()
         for name in reversed(self.canvas.layer_order):
             layer = self.canvas.layers[name]
-            item = QtWidgets.QListWidgetItem(layer.title)
+            item = QtWidgets.QListWidgetItem(self.canvas.layer_title(name))
             item.setData(NAME_ROLE, name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if self.canvas.layer_visible(name) else Qt.CheckState.Unchecked)
@@ -107,9 +111,9 @@ class LayerPanel(QtWidgets.QWidget):
         self.opacity.blockSignals(False)
         layer = self.canvas.layers[name]
         entries = layer.model.legend() if layer.model is not None else []
-        rows = "".join(f'<tr><td style="background: rgb{rgb}; width: 14px"></td><td>&nbsp;{label}</td></tr>'
-                       for label, rgb in entries)
-        self.legend.setText(f"<b>{layer.title}</b><table>{rows}</table>")
+        rows = "".join(f'<tr><td style="background: rgb{rgb}; width: 14px"></td>'
+                       f'<td>&nbsp;{html.escape(i18n.legend_label(name, label))}</td></tr>' for label, rgb in entries)
+        self.legend.setText(f"<b>{html.escape(self.canvas.layer_title(name))}</b><table>{rows}</table>")
 
     def _opacity_changed(self, value: int) -> None:
         name = self.current()

@@ -23,7 +23,9 @@ def nice_length(max_m: float) -> float:
 
 
 def format_distance(metres: float) -> str:
-    return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+    if metres >= 1000:
+        return QtCore.QCoreApplication.translate("map", "{n} km").format(n=f"{metres / 1000:g}")
+    return QtCore.QCoreApplication.translate("map", "{n} m").format(n=f"{metres:g}")
 
 
 class ScaleBar(QtWidgets.QWidget):

@@ -25,7 +25,7 @@ from layers.polygons import PolygonSet
 from layers.spatial import cell_clusters, concat_ranges
 from map import symbols
 from map.symbols import SymbolAtlas, TextCache, qcolor
-from map.tiles import TILE_PX, TileFrame, TileImage
+from map.tiles import TILE_PX, TileFrame, TileImage, level_scale
 
 AA = QtGui.QPainter.RenderHint.Antialiasing
 NO_PEN = QtCore.Qt.PenStyle.NoPen
@@ -203,20 +203,23 @@ class BasemapRenderer:
 # --- heatmaps --------------------------------------------------------------------------------------
 
 
-class HeatRenderer:
-    """A heatmap's density grid coloured through a lookup table and stretched smoothly into tiles."""
+class HeatImage:
+    """A heatmap as ONE picture: its density grid coloured through a lookup table, stretched smoothly over
+    the map by the composite that shows it. A new grid costs one recolour (no tiles to render again)."""
 
-    margin_px = 0.0
+    # Grid cells drawn beyond the part asked for, so smoothing never clamps at a strip's edge (a pan
+    # draws the uncovered strips only: they must match the picture around them).
+    PAD_CELLS = 2
 
     def __init__(self, heatmap: HeatmapLayer, lut: np.ndarray):
         self.heatmap = heatmap
+        self.name = heatmap.name
         self.lut = lut
+        self.visible = True
+        self.opacity = 1.0
         self._image: QtGui.QImage | None = None
         self._pixels: np.ndarray | None = None  # the QImage's buffer, kept alive with it
         heatmap.subscribe(lambda change: self._recolour())
-
-    def bounds(self):
-        return self.heatmap.grid.extent if self._image is not None else None
 
     def _recolour(self) -> None:
         h = self.heatmap
@@ -224,25 +227,33 @@ class HeatRenderer:
             self._image = None
             return
         top = float(h.values.max())
-        scaled = h.values[::-1] * (255.0 / top) if top > 0 else np.zeros_like(h.values)
-        self._pixels = np.ascontiguousarray(self.lut[np.clip(scaled, 0, 255).astype(np.uint8)])
+        if top <= 0:
+            self._image = None
+            return
+        index = np.clip(h.values[::-1] * (255.0 / top), 0, 255).astype(np.uint8)
+        self._pixels = np.ascontiguousarray(self.lut[index])
         ny, nx = self._pixels.shape
         self._image = QtGui.QImage(self._pixels.data, nx, ny, nx * 4, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
 
-    def render_tile(self, tile: TileImage, frame: TileFrame) -> None:
-        grid = self.heatmap.grid
-        gx0, gy0, _, gy1 = grid.extent
-        x0, y0, x1, y1 = frame.box()
-        # The tile's box in image pixels (image row 0 is the top of the grid).
-        sx0, sx1 = (x0 - gx0) / grid.cell, (x1 - gx0) / grid.cell
-        sy0, sy1 = (gy1 - y1) / grid.cell, (gy1 - y0) / grid.cell
-        ix0, ix1 = max(math.floor(sx0), 0), min(math.ceil(sx1) + 1, grid.nx)
-        iy0, iy1 = max(math.floor(sy0), 0), min(math.ceil(sy1) + 1, grid.ny)
-        if ix1 <= ix0 or iy1 <= iy0 or not self._pixels[iy0:iy1, ix0:ix1].any():
+    def paint_rect(self, painter: QtGui.QPainter, level: int, dx: int, dy: int, rect: QtCore.QRect) -> None:
+        """Draw over `rect` of a composite whose pixel (i, j) is Web Mercator (i - dx, dy - j) / level scale."""
+        if self._image is None or self.heatmap.grid is None:
             return
-        painter = tile.painter
+        grid = self.heatmap.grid
+        gx0, _, _, gy1 = grid.extent
+        ls = level_scale(level)
+        k = grid.cell * ls  # composite pixels per grid cell
+        left, top = gx0 * ls + dx, -gy1 * ls + dy
+        pad = self.PAD_CELLS
+        sx0 = max(math.floor((rect.left() - left) / k) - pad, 0)
+        sx1 = min(math.ceil((rect.right() + 1 - left) / k) + pad, grid.nx)
+        sy0 = max(math.floor((rect.top() - top) / k) - pad, 0)
+        sy1 = min(math.ceil((rect.bottom() + 1 - top) / k) + pad, grid.ny)
+        if sx1 <= sx0 or sy1 <= sy0:
+            return
         painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
-        painter.drawImage(QtCore.QRectF(0, 0, TILE_PX, TILE_PX), self._image, QtCore.QRectF(sx0, sy0, sx1 - sx0, sy1 - sy0))
+        painter.drawImage(QtCore.QRectF(left + sx0 * k, top + sy0 * k, (sx1 - sx0) * k, (sy1 - sy0) * k),
+                          self._image, QtCore.QRectF(sx0, sy0, sx1 - sx0, sy1 - sy0))
 
 
 # --- grid cells ------------------------------------------------------------------------------------
@@ -497,12 +508,15 @@ class IncidentStyle(PointStyle):
     def label(self, layer, row):
         age = self.clock() - layer.data["created_ts"][row]
         age_text = "" if np.isnan(age) else f" · {format_age(age)}"
-        return f"P{layer.data['priority'][row]} {layer.data['kind'][row]}{age_text}".strip()
+        kind = QtCore.QCoreApplication.translate("words", str(layer.data['kind'][row]))
+        return f"P{layer.data['priority'][row]} {kind}{age_text}".strip()
 
 
 def format_age(seconds: float) -> str:
     minutes = max(int(seconds // 60), 0)
-    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
+    if minutes < 120:
+        return QtCore.QCoreApplication.translate("map", "{n} min").format(n=minutes)
+    return QtCore.QCoreApplication.translate("map", "{n} h").format(n=minutes // 60)
 
 
 def style_for(layer: PointLayer, clock: Callable[[], float] = time.time) -> PointStyle:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,8 +21,10 @@ from layers.model import Change
 
 TILE_PX = 256
 # Rendering missing tiles stops after this long in one paint; the rest follow in the next frames, so a
-# zoom into a dense area never freezes the window.
-RENDER_BUDGET_S = 0.120
+# zoom into a dense area never freezes the window. The first paint at a new zoom level shows the last
+# level scaled and renders only for FIRST_PAINT_BUDGET_S.
+RENDER_BUDGET_S = 0.030
+FIRST_PAINT_BUDGET_S = 0.004
 # All tile groups together keep at most this many tiles (256 KB each).
 MAX_CACHED_TILES = 480
 # Between frames, tiles around the view are rendered ahead in slices this long, PREFETCH_RING tiles
@@ -103,6 +105,56 @@ class TileImage:
             self._painter.restore()
             self._painter.end()
         return self._image
+
+
+class RectFrame:
+    """A rect of a composite seen as one tile, so a tile renderer can draw straight into the composite
+    (a layer that changes too often to keep tiles of): composite pixel (i, j) is Web Mercator
+    ((i - dx) / scale, (dy - j) / scale)."""
+
+    def __init__(self, level: int, dx: int, dy: int, rect: QtCore.QRect):
+        self.level = level
+        self.scale = level_scale(level)
+        self._dx, self._dy = dx, dy
+        s = self.scale
+        self._box = ((rect.left() - dx) / s, (dy - rect.bottom() - 1) / s, (rect.right() + 1 - dx) / s, (dy - rect.top()) / s)
+
+    def box(self, margin_px: float = 0.0) -> tuple[float, float, float, float]:
+        m = margin_px / self.scale
+        x0, y0, x1, y1 = self._box
+        return x0 - m, y0 - m, x1 + m, y1 + m
+
+    def px(self, x: np.ndarray) -> np.ndarray:
+        return x * self.scale + self._dx
+
+    def py(self, y: np.ndarray) -> np.ndarray:
+        return self._dy - y * self.scale
+
+
+class _Painted:
+    """The tile a renderer draws on when it draws straight into a composite."""
+
+    __slots__ = ("painter",)
+
+    def __init__(self, painter: QtGui.QPainter):
+        self.painter = painter
+
+
+class DirectLayer:
+    """A tile renderer's layer drawn straight into the composite that shows it, never into tiles: a
+    change costs one redraw of the composite (no tiles to render again), a pan draws the uncovered
+    strips only. For layers that change often and are cheap to draw (incidents)."""
+
+    def __init__(self, name: str, renderer: TileRenderer):
+        self.name = name
+        self.renderer = renderer
+        self.visible = True
+        self.opacity = 1.0
+
+    def paint_rect(self, painter: QtGui.QPainter, level: int, dx: int, dy: int, rect: QtCore.QRect) -> None:
+        painter.save()
+        self.renderer.render_tile(_Painted(painter), RectFrame(level, dx, dy, rect))
+        painter.restore()
 
 
 class TileRenderer(Protocol):
@@ -188,18 +240,16 @@ class TileLayer:
         return not (x1 < b[0] or x0 > b[2] or y1 < b[1] or y0 > b[3])
 
 
-class TileGroupItem(pg.GraphicsObject):
-    """Consecutive tile layers drawn together into one image per tile: a frame blits one picture per
+class TileGroup(QtCore.QObject):
+    """Consecutive tile layers drawn together into one image per tile: a composite blits one picture per
     tile however many layers are on, and a tile costs one image, not one per layer."""
 
-    def __init__(self, layers: list[TileLayer], cache: TileCache, background: QtGui.QColor | None = None):
-        """`background`: fill tiles with this colour and make them opaque (for the bottom group only)."""
+    def __init__(self, layers: list[TileLayer], cache: TileCache):
         super().__init__()
         self.layers = layers
         self.cache = cache
-        self.background = background
-        self.pending = False  # tiles were left for the next frame by the time budget
-        self._ahead: list[tuple[int, int, int]] = []  # tiles to prefetch, nearest to the view first
+        self.changed: Callable[[], None] = lambda: None  # set by the composite that shows the group
+        self._ahead: list[tuple[int, int, int, int]] = []  # tiles to prefetch, nearest to the view first
         self._prefetch_timer = QtCore.QTimer(self, singleShot=True, interval=0)
         self._prefetch_timer.timeout.connect(self._prefetch)
 
@@ -210,65 +260,35 @@ class TileGroupItem(pg.GraphicsObject):
             self.cache.clear(id(self))
         else:
             self.cache.drop_near(id(self), change.x, change.y, layer.renderer.margin_px)
-        self.update()
+        self.changed()
 
     def restyle(self) -> None:
         """Visibility or opacity of a member changed: draw the tiles again."""
         self.cache.clear(id(self))
-        self.update()
+        self.changed()
 
-    def boundingRect(self) -> QtCore.QRectF:
-        return WORLD
+    def ready(self, level: int, tx: int, ty: int) -> bool:
+        return (id(self), level, tx, ty) in self.cache
 
-    def _data_rect(self, scale: float) -> QtCore.QRectF:
-        """Where the members have anything to draw at this scale (their boxes widened by their margins)."""
-        rect = QtCore.QRectF()
-        for layer in self.layers:
-            b = layer.bounds() if layer.visible else None
-            if b is not None:
-                m = layer.renderer.margin_px / scale
-                rect = rect.united(QtCore.QRectF(b[0] - m, b[1] - m, b[2] - b[0] + 2 * m, b[3] - b[1] + 2 * m))
-        return rect
+    def render(self, level: int, tx: int, ty: int) -> None:
+        self.cache.put((id(self), level, tx, ty), self._composite(TileFrame(level, tx, ty)))
 
-    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
-        view = self.viewRect()
-        world = painter.worldTransform()
-        scale = world.m11()
-        if view is None or scale <= 0:
-            return
-        visible = view.intersected(self._data_rect(scale))
-        if visible.isEmpty():
-            return
-        level = level_for_scale(scale)
-        size = TILE_PX / level_scale(level)
-        tx0, tx1 = math.floor(visible.left() / size), math.floor(visible.right() / size)
-        ty0, ty1 = math.floor(visible.top() / size), math.floor(visible.bottom() / size)
-        dx, dy, sy = world.dx(), world.dy(), world.m22()
-        deadline = time.perf_counter() + RENDER_BUDGET_S
-        self.pending = False
-        painter.save()
-        painter.resetTransform()
+    def paint_rect(self, painter: QtGui.QPainter, level: int, dx: int, dy: int, rect: QtCore.QRect) -> None:
+        """Blit the group's tiles over `rect` (composite pixels; tile (tx, ty) at tx*TILE_PX + dx,
+        -(ty+1)*TILE_PX + dy). Tiles not rendered are skipped: the caller clips to rendered squares."""
+        tx0, tx1 = (rect.left() - dx) // TILE_PX, (rect.right() - dx) // TILE_PX
+        ty0, ty1 = -((rect.bottom() - dy) // TILE_PX) - 1, -((rect.top() - dy) // TILE_PX) - 1
+        me = id(self)
         for ty in range(ty0, ty1 + 1):
-            top = round(sy * (ty + 1) * size + dy)
-            bottom = round(sy * ty * size + dy)
+            top = -(ty + 1) * TILE_PX + dy
             for tx in range(tx0, tx1 + 1):
-                key = (id(self), level, tx, ty)
-                if key not in self.cache:
-                    if time.perf_counter() > deadline:
-                        self.pending = True
-                        continue
-                    self.cache.put(key, self._composite(TileFrame(level, tx, ty)))
-                image = self.cache.get(key)
-                if image is not None:
-                    left = round(scale * tx * size + dx)
-                    right = round(scale * (tx + 1) * size + dx)
-                    painter.drawImage(QtCore.QRect(left, top, right - left, bottom - top), image)
-        painter.restore()
-        if self.pending:
-            QtCore.QTimer.singleShot(0, self.update)
-        self._plan_prefetch(level, tx0, tx1, ty0, ty1)
+                key = (me, level, tx, ty)
+                if key in self.cache:
+                    image = self.cache.get(key)
+                    if image is not None:
+                        painter.drawImage(QtCore.QPoint(tx * TILE_PX + dx, top), image)
 
-    def _plan_prefetch(self, level: int, tx0: int, tx1: int, ty0: int, ty1: int) -> None:
+    def plan_prefetch(self, level: int, tx0: int, tx1: int, ty0: int, ty1: int) -> None:
         r = PREFETCH_RING
         cx, cy = (tx0 + tx1) / 2, (ty0 + ty1) / 2
         me = id(self)
@@ -289,7 +309,7 @@ class TileGroupItem(pg.GraphicsObject):
             self._prefetch_timer.start()
 
     def _composite(self, frame: TileFrame) -> QtGui.QImage | None:
-        tile = TileImage(self.background)
+        tile = TileImage()
         try:
             for layer in self.layers:
                 if layer.visible and layer.opacity > 0 and layer.reaches(frame):
@@ -298,3 +318,201 @@ class TileGroupItem(pg.GraphicsObject):
         finally:
             image = tile.finish()
         return image
+
+
+class ImageLayer(Protocol):
+    """A layer drawn as one picture stretched over the map (a heatmap): no tiles to render, a change
+    costs one redraw of the composite, not one render per tile."""
+
+    name: str
+    visible: bool
+    opacity: float
+
+    def paint_rect(self, painter: QtGui.QPainter, level: int, dx: int, dy: int, rect: QtCore.QRect) -> None: ...
+
+
+def _outside(full: QtCore.QRect, kept: QtCore.QRect) -> list[QtCore.QRect]:
+    """`full` minus `kept` (a rect inside it, or empty) as at most four rects."""
+    if kept.isEmpty():
+        return [full]
+    out = [QtCore.QRect(full.left(), full.top(), full.width(), kept.top() - full.top()),
+           QtCore.QRect(full.left(), kept.bottom() + 1, full.width(), full.bottom() - kept.bottom()),
+           QtCore.QRect(full.left(), kept.top(), kept.left() - full.left(), kept.height()),
+           QtCore.QRect(kept.right() + 1, kept.top(), full.right() - kept.right(), kept.height())]
+    return [r for r in out if not r.isEmpty()]
+
+
+class CompositeItem(pg.GraphicsObject):
+    """A run of cached layers (tile groups and image layers, bottom to top) flattened into one image the
+    size of the view, kept between frames.
+
+    - A frame whose view and layers did not change (a unit moved) blits the image once.
+    - A pan shifts the image by whole pixels and draws only the uncovered strips.
+    - A zoom to another level first shows the previous image scaled (at once), then draws the new level's
+      tiles nearest the centre first within a time budget per frame until the view is finished.
+    - A layer change redraws the image from the cached tiles (only stale tiles are rendered again).
+
+    Static layers are drawn offset by whole pixels (the view's offset rounded), so a shifted image is
+    pixel for pixel what a fresh one would be.
+    """
+
+    def __init__(self, parts: list, cache: TileCache, background: QtGui.QColor | None = None):
+        super().__init__()
+        self.parts = parts  # TileGroup or ImageLayer, bottom first
+        self.groups = [p for p in parts if isinstance(p, TileGroup)]
+        for group in self.groups:
+            group.changed = self.changed
+        self.cache = cache
+        self.background = background
+        self.pending = False  # squares of the view are still missing (drawn scaled from the last level)
+        self._image: QtGui.QImage | None = None
+        self._spare: QtGui.QImage | None = None
+        self._key = None  # (level, width, height) of the image
+        self._offset = (0, 0)
+        self._stale = True  # a layer changed since the image was drawn
+        self._missing: set[tuple[int, int]] = set()
+        self.first_budget_s = FIRST_PAINT_BUDGET_S
+        self.budget_s = RENDER_BUDGET_S
+
+    def changed(self) -> None:
+        self._stale = True
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return WORLD
+
+    def _new_image(self, w: int, h: int) -> QtGui.QImage:
+        fmt = QtGui.QImage.Format.Format_RGB32 if self.background is not None else \
+            QtGui.QImage.Format.Format_ARGB32_Premultiplied
+        return QtGui.QImage(w, h, fmt)
+
+    def _clear(self, painter: QtGui.QPainter, rect) -> None:
+        if self.background is not None:
+            painter.fillRect(rect, self.background)
+        else:
+            mode = painter.compositionMode()
+            painter.setCompositionMode(QtGui.QPainter.CompositionMode.CompositionMode_Source)
+            painter.fillRect(rect, QtCore.Qt.GlobalColor.transparent)
+            painter.setCompositionMode(mode)
+
+    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        world = painter.worldTransform()
+        scale = world.m11()
+        device = painter.device()
+        if scale <= 0 or device is None:
+            return
+        level = level_for_scale(scale)
+        ratio = scale / level_scale(level)  # 1 on a level; else (a resize before snapping) stretch the image
+        w, h = math.ceil(device.width() / ratio), math.ceil(device.height() / ratio)
+        if w < 1 or h < 1:
+            return
+        dx, dy = round(world.dx() / ratio), round(world.dy() / ratio)
+        self._update(level, w, h, dx, dy)
+        painter.save()
+        painter.resetTransform()
+        if abs(ratio - 1.0) < 1e-6:
+            painter.drawImage(QtCore.QPoint(0, 0), self._image)
+        else:
+            painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(QtCore.QRectF(0, 0, w * ratio, h * ratio), self._image)
+        painter.restore()
+        if self.pending:
+            QtCore.QTimer.singleShot(0, self.update)
+        else:
+            tx0, tx1 = (0 - dx) // TILE_PX, (w - 1 - dx) // TILE_PX
+            ty0, ty1 = -((h - 1 - dy) // TILE_PX) - 1, -((0 - dy) // TILE_PX) - 1
+            for group in self.groups:
+                group.plan_prefetch(level, tx0, tx1, ty0, ty1)
+
+    def _update(self, level: int, w: int, h: int, dx: int, dy: int) -> None:
+        """Bring the image up to date for this level, size and offset."""
+        key = (level, w, h)
+        full = QtCore.QRect(0, 0, w, h)
+        budget = self.budget_s
+        if self._image is None or key != self._key:
+            old, old_key, old_offset = self._image, self._key, self._offset
+            self._image = self._new_image(w, h)
+            self._spare = None
+            p = QtGui.QPainter(self._image)
+            self._clear(p, full)
+            if old is not None and old_key[0] != level:  # a zoom: the last level, scaled, until refined
+                k = level_scale(level) / level_scale(old_key[0])
+                p.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
+                p.drawImage(QtCore.QRectF(dx - old_offset[0] * k, dy - old_offset[1] * k,
+                                          old.width() * k, old.height() * k), old)
+                budget = self.first_budget_s
+            p.end()
+            dirty = [full]
+            self._missing = set()
+        else:
+            dirty = []
+            if (dx, dy) != self._offset:  # a pan: shift what is drawn, then draw the uncovered strips
+                sx, sy = dx - self._offset[0], dy - self._offset[1]
+                if self._spare is None:
+                    self._spare = self._new_image(w, h)
+                p = QtGui.QPainter(self._spare)
+                p.setCompositionMode(QtGui.QPainter.CompositionMode.CompositionMode_Source)
+                self._clear(p, full)
+                p.drawImage(QtCore.QPoint(sx, sy), self._image)
+                p.end()
+                self._image, self._spare = self._spare, self._image
+                kept = full.intersected(QtCore.QRect(sx, sy, w, h))
+                dirty = _outside(full, kept)
+            if self._stale:
+                dirty = [full]  # the current picture stays where a tile is not ready yet
+                self._missing = set()
+        self._key = key
+        self._stale = False
+        self._offset = (dx, dy)
+        # Squares (tiles of the level) to draw, each with the part of it to draw.
+        todo: dict[tuple[int, int], QtCore.QRect] = {}
+
+        def square(tx: int, ty: int) -> QtCore.QRect:
+            return QtCore.QRect(tx * TILE_PX + dx, -(ty + 1) * TILE_PX + dy, TILE_PX, TILE_PX)
+
+        for rect in dirty:
+            for ty in range(-((rect.bottom() - dy) // TILE_PX) - 1, -((rect.top() - dy) // TILE_PX)):
+                for tx in range((rect.left() - dx) // TILE_PX, (rect.right() - dx) // TILE_PX + 1):
+                    part = square(tx, ty).intersected(rect)
+                    todo[(tx, ty)] = todo[(tx, ty)].united(part) if (tx, ty) in todo else part
+        for sq in self._missing:
+            todo[sq] = square(*sq).intersected(full)
+        if not todo:
+            self.pending = False
+            return
+        cx, cy = (w / 2 - dx) / TILE_PX, (dy - h / 2) / TILE_PX - 1
+        order = sorted(todo, key=lambda sq: (sq[0] + 0.5 - cx) ** 2 + (sq[1] + 0.5 - cy) ** 2)
+        deadline = time.perf_counter() + budget
+        region = QtGui.QRegion()
+        missing = set()
+        for sq in order:
+            if todo[sq].isEmpty():
+                continue
+            ok = True
+            for group in self.groups:
+                if not group.ready(level, *sq):
+                    if time.perf_counter() > deadline:
+                        ok = False
+                        break
+                    group.render(level, *sq)
+            if ok:
+                region += todo[sq]
+            else:
+                missing.add(sq)
+        self._missing = missing
+        self.pending = bool(missing)
+        if region.isEmpty():
+            return
+        p = QtGui.QPainter(self._image)
+        p.setClipRegion(region)
+        bounds = region.boundingRect()
+        self._clear(p, bounds)
+        for part in self.parts:
+            if isinstance(part, TileGroup):
+                part.paint_rect(p, level, dx, dy, bounds)
+            elif part.visible and part.opacity > 0:
+                p.save()
+                p.setOpacity(part.opacity)
+                part.paint_rect(p, level, dx, dy, bounds)
+                p.restore()
+        p.end()
