@@ -19,6 +19,7 @@ from dispatch.recommend import Recommendation, StreetRouter, recommend
 from layers.camera_health import online_rates
 from map.canvas import MapCanvas
 from video.camera import Camera
+from video.camera_list import CameraList
 from video.wall import Wall
 
 CALLOUT_MS = 8000
@@ -54,10 +55,12 @@ class MainWindow(QMainWindow):
         self.board = UnitBoard(self.live, self)
         self.details = IncidentDetails(self.live, self)
         self.messages = QListWidget(self)
+        self.camera_list = CameraList(parent=self)
         self._dock("queue", self.tr("Incident queue"), self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("details", self.tr("Incident details"), self.details, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("units", self.tr("Unit board"), self.board, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("layers", self.tr("Layers"), self.canvas.layer_panel(), Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("cameras", self.tr("Cameras"), self.camera_list, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("messages", self.tr("Messages"), self.messages, Qt.DockWidgetArea.BottomDockWidgetArea)
         docks = self.docks()
         self.resizeDocks([docks["queue"], docks["units"]], [560, 300], Qt.Orientation.Horizontal)
@@ -241,6 +244,7 @@ class MainWindow(QMainWindow):
                 self.canvas.cameras_layer.set_online(known, [cameras[c]["online"] for c in known])
             self._mark_overdue()
             self._show_grid_figure()
+            self.camera_list.set_cameras(Camera.from_dict(c) for c in state["cameras"].values())
             return
         if changes.moved_units:
             ids = list(changes.moved_units)
@@ -256,6 +260,8 @@ class MainWindow(QMainWindow):
             self.canvas.cameras_layer.set_online([camera_id], state["cameras"][camera_id]["online"])
         if changes.cameras or changes.incidents:
             self._show_grid_figure()
+        if changes.cameras:
+            self.camera_list.set_cameras(Camera.from_dict(c) for c in state["cameras"].values())
 
     def _show_grid_figure(self) -> None:
         state = self.live.state

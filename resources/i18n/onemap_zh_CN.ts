@@ -1,5 +1,4 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>CameraList</name>
@@ -126,6 +125,10 @@
     <message>
         <source>Layers</source>
         <translation>图层</translation>
+    </message>
+    <message>
+        <source>Cameras</source>
+        <translation>摄像头</translation>
     </message>
     <message>
         <source>Messages</source>
@@ -509,7 +512,7 @@
     </message>
     <message>
         <source>{n} min</source>
-        <extracomment>a cell holding at least this many points is drawn as one bubble with a count at and above this scale every point is drawn on its own names are drawn next to symbols from this scale on above this scale the &quot;detailed&quot; symbols are used colours of cluster bubbles; cluster_colors picks one per cluster</extracomment>
+        <extracomment>a cell holding at least this many points is drawn as one bubble with a count at and above this scale every point is drawn on its own names are drawn next to symbols from this scale on above this scale the "detailed" symbols are used colours of cluster bubbles; cluster_colors picks one per cluster</extracomment>
         <translation>{n} 分钟</translation>
     </message>
     <message>
