@@ -1,0 +1,104 @@
+"""The cached composite: a zoom shows the last level scaled at once, then refines; a pan draws only the
+uncovered strips and matches a fresh frame; unit moves and incident ages render no tile."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6 import QtCore
+
+from layers import style
+from map.tiles import TileGroup
+
+from .conftest import CENTER, near
+
+
+def grab(canvas):
+    canvas.render_now()
+    return canvas.view.viewport().grab().toImage()
+
+
+def count_tile_renders(monkeypatch) -> list:
+    rendered = []
+    original = TileGroup._composite
+    monkeypatch.setattr(TileGroup, "_composite", lambda self, frame: (rendered.append(frame), original(self, frame))[1])
+    return rendered
+
+
+def test_zoom_shows_the_last_level_scaled_then_refines(canvas, qtbot):
+    lon, lat = CENTER
+    canvas.cameras_layer.set_records([{"camera_id": "c", "lon": lon, "lat": lat}])
+    canvas.render_now()
+    composite = canvas._composite_of["cameras"]
+    composite.first_budget_s = 0.0  # the first frame at the new level renders no tile at all
+    x, y = canvas.cameras_layer.x[0], canvas.cameras_layer.y[0]
+    canvas.zoom(math.sqrt(2), (x, y))
+    canvas.view.viewport().repaint()
+    assert composite.pending  # the new level is not finished...
+    where = canvas.to_screen(x, y)
+    first = canvas.view.viewport().grab().toImage().pixelColor(where.toPoint())
+    assert near(first, style.CAMERA_ONLINE)  # ...but the camera shows, from the last level scaled
+    qtbot.waitUntil(lambda: not composite.pending, timeout=5000)  # refined by the next frames
+    assert near(grab(canvas).pixelColor(where.toPoint()), style.CAMERA_ONLINE)
+
+
+def test_a_pan_draws_strips_that_match_a_fresh_frame(canvas):
+    rng = np.random.default_rng(3)
+    lon, lat = CENTER
+    n = 400
+    canvas.cameras_layer.set_arrays([f"c{k}" for k in range(n)], lon + rng.normal(0, 0.004, n),
+                                    lat + rng.normal(0, 0.002, n))
+    canvas.incidents_layer.set_arrays([f"i{k}" for k in range(60)], lon + rng.normal(0, 0.004, 60),
+                                      lat + rng.normal(0, 0.002, 60), created_ts=np.full(60, 1_750_000_000.0 - 60))
+    canvas.set_layer_visible("incident_heat", True)
+    canvas.update_heatmaps(force=True)
+    grab(canvas)
+    for fx, fy in ((0.13, 0.05), (-0.07, 0.11), (0.02, -0.17)):
+        canvas.pan(fx, fy)
+        grab(canvas)
+    shifted = grab(canvas)
+    for composite in canvas._composites:
+        composite.changed()  # draw every pixel again from the tiles
+    fresh = grab(canvas)
+    a = np.frombuffer(shifted.constBits(), np.uint8).reshape(shifted.height(), -1).astype(int)
+    b = np.frombuffer(fresh.constBits(), np.uint8).reshape(fresh.height(), -1).astype(int)
+    assert np.abs(a - b).max() <= 2
+
+
+def test_unit_moves_and_incident_ages_render_no_tile(canvas, monkeypatch):
+    lon, lat = CENTER
+    canvas.cameras_layer.set_records([{"camera_id": "c", "lon": lon + 0.001, "lat": lat}])
+    canvas.incidents_layer.set_records([{"incident_id": "i", "lon": lon, "lat": lat + 0.001,
+                                         "created_ts": 1_750_000_000.0 - 300}])
+    canvas.units_layer.set_records([{"unit_id": "u", "lon": lon, "lat": lat}])
+    canvas.render_now()
+    rendered = count_tile_renders(monkeypatch)
+    canvas.units_layer.update_positions(["u"], [lon + 0.0005], [lat])
+    canvas.render_now()
+    canvas._incident_ages()
+    canvas.render_now()
+    assert rendered == []
+    where = canvas.lonlat_to_screen(lon + 0.0005, lat)
+    assert near(grab(canvas).pixelColor(where.toPoint()), style.UNIT_STATUS_COLORS["available"])
+
+
+def test_layer_titles_and_tooltips_are_translated(canvas, qtbot):
+    from PySide6 import QtCore as C
+
+    class Chinese(C.QTranslator):
+        def translate(self, context, source, disambiguation=None, n=-1):
+            return {"Cameras": "摄像头", "online": "在线", "{n} m": "{n} 米"}.get(source, "") if context == "map" else ""
+
+    translator = Chinese()
+    C.QCoreApplication.installTranslator(translator)
+    try:
+        assert canvas.layer_title("cameras") == "摄像头"
+        lon, lat = CENTER
+        canvas.cameras_layer.set_records([{"camera_id": "c", "name": "Kamppi", "lon": lon, "lat": lat}])
+        hit = canvas.feature_at(canvas.lonlat_to_screen(lon, lat))
+        assert canvas.describe(hit) == "Kamppi · 在线"
+        from map.overlays import format_distance
+        assert format_distance(50) == "50 米"
+    finally:
+        C.QCoreApplication.removeTranslator(translator)
+    assert canvas.layer_title("cameras") == "Cameras"
