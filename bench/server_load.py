@@ -19,6 +19,7 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
+import random
 import sys
 import tempfile
 import time
@@ -82,8 +83,26 @@ def write_city(folder: Path) -> None:
         "source": "synthetic", "placed": {"units": "uniformly at random, seed 7"}}))
 
 
+_epoch_of_second: dict[str, float] = {}
+
+
 def _ts_to_epoch(ts: str) -> float:
-    return datetime.fromisoformat(ts[:-1] + "+00:00").timestamp()
+    """RFC 3339 UTC to epoch seconds; the whole-second part is parsed once per second, not per event."""
+    whole = ts[:19]
+    base = _epoch_of_second.get(whole)
+    if base is None:
+        base = _epoch_of_second[whole] = datetime.fromisoformat(whole + "+00:00").timestamp()
+    return base + float("0" + ts[19:-1])
+
+
+_second_text: list = [-1, ""]
+
+
+def _utc_now_text(now: float) -> str:
+    whole = int(now)
+    if whole != _second_text[0]:
+        _second_text[:] = [whole, datetime.fromtimestamp(whole, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")]
+    return f"{_second_text[1]}.{int((now - whole) * 1e6):06d}Z"
 
 
 # ---- console processes ----------------------------------------------------------------------------
@@ -163,7 +182,7 @@ async def _feed_main(url, token, connections, units, control, results) -> None:
 
     drains = [asyncio.create_task(drain(ws)) for ws in sockets]
     loop = asyncio.get_running_loop()
-    rng = np.random.default_rng(11)
+    rng = random.Random(11)
     results.put(("ready", None))
     counter = 0
     while True:
@@ -178,12 +197,11 @@ async def _feed_main(url, token, connections, units, control, results) -> None:
         while (now := time.time()) < start + duration:
             due = int((now - start) * rate) - sent
             for n in range(due):
-                unit = units[int(rng.integers(len(units)))]
-                utc = datetime.fromtimestamp(time.time(), timezone.utc).isoformat(timespec="microseconds")[:-6] + "Z"
+                unit = units[rng.randrange(len(units))]
                 frame = orjson.dumps({"op": "cmd", "id": f"p{counter}", "cmd": "unit.position",
-                                      "args": {"unit_id": unit, "lon": CENTER[0] + float(rng.uniform(-0.03, 0.03)),
-                                               "lat": CENTER[1] + float(rng.uniform(-0.015, 0.015)),
-                                               "heading": 90.0, "speed": 10.0, "ts": utc}})
+                                      "args": {"unit_id": unit, "lon": CENTER[0] + rng.uniform(-0.03, 0.03),
+                                               "lat": CENTER[1] + rng.uniform(-0.015, 0.015),
+                                               "heading": 90.0, "speed": 10.0, "ts": _utc_now_text(time.time())}})
                 counter += 1
                 await sockets[(sent + n) % len(sockets)].send(frame, text=True)
             sent += max(due, 0)

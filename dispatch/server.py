@@ -4,9 +4,11 @@ The path of a command: a connection's reader parses it, `commands.decide` checks
 decision state (which already holds every accepted event, stored or not, so two racing commands are
 judged one after the other), its events get their seqs and are encoded once, and it joins the pending
 group. The committer stores each group in one transaction on the store's own thread (group commit);
-once on disk, the group's events are applied to the committed state and queued to every subscriber of
-their namespace in seq order, then the acks. Each connection has a sender task that drains its queue,
-so a slow console never holds up the others; one that falls too far behind is closed with 4408.
+once on disk, the group's events are applied to the committed state and go to every subscriber of
+their namespace in seq order, then the acks. Batch consoles get one frame per namespace per tick,
+encoded once and written to all of them without waiting (websockets' broadcast); v1 clients get one
+frame per event from their own sender task. Nothing waits on a slow console: one whose unsent data
+grows past the limit is closed with 4408 and resumes from its last seq.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import sqlite3
 import ssl as ssl_module
 import time
 from collections import deque
@@ -22,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import orjson
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
@@ -36,6 +39,8 @@ log = logging.getLogger("onemap.server")
 
 MAX_FRAME = 64 * 1024
 HELLO_TIMEOUT_S = 10.0
+CHECKPOINT_EVERY_S = 1.0
+COMMIT_MIN_INTERVAL_S = 0.005
 MAX_AUDITED_FRAME = 4000
 BATCH_MAX_EVENTS = 1000
 # A batch session gets at most one frame per interval: under load this bounds the frames per console
@@ -57,7 +62,8 @@ class Limits:
         "trainer": (2000.0, 4000.0),
         "feed": (2000.0, 4000.0),
     })
-    max_queued_events: int = 20_000
+    max_queued_events: int = 20_000  # v1 sessions
+    max_buffered_bytes: int = 8 * 1024 * 1024  # batch sessions: unsent bytes (about 40,000 positions)
     snapshot_every: int = 50_000
 
 
@@ -99,11 +105,13 @@ class _TokenBucket:
         return False
 
 
-_EVENT, _REPLY = 0, 1
-
-
 class Session:
-    """One connection after its hello: who it is, where it listens, and its outgoing queue."""
+    """One connection after its hello: who it is, where it listens, and how frames reach it.
+
+    A batch session (hello `"batch": true`) is written to directly: its namespace encodes one batch frame
+    per tick for all its batch sessions, and replies follow the frame that carries their events. A v1
+    session gets one frame per event from a queue drained by its own sender task.
+    """
 
     def __init__(self, ws: ServerConnection, user: str, role: str, namespace: "Namespace",
                  batch: bool, subscribe: bool, limits: Limits):
@@ -115,73 +123,82 @@ class Session:
         self.subscribe = subscribe
         self.bucket = _TokenBucket(*limits.rates[role])
         self.max_queued_events = limits.max_queued_events
-        self.queue: deque[tuple[int, bytes]] = deque()
+        self.max_buffered_bytes = limits.max_buffered_bytes
+        self.dropped = False
+        # batch: frames held back until the welcome and any history are out
+        self.catching_up = True
+        self.backlog: list[bytes] = []
+        self.backlog_bytes = 0
+        # v1: the queue of frames for the sender task
+        self.queue: deque[bytes] = deque()
         self.queued_events = 0
         self.wakeup = asyncio.Event()
-        self.dropped = False
 
-    def push_events(self, frames: list[bytes]) -> None:
+    def write(self, frame: bytes) -> None:
+        """Batch sessions: write now, or hold while catching up. Too much unsent means too slow."""
         if self.dropped:
             return
-        self.queue.extend((_EVENT, frame) for frame in frames)
+        if self.catching_up:
+            self.backlog.append(frame)
+            self.backlog_bytes += len(frame)
+            if self.backlog_bytes > self.max_buffered_bytes:
+                self.drop(CLOSE_TOO_SLOW, "too slow to keep up; reconnect with resume_from")
+            return
+        if self.ws.transport.get_write_buffer_size() > self.max_buffered_bytes:
+            self.drop(CLOSE_TOO_SLOW, "too slow to keep up; reconnect with resume_from")
+            return
+        broadcast([self.ws], frame, text=True)
+
+    def go_live(self) -> None:
+        self.catching_up = False
+        backlog, self.backlog, self.backlog_bytes = self.backlog, [], 0
+        for frame in backlog:
+            self.write(frame)
+
+    def push_events(self, frames: list[bytes]) -> None:
+        """v1 sessions: queue one frame per event for the sender task."""
+        if self.dropped:
+            return
+        self.queue.extend(frames)
         self.queued_events += len(frames)
         self.wakeup.set()
         if self.queued_events > self.max_queued_events:
             self.drop(CLOSE_TOO_SLOW, "too slow to keep up; reconnect with resume_from")
 
     def push_reply(self, frame: bytes) -> None:
-        if not self.dropped:
-            self.queue.append((_REPLY, frame))
+        if self.batch:
+            self.write(frame)
+        elif not self.dropped:
+            self.queue.append(frame)
             self.wakeup.set()
 
     def drop(self, code: int, reason: str) -> None:
         log.warning("closing %s (%s, %s): %s (%d)", self.user, self.role, self.namespace.name, reason, code)
         self.dropped = True
         self.queue.clear()
+        self.backlog.clear()
         self.namespace.sessions.discard(self)
         asyncio.ensure_future(self.ws.close(code, reason))
 
-    def _frames(self, items: list[tuple[int, bytes]]):
-        if not self.batch:
-            for _, frame in items:
-                yield frame
-            return
-        run: list[bytes] = []
-        for kind, frame in items:
-            if kind == _EVENT:
-                run.append(frame)
-                if len(run) >= BATCH_MAX_EVENTS:
-                    yield events_frame(run)
-                    run = []
-            else:
-                if run:
-                    yield events_frame(run)
-                    run = []
-                yield frame
-        if run:
-            yield events_frame(run)
-
-    async def send_frames(self, items: list[tuple[int, bytes]]) -> None:
-        for frame in self._frames(items):
-            await self.ws.send(frame, text=True)
-
     async def run_sender(self) -> None:
-        loop = asyncio.get_running_loop()
         while not self.dropped:
             await self.wakeup.wait()
             self.wakeup.clear()
-            items = list(self.queue)
+            frames = list(self.queue)
             self.queue.clear()
             self.queued_events = 0
-            sent_at = loop.time()
-            await self.send_frames(items)
-            if self.batch:
-                await asyncio.sleep(max(0.0, sent_at + BATCH_INTERVAL_S - loop.time()))
+            for frame in frames:
+                await self.ws.send(frame, text=True)
 
 
 def events_frame(event_frames: list[bytes]) -> bytes:
     """The batch frame (an addition to v1 that a client asks for with `"batch": true` in its hello)."""
     return b'{"op":"events","events":[' + b",".join(event_frames) + b"]}"
+
+
+def events_frames(event_frames: list[bytes]) -> list[bytes]:
+    return [events_frame(event_frames[i:i + BATCH_MAX_EVENTS])
+            for i in range(0, len(event_frames), BATCH_MAX_EVENTS)]
 
 
 class Namespace:
@@ -194,6 +211,11 @@ class Namespace:
         self.snapshot_seq = snapshot_seq
         self.sessions: set[Session] = set()
         self._snapshot_cache: tuple[int, bytes] | None = None
+        # events and acks waiting for the next batch frame of this namespace
+        self.pending: list[bytes] = []
+        self.replies: list[tuple[Session, bytes]] = []
+        self.flush_handle: asyncio.TimerHandle | None = None
+        self.last_flush = 0.0
 
     def snapshot_json(self) -> bytes:
         if self._snapshot_cache is None or self._snapshot_cache[0] != self.committed_seq:
@@ -228,6 +250,8 @@ class DispatchServer:
         self.limits = limits or Limits()
         self._store: EventStore | None = None
         self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-store")
+        self._checkpoint_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkpoint")
+        self._checkpointer: asyncio.Task | None = None
         self._namespaces: dict[str, Namespace] = {}
         self._loading: dict[str, asyncio.Future] = {}
         self._pending: list[_Accepted] = []
@@ -248,6 +272,7 @@ class DispatchServer:
         self._store = await self._in_store(EventStore, self.store_path)
         await self._namespace(LIVE)
         self._committer = asyncio.create_task(self._commit_loop(), name="committer")
+        self._checkpointer = asyncio.create_task(self._checkpoint_loop(), name="checkpointer")
         self._server = await serve(
             self._handle, host, port, max_size=MAX_FRAME, compression=None,
             process_request=_only_ws_path, ssl=ssl, write_limit=256 * 1024,
@@ -259,6 +284,10 @@ class DispatchServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        if self._checkpointer is not None:
+            self._checkpointer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpointer
         if self._committer is not None:
             self._committer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -271,7 +300,9 @@ class DispatchServer:
                 for ns in self._namespaces.values():
                     await self._in_store(self._store.save_snapshot, ns.name, ns.committed_seq,
                                          orjson.dumps(ns.committed_state))
+            await asyncio.get_running_loop().run_in_executor(self._checkpoint_thread, self._store.close_checkpointer)
             await self._in_store(self._store.close)
+        self._checkpoint_thread.shutdown(wait=True)
         self._store_thread.shutdown(wait=True)
         self._stopped.set()
 
@@ -314,7 +345,7 @@ class DispatchServer:
         session = await self._greet(ws)
         if session is None:
             return
-        sender = asyncio.create_task(self._run_session_sender(session))
+        sender = None if session.batch else asyncio.create_task(self._run_session_sender(session))
         try:
             async for raw in ws:
                 if session.dropped:
@@ -325,7 +356,8 @@ class DispatchServer:
         finally:
             session.namespace.sessions.discard(session)
             session.dropped = True
-            sender.cancel()
+            if sender is not None:
+                sender.cancel()
 
     async def _run_session_sender(self, session: Session) -> None:
         try:
@@ -369,7 +401,9 @@ class DispatchServer:
         session = Session(ws, user.name, user.role, ns, batch=hello.get("batch") is True,
                           subscribe=hello.get("subscribe", True) is not False, limits=self.limits)
         # From here to the registration there is no await: the welcome's seq and the first live event
-        # the session receives are consecutive.
+        # the session receives are consecutive. Events published but not yet in a batch frame are ones
+        # the snapshot (or history) already holds, so they go out to the others first.
+        self._flush(ns)
         seq = ns.committed_seq
         snapshot = ns.snapshot_json() if resume_from is None else b"null"
         welcome = (b'{"op":"welcome","user":' + orjson.dumps(user.name) + b',"role":' + orjson.dumps(user.role)
@@ -387,6 +421,8 @@ class DispatchServer:
         except ConnectionClosed:
             ns.sessions.discard(session)
             return None
+        if session.batch:
+            session.go_live()
         return session
 
     async def _send_history(self, session: Session, after: int, until: int) -> None:
@@ -395,7 +431,9 @@ class DispatchServer:
             rows = [(seq, frame) for seq, frame in rows if seq <= until]
             if not rows:
                 raise FatalStoreError(f"events {after + 1}..{until} of {session.namespace.name} are missing")
-            await session.send_frames([(_EVENT, frame) for _, frame in rows])
+            frames = [frame for _, frame in rows]
+            for frame in events_frames(frames) if session.batch else frames:
+                await session.ws.send(frame, text=True)
             after = rows[-1][0]
 
     def _handle_frame(self, session: Session, raw: str | bytes) -> None:
@@ -445,8 +483,9 @@ class DispatchServer:
             events.append(event)
             frames.append(orjson.dumps(event))
         self._pending.append(_Accepted(session, cmd_id, ns, events, frames))
+        # An accepted command is on record as its events (up to seq); only refusals keep the frame.
         self._pending_audit.append(AuditRecord(ts, ns.name, session.user, session.role, cmd_id, cmd,
-                                               raw[:MAX_AUDITED_FRAME], "ack", None, None, ns.seq))
+                                               None, "ack", None, None, ns.seq))
         self._work.set()
 
     def _reject(self, session: Session, cmd_id: str, cmd: Any, raw: str, rejection: Rejected) -> None:
@@ -460,6 +499,15 @@ class DispatchServer:
 
     # ---- group commit and fan-out --------------------------------------------------------------
 
+    async def _checkpoint_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(CHECKPOINT_EVERY_S)
+            try:
+                await loop.run_in_executor(self._checkpoint_thread, self._store.checkpoint)
+            except sqlite3.Error as exc:  # a missed checkpoint costs log size, not data: try again later
+                log.warning("checkpoint failed: %s", exc)
+
     async def _commit_group(self) -> None:
         group, self._pending = self._pending, []
         audit, self._pending_audit = self._pending_audit, []
@@ -469,11 +517,15 @@ class DispatchServer:
         self._publish(group)
 
     async def _commit_loop(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while True:
                 await self._work.wait()
                 self._work.clear()
+                began = loop.time()
                 await self._commit_group()
+                # Fewer, larger transactions: each fsync on a busy disk can stall, so let a group gather.
+                await asyncio.sleep(max(0.0, began + COMMIT_MIN_INTERVAL_S - loop.time()))
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # the log is the truth: without it, stop rather than guess
@@ -482,8 +534,8 @@ class DispatchServer:
             asyncio.ensure_future(self.stop())
 
     def _publish(self, group: list[_Accepted]) -> None:
-        """Apply the stored group, then queue its events to every subscriber (one call per session and
-        namespace, in seq order), then the acks: each sender sees its events before its ack."""
+        """Apply the stored group, then hand its events to every subscriber in seq order, then the acks:
+        each sender sees its events before its ack."""
         frames: dict[Namespace, list[bytes]] = {}
         for accepted in group:
             ns = accepted.namespace
@@ -494,19 +546,56 @@ class DispatchServer:
             frames.setdefault(ns, []).extend(accepted.frames)
         for ns, ns_frames in frames.items():
             for session in tuple(ns.sessions):  # a session too slow to keep up leaves the set
-                session.push_events(ns_frames)
+                if not session.batch:
+                    session.push_events(ns_frames)
+            ns.pending.extend(ns_frames)
         for accepted in group:
-            if accepted.session is not None:
-                accepted.session.push_reply(
-                    b'{"op":"ack","id":' + orjson.dumps(accepted.cmd_id) + b',"seq":'
-                    + str(accepted.events[-1]["seq"] if accepted.events else accepted.namespace.committed_seq).encode()
-                    + b"}")
+            if accepted.session is None:
+                continue
+            ack = (b'{"op":"ack","id":' + orjson.dumps(accepted.cmd_id) + b',"seq":'
+                   + str(accepted.events[-1]["seq"] if accepted.events else accepted.namespace.committed_seq).encode()
+                   + b"}")
+            if accepted.session.batch:
+                accepted.namespace.replies.append((accepted.session, ack))
+            else:
+                accepted.session.push_reply(ack)
+        loop = asyncio.get_running_loop()
+        for ns in frames:
+            if ns.flush_handle is None:
+                delay = max(0.0, ns.last_flush + BATCH_INTERVAL_S - loop.time())
+                ns.flush_handle = loop.call_later(delay, self._flush, ns)
         for ns in frames:
             if ns.committed_seq - ns.snapshot_seq >= self.limits.snapshot_every:
                 ns.snapshot_seq = ns.committed_seq
                 self._store_thread.submit(self._store.save_snapshot, ns.name, ns.committed_seq,
                                           orjson.dumps(ns.committed_state))
 
+    def _flush(self, ns: Namespace) -> None:
+        """One batch frame (or several of at most BATCH_MAX_EVENTS) for every batch session of the
+        namespace, encoded once, then the acks of the commands whose events it carries."""
+        if ns.flush_handle is not None:
+            ns.flush_handle.cancel()
+            ns.flush_handle = None
+        ns.last_flush = asyncio.get_running_loop().time()
+        frames = events_frames(ns.pending) if ns.pending else []
+        ns.pending = []
+        replies, ns.replies = ns.replies, []
+        if frames:
+            live = []
+            for session in tuple(ns.sessions):
+                if not session.batch or session.dropped:
+                    continue
+                if session.catching_up:
+                    for frame in frames:
+                        session.write(frame)
+                elif session.ws.transport.get_write_buffer_size() > session.max_buffered_bytes:
+                    session.drop(CLOSE_TOO_SLOW, "too slow to keep up; reconnect with resume_from")
+                else:
+                    live.append(session.ws)
+            for frame in frames:
+                broadcast(live, frame, text=True)
+        for session, ack in replies:
+            session.write(ack)
 
 def _error(code: str, message: str) -> bytes:
     return orjson.dumps({"op": "error", "code": code, "message": message})

@@ -65,7 +65,7 @@ class AuditRecord:
     role: str
     cmd_id: str | None
     cmd: str | None
-    frame: str | None  # the command frame as received
+    frame: str | None  # the command frame as received, for refused commands (accepted ones are their events)
     result: str  # "ack" or "nack"
     code: str | None
     message: str | None
@@ -76,13 +76,21 @@ class StoreError(RuntimeError):
     pass
 
 
+ROWS_PER_STATEMENT = 500  # 11 x 500 bound values stays far below SQLite's 32,766
+
+
 class EventStore:
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._statements: dict[tuple[str, int], str] = {}
+        self._checkpointer: sqlite3.Connection | None = None
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
+            # Checkpoints copy the log into the database and fsync it: done inside a commit they stall
+            # the acks behind it for up to ~100 ms here, so `checkpoint` does them on another connection.
+            self._db.execute("PRAGMA wal_autocheckpoint=0")
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open event store {self.path}: {exc}") from exc
@@ -90,25 +98,44 @@ class EventStore:
     def close(self) -> None:
         self._db.close()
 
+    def checkpoint(self) -> None:
+        """Move the write-ahead log into the database without blocking the writer (PASSIVE).
+        Call from a thread of its own, with its own connection (opened here on first use)."""
+        if self._checkpointer is None:
+            self._checkpointer = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def close_checkpointer(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
+
     def append(self, events: list[StoredEvent], audits: list[AuditRecord] = ()) -> None:
         """Store events and audit rows in one transaction; on return they are on disk."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.executemany(
-                "INSERT INTO events (ns, seq, ts, actor, type, frame) VALUES (?, ?, ?, ?, ?, ?)",
-                [(e.ns, e.seq, e.ts, e.actor, e.type, e.frame) for e in events],
-            )
-            db.executemany(
-                "INSERT INTO audit (ts, ns, actor, role, cmd_id, cmd, frame, result, code, message, seq)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(a.ts, a.ns, a.actor, a.role, a.cmd_id, a.cmd, a.frame, a.result, a.code, a.message, a.seq)
-                 for a in audits],
-            )
+            self._insert("INSERT INTO events (ns, seq, ts, actor, type, frame) VALUES ", 6,
+                         [(e.ns, e.seq, e.ts, e.actor, e.type, e.frame) for e in events])
+            self._insert("INSERT INTO audit (ts, ns, actor, role, cmd_id, cmd, frame, result, code, message, seq)"
+                         " VALUES ", 11,
+                         [(a.ts, a.ns, a.actor, a.role, a.cmd_id, a.cmd, a.frame, a.result, a.code, a.message, a.seq)
+                          for a in audits])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def _insert(self, head: str, width: int, rows: list[tuple]) -> None:
+        """Many rows per statement. executemany steps SQLite once per row, releasing and retaking the GIL
+        each time; beside a busy event loop every retake can wait out the interpreter's switch interval."""
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            chunk = rows[start:start + ROWS_PER_STATEMENT]
+            sql = self._statements.get((head, len(chunk)))
+            if sql is None:
+                sql = head + ",".join(["(" + ",".join("?" * width) + ")"] * len(chunk))
+                self._statements[(head, len(chunk))] = sql
+            self._db.execute(sql, [value for row in chunk for value in row])
 
     def namespaces(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT DISTINCT ns FROM events")]

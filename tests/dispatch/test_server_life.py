@@ -80,7 +80,8 @@ def test_only_the_ws_path_is_served(server):
     asyncio.run(run())
 
 
-def test_slow_consumer_is_cut_off_4408_without_stalling_others(fresh_server, tokens):
+@pytest.mark.parametrize("batch", [False, True], ids=["v1", "batch"])
+def test_slow_consumer_is_cut_off_4408_without_stalling_others(fresh_server, tokens, batch):
     _, token = tokens
     fresh_server.start()
 
@@ -90,7 +91,8 @@ def test_slow_consumer_is_cut_off_4408_without_stalling_others(fresh_server, tok
     async def run():
         # A console that stops reading: its socket buffers fill, then its queue, then the server closes it.
         stalled = await connect(fresh_server.url, max_size=None, compression=None)
-        await stalled.send(orjson.dumps({"op": "hello", "token": token["vic"], "resume_from": None}).decode())
+        await stalled.send(orjson.dumps({"op": "hello", "token": token["vic"], "resume_from": None,
+                                         "batch": batch}).decode())
         stalled.transport.pause_reading()
         healthy = await DispatchClient.connect(fresh_server.url, token["sam"])
         feeds = [await DispatchClient.connect(fresh_server.url, token["fred"], subscribe=False) for _ in range(3)]
