@@ -151,3 +151,21 @@ def test_layout_is_remembered_per_user(qtbot, server, users):
     qtbot.waitUntil(lambda: restored.isFloating() and restored.geometry().x() >= 1920, timeout=5000)
     other = open_window(qtbot, server.url, tokens["bob"])  # another user keeps the default layout
     assert not other.docks()["queue"].isFloating()
+
+
+def test_drag_a_unit_row_from_the_board_onto_an_incident_row_in_the_queue(qtbot, server, users):
+    _, tokens = users
+    window = open_window(qtbot, server.url, tokens["alice"])
+    incident_id = _create_incident(server.url, tokens["sam"], 24.944, 60.170)
+    qtbot.waitUntil(lambda: window.queue.row_of(incident_id) is not None, timeout=5000)
+    unit = _lone_available_unit(window)
+    unit_index = window.board.row_index(unit["unit_id"])
+    window.board.view.scrollTo(unit_index)
+    QApplication.processEvents()
+    start = window.board.view.viewport().mapToGlobal(window.board.view.visualRect(unit_index).center())
+    queue_view = window.queue.view
+    row_rect = queue_view.visualRect(window.queue.proxy.index(window.queue.row_of(incident_id), 1))
+    end = queue_view.viewport().mapToGlobal(row_rect.center())
+    xdrag(qtbot, start, end)
+    qtbot.waitUntil(lambda: window.live.state["units"][unit["unit_id"]]["incident_id"] == incident_id, timeout=5000)
+    assert window.live.state["incidents"][incident_id]["status"] == "dispatched"
