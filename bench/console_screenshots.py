@@ -23,7 +23,6 @@ def shoot(out: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
     settings_dir = Path(tempfile.mkdtemp())
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(settings_dir))
     from console import i18n
     from console.app import EmbeddedServer, application, open_console

@@ -28,7 +28,9 @@ SETTINGS_ORG, SETTINGS_APP = "OneMap", "console"
 
 
 def settings() -> QSettings:
-    return QSettings(SETTINGS_ORG, SETTINGS_APP)
+    """The console's settings: an INI file in the user's config folder (tests point it elsewhere with
+    QSettings.setPath for this format and scope)."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, SETTINGS_ORG, SETTINGS_APP)
 
 
 class MainWindow(QMainWindow):

@@ -7,10 +7,8 @@ from support.server import ServerProcess, make_users
 
 
 @pytest.fixture(autouse=True)
-def private_settings(tmp_path, monkeypatch):
+def private_settings(tmp_path):
     """Each test gets its own settings (layouts, language), never the user's."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "config"))
 
 
