@@ -14,7 +14,7 @@ import shapely
 
 from layers.citypack import CityPackError, load_city
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = (Path(__file__).resolve().parents[3] / "shared" / "data").resolve()
 SF = DATA / "san_francisco"
 SEATTLE = DATA / "seattle"
 
