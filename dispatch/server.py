@@ -43,9 +43,12 @@ CHECKPOINT_EVERY_S = 1.0
 COMMIT_MIN_INTERVAL_S = 0.005
 MAX_AUDITED_FRAME = 4000
 BATCH_MAX_EVENTS = 1000
-# A batch session gets at most one frame per interval: under load this bounds the frames per console
-# (each costs both ends far more than the bytes in it) for at most this much added latency.
+# Under load (above BUSY_EPS events a second) a namespace sends at most one batch frame per
+# BATCH_INTERVAL_S and commits at most one group per COMMIT_MIN_INTERVAL_S: frames cost both ends far
+# more than the bytes in them, and fsyncs on a busy disk stall. Below it, latency comes first.
+BUSY_EPS = 2000.0
 BATCH_INTERVAL_S = 0.010
+BATCH_INTERVAL_IDLE_S = 0.002
 CLOSE_BAD_REQUEST = 4400
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_SLOW = 4408
@@ -508,24 +511,29 @@ class DispatchServer:
             except sqlite3.Error as exc:  # a missed checkpoint costs log size, not data: try again later
                 log.warning("checkpoint failed: %s", exc)
 
-    async def _commit_group(self) -> None:
+    async def _commit_group(self) -> int:
+        """Store and publish the pending group; returns how many events it held."""
         group, self._pending = self._pending, []
         audit, self._pending_audit = self._pending_audit, []
         stored = [StoredEvent(a.namespace.name, e["seq"], e["ts"], e["actor"], e["type"], f)
                   for a in group for e, f in zip(a.events, a.frames)]
         await self._in_store(self._store.append, stored, audit)
         self._publish(group)
+        return len(stored)
 
     async def _commit_loop(self) -> None:
         loop = asyncio.get_running_loop()
+        previous = loop.time()
         try:
             while True:
                 await self._work.wait()
                 self._work.clear()
                 began = loop.time()
-                await self._commit_group()
-                # Fewer, larger transactions: each fsync on a busy disk can stall, so let a group gather.
-                await asyncio.sleep(max(0.0, began + COMMIT_MIN_INTERVAL_S - loop.time()))
+                events = await self._commit_group()
+                if events / max(loop.time() - previous, 1e-3) > BUSY_EPS:
+                    # Fewer, larger transactions: each fsync on a busy disk can stall.
+                    await asyncio.sleep(max(0.0, began + COMMIT_MIN_INTERVAL_S - loop.time()))
+                previous = began
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # the log is the truth: without it, stop rather than guess
@@ -562,8 +570,10 @@ class DispatchServer:
         loop = asyncio.get_running_loop()
         for ns in frames:
             if ns.flush_handle is None:
-                delay = max(0.0, ns.last_flush + BATCH_INTERVAL_S - loop.time())
-                ns.flush_handle = loop.call_later(delay, self._flush, ns)
+                now = loop.time()
+                busy = len(ns.pending) / max(now - ns.last_flush, 1e-3) > BUSY_EPS
+                interval = BATCH_INTERVAL_S if busy else BATCH_INTERVAL_IDLE_S
+                ns.flush_handle = loop.call_later(max(0.0, ns.last_flush + interval - now), self._flush, ns)
         for ns in frames:
             if ns.committed_seq - ns.snapshot_seq >= self.limits.snapshot_every:
                 ns.snapshot_seq = ns.committed_seq
