@@ -264,6 +264,10 @@ class MapCanvas(QtWidgets.QWidget):
         self._heat_time = {"patrol_heat": 0.0, "incident_heat": 0.0}
         self._frame_timer = QtCore.QTimer(self, singleShot=True, interval=FRAME_MS)
         self._frame_timer.timeout.connect(self._frame)
+        # Live heatmaps are recomputed on a tick of their own (its own frame), never inside a frame that
+        # draws live layers: a unit update's frame stays short, the heatmap follows within HEAT_INTERVAL_S.
+        self._heat_timer = QtCore.QTimer(self, singleShot=True)
+        self._heat_timer.timeout.connect(self._heat_tick)
         self._age_timer = QtCore.QTimer(self, interval=AGE_REFRESH_MS)
         self._age_timer.timeout.connect(self._incident_ages)
         self._age_timer.start()
@@ -510,12 +514,28 @@ class MapCanvas(QtWidgets.QWidget):
     def _schedule_frame(self) -> None:
         if not self._frame_timer.isActive():
             self._frame_timer.start()
+        self._schedule_heat()
 
     def _frame(self) -> None:
-        again = self.update_heatmaps()
         self.view.viewport().update()
-        if again:
-            self._schedule_frame()
+
+    def _schedule_heat(self) -> None:
+        """Start the heatmap tick for the next visible heatmap with new data, when its interval is over."""
+        due = [self._heat_time[name] + HEAT_INTERVAL_S for name, dirty in self._heat_dirty.items()
+               if dirty and self.layer_visible(name)]
+        if not due:
+            return
+        delay = max(0, math.ceil((min(due) - time.perf_counter()) * 1000))
+        if not self._heat_timer.isActive() or self._heat_timer.remainingTime() > delay:
+            self._heat_timer.start(delay)
+
+    def _heat_tick(self) -> None:
+        """Recompute the heatmaps that are due and show them in a frame of their own."""
+        before = dict(self._heat_time)
+        self.update_heatmaps()
+        if self._heat_time != before:
+            self.view.viewport().update()
+        self._schedule_heat()
 
     def update_heatmaps(self, force: bool = False) -> bool:
         """Recompute visible heatmaps whose data changed (at most every HEAT_INTERVAL_S unless forced);
@@ -542,11 +562,11 @@ class MapCanvas(QtWidgets.QWidget):
         return waiting
 
     def render_now(self) -> None:
-        """Paint a finished frame synchronously (benchmarks and tests): heatmaps that are due, every tile
-        in view. A heatmap waiting for its interval stays as it is (update_heatmaps(force=True) first)."""
+        """Paint a finished frame synchronously (benchmarks and tests): every tile in view. Heatmaps are
+        recomputed on their own tick (within HEAT_INTERVAL_S of a change), not here; update_heatmaps(force=True)
+        first to show new heatmap data in this frame."""
         self._frame_timer.stop()
-        if self.update_heatmaps():
-            self._schedule_frame()
+        self._schedule_heat()
         self.view.viewport().repaint()
         while any(composite.pending for composite in self._composites):
             self.view.viewport().repaint()

@@ -263,6 +263,22 @@ GRID_OUTLINE = QtGui.QColor(150, 165, 185, 140)
 GRID_LABEL_COLOR = QtGui.QColor(200, 210, 225)
 
 
+GRID_SHAPE_LEVELS = 4  # levels whose grid cell shapes are kept
+
+
+class _LevelPixels:
+    """Web Mercator to pixels of a whole level (x * scale, -y * scale): shapes that any tile can use."""
+
+    def __init__(self, scale: float):
+        self.scale = scale
+
+    def px(self, x):
+        return x * self.scale
+
+    def py(self, y):
+        return -y * self.scale
+
+
 class GridRenderer:
     """Grid cells filled by choropleth class, outlined, and named when a cell is wide enough on screen."""
 
@@ -273,6 +289,28 @@ class GridRenderer:
         self._text = TextCache(11)
         self._lines = internals.PrimitiveArray(QtCore.QLineF, 4)
         self._brushes = [QtGui.QBrush(qcolor(rgb, GRID_FILL_ALPHA)) for rgb in style.CHOROPLETH_RAMP]
+        self._shapes_of = None  # the PolygonSet the cached shapes are of
+        self._shapes: OrderedDict[int, dict] = OrderedDict()  # level -> {row: shape in level pixels}
+
+    def _level_shapes(self, frame, rows: np.ndarray) -> list:
+        """Each row's fill shape in level pixels (x * scale, -y * scale), built once per level."""
+        polygons = self.grids.polygons
+        if polygons is not self._shapes_of:
+            self._shapes_of = polygons
+            self._shapes.clear()
+        level = frame.level
+        cache = self._shapes.get(level)
+        if cache is None:
+            cache = self._shapes[level] = {}
+            while len(self._shapes) > GRID_SHAPE_LEVELS:
+                self._shapes.popitem(last=False)
+        else:
+            self._shapes.move_to_end(level)
+        missing = [r for r in rows.tolist() if r not in cache]
+        if missing:
+            for row, shape in polygon_shapes(polygons, missing, _LevelPixels(frame.scale)):
+                cache[row] = shape
+        return [cache.get(r) for r in rows.tolist()]
 
     def bounds(self):
         return self.grids.bounds()
@@ -288,13 +326,18 @@ class GridRenderer:
         # Fainter as one zooms in: at street scale the fill is a hint; streets and labels come first.
         painter.setOpacity(painter.opacity() * float(np.clip(1.0 - 0.25 * (math.log2(frame.scale) + 3), 0.35, 1.0)))
         painter.setPen(NO_PEN)
-        for row, shape in polygon_shapes(g.polygons, filled, frame):
-            painter.setBrush(self._brushes[g.classes[row]])
-            fill_shape(painter, shape)
+        # Shapes built once per level in level pixels (x * scale, -y * scale), moved into place by the
+        # painter: a tile costs the fills, not building polygons in a Python loop.
+        painter.translate(float(frame.px(0.0)), float(frame.py(0.0)))
+        brushes, classes = self._brushes, g.classes
+        for row, shape in zip(filled.tolist(), self._level_shapes(frame, filled)):
+            if shape is not None:
+                painter.setBrush(brushes[classes[row]])
+                fill_shape(painter, shape)
         painter.restore()
         # Outlines as one batch of segments: 1-pixel antialiased lines are Qt's fast path.
         p = g.polygons
-        rings = np.concatenate([np.arange(p.feature_rings[r], p.feature_rings[r + 1]) for r in rows])
+        rings = concat_ranges(p.feature_rings[rows], p.feature_rings[rows + 1])
         points = concat_ranges(p.offsets[rings], p.offsets[rings + 1])
         x, y = frame.px(p.coords[points, 0]), frame.py(p.coords[points, 1])
         last_of_ring = np.cumsum(p.offsets[rings + 1] - p.offsets[rings]) - 1
@@ -400,6 +443,50 @@ class PointStyle:
         return rows
 
 
+CONE_DIRECTION_STEP = 5  # degrees per pre-rendered cone direction
+CONE_DIRECTIONS = 360 // CONE_DIRECTION_STEP
+CONE_FOV_STEP = 10  # degrees per pre-rendered field of view
+CONE_CACHE_SIZE = 1024  # at most ~50 MB at the largest radius
+
+
+class ConeCache:
+    """Camera view cones drawn once per (radius, direction bucket, field-of-view bucket), antialiased,
+    cropped to the cone; blitted with their top-left offset from the camera's pixel."""
+
+    def __init__(self, brush: QtGui.QBrush, pen: QtGui.QPen):
+        self.brush, self.pen = brush, pen
+        self._cache: OrderedDict[tuple, tuple[QtGui.QImage, int, int]] = OrderedDict()
+
+    def get(self, radius: float, direction_bucket: int, fov_bucket: int) -> tuple[QtGui.QImage, int, int]:
+        key = (radius, direction_bucket, fov_bucket)
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit
+        d, f = direction_bucket * CONE_DIRECTION_STEP, fov_bucket * CONE_FOV_STEP
+        path = QtGui.QPainterPath()
+        path.moveTo(0.0, 0.0)
+        # Qt angles run counter-clockwise from east; compass directions clockwise from north.
+        path.arcTo(QtCore.QRectF(-radius, -radius, 2 * radius, 2 * radius), 90 - d - f / 2, f)
+        path.closeSubpath()
+        box = path.boundingRect().adjusted(-2, -2, 2, 2)
+        ox, oy = math.floor(box.left()), math.floor(box.top())
+        w, h = math.ceil(box.right()) - ox, math.ceil(box.bottom()) - oy
+        image = QtGui.QImage(max(w, 1), max(h, 1), QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(QtCore.Qt.GlobalColor.transparent)
+        painter = QtGui.QPainter(image)
+        painter.setRenderHint(AA)
+        painter.translate(-ox, -oy)
+        painter.setPen(self.pen)
+        painter.setBrush(self.brush)
+        painter.drawPath(path)
+        painter.end()
+        self._cache[key] = hit = (image, ox, oy)
+        if len(self._cache) > CONE_CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return hit
+
+
 class CameraStyle(PointStyle):
     labels_from = 1.0
     cone_from = 0.7
@@ -413,6 +500,7 @@ class CameraStyle(PointStyle):
         ]))
         self._cone_brush = QtGui.QBrush(qcolor(style.CAMERA_ONLINE, 46))
         self._cone_pen = QtGui.QPen(qcolor(style.CAMERA_ONLINE, 110), 1.0)
+        self._cones = ConeCache(self._cone_brush, self._cone_pen)
 
     def symbols(self, layer, rows, detailed):
         return (~layer.data["online"][rows]).astype(np.int64) + (2 if detailed else 0)
@@ -429,14 +517,18 @@ class CameraStyle(PointStyle):
         direction = layer.data["direction_deg"][rows]
         fov = np.nan_to_num(layer.data["fov_deg"][rows], nan=self.default_fov_deg)
         known = ~np.isnan(direction) & layer.data["online"][rows]
+        if not known.any():
+            return
         radius = float(np.clip(self.cone_radius_m * scale, 18, 110))
-        painter.setRenderHint(AA)
-        painter.setPen(self._cone_pen)
-        painter.setBrush(self._cone_brush)
-        for x, y, d, f in zip(px[known], py[known], direction[known], fov[known]):
-            # Qt angles run counter-clockwise from east; compass directions clockwise from north.
-            painter.drawPie(QtCore.QRectF(x - radius, y - radius, 2 * radius, 2 * radius),
-                            int((90 - d - f / 2) * 16), int(f * 16))
+        # Cones pre-rendered (antialiased) per direction and field-of-view bucket, then blitted: a blit
+        # costs a fraction of drawPie.
+        d_bucket = np.round(direction[known] / CONE_DIRECTION_STEP).astype(np.int64) % CONE_DIRECTIONS
+        f_bucket = np.clip(np.round(fov[known] / CONE_FOV_STEP), 1, 360 // CONE_FOV_STEP).astype(np.int64)
+        xs, ys = np.round(px[known]).astype(np.int64), np.round(py[known]).astype(np.int64)
+        cones = self._cones
+        for x, y, d, f in zip(xs.tolist(), ys.tolist(), d_bucket.tolist(), f_bucket.tolist()):
+            image, ox, oy = cones.get(radius, d, f)
+            painter.drawImage(x + ox, y + oy, image)
 
 
 class CheckpointStyle(PointStyle):

@@ -450,14 +450,15 @@ class CompositeItem(pg.GraphicsObject):
                 sx, sy = dx - self._offset[0], dy - self._offset[1]
                 if self._spare is None:
                     self._spare = self._new_image(w, h)
+                kept = full.intersected(QtCore.QRect(sx, sy, w, h))
+                dirty = _outside(full, kept)
                 p = QtGui.QPainter(self._spare)
                 p.setCompositionMode(QtGui.QPainter.CompositionMode.CompositionMode_Source)
-                self._clear(p, full)
+                for rect in dirty:  # only the uncovered strips: the shifted image covers the rest
+                    self._clear(p, rect)
                 p.drawImage(QtCore.QPoint(sx, sy), self._image)
                 p.end()
                 self._image, self._spare = self._spare, self._image
-                kept = full.intersected(QtCore.QRect(sx, sy, w, h))
-                dirty = _outside(full, kept)
             if self._stale:
                 dirty = [full]  # the current picture stays where a tile is not ready yet
                 self._missing = set()

@@ -1,6 +1,8 @@
 """Heatmaps keep their mass: the smoothed grid sums to the number of points inside its box."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -54,3 +56,36 @@ def test_heatmap_layer_notifies_after_compute():
     heat.set_bounds((0.0, 0.0, 1000.0, 1000.0))
     heat.compute(np.array([500.0]), np.array([500.0]))
     assert len(seen) == 1 and seen[0].everything
+
+
+def _peak(canvas):
+    heat = canvas.patrol_heat
+    iy, ix = np.unravel_index(np.argmax(heat.values), heat.values.shape)
+    return heat.grid.x0 + (ix + 0.5) * heat.grid.cell, heat.grid.y0 + (iy + 0.5) * heat.grid.cell
+
+
+def test_patrol_heatmap_follows_units_on_its_own_tick(canvas, qtbot):
+    """A units frame does not recompute the patrol heatmap (it has a tick and frame of its own), but the
+    heatmap follows the units within HEAT_INTERVAL_S of a move."""
+    from layers import crs as crs_lib
+    from map import canvas as canvas_module
+    ids = [f"u{k}" for k in range(100)]
+    lon0, lat0 = 24.930, 60.169
+    canvas.units_layer.set_arrays(ids, np.full(100, lon0), np.full(100, lat0))
+    qtbot.waitUntil(lambda: canvas.patrol_heat.values is not None and canvas.patrol_heat.values.sum() > 0, timeout=2000)
+    x0, _ = crs_lib.wgs84_to_mercator(lon0, lat0)
+    assert abs(_peak(canvas)[0] - x0) <= canvas.patrol_heat.grid.cell
+
+    lon1 = 24.952
+    computed = []
+    original = canvas.patrol_heat.compute
+    canvas.patrol_heat.compute = lambda *args, **kw: (computed.append(1), original(*args, **kw))
+    canvas._heat_time["patrol_heat"] -= 2 * canvas_module.HEAT_INTERVAL_S  # due now: still not in the units' frame
+    start = time.perf_counter()
+    canvas.units_layer.update_positions(ids, np.full(100, lon1), np.full(100, lat0))
+    canvas.render_now()  # the units' frame
+    assert not computed
+    x1, _ = crs_lib.wgs84_to_mercator(lon1, lat0)
+    qtbot.waitUntil(lambda: abs(_peak(canvas)[0] - x1) <= canvas.patrol_heat.grid.cell, timeout=3000)
+    assert time.perf_counter() - start <= canvas_module.HEAT_INTERVAL_S + 0.5
+    assert len(computed) == 1

@@ -1,0 +1,60 @@
+"""Grid cell shapes are built once per level and reused by every tile of it; tiles look the same."""
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from layers import crs as crs_lib
+from layers.grids import GridLayer
+from map import renderers
+from map.tiles import TILE_PX, TileFrame, TileImage, level_scale
+
+
+def _grids() -> GridLayer:
+    g = GridLayer()
+    cells, names = [], []
+    for i in range(6):
+        for j in range(4):
+            lon, lat = 24.93 + i * 0.004, 60.165 + j * 0.002
+            cells.append(shapely.box(lon, lat, lon + 0.004, lat + 0.002))
+            names.append(f"G{i}{j}")
+    # one cell with a hole (drawn as a path)
+    cells[0] = shapely.Polygon(cells[0].exterior.coords, [shapely.box(24.931, 60.1655, 24.932, 60.166).exterior.coords])
+    g.set_polygons(names, cells, names)
+    g.set_values({n: float(k % 5) for k, n in enumerate(names)}, "x")
+    return g
+
+
+def _render(renderer, frame):
+    tile = TileImage()
+    renderer.render_tile(tile, frame)
+    image = tile.finish()
+    return np.frombuffer(image.constBits(), dtype=np.uint8).copy()
+
+
+def test_grid_shapes_built_once_per_level_and_tiles_match(qapp, monkeypatch):
+    g = _grids()
+    built = []
+    original = renderers.polygon_shapes
+    monkeypatch.setattr(renderers, "polygon_shapes",
+                        lambda polygons, rows, frame: (built.extend(rows), original(polygons, rows, frame))[1])
+    level = -6
+    s = level_scale(level)
+    x, y = crs_lib.wgs84_to_mercator(24.94, 60.168)
+    tx, ty = int(x * s // TILE_PX), int(y * s // TILE_PX)
+    cold = renderers.GridRenderer(g)
+    first = _render(cold, TileFrame(level, tx, ty))
+    n_first = len(built)
+    assert n_first > 0
+    again = _render(cold, TileFrame(level, tx, ty))
+    assert len(built) == n_first  # nothing built again
+    assert np.array_equal(first, again)
+    # A neighbour first, then the tile: the same picture as from a cold cache.
+    warm = renderers.GridRenderer(g)
+    before = len(built)
+    _render(warm, TileFrame(level, tx + 1, ty))
+    assert np.array_equal(_render(warm, TileFrame(level, tx, ty)), first)
+    assert len(built[before:]) == len(set(built[before:]))  # each cell built once for the level
+    # New geometry drops the cached shapes.
+    g.set_polygons(["a"], [shapely.box(24.93, 60.165, 24.96, 60.175)], ["a"])
+    assert not np.array_equal(_render(warm, TileFrame(level, tx, ty)), first)
