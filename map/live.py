@@ -41,6 +41,13 @@ class _ViewItem(pg.GraphicsObject):
     def boundingRect(self) -> QtCore.QRectF:
         return self._bounds
 
+    def visible_unit_rows(self, units, scale: float) -> np.ndarray:
+        """Rows of the units in view (with a margin for their symbols); empty when nothing can be drawn."""
+        view = self.viewRect()
+        if view is None or scale <= 0 or not len(units):
+            return np.empty(0, dtype=np.int64)
+        return self.visible_rows(units.x, units.y, view, VIEW_MARGIN_PX / scale)
+
     @staticmethod
     def visible_rows(x: np.ndarray, y: np.ndarray, view: QtCore.QRectF, margin_m: float) -> np.ndarray:
         return np.flatnonzero((x >= view.left() - margin_m) & (x <= view.right() + margin_m)
@@ -63,13 +70,10 @@ class UnitsItem(_ViewItem):
         self._text = TextCache(11, bold=True)
 
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
-        view = self.viewRect()
         world = painter.worldTransform()
         scale = world.m11()
         u = self.units
-        if view is None or scale <= 0 or not len(u):
-            return
-        rows = self.visible_rows(u.x, u.y, view, VIEW_MARGIN_PX / scale)
+        rows = self.visible_unit_rows(u, scale)
         if not len(rows):
             return
         px = u.x[rows] * scale + world.dx()
@@ -117,13 +121,10 @@ class TrailsItem(_ViewItem):
         self._pens = [QtGui.QPen(qcolor(style.UNIT_STATUS_COLORS[s], 150), 1.5) for s in UNIT_STATUSES]
 
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
-        view = self.viewRect()
         world = painter.worldTransform()
         scale = world.m11()
         u = self.units
-        if view is None or scale <= 0 or not len(u):
-            return
-        rows = self.visible_rows(u.x, u.y, view, VIEW_MARGIN_PX / scale)
+        rows = self.visible_unit_rows(u, scale)
         if not len(rows) or len(rows) > TRAILS_BELOW:
             return
         tx, ty = u.trails(rows)
