@@ -16,8 +16,8 @@ def canvas(qtbot):
     canvas.clock = lambda: NOW
     qtbot.addWidget(canvas)
     canvas.resize(1000, 700)
-    canvas.show()
-    qtbot.waitExposed(canvas)
+    with qtbot.waitExposed(canvas):
+        canvas.show()
     lon, lat = CENTER
     canvas.set_extent((lon - 0.02, lat - 0.01, lon + 0.02, lat + 0.01))
     canvas.center_on(lon, lat, 600)

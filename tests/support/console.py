@@ -13,8 +13,8 @@ def open_window(qtbot, url: str, token: str, screen_x: int = 0):
     window = open_console(url, token, language="en")
     qtbot.addWidget(window)
     window.setGeometry(screen_x + 20, 40, 1600, 1000)
-    qtbot.waitUntil(lambda: window.connected and window.city is not None and window.live.seq >= 0
-                    and window.canvas.units_layer.row(next(iter(window.live.state["units"]), "")) is not None,
+    qtbot.waitUntil(lambda: window.windowHandle().isExposed() and window.connected and window.city is not None
+                    and window.live.seq >= 0 and window.canvas.units_layer.row(next(iter(window.live.state["units"]), "")) is not None,
                     timeout=30_000)
     return window
 

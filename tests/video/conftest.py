@@ -48,8 +48,8 @@ def make_wall(qtbot, qapp):
     def make(layout: str, screen: int = 0) -> Wall:
         wall = Wall(layout)
         qtbot.addWidget(wall)
-        wall.show_on_screen(qapp.screens()[screen])
-        qtbot.waitExposed(wall)
+        with qtbot.waitExposed(wall):
+            wall.show_on_screen(qapp.screens()[screen])
         return wall
 
     return make

@@ -24,8 +24,8 @@ def test_camera_dragged_from_map_plays_on_tile(serve, make_wall, qtbot, qapp):
     qtbot.addWidget(canvas)
     canvas.cameras_layer.set_arrays(["cam-map"], [LON], [LAT], name=["Map camera"], stream_url=[server.url])
     canvas.setGeometry(qapp.screens()[0].geometry().adjusted(100, 100, -1000, -300))
-    canvas.show()
-    qtbot.waitExposed(canvas)
+    with qtbot.waitExposed(canvas):
+        canvas.show()
     x, y = crs.wgs84_to_mercator(LON, LAT)
     canvas.set_view(float(x) - 300, float(y) - 300, float(x) + 300, float(y) + 300)
     canvas.render_now()
