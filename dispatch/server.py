@@ -7,7 +7,7 @@ group. The committer stores each group in one transaction on the store's own thr
 once on disk, the group's events are applied to the committed state and go to every subscriber of
 their namespace in seq order, then the acks. Batch consoles get one frame per namespace per tick,
 encoded once and written to all of them without waiting (websockets' broadcast); v1 clients get one
-frame per event from their own sender task. Nothing waits on a slow console: one whose unsent data
+frame per event, written to their socket the same way. Nothing waits on a slow console: one whose unsent data
 grows past the limit is closed with 4408 and resumes from its last seq.
 """
 from __future__ import annotations
@@ -19,7 +19,6 @@ import logging
 import sqlite3
 import ssl as ssl_module
 import time
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -65,8 +64,7 @@ class Limits:
         "trainer": (2000.0, 4000.0),
         "feed": (2000.0, 4000.0),
     })
-    max_queued_events: int = 20_000  # v1 sessions
-    max_buffered_bytes: int = 8 * 1024 * 1024  # batch sessions: unsent bytes (about 40,000 positions)
+    max_buffered_bytes: int = 8 * 1024 * 1024  # unsent bytes per session (about 40,000 positions)
     snapshot_every: int = 50_000
 
 
@@ -111,9 +109,10 @@ class _TokenBucket:
 class Session:
     """One connection after its hello: who it is, where it listens, and how frames reach it.
 
-    A batch session (hello `"batch": true`) is written to directly: its namespace encodes one batch frame
-    per tick for all its batch sessions, and replies follow the frame that carries their events. A v1
-    session gets one frame per event from a queue drained by its own sender task.
+    Every session is written to directly, never awaited: a batch session (hello `"batch": true`) gets
+    the one batch frame per tick that its namespace encodes for all its batch sessions, its replies
+    after the frame that carries their events; a v1 session gets one frame per event as the events are
+    stored, each reply after its events.
     """
 
     def __init__(self, ws: ServerConnection, user: str, role: str, namespace: "Namespace",
@@ -125,20 +124,17 @@ class Session:
         self.batch = batch
         self.subscribe = subscribe
         self.bucket = _TokenBucket(*limits.rates[role])
-        self.max_queued_events = limits.max_queued_events
         self.max_buffered_bytes = limits.max_buffered_bytes
         self.dropped = False
-        # batch: frames held back until the welcome and any history are out
+        # Frames held back until the welcome and any history are out.
         self.catching_up = True
         self.backlog: list[bytes] = []
         self.backlog_bytes = 0
-        # v1: the queue of frames for the sender task
-        self.queue: deque[bytes] = deque()
-        self.queued_events = 0
-        self.wakeup = asyncio.Event()
 
     def write(self, frame: bytes) -> None:
-        """Batch sessions: write now, or hold while catching up. Too much unsent means too slow."""
+        """Write now, straight to the socket's buffer, or hold while catching up. Every frame of a
+        session goes this one way, so events and acks leave in the order they were written. Too much
+        unsent means too slow."""
         if self.dropped:
             return
         if self.catching_up:
@@ -158,40 +154,12 @@ class Session:
         for frame in backlog:
             self.write(frame)
 
-    def push_events(self, frames: list[bytes]) -> None:
-        """v1 sessions: queue one frame per event for the sender task."""
-        if self.dropped:
-            return
-        self.queue.extend(frames)
-        self.queued_events += len(frames)
-        self.wakeup.set()
-        if self.queued_events > self.max_queued_events:
-            self.drop(CLOSE_TOO_SLOW, "too slow to keep up; reconnect with resume_from")
-
-    def push_reply(self, frame: bytes) -> None:
-        if self.batch:
-            self.write(frame)
-        elif not self.dropped:
-            self.queue.append(frame)
-            self.wakeup.set()
-
     def drop(self, code: int, reason: str) -> None:
         log.warning("closing %s (%s, %s): %s (%d)", self.user, self.role, self.namespace.name, reason, code)
         self.dropped = True
-        self.queue.clear()
         self.backlog.clear()
         self.namespace.sessions.discard(self)
         asyncio.ensure_future(self.ws.close(code, reason))
-
-    async def run_sender(self) -> None:
-        while not self.dropped:
-            await self.wakeup.wait()
-            self.wakeup.clear()
-            frames = list(self.queue)
-            self.queue.clear()
-            self.queued_events = 0
-            for frame in frames:
-                await self.ws.send(frame, text=True)
 
 
 def events_frame(event_frames: list[bytes]) -> bytes:
@@ -348,7 +316,6 @@ class DispatchServer:
         session = await self._greet(ws)
         if session is None:
             return
-        sender = None if session.batch else asyncio.create_task(self._run_session_sender(session))
         try:
             async for raw in ws:
                 if session.dropped:
@@ -359,14 +326,6 @@ class DispatchServer:
         finally:
             session.namespace.sessions.discard(session)
             session.dropped = True
-            if sender is not None:
-                sender.cancel()
-
-    async def _run_session_sender(self, session: Session) -> None:
-        try:
-            await session.run_sender()
-        except ConnectionClosed:
-            pass
 
     async def _greet(self, ws: ServerConnection) -> Session | None:
         try:
@@ -424,8 +383,7 @@ class DispatchServer:
         except ConnectionClosed:
             ns.sessions.discard(session)
             return None
-        if session.batch:
-            session.go_live()
+        session.go_live()
         return session
 
     async def _send_history(self, session: Session, after: int, until: int) -> None:
@@ -441,29 +399,29 @@ class DispatchServer:
 
     def _handle_frame(self, session: Session, raw: str | bytes) -> None:
         if isinstance(raw, bytes):
-            session.push_reply(_error("bad_request", "frames must be UTF-8 JSON text frames"))
+            session.write(_error("bad_request", "frames must be UTF-8 JSON text frames"))
             return
         try:
             msg = parse_frame(raw)
         except ValueError:
-            session.push_reply(_error("bad_request", "the frame is not JSON"))
+            session.write(_error("bad_request", "the frame is not JSON"))
             return
         if not isinstance(msg, dict):
-            session.push_reply(_error("bad_request", "a frame must be a JSON object"))
+            session.write(_error("bad_request", "a frame must be a JSON object"))
             return
         op = msg.get("op")
         if op == "cmd":
             self._handle_command(session, msg, raw)
         elif op == "hello":
-            session.push_reply(_error("bad_request", "hello was already received on this connection"))
+            session.write(_error("bad_request", "hello was already received on this connection"))
         else:
-            session.push_reply(_error("bad_request", f"unknown op {op!r}" if op is not None else "the frame has no op"))
+            session.write(_error("bad_request", f"unknown op {op!r}" if op is not None else "the frame has no op"))
 
     def _handle_command(self, session: Session, msg: dict, raw: str) -> None:
         """`raw` is the frame as received: the audit keeps it as it came."""
         cmd_id = msg.get("id")
         if not isinstance(cmd_id, str) or not 0 < len(cmd_id) <= 128:
-            session.push_reply(_error("bad_request", "a cmd needs an id: a string of 1-128 characters"))
+            session.write(_error("bad_request", "a cmd needs an id: a string of 1-128 characters"))
             return
         cmd, args = msg.get("cmd"), msg.get("args")
         ns = session.namespace
@@ -492,7 +450,7 @@ class DispatchServer:
         self._work.set()
 
     def _reject(self, session: Session, cmd_id: str, cmd: Any, raw: str, rejection: Rejected) -> None:
-        session.push_reply(orjson.dumps({"op": "nack", "id": cmd_id, "code": rejection.code,
+        session.write(orjson.dumps({"op": "nack", "id": cmd_id, "code": rejection.code,
                                          "message": rejection.message}))
         self._pending_audit.append(AuditRecord(
             rfc3339_now(), session.namespace.name, session.user, session.role, cmd_id,
@@ -555,7 +513,8 @@ class DispatchServer:
         for ns, ns_frames in frames.items():
             for session in tuple(ns.sessions):  # a session too slow to keep up leaves the set
                 if not session.batch:
-                    session.push_events(ns_frames)
+                    for frame in ns_frames:
+                        session.write(frame)
             ns.pending.extend(ns_frames)
         for accepted in group:
             if accepted.session is None:
@@ -566,7 +525,7 @@ class DispatchServer:
             if accepted.session.batch:
                 accepted.namespace.replies.append((accepted.session, ack))
             else:
-                accepted.session.push_reply(ack)
+                accepted.session.write(ack)
         loop = asyncio.get_running_loop()
         for ns in frames:
             if ns.flush_handle is None:
