@@ -505,15 +505,17 @@ class CompositeItem(pg.GraphicsObject):
         if region.isEmpty():
             return
         p = QtGui.QPainter(self._image)
-        p.setClipRegion(region)
-        bounds = region.boundingRect()
-        self._clear(p, bounds)
-        for part in self.parts:
-            if isinstance(part, TileGroup):
-                part.paint_rect(p, level, dx, dy, bounds)
-            elif part.visible and part.opacity > 0:
-                p.save()
-                p.setOpacity(part.opacity)
-                part.paint_rect(p, level, dx, dy, bounds)
-                p.restore()
+        # Rectangle by rectangle, not the region's bounding box: a pan uncovers an L of two strips, whose
+        # bounding box is the whole view, and every part would draw (if clipped) all of it.
+        for rect in region:
+            p.setClipRect(rect)
+            self._clear(p, rect)
+            for part in self.parts:
+                if isinstance(part, TileGroup):
+                    part.paint_rect(p, level, dx, dy, rect)
+                elif part.visible and part.opacity > 0:
+                    p.save()
+                    p.setOpacity(part.opacity)
+                    part.paint_rect(p, level, dx, dy, rect)
+                    p.restore()
         p.end()
