@@ -36,7 +36,7 @@ from map.raster import RasterRenderer, RasterTiles
 from map.renderers import (CELL_PX, BasemapRenderer, GridRenderer, HeatImage, PointRenderer, bubble_radius,
                            format_age, style_for)
 from map.symbols import qcolor
-from map.tiles import (MAX_CACHED_TILES, CompositeItem, DirectLayer, TileCache, TileGroup, TileLayer, TileRenderer, level_for_scale,
+from map.tiles import (MAX_CACHED_TILES, CompositeItem, TileCache, TileGroup, TileLayer, TileRenderer, level_for_scale,
                        level_scale)
 
 FRAME_MS = 16
@@ -62,7 +62,7 @@ class MapLayer:
     model: LayerModel | None
     tiles: TileLayer | None = None
     item: QtWidgets.QGraphicsItem | None = None
-    image: HeatImage | DirectLayer | None = None  # drawn straight into the composite (heatmaps, incidents)
+    image: HeatImage | None = None  # one picture stretched over the map by the composite (heatmaps)
     renderer: PointRenderer | None = None  # how a point layer draws (picking asks it about clusters)
 
 
@@ -245,10 +245,10 @@ class MapCanvas(QtWidgets.QWidget):
                            image=HeatImage(self.patrol_heat, style.PATROL_HEAT_LUT)))
         for model in (self.stations_layer, self.checkpoints_layer, self.cameras_layer):
             self._add_tiled(model.name, model.title, model, PointRenderer(model, style_for(model)))
-        # Incidents change often and show their age: drawn straight into the composite, never into tiles.
+        # Incidents change often and show their age (in minutes): tiles of their own, so a change or the
+        # minute's new ages draw incidents again, never the cameras under them.
         incidents = PointRenderer(self.incidents_layer, style_for(self.incidents_layer, clock=lambda: self.clock()))
-        self._add(MapLayer("incidents", self.incidents_layer.title, self.incidents_layer,
-                           image=DirectLayer("incidents", incidents), renderer=incidents))
+        self._add_tiled("incidents", self.incidents_layer.title, self.incidents_layer, incidents, volatile=True)
         self._add(MapLayer("trails", "Unit trails", self.units_layer, item=TrailsItem(self.units_layer)))
         self._add(MapLayer("units", "Units", self.units_layer, item=UnitsItem(self.units_layer)))
         self.marks = MarksItem()
@@ -431,10 +431,10 @@ class MapCanvas(QtWidgets.QWidget):
         self._schedule_frame()
 
     def _incident_ages(self) -> None:
-        """Once a minute: ages on incident labels and the "new" rings. Incidents are drawn straight into
-        the composite, so this redraws the view from cached tiles; no tile is rendered again."""
+        """Once a minute: ages on incident labels and the "new" rings; only the incidents' tiles are
+        drawn again."""
         if self.layer_visible("incidents") and len(self.incidents_layer):
-            self._composite_of["incidents"].changed()
+            self._group_of["incidents"].restyle()
 
     # --- data --------------------------------------------------------------------------------------
 

@@ -107,56 +107,6 @@ class TileImage:
         return self._image
 
 
-class RectFrame:
-    """A rect of a composite seen as one tile, so a tile renderer can draw straight into the composite
-    (a layer that changes too often to keep tiles of): composite pixel (i, j) is Web Mercator
-    ((i - dx) / scale, (dy - j) / scale)."""
-
-    def __init__(self, level: int, dx: int, dy: int, rect: QtCore.QRect):
-        self.level = level
-        self.scale = level_scale(level)
-        self._dx, self._dy = dx, dy
-        s = self.scale
-        self._box = ((rect.left() - dx) / s, (dy - rect.bottom() - 1) / s, (rect.right() + 1 - dx) / s, (dy - rect.top()) / s)
-
-    def box(self, margin_px: float = 0.0) -> tuple[float, float, float, float]:
-        m = margin_px / self.scale
-        x0, y0, x1, y1 = self._box
-        return x0 - m, y0 - m, x1 + m, y1 + m
-
-    def px(self, x: np.ndarray) -> np.ndarray:
-        return x * self.scale + self._dx
-
-    def py(self, y: np.ndarray) -> np.ndarray:
-        return self._dy - y * self.scale
-
-
-class _Painted:
-    """The tile a renderer draws on when it draws straight into a composite."""
-
-    __slots__ = ("painter",)
-
-    def __init__(self, painter: QtGui.QPainter):
-        self.painter = painter
-
-
-class DirectLayer:
-    """A tile renderer's layer drawn straight into the composite that shows it, never into tiles: a
-    change costs one redraw of the composite (no tiles to render again), a pan draws the uncovered
-    strips only. For layers that change often and are cheap to draw (incidents)."""
-
-    def __init__(self, name: str, renderer: TileRenderer):
-        self.name = name
-        self.renderer = renderer
-        self.visible = True
-        self.opacity = 1.0
-
-    def paint_rect(self, painter: QtGui.QPainter, level: int, dx: int, dy: int, rect: QtCore.QRect) -> None:
-        painter.save()
-        self.renderer.render_tile(_Painted(painter), RectFrame(level, dx, dy, rect))
-        painter.restore()
-
-
 class TileRenderer(Protocol):
     """Draws one layer into tiles. `margin_px`: how far a symbol reaches beyond its anchor point."""
 

@@ -1,5 +1,5 @@
 """The cached composite: a zoom shows the last level scaled at once, then refines; a pan draws only the
-uncovered strips and matches a fresh frame; unit moves and incident ages render no tile."""
+uncovered strips and matches a fresh frame; unit moves render no tile, incident ages only incident tiles."""
 from __future__ import annotations
 
 import math
@@ -19,9 +19,10 @@ def grab(canvas):
 
 
 def count_tile_renders(monkeypatch) -> list:
+    """(group, frame) for every tile rendered from now on."""
     rendered = []
     original = TileGroup._composite
-    monkeypatch.setattr(TileGroup, "_composite", lambda self, frame: (rendered.append(frame), original(self, frame))[1])
+    monkeypatch.setattr(TileGroup, "_composite", lambda self, frame: (rendered.append((self, frame)), original(self, frame))[1])
     return rendered
 
 
@@ -65,7 +66,7 @@ def test_a_pan_draws_strips_that_match_a_fresh_frame(canvas):
     assert np.abs(a - b).max() <= 2
 
 
-def test_unit_moves_and_incident_ages_render_no_tile(canvas, monkeypatch):
+def test_unit_moves_render_no_tile_and_incident_ages_only_incident_tiles(canvas, monkeypatch):
     lon, lat = CENTER
     canvas.cameras_layer.set_records([{"camera_id": "c", "lon": lon + 0.001, "lat": lat}])
     canvas.incidents_layer.set_records([{"incident_id": "i", "lon": lon, "lat": lat + 0.001,
@@ -75,11 +76,12 @@ def test_unit_moves_and_incident_ages_render_no_tile(canvas, monkeypatch):
     rendered = count_tile_renders(monkeypatch)
     canvas.units_layer.update_positions(["u"], [lon + 0.0005], [lat])
     canvas.render_now()
-    canvas._incident_ages()
-    canvas.render_now()
     assert rendered == []
     where = canvas.lonlat_to_screen(lon + 0.0005, lat)
     assert near(grab(canvas).pixelColor(where.toPoint()), style.UNIT_STATUS_COLORS["available"])
+    canvas._incident_ages()
+    canvas.render_now()
+    assert rendered and {group for group, _ in rendered} == {canvas._group_of["incidents"]}
 
 
 def test_layer_titles_and_tooltips_are_translated(canvas, qtbot):
