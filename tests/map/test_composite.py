@@ -85,7 +85,7 @@ def test_unit_moves_render_no_tile_and_incident_ages_only_incident_tiles(canvas,
 
 
 def test_layer_titles_and_tooltips_are_translated(canvas, qtbot):
-    from PySide6 import QtCore as C
+    C = QtCore
 
     class Chinese(C.QTranslator):
         def translate(self, context, source, disambiguation=None, n=-1):
