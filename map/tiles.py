@@ -381,7 +381,10 @@ class CompositeItem(pg.GraphicsObject):
         budget = self.budget_s
         if self._image is None or key != self._key:
             old, old_key, old_offset = self._image, self._key, self._offset
-            self._image = self._new_image(w, h)
+            # A new level keeps the size: the old picture's memory becomes the next pan's spare, so the
+            # first pan at the level allocates (and page-faults) no 8 MB image.
+            reuse = self._spare if self._spare is not None and self._spare.size() == QtCore.QSize(w, h) else None
+            self._image = reuse if reuse is not None else self._new_image(w, h)
             self._spare = None
             p = QtGui.QPainter(self._image)
             self._clear(p, full)
@@ -392,6 +395,8 @@ class CompositeItem(pg.GraphicsObject):
                                           old.width() * k, old.height() * k), old)
                 budget = self.first_budget_s
             p.end()
+            if old is not None and old.size() == QtCore.QSize(w, h):
+                self._spare = old
             dirty = [full]
             self._missing = set()
         else:
