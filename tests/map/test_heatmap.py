@@ -89,3 +89,40 @@ def test_patrol_heatmap_follows_units_on_its_own_tick(canvas, qtbot):
     qtbot.waitUntil(lambda: abs(_peak(canvas)[0] - x1) <= canvas.patrol_heat.grid.cell, timeout=3000)
     assert time.perf_counter() - start <= canvas_module.HEAT_INTERVAL_S + 0.5
     assert len(computed) == 1
+
+
+@pytest.mark.parametrize("extent_m", [250.0, 1500.0])
+def test_zoomed_in_heat_smoothed_in_blocks_looks_as_smoothed_per_pixel(canvas, extent_m):
+    from map.renderers import HeatImage
+
+    from .conftest import CENTER
+
+    lon, lat = CENTER
+    rng = np.random.default_rng(3)
+    n = 400
+    canvas.incidents_layer.set_arrays([f"i{k}" for k in range(n)], lon + rng.normal(0, 0.004, n),
+                                      lat + rng.normal(0, 0.002, n), created_ts=np.full(n, 1_750_000_000.0 - 60))
+    for name in ("incidents", "basemap", "grids", "cameras", "patrol_heat"):
+        canvas.set_layer_visible(name, False)
+    canvas.set_layer_visible("incident_heat", True)
+    canvas.update_heatmaps(force=True)
+    canvas.center_on(lon, lat, extent_m)
+
+    def frame():
+        for composite in canvas._composites:
+            composite.changed()
+        canvas.render_now()
+        image = canvas.view.viewport().grab().toImage()
+        return np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1).astype(int)
+
+    cell_px = canvas.incident_heat.grid.cell * canvas.scale()
+    assert cell_px >= HeatImage.BLOCK_MIN_PX_PER_CELL  # the blocks are what is tested
+    blocks = frame()
+    threshold = HeatImage.BLOCK_MIN_PX_PER_CELL
+    HeatImage.BLOCK_MIN_PX_PER_CELL = float("inf")
+    try:
+        smooth = frame()
+    finally:
+        HeatImage.BLOCK_MIN_PX_PER_CELL = threshold
+    assert smooth.max() > 60  # there is heat on screen
+    assert np.abs(blocks - smooth).max() <= 6
