@@ -6,8 +6,9 @@ judged one after the other), its events get their seqs and are encoded once, and
 group. The committer stores each group in one transaction on the store's own thread (group commit);
 once on disk, the group's events are applied to the committed state and go to every subscriber of
 their namespace in seq order, then the acks. Batch consoles get one frame per namespace per tick,
-encoded once and written to all of them without waiting (websockets' broadcast); v1 clients get one
-frame per event, written to their socket the same way. Nothing waits on a slow console: one whose unsent data
+encoded once and written to each of them without waiting; v1 clients get one frame per event, written
+the same way. A connection's frames of one moment (a batch frame and the acks after it, a group's acks)
+leave in one socket write. Nothing waits on a slow console: one whose unsent data
 grows past the limit is closed with 4408 and resumes from its last seq.
 """
 from __future__ import annotations
@@ -24,9 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import orjson
-from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
+from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
+from websockets.protocol import OPEN
 
 from dispatch.commands import Context, Rejected, decide
 from dispatch.domain import LIVE, valid_namespace
@@ -131,28 +133,33 @@ class Session:
         self.backlog: list[bytes] = []
         self.backlog_bytes = 0
 
-    def write(self, frame: bytes) -> None:
+    def write(self, *frames: bytes) -> None:
         """Write now, straight to the socket's buffer, or hold while catching up. Every frame of a
-        session goes this one way, so events and acks leave in the order they were written. Too much
-        unsent means too slow."""
-        if self.dropped:
+        session goes this one way, so events and acks leave in the order they were written; frames
+        written together leave in one socket write (per frame, the system call costs more than the rest
+        of the fan-out). Too much unsent means too slow."""
+        if self.dropped or not frames:
             return
         if self.catching_up:
-            self.backlog.append(frame)
-            self.backlog_bytes += len(frame)
+            self.backlog.extend(frames)
+            self.backlog_bytes += sum(map(len, frames))
             if self.backlog_bytes > self.max_buffered_bytes:
                 self.drop(CLOSE_TOO_SLOW, "too slow to keep up; reconnect with resume_from")
             return
         if self.ws.transport.get_write_buffer_size() > self.max_buffered_bytes:
             self.drop(CLOSE_TOO_SLOW, "too slow to keep up; reconnect with resume_from")
             return
-        broadcast([self.ws], frame, text=True)
+        protocol = self.ws.protocol
+        if protocol.state is not OPEN:  # closing: what it has not received, it resumes
+            return
+        for frame in frames:
+            protocol.send_text(frame)
+        self.ws.transport.write(b"".join(protocol.data_to_send()))
 
     def go_live(self) -> None:
         self.catching_up = False
         backlog, self.backlog, self.backlog_bytes = self.backlog, [], 0
-        for frame in backlog:
-            self.write(frame)
+        self.write(*backlog)
 
     def drop(self, code: int, reason: str) -> None:
         log.warning("closing %s (%s, %s): %s (%d)", self.user, self.role, self.namespace.name, reason, code)
@@ -184,7 +191,7 @@ class Namespace:
         self._snapshot_cache: tuple[int, bytes] | None = None
         # events and acks waiting for the next batch frame of this namespace
         self.pending: list[bytes] = []
-        self.replies: list[tuple[Session, bytes]] = []
+        self.replies: dict[Session, list[bytes]] = {}  # acks per batch session, in command order
         self.flush_handle: asyncio.TimerHandle | None = None
         self.last_flush = 0.0
 
@@ -513,9 +520,9 @@ class DispatchServer:
         for ns, ns_frames in frames.items():
             for session in tuple(ns.sessions):  # a session too slow to keep up leaves the set
                 if not session.batch:
-                    for frame in ns_frames:
-                        session.write(frame)
+                    session.write(*ns_frames)
             ns.pending.extend(ns_frames)
+        acks: dict[Session, list[bytes]] = {}
         for accepted in group:
             if accepted.session is None:
                 continue
@@ -523,9 +530,11 @@ class DispatchServer:
                    + str(accepted.events[-1]["seq"] if accepted.events else accepted.namespace.committed_seq).encode()
                    + b"}")
             if accepted.session.batch:
-                accepted.namespace.replies.append((accepted.session, ack))
+                accepted.namespace.replies.setdefault(accepted.session, []).append(ack)
             else:
-                accepted.session.write(ack)
+                acks.setdefault(accepted.session, []).append(ack)
+        for session, session_acks in acks.items():
+            session.write(*session_acks)
         loop = asyncio.get_running_loop()
         for ns in frames:
             if ns.flush_handle is None:
@@ -548,23 +557,12 @@ class DispatchServer:
         ns.last_flush = asyncio.get_running_loop().time()
         frames = events_frames(ns.pending) if ns.pending else []
         ns.pending = []
-        replies, ns.replies = ns.replies, []
-        if frames:
-            live = []
-            for session in tuple(ns.sessions):
-                if not session.batch or session.dropped:
-                    continue
-                if session.catching_up:
-                    for frame in frames:
-                        session.write(frame)
-                elif session.ws.transport.get_write_buffer_size() > session.max_buffered_bytes:
-                    session.drop(CLOSE_TOO_SLOW, "too slow to keep up; reconnect with resume_from")
-                else:
-                    live.append(session.ws)
-            for frame in frames:
-                broadcast(live, frame, text=True)
-        for session, ack in replies:
-            session.write(ack)
+        replies, ns.replies = ns.replies, {}
+        for session in tuple(ns.sessions) if frames else ():  # a session too slow to keep up leaves the set
+            if session.batch:
+                session.write(*frames, *replies.pop(session, ()))
+        for session, session_acks in replies.items():  # batch senders that do not subscribe
+            session.write(*session_acks)
 
 def _error(code: str, message: str) -> bytes:
     return orjson.dumps({"op": "error", "code": code, "message": message})
