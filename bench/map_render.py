@@ -40,6 +40,7 @@ from PySide6 import QtWidgets  # noqa: E402
 from layers import crs as crs_lib  # noqa: E402
 from layers.synthetic import make_city  # noqa: E402
 from map.canvas import MapCanvas  # noqa: E402
+from city_on_map import densest_town, incidents_per_grid, put_city_on  # noqa: E402
 
 SEED = 20240601
 NOW = 1_750_000_000.0
@@ -78,8 +79,7 @@ def main() -> None:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     rng = np.random.default_rng(SEED)
     city = make_city(seed=SEED % 1000, now=NOW)
-    open_per_grid = city.pack.grid_ids_at(city.incidents["lon"], city.incidents["lat"])
-    grid_ids, counts = np.unique(open_per_grid[open_per_grid != None], return_counts=True)  # noqa: E711
+    per_grid = incidents_per_grid(city.pack, city.incidents["lon"], city.incidents["lat"])
 
     canvas = MapCanvas()
     canvas.clock = lambda: NOW
@@ -88,25 +88,14 @@ def main() -> None:
     idle(app)
 
     start = time.perf_counter()
-    canvas.set_city(city.pack)
-    canvas.grids_layer.set_values(dict(zip(grid_ids, counts)), "incidents")
-    inc = city.incidents
-    canvas.incidents_layer.set_arrays(inc["ids"], inc["lon"], inc["lat"], kind=inc["kind"], priority=inc["priority"],
-                                      status=inc["status"], created_ts=inc["created_ts"])
-    units = city.units
-    canvas.units_layer.set_arrays(units["ids"], units["lon"], units["lat"], status=units["status"],
-                                  heading=units["heading"], callsign=units["callsign"])
+    put_city_on(canvas, city, per_grid)
     canvas.set_layer_visible("incident_heat", True)
     canvas.update_heatmaps(force=True)
     canvas.render_now()
     report("first_frame_ms", ms(time.perf_counter() - start))
     idle(app)
 
-    # The densest town: where most cameras are.
-    cams = canvas.cameras_layer
-    hist, xedges, yedges = np.histogram2d(cams.x, cams.y, bins=40)
-    bx, by = np.unravel_index(np.argmax(hist), hist.shape)
-    town = ((xedges[bx] + xedges[bx + 1]) / 2, (yedges[by] + yedges[by + 1]) / 2)
+    town = densest_town(canvas)
     x0, y0, x1, y1 = canvas.view_box()
     full_width = x1 - x0
     for name, fraction, center in (("full", 1.0, None), ("quarter", 0.25, town), ("street", 1 / 64, town)):
@@ -147,6 +136,7 @@ def main() -> None:
     canvas.fit_city()
     canvas.render_now()
     idle(app)
+    units, inc = city.units, city.incidents
     lon, lat = units["lon"].copy(), units["lat"].copy()
     heading = units["heading"].copy()
     updates = []

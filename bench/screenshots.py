@@ -25,6 +25,7 @@ def demo_live_state(canvas, pack, rng) -> None:
     """Units from the pack with statuses and a few moves (for trails), incidents near streets."""
     import numpy as np
 
+    from city_on_map import incidents_per_grid
     from dispatch.domain import UNIT_STATUSES
 
     units = pack.units
@@ -48,9 +49,8 @@ def demo_live_state(canvas, pack, rng) -> None:
         kind=rng.choice(kinds, len(points)), priority=rng.choice(np.arange(1, 6), len(points)),
         status=rng.choice(np.array(["new", "dispatched", "onscene"], dtype=object), len(points)),
         created_ts=NOW - rng.uniform(0, 7200, len(points)))
-    grid_of = pack.grid_ids_at([p.x for p in points], [p.y for p in points])
-    ids, counts = np.unique(grid_of[grid_of != None], return_counts=True)  # noqa: E711
-    canvas.grids_layer.set_values(dict(zip(ids, counts)), "open incidents")
+    canvas.grids_layer.set_values(incidents_per_grid(pack, [p.x for p in points], [p.y for p in points]),
+                                  "open incidents")
 
 
 def shoot(canvas, app, name: str) -> Path:
@@ -89,6 +89,7 @@ def run() -> None:
     from layers.citypack import load_city
     from layers.synthetic import make_city
     from map.canvas import MapCanvas
+    from city_on_map import densest_town, incidents_per_grid, put_city_on
 
     OUT.mkdir(parents=True, exist_ok=True)
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
@@ -130,22 +131,10 @@ def run() -> None:
     big.setGeometry(0, 0, 1920, 1080)
     big.show()
     app.processEvents()
-    big.set_city(city.pack)
-    inc = city.incidents
-    big.incidents_layer.set_arrays(inc["ids"], inc["lon"], inc["lat"], kind=inc["kind"], priority=inc["priority"],
-                                   status=inc["status"], created_ts=inc["created_ts"])
-    units = city.units
-    big.units_layer.set_arrays(units["ids"], units["lon"], units["lat"], status=units["status"],
-                               heading=units["heading"], callsign=units["callsign"])
-    grid_of = city.pack.grid_ids_at(inc["lon"], inc["lat"])
-    ids, counts = np.unique(grid_of[grid_of != None], return_counts=True)  # noqa: E711
-    big.grids_layer.set_values(dict(zip(ids, counts)), "incidents")
+    put_city_on(big, city, incidents_per_grid(city.pack, city.incidents["lon"], city.incidents["lat"]))
     big.fit_city()
     shoot(big, app, "synthetic_city_150k_cameras")
-    cams = big.cameras_layer
-    hist, xe, ye = np.histogram2d(cams.x, cams.y, bins=40)
-    bx, by = np.unravel_index(np.argmax(hist), hist.shape)
-    cx, cy = (xe[bx] + xe[bx + 1]) / 2, (ye[by] + ye[by + 1]) / 2
+    cx, cy = densest_town(big)
     x0, _, x1, _ = big.view_box()
     for name, fraction in (("synthetic_district_quarter", 0.25), ("synthetic_streets_1_64", 1 / 64)):
         half = (x1 - x0) * fraction / 2

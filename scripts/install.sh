@@ -6,8 +6,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 apt_packages=(
-  # Python venv and a compiler for packages without wheels
-  python3-venv
+  # Python's venv (every Python dependency installs from a wheel: no compiler needed), and the CA
+  # certificates pip's downloads are checked against
+  python3-venv ca-certificates
   # real windows under Xvfb, two monitors through RandR (../shared/STACK-NOTES.md)
   xvfb x11-xserver-utils xdotool
   # TLS tests make a certificate with the openssl command
