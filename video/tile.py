@@ -201,6 +201,9 @@ class VideoTile(QFrame):
 
     def _drop_backend(self) -> None:
         if self._backend is not None:
+            # libvlc reports an ended or failed stream from its own thread, so a report can still be on its
+            # way after the stop: cut the backend loose first, or that late report would act on this tile.
+            self._backend.disconnected.disconnect(self._on_disconnected)
             self._stack.removeWidget(self._backend.surface)
             self._backend.release()
             self._backend.surface.deleteLater()

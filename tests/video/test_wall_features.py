@@ -51,6 +51,17 @@ def test_changing_layout_keeps_the_cameras_that_still_fit(make_wall):
     assert wall.cameras() == cameras[:1]
 
 
+def test_a_freed_tile_ignores_its_players_late_end_report(make_wall):
+    # libvlc may report a stream's end from its own thread after the tile was freed by a layout change.
+    wall = make_wall("2x2")
+    wall.fill([Camera(f"c{i}", f"C{i}", DEAD_URL) for i in range(4)])
+    freed = wall.tiles[3]
+    late_reporter = freed.backend
+    wall.set_layout("1")
+    late_reporter.disconnected.emit()
+    assert freed.backend is None
+
+
 def test_tour_cycles_cameras_with_its_dwell_time(make_wall, qtbot):
     wall = make_wall("2x2")
     cameras = [Camera(f"t{i}", f"Tour {i}", DEAD_URL) for i in range(3)]
