@@ -48,6 +48,9 @@ class ServerLink(QObject):
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="server-link", daemon=True)
         self._ids = 0
+        # link thread only: events received and not yet handed to the GUI
+        self._pending: list[dict] = []
+        self._flush_handle: asyncio.TimerHandle | None = None
 
     # ---- GUI side ---------------------------------------------------------------------------------
 
@@ -98,10 +101,12 @@ class ServerLink(QObject):
         attempt = 0
         while not self._stop.is_set():
             self._set_state(CONNECTING, self.url)
+            self._pending.clear()  # what the GUI never got of a previous connection comes again by resuming
             try:
                 client = await asyncio.wait_for(DispatchClient.connect(
                     self.url, self.token, namespace=self.namespace, resume_from=self._seq, batch=True,
-                    keep_state=False, open_timeout=ATTEMPT_TIMEOUT_S), ATTEMPT_TIMEOUT_S)
+                    keep_state=False, open_timeout=ATTEMPT_TIMEOUT_S, on_event=self._on_event),
+                    ATTEMPT_TIMEOUT_S)
             except Refused as refused:
                 if refused.code == "bad_request" and self._seq is not None:
                     self._seq = None  # the server cannot resume us (its log was replaced): take a snapshot
@@ -124,37 +129,34 @@ class ServerLink(QObject):
                 return
             self._set_state(DISCONNECTED, f"connection lost ({client.close_code})")
 
+    def _on_event(self, event: dict) -> None:
+        # Events can arrive with the welcome, before _follow runs: they wait until the GUI has the welcome.
+        self._pending.append(event)
+        if self._client is not None and self._flush_handle is None:
+            self._flush_handle = self._loop.call_later(FLUSH_S, self._flush)
+
+    def _flush(self) -> None:
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if self._pending:
+            batch = self._pending[:]
+            self._pending.clear()
+            self._seq = batch[-1]["seq"]
+            self.eventsReceived.emit(batch)
+
     async def _follow(self, client: DispatchClient) -> None:
-        pending: list[dict] = []
-        flush_scheduled = False
-
-        def flush() -> None:
-            nonlocal flush_scheduled
-            flush_scheduled = False
-            if pending:
-                batch = pending[:]
-                pending.clear()
-                self._seq = batch[-1]["seq"]
-                self.eventsReceived.emit(batch)
-
-        def on_event(event: dict) -> None:
-            nonlocal flush_scheduled
-            pending.append(event)
-            if not flush_scheduled:
-                flush_scheduled = True
-                self._loop.call_later(FLUSH_S, flush)
-
         self.welcomed.emit(client.welcome)
         if self._seq is None:
             self._seq = client.welcome["seq"]
-        client.listeners.append(on_event)
         self._client = client
+        self._flush()
         self._set_state(CONNECTED, f"{client.user} ({client.role}) @ {self.url}")
         closed = asyncio.ensure_future(client.closed.wait())
         stopping = asyncio.ensure_future(self._stop.wait())
         await asyncio.wait({closed, stopping}, return_when=asyncio.FIRST_COMPLETED)
         self._client = None
-        flush()
+        self._flush()
         closed.cancel()
         stopping.cancel()
         await client.close()

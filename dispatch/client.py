@@ -42,7 +42,8 @@ class Disconnected(ConnectionError):
 
 
 class DispatchClient:
-    def __init__(self, ws: ClientConnection, welcome: dict, seq: int, state: State | None, keep_state: bool):
+    def __init__(self, ws: ClientConnection, welcome: dict, seq: int, state: State | None, keep_state: bool,
+                 on_event: EventListener | None):
         self.ws = ws
         self.welcome = welcome
         self.user = welcome["user"]
@@ -52,7 +53,7 @@ class DispatchClient:
         self.failure: BaseException | None = None
         self.state = state
         self.keep_state = keep_state
-        self.listeners: list[EventListener] = []
+        self._listener = on_event
         self.errors: list[dict] = []
         self._replies: dict[str, asyncio.Future] = {}
         self._ids = itertools.count(1)
@@ -65,9 +66,10 @@ class DispatchClient:
     async def connect(cls, url: str, token: str, *, namespace: str = "live", resume_from: int | None = None,
                       state: State | None = None, batch: bool = True, subscribe: bool = True,
                       keep_state: bool = True, ssl: ssl_module.SSLContext | None = None,
-                      open_timeout: float = 10.0) -> "DispatchClient":
+                      open_timeout: float = 10.0, on_event: EventListener | None = None) -> "DispatchClient":
         """Open a connection and say hello. With `resume_from`, pass the `state` as of that seq to go on
-        folding into it."""
+        folding into it. `on_event` hears every event from the first one: the reader may fold events
+        that came with the welcome before this returns, so a listener added afterwards can miss them."""
         ws = await connect(url, max_size=None, compression=None, ssl=ssl, open_timeout=open_timeout)
         try:
             hello = {"op": "hello", "token": token, "resume_from": resume_from, "namespace": namespace,
@@ -88,7 +90,7 @@ class DispatchClient:
         if keep_state:
             state = welcome["snapshot"] if resume_from is None else (state or empty_state())
         seq = welcome["seq"] if resume_from is None else resume_from
-        return cls(ws, welcome, seq, state if keep_state else None, keep_state)
+        return cls(ws, welcome, seq, state if keep_state else None, keep_state, on_event)
 
     async def close(self) -> None:
         await self.ws.close()
@@ -147,8 +149,8 @@ class DispatchClient:
         self.seq = event["seq"]
         if self.keep_state:
             apply(self.state, event)
-        for listener in self.listeners:
-            listener(event)
+        if self._listener is not None:
+            self._listener(event)
 
     async def _read(self) -> None:
         try:

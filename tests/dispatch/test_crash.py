@@ -64,8 +64,7 @@ def _matches(event: dict, user: str, cmd: str, args: dict) -> bool:
 async def _collect_log(url: str, token: str) -> list[dict]:
     """Every event of the live namespace, read back with resume_from 0."""
     events: list[dict] = []
-    reader = await DispatchClient.connect(url, token, resume_from=0, keep_state=False)
-    reader.listeners.append(events.append)
+    reader = await DispatchClient.connect(url, token, resume_from=0, keep_state=False, on_event=events.append)
     await reader.wait_for_seq(reader.welcome["seq"], timeout=60)
     await reader.close()
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1)), "the log has a gap"
@@ -99,8 +98,8 @@ async def _round(server, tokens: dict[str, str], rng: random.Random) -> None:
         assert _matches(by_seq[seq], user, cmd, args), (by_seq[seq], user, cmd, args)
 
     missed: list[dict] = []
-    resumed = await DispatchClient.connect(server.url, tokens["vic"], resume_from=last_seen, state=observer_state)
-    resumed.listeners.append(missed.append)
+    resumed = await DispatchClient.connect(server.url, tokens["vic"], resume_from=last_seen, state=observer_state,
+                                           on_event=missed.append)
     await resumed.wait_for_seq(resumed.welcome["seq"])
     assert missed == log[last_seen:], "resume did not deliver exactly the missed events"
     fresh = await DispatchClient.connect(server.url, tokens["sam"])

@@ -148,3 +148,27 @@ def test_tls(tmp_path, tokens):
         asyncio.run(run())
     finally:
         process.kill()
+
+
+def test_events_that_come_with_the_welcome_reach_the_listener(fresh_server, tokens):
+    # A resumed connection's history can arrive in the same read as the welcome; the reader folds it
+    # before connect() returns to its caller, so the listener must be there from the start.
+    _, token = tokens
+    fresh_server.start()
+
+    async def scenario() -> None:
+        writer = await DispatchClient.connect(fresh_server.url, token["sam"], subscribe=False)
+        for _ in range(50):
+            await writer.command("incident.create", kind="x", priority=3, lon=24.94, lat=60.17)
+        await writer.close()
+        for resume_from in (0, 10, 49):
+            heard: list[int] = []
+            reader = await asyncio.wait_for(DispatchClient.connect(
+                fresh_server.url, token["vic"], resume_from=resume_from, keep_state=False,
+                on_event=lambda event: heard.append(event["seq"])), 10)
+            await asyncio.sleep(0.1)  # a caller busy with the welcome (as the console is) must miss nothing
+            await reader.wait_for_seq(50)
+            await reader.close()
+            assert heard == list(range(resume_from + 1, 51))
+
+    asyncio.run(scenario())
