@@ -1,7 +1,7 @@
 """Dispatch server under load: 5,000 units reporting positions, 20 consoles receiving every event.
 
 Processes: the server (`onemap server`), FEED_PROCS feed processes sending `unit.position` at a total
-rate R, CONSOLE_PROCS console processes holding 20 console connections between them, and this process as
+rate R (as a gateway does: each 5 ms tick's reports in one `cmds` frame), CONSOLE_PROCS console processes holding 20 console connections between them, and this process as
 the dispatcher sending `unit.assign` / `unit.status`. Latency is the feed's send time (carried in the
 position's `ts`) to the moment a console parsed the event; all processes share the machine's clock.
 
@@ -12,6 +12,8 @@ Prints `name value unit` lines:
   (percent of one core), to tell where the machine's two cores go; r5000_machine_busy_pct and
   r5000_steal_pct: the whole machine (percent of all cores) and the time the virtual machine's host took
   from it, which makes runs on a shared host differ
+  the same r1000 and r5000 lines with `_v1feeds` after the rate: feeds that send one `cmd` frame per
+  report (the v1 core), for comparison
   saturation_eps: the highest offered rate (updates/s, stepped) at which all 20 consoles still received
   at least 99% of the events within the step with p99 delivery under 1 s.
 """
@@ -44,6 +46,7 @@ FEED_CONNS_PER_PROC = 8
 STEP_SECONDS = 6.0
 WARMUP_SECONDS = 1.0
 DISPATCH_INTERVAL_S = 0.1
+CMDS_PER_FRAME = 300  # well under the 64 KiB frame cap at ~170 bytes a report
 SATURATION_STEPS = (5_000, 8_000, 12_000, 16_000, 24_000)
 CENTER = (24.94, 60.17)
 
@@ -183,8 +186,7 @@ async def _feed_main(url, token, connections, units, control, results) -> None:
 
     async def drain(ws):
         async for raw in ws:
-            if b'"nack"' in (raw.encode() if isinstance(raw, str) else raw):
-                nacks[0] += 1
+            nacks[0] += (raw.encode() if isinstance(raw, str) else raw).count(b'"nack"')
 
     drains = [asyncio.create_task(drain(ws)) for ws in sockets]
     loop = asyncio.get_running_loop()
@@ -195,23 +197,32 @@ async def _feed_main(url, token, connections, units, control, results) -> None:
         request = await loop.run_in_executor(None, control.get)
         if request[0] == "stop":
             break
-        _, rate, start, duration = request
+        _, rate, start, duration, framing = request
         per_tick_period = 0.005
-        sent = 0
+        sent = ticks = 0
         while time.time() < start:
             await asyncio.sleep(start - time.time())
         while (now := time.time()) < start + duration:
             due = int((now - start) * rate) - sent
+            tick_commands = []
             for n in range(due):
                 unit = units[rng.randrange(len(units))]
-                frame = orjson.dumps({"op": "cmd", "id": f"p{counter}", "cmd": "unit.position",
-                                      "args": {"unit_id": unit, "lon": CENTER[0] + rng.uniform(-0.03, 0.03),
-                                               "lat": CENTER[1] + rng.uniform(-0.015, 0.015),
-                                               "heading": 90.0, "speed": 10.0, "ts": _utc_now_text(time.time())}})
+                command = {"id": f"p{counter}", "cmd": "unit.position",
+                           "args": {"unit_id": unit, "lon": CENTER[0] + rng.uniform(-0.03, 0.03),
+                                    "lat": CENTER[1] + rng.uniform(-0.015, 0.015),
+                                    "heading": 90.0, "speed": 10.0, "ts": _utc_now_text(time.time())}}
                 counter += 1
-                # Written straight to the socket (no await per frame): the feed's own cost stays small
-                # beside the server it measures, on the same two cores.
-                broadcast([sockets[(sent + n) % len(sockets)]], frame, text=True)
+                if framing == "cmds":
+                    tick_commands.append(command)
+                else:
+                    # Written straight to the socket (no await per frame): the feed's own cost stays small
+                    # beside the server it measures, on the same two cores.
+                    broadcast([sockets[(sent + n) % len(sockets)]], orjson.dumps({"op": "cmd", **command}),
+                              text=True)
+            for i in range(0, len(tick_commands), CMDS_PER_FRAME):  # a gateway's reports of one tick
+                frame = orjson.dumps({"op": "cmds", "cmds": tick_commands[i:i + CMDS_PER_FRAME]})
+                broadcast([sockets[ticks % len(sockets)]], frame, text=True)
+                ticks += 1
             sent += max(due, 0)
             await asyncio.sleep(per_tick_period)
         results.put(("done", (sent, nacks[0])))
@@ -259,14 +270,14 @@ def machine_ticks() -> tuple[int, int, int]:
     return user + nice + system + irq + softirq, steal, user + nice + system + idle + iowait + irq + softirq + steal
 
 
-def run_step(url, tokens, rate, feeds, consoles, units, pids: dict[str, list[int]]) -> dict:
+def run_step(url, tokens, rate, feeds, consoles, units, pids: dict[str, list[int]], framing: str = "cmds") -> dict:
     cpu_before = {role: sum(cpu_seconds(p) for p in role_pids) for role, role_pids in pids.items()}
     machine_before = machine_ticks()
     began = time.time()
     start = time.time() + 0.5
     per_feed = rate / len(feeds)
     for control, _ in feeds:
-        control.put(("run", per_feed, start, STEP_SECONDS))
+        control.put(("run", per_feed, start, STEP_SECONDS, framing))
     samples = asyncio.run(dispatcher(url, tokens["alice"], start, STEP_SECONDS, units))
     sent_total = 0
     for _, results in feeds:
@@ -316,6 +327,15 @@ def run_step(url, tokens, rate, feeds, consoles, units, pids: dict[str, list[int
     }
 
 
+def print_r5000(step: dict, infix: str) -> None:
+    print(f"r5000{infix}_delivered_eps {step['delivered_eps']:.0f} events/s")
+    print(f"r5000{infix}_delivery_p99_ms {step['p99_ms']:.1f} ms")
+    print(f"r5000{infix}_cmd_rtt_p99_ms {step['rtt_p99_ms']:.1f} ms")
+    for role, pct in step["cpu_pct"].items():
+        print(f"r5000{infix}_{role}_pct {pct:.0f} %" if role in ("machine_busy", "steal")
+              else f"r5000{infix}_{role}_cpu_pct {pct:.0f} %")
+
+
 def main() -> None:
     from support.server import ServerProcess, make_users
 
@@ -348,20 +368,18 @@ def main() -> None:
 
             pids = {"server": [server.proc.pid], "consoles": [p.pid for p in procs[:CONSOLE_PROCS]],
                     "feeds": [p.pid for p in procs[CONSOLE_PROCS:]]}
-            r1000 = run_step(server.url, tokens, 1_000, feeds, consoles, units, pids)
-            print(f"r1000_delivery_p50_ms {r1000['p50_ms']:.1f} ms")
-            print(f"r1000_delivery_p99_ms {r1000['p99_ms']:.1f} ms")
-            print(f"r1000_cmd_rtt_p99_ms {r1000['rtt_p99_ms']:.1f} ms")
+            for framing, infix in (("cmd", "_v1feeds"), ("cmds", "")):
+                r1000 = run_step(server.url, tokens, 1_000, feeds, consoles, units, pids, framing)
+                print(f"r1000{infix}_delivery_p50_ms {r1000['p50_ms']:.1f} ms")
+                print(f"r1000{infix}_delivery_p99_ms {r1000['p99_ms']:.1f} ms")
+                print(f"r1000{infix}_cmd_rtt_p99_ms {r1000['rtt_p99_ms']:.1f} ms")
+                if framing == "cmd":
+                    print_r5000(run_step(server.url, tokens, 5_000, feeds, consoles, units, pids, framing), infix)
             saturation = 0
             for rate in SATURATION_STEPS:
                 step = run_step(server.url, tokens, rate, feeds, consoles, units, pids)
                 if rate == 5_000:
-                    print(f"r5000_delivered_eps {step['delivered_eps']:.0f} events/s")
-                    print(f"r5000_delivery_p99_ms {step['p99_ms']:.1f} ms")
-                    print(f"r5000_cmd_rtt_p99_ms {step['rtt_p99_ms']:.1f} ms")
-                    for role, pct in step["cpu_pct"].items():
-                        print(f"r5000_{role}_pct {pct:.0f} %" if role in ("machine_busy", "steal")
-                              else f"r5000_{role}_cpu_pct {pct:.0f} %")
+                    print_r5000(step, "")
                 if step["dropped"] or step["delivered_ratio"] < 0.99 or step["p99_ms"] > 1000:
                     break
                 saturation = rate

@@ -21,6 +21,9 @@ from websockets.exceptions import ConnectionClosed
 from dispatch.reducer import State, apply, empty_state
 
 EventListener = Callable[[dict], None]
+# A `cmds` frame stays well under the server's 64 KiB frame cap and its 1,000 commands per frame.
+CMDS_FRAME_BYTES = 60_000
+CMDS_FRAME_COMMANDS = 1000
 
 
 class ProtocolError(RuntimeError):
@@ -119,13 +122,40 @@ class DispatchClient:
         asyncio.ensure_future(self._send(frame, cmd_id))
         return future
 
-    async def _send(self, frame: bytes, cmd_id: str) -> None:
+    def send_commands(self, commands: list[tuple[str, dict[str, Any]]]) -> list[asyncio.Future]:
+        """Send many commands in as few `cmds` frames as fit under the frame cap (a feed's way: one frame
+        and one reply frame for many position reports); one future per command, as `send_command`."""
+        if self.closed.is_set():
+            raise Disconnected("not connected")
+        loop = asyncio.get_running_loop()
+        futures, encoded, size = [], [], 0
+        for cmd, args in commands:
+            cmd_id = f"{self._id_prefix}{next(self._ids)}"
+            item = orjson.dumps({"id": cmd_id, "cmd": cmd, "args": args})
+            if encoded and (size + len(item) > CMDS_FRAME_BYTES or len(encoded) == CMDS_FRAME_COMMANDS):
+                self._send_cmds(encoded)
+                encoded, size = [], 0
+            encoded.append((cmd_id, item))
+            size += len(item) + 1
+            future = loop.create_future()
+            self._replies[cmd_id] = future
+            futures.append(future)
+        if encoded:
+            self._send_cmds(encoded)
+        return futures
+
+    def _send_cmds(self, encoded: list[tuple[str, bytes]]) -> None:
+        frame = b'{"op":"cmds","cmds":[' + b",".join(item for _, item in encoded) + b"]}"
+        asyncio.ensure_future(self._send(frame, *(cmd_id for cmd_id, _ in encoded)))
+
+    async def _send(self, frame: bytes, *cmd_ids: str) -> None:
         try:
             await self.ws.send(frame, text=True)
         except ConnectionClosed as exc:
-            future = self._replies.pop(cmd_id, None)
-            if future is not None and not future.done():
-                future.set_exception(Disconnected(f"connection closed: {exc}"))
+            for cmd_id in cmd_ids:
+                future = self._replies.pop(cmd_id, None)
+                if future is not None and not future.done():
+                    future.set_exception(Disconnected(f"connection closed: {exc}"))
 
     async def command(self, cmd: str, timeout: float = 10.0, **args: Any) -> dict:
         return await asyncio.wait_for(self.send_command(cmd, args), timeout)
@@ -163,9 +193,10 @@ class DispatchClient:
                     for event in msg["events"]:
                         self._on_event(event)
                 elif op in ("ack", "nack"):
-                    future = self._replies.pop(msg.get("id"), None)
-                    if future is not None and not future.done():
-                        future.set_result(msg)
+                    self._on_reply(msg)
+                elif op == "replies":
+                    for reply in msg["replies"]:
+                        self._on_reply(reply)
                 elif op == "error":
                     self.errors.append(msg)
                 if self._seq_waiters:
@@ -188,6 +219,11 @@ class DispatchClient:
                 if not future.done():
                     future.set_exception(error)
             self._seq_waiters.clear()
+
+    def _on_reply(self, reply: dict) -> None:
+        future = self._replies.pop(reply.get("id"), None)
+        if future is not None and not future.done():
+            future.set_result(reply)
 
     def _wake_seq_waiters(self) -> None:
         remaining = []

@@ -7,9 +7,11 @@ group. The committer stores each group in one transaction on the store's own thr
 once on disk, the group's events are applied to the committed state and go to every subscriber of
 their namespace in seq order, then the acks. Batch consoles get one frame per namespace per tick,
 encoded once and written to each of them without waiting; v1 clients get one frame per event, written
-the same way. A connection's frames of one moment (a batch frame and the acks after it, a group's acks)
-leave in one socket write. Nothing waits on a slow console: one whose unsent data
-grows past the limit is closed with 4408 and resumes from its last seq.
+the same way. A `cmds` frame's commands are judged one by one like single commands; one `replies`
+frame answers them where the last accepted one's ack would have gone. A connection's frames of one
+moment (a batch frame and the acks after it, a group's acks) leave in one socket write. Nothing waits
+on a slow console: one whose unsent data grows past the limit is closed with 4408 and resumes from its
+last seq.
 """
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ CHECKPOINT_EVERY_S = 1.0
 COMMIT_MIN_INTERVAL_S = 0.005
 MAX_AUDITED_FRAME = 4000
 BATCH_MAX_EVENTS = 1000
+BATCH_MAX_COMMANDS = 1000
 # Under load (above BUSY_EPS events a second) a namespace sends at most one batch frame per
 # BATCH_INTERVAL_S and commits at most one group per COMMIT_MIN_INTERVAL_S: frames cost both ends far
 # more than the bytes in them, and fsyncs on a busy disk stall. Below it, latency comes first.
@@ -203,11 +206,21 @@ class Namespace:
 
 @dataclass
 class _Accepted:
-    session: Session | None
+    session: Session
     cmd_id: str
     namespace: Namespace
     events: list[dict]
     frames: list[bytes]
+    # For a command of a `cmds` frame: that frame's replies, in command order, and this command's place
+    # in them. The frame's last accepted command sends them all, once its events are out.
+    frame_replies: list[bytes | None] | None = None
+    slot: int = 0
+    last_of_frame: bool = True
+
+
+def replies_frame(replies: list[bytes]) -> bytes:
+    """The answer to a `cmds` frame (an addition to v1): every command's ack or nack, in order."""
+    return b'{"op":"replies","replies":[' + b",".join(replies) + b"]}"
 
 
 class FatalStoreError(RuntimeError):
@@ -418,29 +431,59 @@ class DispatchServer:
             return
         op = msg.get("op")
         if op == "cmd":
-            self._handle_command(session, msg, raw)
+            if not _valid_cmd_id(msg.get("id")):
+                session.write(_error("bad_request", "a cmd needs an id: a string of 1-128 characters"))
+                return
+            outcome = self._judge(session, msg, raw)
+            if isinstance(outcome, bytes):
+                session.write(outcome)
+        elif op == "cmds":
+            self._handle_commands(session, msg.get("cmds"))
         elif op == "hello":
             session.write(_error("bad_request", "hello was already received on this connection"))
         else:
             session.write(_error("bad_request", f"unknown op {op!r}" if op is not None else "the frame has no op"))
 
-    def _handle_command(self, session: Session, msg: dict, raw: str) -> None:
-        """`raw` is the frame as received: the audit keeps it as it came."""
-        cmd_id = msg.get("id")
-        if not isinstance(cmd_id, str) or not 0 < len(cmd_id) <= 128:
-            session.write(_error("bad_request", "a cmd needs an id: a string of 1-128 characters"))
+    def _handle_commands(self, session: Session, cmds: Any) -> None:
+        """A `cmds` frame: each command judged as if it came alone, in order; one `replies` frame answers
+        them all once the accepted ones are stored and their events are out. A malformed frame runs
+        nothing and gets an error."""
+        if not isinstance(cmds, list) or not 0 < len(cmds) <= BATCH_MAX_COMMANDS:
+            session.write(_error("bad_request", f"cmds must be a list of 1-{BATCH_MAX_COMMANDS} commands"))
             return
+        for index, msg in enumerate(cmds):
+            if not isinstance(msg, dict) or not _valid_cmd_id(msg.get("id")):
+                session.write(_error("bad_request", f"cmds[{index}] is not a command with an id (a string of "
+                                                    "1-128 characters); none of the frame's commands ran"))
+                return
+        replies: list[bytes | None] = []
+        accepted: list[_Accepted] = []
+        for slot, msg in enumerate(cmds):
+            outcome = self._judge(session, msg, None)
+            if isinstance(outcome, bytes):
+                replies.append(outcome)
+            else:
+                replies.append(None)
+                outcome.frame_replies, outcome.slot, outcome.last_of_frame = replies, slot, False
+                accepted.append(outcome)
+        if accepted:
+            accepted[-1].last_of_frame = True
+        else:
+            session.write(replies_frame(replies))
+
+    def _judge(self, session: Session, msg: dict, raw: str | None) -> bytes | _Accepted:
+        """Decide one command: its nack, or its events queued for the next group commit. `raw` is the
+        frame as received (the audit keeps refusals as they came); None for a command of a `cmds` frame."""
+        cmd_id = msg["id"]
         cmd, args = msg.get("cmd"), msg.get("args")
         ns = session.namespace
         if not session.bucket.take():
-            self._reject(session, cmd_id, cmd, raw, Rejected("rate_limited", "too many commands; slow down"))
-            return
+            return self._reject(session, msg, raw, Rejected("rate_limited", "too many commands; slow down"))
         try:
             decided = decide(ns.decision_state, cmd, args,
                              Context(session.role, ns.name, self.grid_at, ns.seq + 1))
         except Rejected as rejection:
-            self._reject(session, cmd_id, cmd, raw, rejection)
-            return
+            return self._reject(session, msg, raw, rejection)
         ts = rfc3339_now()
         events, frames = [], []
         for event_type, data in decided:
@@ -450,20 +493,24 @@ class DispatchServer:
             apply(ns.decision_state, event)
             events.append(event)
             frames.append(orjson.dumps(event))
-        self._pending.append(_Accepted(session, cmd_id, ns, events, frames))
+        accepted = _Accepted(session, cmd_id, ns, events, frames)
+        self._pending.append(accepted)
         # An accepted command is on record as its events (up to seq); only refusals keep the frame.
         self._pending_audit.append(AuditRecord(ts, ns.name, session.user, session.role, cmd_id, cmd,
                                                None, "ack", None, None, ns.seq))
         self._work.set()
+        return accepted
 
-    def _reject(self, session: Session, cmd_id: str, cmd: Any, raw: str, rejection: Rejected) -> None:
-        session.write(orjson.dumps({"op": "nack", "id": cmd_id, "code": rejection.code,
-                                         "message": rejection.message}))
+    def _reject(self, session: Session, msg: dict, raw: str | None, rejection: Rejected) -> bytes:
+        cmd_id, cmd = msg["id"], msg.get("cmd")
+        if raw is None:
+            raw = json.dumps(msg, ensure_ascii=False)
         self._pending_audit.append(AuditRecord(
             rfc3339_now(), session.namespace.name, session.user, session.role, cmd_id,
             cmd if isinstance(cmd, str) else repr(cmd)[:100], raw[:MAX_AUDITED_FRAME], "nack",
             rejection.code, rejection.message, None))
         self._work.set()
+        return orjson.dumps({"op": "nack", "id": cmd_id, "code": rejection.code, "message": rejection.message})
 
     # ---- group commit and fan-out --------------------------------------------------------------
 
@@ -524,11 +571,14 @@ class DispatchServer:
             ns.pending.extend(ns_frames)
         acks: dict[Session, list[bytes]] = {}
         for accepted in group:
-            if accepted.session is None:
-                continue
             ack = (b'{"op":"ack","id":' + orjson.dumps(accepted.cmd_id) + b',"seq":'
                    + str(accepted.events[-1]["seq"] if accepted.events else accepted.namespace.committed_seq).encode()
                    + b"}")
+            if accepted.frame_replies is not None:
+                accepted.frame_replies[accepted.slot] = ack
+                if not accepted.last_of_frame:
+                    continue
+                ack = replies_frame(accepted.frame_replies)
             if accepted.session.batch:
                 accepted.namespace.replies.setdefault(accepted.session, []).append(ack)
             else:
@@ -563,6 +613,10 @@ class DispatchServer:
                 session.write(*frames, *replies.pop(session, ()))
         for session, session_acks in replies.items():  # batch senders that do not subscribe
             session.write(*session_acks)
+
+def _valid_cmd_id(cmd_id: Any) -> bool:
+    return isinstance(cmd_id, str) and 0 < len(cmd_id) <= 128
+
 
 def _error(code: str, message: str) -> bytes:
     return orjson.dumps({"op": "error", "code": code, "message": message})

@@ -78,9 +78,10 @@ async def run_patrols(url: str, token: str, streets, seed: int = 1, stop: asynci
     feed = await DispatchClient.connect(url, token)  # a feed that also watches, to know who is available
     stop = stop or asyncio.Event()
     while not stop.is_set():
-        for unit_id, (lon, lat, heading) in simulator.step(feed.state["units"], REPORT_EVERY_S).items():
-            feed.send_command("unit.position", {"unit_id": unit_id, "lon": round(lon, 7), "lat": round(lat, 7),
-                                                "heading": round(heading, 1), "speed": PATROL_SPEED_MPS})
+        moves = simulator.step(feed.state["units"], REPORT_EVERY_S)
+        feed.send_commands([("unit.position", {"unit_id": unit_id, "lon": round(lon, 7), "lat": round(lat, 7),
+                                               "heading": round(heading, 1), "speed": PATROL_SPEED_MPS})
+                            for unit_id, (lon, lat, heading) in moves.items()])
         try:
             await asyncio.wait_for(stop.wait(), REPORT_EVERY_S)
         except asyncio.TimeoutError:

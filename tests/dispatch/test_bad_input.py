@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 
 import orjson
 import pytest
@@ -12,6 +11,7 @@ from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 
 from dispatch.client import DispatchClient, Refused
+from support.wire import arg_names, arg_values, commands, hello, json_values, shape_valid
 
 # (name, raw frame or None, command, args, expected code, words the message must contain)
 COMMAND_CASES = [
@@ -69,18 +69,10 @@ async def _next_reply(ws) -> dict:
             return msg
 
 
-async def _hello(url: str, token: str, **extra):
-    ws = await connect(url, max_size=None)
-    await ws.send(json.dumps({"op": "hello", "token": token, "resume_from": None, "subscribe": False, **extra}))
-    welcome = orjson.loads(await ws.recv())
-    assert welcome["op"] == "welcome", welcome
-    return ws, welcome
-
-
 @pytest.mark.parametrize("name,raw,cmd,args,code,words", COMMAND_CASES, ids=[c[0] for c in COMMAND_CASES])
 def test_bad_command_gets_clear_nack(server, tokens, name, raw, cmd, args, code, words):
     async def run():
-        ws, welcome = await _hello(server.url, tokens[1]["alice"])
+        ws, welcome = await hello(server.url, tokens[1]["alice"])
         unit = sorted(welcome["snapshot"]["units"])[0]
         frame = raw.replace("{unit}", unit) if raw else json.dumps(
             {"op": "cmd", "id": name, "cmd": cmd, "args": json.loads(json.dumps(args).replace("{unit}", unit))})
@@ -104,7 +96,7 @@ def test_bad_command_gets_clear_nack(server, tokens, name, raw, cmd, args, code,
 @pytest.mark.parametrize("name,frame,words", FRAME_CASES, ids=[c[0] for c in FRAME_CASES])
 def test_bad_frame_gets_error_and_keeps_connection(server, tokens, name, frame, words):
     async def run():
-        ws, _ = await _hello(server.url, tokens[1]["alice"])
+        ws, _ = await hello(server.url, tokens[1]["alice"])
         await ws.send(frame)
         reply = await _next_reply(ws)
         assert reply["op"] == "error" and reply["code"] == "bad_request", reply
@@ -118,7 +110,7 @@ def test_bad_frame_gets_error_and_keeps_connection(server, tokens, name, frame, 
 
 def test_frame_over_64_kib_closes_1009(server, tokens):
     async def run():
-        ws, _ = await _hello(server.url, tokens[1]["alice"])
+        ws, _ = await hello(server.url, tokens[1]["alice"])
         await ws.send(json.dumps({"op": "cmd", "id": "big", "cmd": "incident.create",
                                   "args": {"note": "x" * (65 * 1024)}}))
         await ws.wait_closed()
@@ -175,7 +167,7 @@ def test_trainer_may_command_in_an_exercise(server, tokens):
     asyncio.run(run())
 
 
-def test_ten_thousand_commands_in_a_second_are_rate_limited(server, tokens):
+def test_ten_thousandcommands_in_a_second_are_rate_limited(server, tokens):
     async def run():
         client = await DispatchClient.connect(server.url, tokens[1]["alice"], subscribe=False)
         unit = sorted(client.state["units"])[-1]
@@ -195,61 +187,15 @@ def test_ten_thousand_commands_in_a_second_are_rate_limited(server, tokens):
 
 # ---- property-based fuzz ------------------------------------------------------------------------
 
-_json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20),
-                          st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=20))
-_json_values = st.recursive(_json_scalars, lambda children: st.one_of(
-    st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)), max_leaves=10)
-_commands = st.sampled_from(["incident.create", "unit.assign", "unit.status", "unit.position", "incident.close",
-                             "camera.status", "unit.teleport", ""])
-_arg_names = st.sampled_from(["kind", "priority", "lon", "lat", "unit_id", "incident_id", "status", "disposition",
-                              "heading", "speed", "camera_id", "online", "address", "note", "junk"])
-_arg_values = st.one_of(_json_scalars, st.sampled_from(["P-01", "I1", "available", "busy", "onscene", "fire"]),
-                        st.floats(-200, 200), st.integers(-2, 8))
-
-
-def _valid_number(value, low, high) -> bool:
-    return (not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
-            and low <= value <= high)
-
-
-def _shape_valid(cmd: str, args: dict) -> bool:
-    """An oracle written from the protocol table, independent of the server's code."""
-    def text(name, required=True):
-        value = args.get(name)
-        return (value is None and not required) or (isinstance(value, str) and (not required or value.strip() != ""))
-    coords = _valid_number(args.get("lon"), -180, 180) and _valid_number(args.get("lat"), -90, 90)
-    if cmd == "incident.create":
-        allowed = {"kind", "priority", "lon", "lat", "address", "note", "incident_id"}
-        priority = args.get("priority")
-        return (set(args) <= allowed and text("kind") and coords and isinstance(priority, int)
-                and not isinstance(priority, bool) and 1 <= priority <= 5
-                and text("address", False) and text("note", False) and text("incident_id", False))
-    if cmd == "unit.position":
-        allowed = {"unit_id", "lon", "lat", "heading", "speed", "ts"}
-        return set(args) <= allowed and text("unit_id") and coords and (
-            args.get("heading") is None or _valid_number(args["heading"], 0, 360)) and (
-            args.get("speed") is None or _valid_number(args["speed"], 0, 300))
-    if cmd == "unit.status":
-        return set(args) <= {"unit_id", "status"} and args.get("status") in (
-            "available", "dispatched", "enroute", "onscene", "busy", "offduty")
-    if cmd == "unit.assign":
-        return set(args) <= {"unit_id", "incident_id"} and text("unit_id") and text("incident_id")
-    if cmd == "incident.close":
-        return set(args) <= {"incident_id", "disposition"} and text("incident_id") and text("disposition")
-    if cmd == "camera.status":
-        return set(args) <= {"camera_id", "online"} and isinstance(args.get("online"), bool)
-    return False
-
-
 def test_fuzz_random_frames_never_kill_the_server_nor_ack_invalid_commands(server, tokens):
     loop = asyncio.new_event_loop()
-    ws, welcome = loop.run_until_complete(_hello(server.url, tokens[1]["sam"]))
+    ws, welcome = loop.run_until_complete(hello(server.url, tokens[1]["sam"]))
     units = sorted(welcome["snapshot"]["units"])
     counter = iter(range(10**9))
 
     @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(cmd=_commands, args=st.dictionaries(_arg_names, _arg_values, max_size=6),
-           garbage=st.one_of(st.none(), _json_values, st.binary(max_size=64).map(lambda b: b.decode("latin-1"))))
+    @given(cmd=commands, args=st.dictionaries(arg_names, arg_values, max_size=6),
+           garbage=st.one_of(st.none(), json_values, st.binary(max_size=64).map(lambda b: b.decode("latin-1"))))
     def fuzz(cmd, args, garbage):
         async def run():
             if "unit_id" in args and args["unit_id"] == "P-01":
@@ -264,7 +210,7 @@ def test_fuzz_random_frames_never_kill_the_server_nor_ack_invalid_commands(serve
             reply = await _next_reply(ws)
             assert reply.get("id") == cmd_id, reply
             if reply["op"] == "ack":
-                assert _shape_valid(cmd, args), f"acked an invalid command: {cmd} {args}"
+                assert shape_valid(cmd, args), f"acked an invalid command: {cmd} {args}"
         loop.run_until_complete(run())
 
     try:
