@@ -111,6 +111,25 @@ class _TokenBucket:
         return False
 
 
+class RateMeter:
+    """Events a second over the last complete window of WINDOW_S: the load a namespace or the committer
+    is under, steady enough that one burst after a quiet moment does not count as busy."""
+
+    WINDOW_S = 0.1
+
+    def __init__(self) -> None:
+        self.rate = 0.0
+        self._window_start = 0.0
+        self._count = 0
+
+    def add(self, events: int, now: float) -> None:
+        elapsed = now - self._window_start
+        if elapsed >= self.WINDOW_S:
+            self.rate = self._count / elapsed
+            self._window_start, self._count = now, 0
+        self._count += events
+
+
 class Session:
     """One connection after its hello: who it is, where it listens, and how frames reach it.
 
@@ -197,6 +216,7 @@ class Namespace:
         self.replies: dict[Session, list[bytes]] = {}  # acks per batch session, in command order
         self.flush_handle: asyncio.TimerHandle | None = None
         self.last_flush = 0.0
+        self.published = RateMeter()
 
     def snapshot_json(self) -> bytes:
         if self._snapshot_cache is None or self._snapshot_cache[0] != self.committed_seq:
@@ -535,17 +555,16 @@ class DispatchServer:
 
     async def _commit_loop(self) -> None:
         loop = asyncio.get_running_loop()
-        previous = loop.time()
+        committed = RateMeter()
         try:
             while True:
                 await self._work.wait()
                 self._work.clear()
                 began = loop.time()
-                events = await self._commit_group()
-                if events / max(loop.time() - previous, 1e-3) > BUSY_EPS:
+                committed.add(await self._commit_group(), began)
+                if committed.rate > BUSY_EPS:
                     # Fewer, larger transactions: each fsync on a busy disk can stall.
                     await asyncio.sleep(max(0.0, began + COMMIT_MIN_INTERVAL_S - loop.time()))
-                previous = began
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # the log is the truth: without it, stop rather than guess
@@ -586,11 +605,11 @@ class DispatchServer:
         for session, session_acks in acks.items():
             session.write(*session_acks)
         loop = asyncio.get_running_loop()
-        for ns in frames:
+        now = loop.time()
+        for ns, ns_frames in frames.items():
+            ns.published.add(len(ns_frames), now)
             if ns.flush_handle is None:
-                now = loop.time()
-                busy = len(ns.pending) / max(now - ns.last_flush, 1e-3) > BUSY_EPS
-                interval = BATCH_INTERVAL_S if busy else BATCH_INTERVAL_IDLE_S
+                interval = BATCH_INTERVAL_S if ns.published.rate > BUSY_EPS else BATCH_INTERVAL_IDLE_S
                 ns.flush_handle = loop.call_later(max(0.0, ns.last_flush + interval - now), self._flush, ns)
         for ns in frames:
             if ns.committed_seq - ns.snapshot_seq >= self.limits.snapshot_every:

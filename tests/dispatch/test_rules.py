@@ -141,3 +141,20 @@ def test_roles(role, namespace, cmd, allowed):
     except Rejected as rejected:
         outcome = rejected.code != "forbidden"
     assert outcome == allowed
+
+
+def test_rate_meter_sees_a_steady_load_not_a_burst():
+    from dispatch.server import BUSY_EPS, RateMeter
+    meter = RateMeter()
+    meter.add(0, 100.0)
+    meter.add(50, 100.001)  # 50 events a millisecond after a quiet spell: a burst, not a load
+    meter.add(1, 100.05)
+    assert meter.rate == 0.0
+    meter.add(1, 100.125)  # the first window closes: 51 events in 0.125 s
+    assert meter.rate == pytest.approx(408.0)
+    for k in range(1, 41):  # 5,000 events a second, in 10 ms groups
+        meter.add(50, 100.125 + k * 0.01)
+    assert meter.rate == pytest.approx(5000.0, rel=0.05)
+    assert meter.rate > BUSY_EPS
+    meter.add(1, 102.0)  # after a quiet 1.5 s the namespace is no longer busy
+    assert meter.rate < BUSY_EPS
