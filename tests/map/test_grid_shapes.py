@@ -58,3 +58,23 @@ def test_grid_shapes_built_once_per_level_and_tiles_match(qapp, monkeypatch):
     # New geometry drops the cached shapes.
     g.set_polygons(["a"], [shapely.box(24.93, 60.165, 24.96, 60.175)], ["a"])
     assert not np.array_equal(_render(warm, TileFrame(level, tx, ty)), first)
+
+
+def test_segments_are_cut_to_the_tile_as_shapely_cuts_them():
+    rng = np.random.default_rng(5)
+    n = 2000
+    x0, y0, x1, y1 = (rng.uniform(-800, 1000, n) for _ in range(4))
+    x0[:50], x1[:50] = 100.0, 100.0  # vertical
+    y0[50:100], y1[50:100] = -30.0, -30.0  # horizontal, outside
+    cx0, cy0, cx1, cy1 = renderers.clip_segments(x0, y0, x1, y1, -16.0, 272.0)
+    tile = shapely.box(-16.0, -16.0, 272.0, 272.0)
+    expected = []
+    for a, b, c, d in zip(x0, y0, x1, y1):
+        cut = shapely.LineString([(a, b), (c, d)]).intersection(tile)
+        if not cut.is_empty and cut.geom_type == "LineString" and cut.length > 1e-9:
+            expected.append(cut)
+    assert len(cx0) == len(expected)
+    for got, want in zip(zip(cx0, cy0, cx1, cy1), expected):
+        (a, b), (c, d) = want.coords
+        assert sorted([(round(got[0], 6), round(got[1], 6)), (round(got[2], 6), round(got[3], 6))]) == \
+            sorted([(round(a, 6), round(b, 6)), (round(c, 6), round(d, 6))])
