@@ -27,10 +27,15 @@ RENDER_BUDGET_S = 0.030
 FIRST_PAINT_BUDGET_S = 0.004
 # All tile groups together keep at most this many tiles (256 KB each).
 MAX_CACHED_TILES = 480
-# Between frames, tiles around the view are rendered ahead in slices this long, PREFETCH_RING tiles
-# deep, so a pan usually finds the ground it uncovers already drawn.
-PREFETCH_SLICE_S = 0.006
+# Between frames, tiles around the view are rendered ahead in slices this long (one slice per turn of
+# the event loop for all the composite's groups, so input is never held up for long), PREFETCH_RING
+# tiles deep, so a pan usually finds the ground it uncovers already drawn. While the view is moving,
+# only the sides it moves towards, as deep as its speed asks: the ground it leaves behind is not needed
+# next, and at a fast drag rendering ground that is not needed is what makes frames wait.
+PREFETCH_SLICE_S = 0.016
 PREFETCH_RING = 2
+PREFETCH_FRAMES_AHEAD = 4  # while moving: as deep as the ground the next few frames at this speed uncover
+AT_REST_AFTER_S = 0.25  # no pan for this long: the view is at rest, prefetch all around
 # Web Mercator's square world: the bounding box of items that draw wherever the view is.
 WORLD = QtCore.QRectF(-2.0037508e7, -2.0037508e7, 4.0075016e7, 4.0075016e7)
 
@@ -190,18 +195,14 @@ class TileLayer:
         return not (x1 < b[0] or x0 > b[2] or y1 < b[1] or y0 > b[3])
 
 
-class TileGroup(QtCore.QObject):
+class TileGroup:
     """Consecutive tile layers drawn together into one image per tile: a composite blits one picture per
     tile however many layers are on, and a tile costs one image, not one per layer."""
 
     def __init__(self, layers: list[TileLayer], cache: TileCache):
-        super().__init__()
         self.layers = layers
         self.cache = cache
         self.changed: Callable[[], None] = lambda: None  # set by the composite that shows the group
-        self._ahead: list[tuple[int, int, int, int]] = []  # tiles to prefetch, nearest to the view first
-        self._prefetch_timer = QtCore.QTimer(self, singleShot=True, interval=0)
-        self._prefetch_timer.timeout.connect(self._prefetch)
 
     def invalidate(self, layer: TileLayer, change: Change) -> None:
         """Drop the tiles `change` to `layer` made stale."""
@@ -237,26 +238,6 @@ class TileGroup(QtCore.QObject):
                     image = self.cache.get(key)
                     if image is not None:
                         painter.drawImage(QtCore.QPoint(tx * TILE_PX + dx, top), image)
-
-    def plan_prefetch(self, level: int, tx0: int, tx1: int, ty0: int, ty1: int) -> None:
-        r = PREFETCH_RING
-        cx, cy = (tx0 + tx1) / 2, (ty0 + ty1) / 2
-        me = id(self)
-        ring = [(me, level, tx, ty) for ty in range(ty0 - r, ty1 + r + 1) for tx in range(tx0 - r, tx1 + r + 1)
-                if not (tx0 <= tx <= tx1 and ty0 <= ty <= ty1)]
-        ring.sort(key=lambda key: max(abs(key[2] - cx) - (tx1 - tx0) / 2, abs(key[3] - cy) - (ty1 - ty0) / 2))
-        self._ahead = [key for key in ring if key not in self.cache]
-        if self._ahead:
-            self._prefetch_timer.start()
-
-    def _prefetch(self) -> None:
-        deadline = time.perf_counter() + PREFETCH_SLICE_S
-        while self._ahead and time.perf_counter() < deadline:
-            key = self._ahead.pop(0)
-            if key not in self.cache:
-                self.cache.put(key, self._composite(TileFrame(*key[1:])))
-        if self._ahead:
-            self._prefetch_timer.start()
 
     def _composite(self, frame: TileFrame) -> QtGui.QImage | None:
         tile = TileImage()
@@ -321,6 +302,11 @@ class CompositeItem(pg.GraphicsObject):
         self._offset = (0, 0)
         self._stale = True  # a layer changed since the image was drawn
         self._missing: set[tuple[int, int]] = set()
+        self._motion = (0, 0)  # the last pan in pixels, east and north positive
+        self._moved_at = 0.0
+        self._ahead: list[tuple[TileGroup, int, int, int]] = []  # (group, level, tx, ty), nearest first
+        self._prefetch_timer = QtCore.QTimer(singleShot=True, interval=0)
+        self._prefetch_timer.timeout.connect(self._prefetch)
         self.first_budget_s = FIRST_PAINT_BUDGET_S
         self.budget_s = RENDER_BUDGET_S
 
@@ -371,8 +357,38 @@ class CompositeItem(pg.GraphicsObject):
         else:
             tx0, tx1 = (0 - dx) // TILE_PX, (w - 1 - dx) // TILE_PX
             ty0, ty1 = -((h - 1 - dy) // TILE_PX) - 1, -((0 - dy) // TILE_PX) - 1
-            for group in self.groups:
-                group.plan_prefetch(level, tx0, tx1, ty0, ty1)
+            self._plan_prefetch(level, tx0, tx1, ty0, ty1)
+
+    def _plan_prefetch(self, level: int, tx0: int, tx1: int, ty0: int, ty1: int) -> None:
+        east, north = self._motion
+        moving = time.perf_counter() - self._moved_at < AT_REST_AFTER_S
+
+        def reach(toward: int) -> int:
+            """Ring depth on one side; `toward`: the last pan's pixels towards that side."""
+            if not moving:
+                return PREFETCH_RING
+            if toward <= 0:
+                return 0
+            return min(PREFETCH_RING, max(1, math.ceil(toward * PREFETCH_FRAMES_AHEAD / TILE_PX)))
+
+        xs = range(tx0 - reach(-east), tx1 + reach(east) + 1)
+        ys = range(ty0 - reach(-north), ty1 + reach(north) + 1)
+        cx, cy, half_w, half_h = (tx0 + tx1) / 2, (ty0 + ty1) / 2, (tx1 - tx0) / 2, (ty1 - ty0) / 2
+        ring = sorted(((tx, ty) for ty in ys for tx in xs if not (tx0 <= tx <= tx1 and ty0 <= ty <= ty1)),
+                      key=lambda sq: max(abs(sq[0] - cx) - half_w, abs(sq[1] - cy) - half_h))
+        self._ahead = [(group, level, tx, ty) for tx, ty in ring for group in self.groups
+                       if not group.ready(level, tx, ty)]
+        if self._ahead:
+            self._prefetch_timer.start()
+
+    def _prefetch(self) -> None:
+        deadline = time.perf_counter() + PREFETCH_SLICE_S
+        while self._ahead and time.perf_counter() < deadline:
+            group, level, tx, ty = self._ahead.pop(0)
+            if not group.ready(level, tx, ty):
+                group.render(level, tx, ty)
+        if self._ahead:
+            self._prefetch_timer.start()
 
     def _update(self, level: int, w: int, h: int, dx: int, dy: int) -> None:
         """Bring the image up to date for this level, size and offset."""
@@ -403,6 +419,8 @@ class CompositeItem(pg.GraphicsObject):
             dirty = []
             if (dx, dy) != self._offset:  # a pan: shift what is drawn, then draw the uncovered strips
                 sx, sy = dx - self._offset[0], dy - self._offset[1]
+                self._motion = (-sx, sy)  # the picture moves against the view
+                self._moved_at = time.perf_counter()
                 if self._spare is None:
                     self._spare = self._new_image(w, h)
                 kept = full.intersected(QtCore.QRect(sx, sy, w, h))

@@ -3,6 +3,7 @@ uncovered strips and matches a fresh frame; unit moves render no tile, incident 
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 from PySide6 import QtCore
@@ -104,3 +105,28 @@ def test_layer_titles_and_tooltips_are_translated(canvas, qtbot):
     finally:
         C.QCoreApplication.removeTranslator(translator)
     assert canvas.layer_title("cameras") == "Cameras"
+
+
+def test_prefetch_looks_ahead_of_a_moving_view_and_all_around_a_resting_one(canvas):
+    canvas.render_now()
+    composite = canvas._composites[0]
+    far = 100_000  # tiles nobody has rendered
+
+    def planned(motion, moving: bool) -> set[tuple[int, int]]:
+        composite._motion = motion
+        composite._moved_at = time.perf_counter() if moving else 0.0
+        composite._plan_prefetch(10, far, far + 3, far, far + 2)
+        composite._prefetch_timer.stop()
+        return {(tx - far, ty - far) for _, _, tx, ty in composite._ahead}
+
+    # fast to the east: two columns ahead, nothing behind or beside
+    assert planned((120, 0), True) == {(tx, ty) for tx in (4, 5) for ty in range(3)}
+    # slowly to the north-west: one row and one column ahead
+    ahead = planned((-20, 10), True)
+    assert ahead == {(-1, ty) for ty in range(4)} | {(tx, 3) for tx in range(-1, 4)}
+    # at rest: the whole ring, two deep on every side
+    around = planned((120, 0), False)
+    assert len(around) == 8 * 7 - 4 * 3 and {(-2, -2), (5, 4), (-2, 4), (5, -2)} <= around
+    # nearest first: the ring one deep before the ring two deep
+    depths = [max(abs(tx - far - 1.5) - 1.5, abs(ty - far - 1) - 1) for _, _, tx, ty in composite._ahead]
+    assert depths == sorted(depths)
