@@ -2,6 +2,7 @@
 and the selection marks. Each culls to the view and draws with a handful of bulk Qt calls."""
 from __future__ import annotations
 
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -20,7 +21,8 @@ HEADINGS = 16
 ARROWS_BELOW = 1500
 LABELS_BELOW = 250
 TRAILS_BELOW = 300
-NEW_LABELS_PER_FRAME = 40
+# New callsign images (about 0.25 ms each, with their halo) are made for at most this long a frame.
+NEW_LABELS_BUDGET_S = 0.002
 VIEW_MARGIN_PX = 24
 
 
@@ -97,17 +99,15 @@ class UnitsItem(_ViewItem):
         painter.restore()
 
     def _labels(self, painter: QtGui.QPainter, rows: np.ndarray, px: np.ndarray, py: np.ndarray) -> None:
-        """Callsigns, one per screen cell; new label images are made at most NEW_LABELS_PER_FRAME a frame
-        (then the next frame adds more), so zooming into many units never stalls a frame."""
+        """Callsigns, one per screen cell; new label images are made for at most NEW_LABELS_BUDGET_S a
+        frame (then the next frame adds more), so panning or zooming onto many units never stalls a frame."""
         named = first_per_cell(px, py, LABEL_CELL_PX, LABEL_CELL_PX / 2)
-        budget = NEW_LABELS_PER_FRAME
+        deadline = time.perf_counter() + NEW_LABELS_BUDGET_S
         for x, y, text in zip(px[named], py[named], self.units.data["callsign"][rows[named]]):
             text = str(text)
-            if not self._text.has(text, LABEL_COLOR):
-                if budget == 0:
-                    QtCore.QTimer.singleShot(0, self.update)
-                    continue
-                budget -= 1
+            if not self._text.has(text, LABEL_COLOR) and time.perf_counter() > deadline:
+                QtCore.QTimer.singleShot(0, self.update)
+                continue
             self._text.draw_haloed(painter, x + 11, y - 8, text, LABEL_COLOR)
 
 
