@@ -534,7 +534,9 @@ class MapCanvas(QtWidgets.QWidget):
         before = dict(self._heat_time)
         self.update_heatmaps()
         if self._heat_time != before:
-            self.view.viewport().update()
+            # Painted now, not merely asked for: a posted update could be folded into the next frame,
+            # which then paid for the heatmap's full redraw on top of its own work.
+            self.view.viewport().repaint()
         self._schedule_heat()
 
     def update_heatmaps(self, force: bool = False) -> bool:
