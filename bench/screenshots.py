@@ -54,12 +54,17 @@ def demo_live_state(canvas, pack, rng) -> None:
 
 
 def shoot(canvas, app, name: str) -> Path:
+    """Frames until the picture stops changing (new callsign images come a few each frame), then save."""
     canvas.update_heatmaps(force=True)
-    canvas.render_now()
-    app.processEvents()
-    canvas.render_now()
+    picture = None
+    for _ in range(50):
+        app.processEvents()
+        canvas.render_now()
+        previous, picture = picture, canvas.grab().toImage()
+        if picture == previous:
+            break
     path = OUT / f"{name}.png"
-    canvas.grab().save(str(path))
+    picture.save(str(path))
     print(path)
     return path
 
