@@ -90,6 +90,9 @@ class MapViewBox(pg.ViewBox):
     def __init__(self):
         super().__init__(lockAspect=1.0, enableMenu=False, invertY=False, defaultPadding=0.02)
         self.disableAutoRange()
+        # The box fills the whole view (no axes), so nothing a child draws can stray outside it; clipping
+        # every child to the box's shape cost 0.7 ms of each frame.
+        self.setFlag(self.GraphicsItemFlag.ItemClipsChildrenToShape, False)
 
     def mouseDragEvent(self, ev, axis=None):
         if ev.button() != Qt.MouseButton.LeftButton:
