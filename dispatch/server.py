@@ -235,7 +235,7 @@ class _Accepted:
     # in them. The frame's last accepted command sends them all, once its events are out.
     frame_replies: list[bytes | None] | None = None
     slot: int = 0
-    last_of_frame: bool = True
+    last_of_frame: bool = False
 
 
 def replies_frame(replies: list[bytes]) -> bytes:
@@ -477,19 +477,18 @@ class DispatchServer:
                                                     "1-128 characters); none of the frame's commands ran"))
                 return
         replies: list[bytes | None] = []
-        accepted: list[_Accepted] = []
+        last: _Accepted | None = None
         for slot, msg in enumerate(cmds):
             outcome = self._judge(session, msg, None)
             if isinstance(outcome, bytes):
                 replies.append(outcome)
             else:
                 replies.append(None)
-                outcome.frame_replies, outcome.slot, outcome.last_of_frame = replies, slot, False
-                accepted.append(outcome)
-        if accepted:
-            accepted[-1].last_of_frame = True
-        else:
+                outcome.frame_replies, outcome.slot, last = replies, slot, outcome
+        if last is None:
             session.write(replies_frame(replies))
+        else:
+            last.last_of_frame = True
 
     def _judge(self, session: Session, msg: dict, raw: str | None) -> bytes | _Accepted:
         """Decide one command: its nack, or its events queued for the next group commit. `raw` is the
@@ -632,6 +631,7 @@ class DispatchServer:
                 session.write(*frames, *replies.pop(session, ()))
         for session, session_acks in replies.items():  # batch senders that do not subscribe
             session.write(*session_acks)
+
 
 def _valid_cmd_id(cmd_id: Any) -> bool:
     return isinstance(cmd_id, str) and 0 < len(cmd_id) <= 128

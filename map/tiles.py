@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from typing import Callable, Protocol
 
 import numpy as np
@@ -304,8 +304,8 @@ class CompositeItem(pg.GraphicsObject):
         self._missing: set[tuple[int, int]] = set()
         self._motion = (0, 0)  # the last pan in pixels, east and north positive
         self._moved_at = 0.0
-        self._ahead: list[tuple[TileGroup, int, int, int]] = []  # (group, level, tx, ty), nearest first
-        self._prefetch_timer = QtCore.QTimer(singleShot=True, interval=0)
+        self._ahead: deque[tuple[TileGroup, int, int, int]] = deque()  # (group, level, tx, ty), nearest first
+        self._prefetch_timer = QtCore.QTimer(self, singleShot=True, interval=0)
         self._prefetch_timer.timeout.connect(self._prefetch)
         self.first_budget_s = FIRST_PAINT_BUDGET_S
         self.budget_s = RENDER_BUDGET_S
@@ -376,15 +376,15 @@ class CompositeItem(pg.GraphicsObject):
         cx, cy, half_w, half_h = (tx0 + tx1) / 2, (ty0 + ty1) / 2, (tx1 - tx0) / 2, (ty1 - ty0) / 2
         ring = sorted(((tx, ty) for ty in ys for tx in xs if not (tx0 <= tx <= tx1 and ty0 <= ty <= ty1)),
                       key=lambda sq: max(abs(sq[0] - cx) - half_w, abs(sq[1] - cy) - half_h))
-        self._ahead = [(group, level, tx, ty) for tx, ty in ring for group in self.groups
-                       if not group.ready(level, tx, ty)]
+        self._ahead = deque((group, level, tx, ty) for tx, ty in ring for group in self.groups
+                            if not group.ready(level, tx, ty))
         if self._ahead:
             self._prefetch_timer.start()
 
     def _prefetch(self) -> None:
         deadline = time.perf_counter() + PREFETCH_SLICE_S
         while self._ahead and time.perf_counter() < deadline:
-            group, level, tx, ty = self._ahead.pop(0)
+            group, level, tx, ty = self._ahead.popleft()
             if not group.ready(level, tx, ty):
                 group.render(level, tx, ty)
         if self._ahead:
