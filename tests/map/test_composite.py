@@ -11,7 +11,7 @@ from PySide6 import QtCore
 from layers import style
 from map.tiles import TileGroup
 
-from .conftest import CENTER, near
+from .conftest import CENTER, near, pixel
 
 
 def grab(canvas):
@@ -130,3 +130,13 @@ def test_prefetch_looks_ahead_of_a_moving_view_and_all_around_a_resting_one(canv
     # nearest first: the ring one deep before the ring two deep
     depths = [max(abs(tx - far - 1.5) - 1.5, abs(ty - far - 1) - 1) for _, _, tx, ty in composite._ahead]
     assert depths == sorted(depths)
+
+
+def test_the_background_is_painted_once_whatever_layer_is_at_the_bottom(canvas):
+    """The bottom composite paints every pixel, so the view paints no background under it; with a live
+    layer at the bottom, the view paints the background itself."""
+    corner = QtCore.QPointF(5, 5)  # no feature there
+    assert canvas.view.backgroundBrush().style() == QtCore.Qt.BrushStyle.NoBrush
+    assert near(pixel(canvas, corner), style.BACKGROUND, tolerance=2)
+    canvas.set_layer_order(["units"] + [name for name in canvas.layer_order if name != "units"])
+    assert near(pixel(canvas, corner), style.BACKGROUND, tolerance=2)
