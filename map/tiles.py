@@ -273,12 +273,38 @@ def _outside(full: QtCore.QRect, kept: QtCore.QRect) -> list[QtCore.QRect]:
     return [r for r in out if not r.isEmpty()]
 
 
+def _ring_pieces(rect: QtCore.QRect, origin: tuple[int, int], size: QtCore.QSize) -> list[tuple[QtCore.QRect, QtCore.QPoint]]:
+    """`rect` of the view cut where a ring image wraps: (view part, its top-left in the image), view pixel
+    (x, y) being image pixel ((x + ox) mod w, (y + oy) mod h). At most four parts."""
+
+    def runs(start: int, end: int, o: int, n: int) -> list[tuple[int, int, int]]:
+        out = []
+        while start < end:
+            at = (start + o) % n
+            length = min(end - start, n - at)
+            out.append((start, at, length))
+            start += length
+        return out
+
+    xs = runs(rect.left(), rect.right() + 1, origin[0], size.width())
+    ys = runs(rect.top(), rect.bottom() + 1, origin[1], size.height())
+    return [(QtCore.QRect(x, y, rw, rh), QtCore.QPoint(ix, iy)) for x, ix, rw in xs for y, iy, rh in ys]
+
+
+def _draw_ring(painter: QtGui.QPainter, image: QtGui.QImage, origin: tuple[int, int]) -> None:
+    """Draw a ring image unrolled, its view pixel (0, 0) at the painter's origin."""
+    for part, at in _ring_pieces(image.rect(), origin, image.size()):
+        painter.drawImage(part.topLeft(), image, QtCore.QRect(at, part.size()))
+
+
 class CompositeItem(pg.GraphicsObject):
     """A run of cached layers (tile groups and image layers, bottom to top) flattened into one image the
     size of the view, kept between frames.
 
     - A frame whose view and layers did not change (a unit moved) blits the image once.
-    - A pan shifts the image by whole pixels and draws only the uncovered strips.
+    - A pan draws only the uncovered strips: the image is a ring (view pixel (x, y) is image pixel
+      ((x + ox) mod w, (y + oy) mod h)), so a pan moves the origin, not the pixels, and the strips go
+      where the ground that left the view was. The frame blits it unrolled, in at most four pieces.
     - A zoom to another level first shows the previous image scaled (at once), then draws the new level's
       tiles nearest the centre first within a time budget per frame until the view is finished.
     - A layer change redraws the image from the cached tiles (only stale tiles are rendered again).
@@ -297,9 +323,10 @@ class CompositeItem(pg.GraphicsObject):
         self.background = background
         self.pending = False  # squares of the view are still missing (drawn scaled from the last level)
         self._image: QtGui.QImage | None = None
-        self._spare: QtGui.QImage | None = None
+        self._spare: QtGui.QImage | None = None  # the image before the last new level, reused at the next
         self._key = None  # (level, width, height) of the image
         self._offset = (0, 0)
+        self._origin = (0, 0)  # the image pixel that shows at view pixel (0, 0)
         self._stale = True  # a layer changed since the image was drawn
         self._missing: set[tuple[int, int]] = set()
         self._motion = (0, 0)  # the last pan in pixels, east and north positive
@@ -346,11 +373,10 @@ class CompositeItem(pg.GraphicsObject):
         self._update(level, w, h, dx, dy)
         painter.save()
         painter.resetTransform()
-        if abs(ratio - 1.0) < 1e-6:
-            painter.drawImage(QtCore.QPoint(0, 0), self._image)
-        else:
+        if abs(ratio - 1.0) > 1e-6:
             painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(QtCore.QRectF(0, 0, w * ratio, h * ratio), self._image)
+            painter.scale(ratio, ratio)
+        _draw_ring(painter, self._image, self._origin)
         painter.restore()
         if self.pending:
             QtCore.QTimer.singleShot(0, self.update)
@@ -396,19 +422,21 @@ class CompositeItem(pg.GraphicsObject):
         full = QtCore.QRect(0, 0, w, h)
         budget = self.budget_s
         if self._image is None or key != self._key:
-            old, old_key, old_offset = self._image, self._key, self._offset
-            # A new level keeps the size: the old picture's memory becomes the next pan's spare, so the
-            # first pan at the level allocates (and page-faults) no 8 MB image.
+            old, old_key, old_offset, old_origin = self._image, self._key, self._offset, self._origin
+            # A new level keeps the size: the old picture's memory is reused at the next new level, so a
+            # zoom allocates (and page-faults) no 8 MB image.
             reuse = self._spare if self._spare is not None and self._spare.size() == QtCore.QSize(w, h) else None
             self._image = reuse if reuse is not None else self._new_image(w, h)
             self._spare = None
+            self._origin = (0, 0)
             p = QtGui.QPainter(self._image)
             self._clear(p, full)
             if old is not None and old_key[0] != level:  # a zoom: the last level, scaled, until refined
                 k = level_scale(level) / level_scale(old_key[0])
                 p.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
-                p.drawImage(QtCore.QRectF(dx - old_offset[0] * k, dy - old_offset[1] * k,
-                                          old.width() * k, old.height() * k), old)
+                p.translate(dx - old_offset[0] * k, dy - old_offset[1] * k)
+                p.scale(k, k)
+                _draw_ring(p, old, old_origin)
                 budget = self.first_budget_s
             p.end()
             if old is not None and old.size() == QtCore.QSize(w, h):
@@ -417,21 +445,17 @@ class CompositeItem(pg.GraphicsObject):
             self._missing = set()
         else:
             dirty = []
-            if (dx, dy) != self._offset:  # a pan: shift what is drawn, then draw the uncovered strips
+            if (dx, dy) != self._offset:  # a pan: turn the ring, clear the uncovered strips
                 sx, sy = dx - self._offset[0], dy - self._offset[1]
                 self._motion = (-sx, sy)  # the picture moves against the view
                 self._moved_at = time.perf_counter()
-                if self._spare is None:
-                    self._spare = self._new_image(w, h)
-                kept = full.intersected(QtCore.QRect(sx, sy, w, h))
-                dirty = _outside(full, kept)
-                p = QtGui.QPainter(self._spare)
-                p.setCompositionMode(QtGui.QPainter.CompositionMode.CompositionMode_Source)
-                for rect in dirty:  # only the uncovered strips: the shifted image covers the rest
-                    self._clear(p, rect)
-                p.drawImage(QtCore.QPoint(sx, sy), self._image)
+                self._origin = ((self._origin[0] - sx) % w, (self._origin[1] - sy) % h)
+                dirty = _outside(full, full.intersected(QtCore.QRect(sx, sy, w, h)))
+                p = QtGui.QPainter(self._image)
+                for rect in dirty:  # what is not drawn below (a tile not ready) shows the background
+                    for part, at in _ring_pieces(rect, self._origin, self._image.size()):
+                        self._clear(p, QtCore.QRect(at, part.size()))
                 p.end()
-                self._image, self._spare = self._spare, self._image
             if self._stale:
                 dirty = [full]  # the current picture stays where a tile is not ready yet
                 self._missing = set()
@@ -479,16 +503,19 @@ class CompositeItem(pg.GraphicsObject):
             return
         p = QtGui.QPainter(self._image)
         # Rectangle by rectangle, not the region's bounding box: a pan uncovers an L of two strips, whose
-        # bounding box is the whole view, and every part would draw (if clipped) all of it.
+        # bounding box is the whole view, and every part would draw (if clipped) all of it. Each is drawn
+        # in view pixels, moved to where the ring keeps them.
         for rect in region:
-            p.setClipRect(rect)
-            self._clear(p, rect)
-            for part in self.parts:
-                if isinstance(part, TileGroup):
-                    part.paint_rect(p, level, dx, dy, rect)
-                elif part.visible and part.opacity > 0:
-                    p.save()
-                    p.setOpacity(part.opacity)
-                    part.paint_rect(p, level, dx, dy, rect)
-                    p.restore()
+            for piece, at in _ring_pieces(rect, self._origin, self._image.size()):
+                p.setTransform(QtGui.QTransform.fromTranslate(at.x() - piece.x(), at.y() - piece.y()))
+                p.setClipRect(piece)
+                self._clear(p, piece)
+                for part in self.parts:
+                    if isinstance(part, TileGroup):
+                        part.paint_rect(p, level, dx, dy, piece)
+                    elif part.visible and part.opacity > 0:
+                        p.save()
+                        p.setOpacity(part.opacity)
+                        part.paint_rect(p, level, dx, dy, piece)
+                        p.restore()
         p.end()

@@ -9,7 +9,7 @@ import numpy as np
 from PySide6 import QtCore
 
 from layers import style
-from map.tiles import TileGroup
+from map.tiles import RENDER_BUDGET_S, TileGroup
 
 from .conftest import CENTER, near, pixel
 
@@ -31,15 +31,20 @@ def test_zoom_shows_the_last_level_scaled_then_refines(canvas, qtbot):
     lon, lat = CENTER
     canvas.cameras_layer.set_records([{"camera_id": "c", "lon": lon, "lat": lat}])
     canvas.render_now()
+    canvas.pan(0.3, -0.2)  # the composite's ring turns: the scaled picture must be unrolled
+    canvas.render_now()
     composite = canvas._composite_of["cameras"]
-    composite.first_budget_s = 0.0  # the first frame at the new level renders no tile at all
+    # The frames at the new level render no tile at all (grab() paints a frame of its own) until allowed.
+    composite.first_budget_s = composite.budget_s = 0.0
     x, y = canvas.cameras_layer.x[0], canvas.cameras_layer.y[0]
     canvas.zoom(math.sqrt(2), (x, y))
     canvas.view.viewport().repaint()
     assert composite.pending  # the new level is not finished...
     where = canvas.to_screen(x, y)
     first = canvas.view.viewport().grab().toImage().pixelColor(where.toPoint())
+    assert composite.pending
     assert near(first, style.CAMERA_ONLINE)  # ...but the camera shows, from the last level scaled
+    composite.budget_s = RENDER_BUDGET_S
     qtbot.waitUntil(lambda: not composite.pending, timeout=5000)  # refined by the next frames
     assert near(grab(canvas).pixelColor(where.toPoint()), style.CAMERA_ONLINE)
 
