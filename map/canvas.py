@@ -134,6 +134,11 @@ class _MapView(pg.GraphicsView):
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._press: tuple[QtCore.QPointF, Hit] | None = None
+        self.frames = 0  # frames painted
+
+    def paintEvent(self, ev):
+        self.frames += 1
+        super().paintEvent(ev)
 
     def mousePressEvent(self, ev):
         if ev.button() == Qt.MouseButton.LeftButton and not ev.modifiers():
@@ -579,7 +584,12 @@ class MapCanvas(QtWidgets.QWidget):
         first to show new heatmap data in this frame."""
         self._frame_timer.stop()
         self._schedule_heat()
-        self.view.viewport().repaint()
+        # A view change leaves the scene's item updates queued; handled, they paint the frame, as in the
+        # event loop. Painting before them would paint the same frame twice.
+        frames = self.view.frames
+        QtCore.QCoreApplication.sendPostedEvents(self.view.scene())
+        if self.view.frames == frames:
+            self.view.viewport().repaint()
         while any(composite.pending for composite in self._composites):
             self.view.viewport().repaint()
 
