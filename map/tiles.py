@@ -503,19 +503,37 @@ class CompositeItem(pg.GraphicsObject):
             return
         p = QtGui.QPainter(self._image)
         # Rectangle by rectangle, not the region's bounding box: a pan uncovers an L of two strips, whose
-        # bounding box is the whole view, and every part would draw (if clipped) all of it. Each is drawn
-        # in view pixels, moved to where the ring keeps them.
+        # bounding box is the whole view, and every part would draw (if clipped) all of it. A rectangle
+        # that the ring's seam cuts is drawn whole into a scratch image and copied in pieces: drawn in
+        # pieces, a strip costs each layer twice its fixed cost (the heat's smoothing is per line).
         for rect in region:
-            for piece, at in _ring_pieces(rect, self._origin, self._image.size()):
-                p.setTransform(QtGui.QTransform.fromTranslate(at.x() - piece.x(), at.y() - piece.y()))
-                p.setClipRect(piece)
-                self._clear(p, piece)
-                for part in self.parts:
-                    if isinstance(part, TileGroup):
-                        part.paint_rect(p, level, dx, dy, piece)
-                    elif part.visible and part.opacity > 0:
-                        p.save()
-                        p.setOpacity(part.opacity)
-                        part.paint_rect(p, level, dx, dy, piece)
-                        p.restore()
+            pieces = _ring_pieces(rect, self._origin, self._image.size())
+            if len(pieces) == 1:
+                at = pieces[0][1]
+                self._paint_parts(p, level, dx, dy, rect, QtCore.QPoint(at.x() - rect.x(), at.y() - rect.y()))
+                continue
+            scratch = self._new_image(rect.width(), rect.height())
+            s = QtGui.QPainter(scratch)
+            self._paint_parts(s, level, dx, dy, rect, QtCore.QPoint(-rect.x(), -rect.y()))
+            s.end()
+            p.resetTransform()
+            p.setClipping(False)
+            p.setCompositionMode(QtGui.QPainter.CompositionMode.CompositionMode_Source)
+            for piece, at in pieces:
+                p.drawImage(at, scratch, piece.translated(-rect.x(), -rect.y()))
+            p.setCompositionMode(QtGui.QPainter.CompositionMode.CompositionMode_SourceOver)
         p.end()
+
+    def _paint_parts(self, p: QtGui.QPainter, level: int, dx: int, dy: int, rect: QtCore.QRect, shift: QtCore.QPoint) -> None:
+        """Draw every part over `rect` (view pixels), moved by `shift` on the painter's device."""
+        p.setTransform(QtGui.QTransform.fromTranslate(shift.x(), shift.y()))
+        p.setClipRect(rect)
+        self._clear(p, rect)
+        for part in self.parts:
+            if isinstance(part, TileGroup):
+                part.paint_rect(p, level, dx, dy, rect)
+            elif part.visible and part.opacity > 0:
+                p.save()
+                p.setOpacity(part.opacity)
+                part.paint_rect(p, level, dx, dy, rect)
+                p.restore()
