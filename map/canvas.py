@@ -597,8 +597,10 @@ class MapCanvas(QtWidgets.QWidget):
 
     def scale(self) -> float:
         """Screen pixels per Web Mercator metre."""
-        m_per_px = self.viewbox.viewPixelSize()[0]
-        return 1.0 / m_per_px if m_per_px > 0 else 1.0
+        # From the box's width in pixels (it fills the view, aspect locked): pyqtgraph's viewPixelSize()
+        # maps points through its item transforms in Python, 0.45 ms after every view change.
+        width_m = self.viewbox.viewRect().width()
+        return self.viewbox.width() / width_m if width_m > 0 and self.viewbox.width() > 0 else 1.0
 
     def view_box(self) -> tuple[float, float, float, float]:
         """The visible Web Mercator box (xmin, ymin, xmax, ymax)."""
