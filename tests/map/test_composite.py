@@ -135,6 +135,13 @@ def test_prefetch_looks_ahead_of_a_moving_view_and_all_around_a_resting_one(canv
     # nearest first: the ring one deep before the ring two deep
     depths = [max(abs(tx - far - 1.5) - 1.5, abs(ty - far - 1) - 1) for _, _, tx, ty in composite._ahead]
     assert depths == sorted(depths)
+    # a frame that changed neither the view nor a layer keeps the queue; a layer change plans again
+    queue = composite._ahead
+    composite._plan_prefetch(10, far, far + 3, far, far + 2)
+    assert composite._ahead is queue
+    composite.changed()
+    composite._plan_prefetch(10, far, far + 3, far, far + 2)
+    assert composite._ahead is not queue and set(composite._ahead) == set(queue)
 
 
 def test_the_background_is_painted_once_whatever_layer_is_at_the_bottom(canvas):
