@@ -25,6 +25,10 @@ TILE_PX = 256
 # level scaled and renders only for FIRST_PAINT_BUDGET_S.
 RENDER_BUDGET_S = 0.030
 FIRST_PAINT_BUDGET_S = 0.004
+# A layer change (a heatmap tick, a choropleth, a visibility) redraws the view a row of tiles at a time,
+# nearest the centre first, for this long a frame (at least one row): the whole view at once held a frame
+# 20 ms at city scale, a stutter every heatmap tick while units move.
+REFRESH_BUDGET_S = 0.005
 # All tile groups together keep at most this many tiles (256 KB each).
 MAX_CACHED_TILES = 480
 # Between frames, tiles around the view are rendered ahead in slices this long (one slice per turn of
@@ -307,7 +311,8 @@ class CompositeItem(pg.GraphicsObject):
       where the ground that left the view was. The frame blits it unrolled, in at most four pieces.
     - A zoom to another level first shows the previous image scaled (at once), then draws the new level's
       tiles nearest the centre first within a time budget per frame until the view is finished.
-    - A layer change redraws the image from the cached tiles (only stale tiles are rendered again).
+    - A layer change redraws the image from the cached tiles (only stale tiles are rendered again), a
+      row of tiles at a time, nearest the centre first, for REFRESH_BUDGET_S a frame.
 
     Static layers are drawn offset by whole pixels (the view's offset rounded), so a shifted image is
     pixel for pixel what a fresh one would be.
@@ -336,8 +341,11 @@ class CompositeItem(pg.GraphicsObject):
         self._ahead: deque[tuple[TileGroup, int, int, int]] = deque()  # (group, level, tx, ty), nearest first
         self._prefetch_timer = QtCore.QTimer(self, singleShot=True, interval=0)
         self._prefetch_timer.timeout.connect(self._prefetch)
+        self._due: set[int] = set()  # tile rows of the level still showing the picture before a layer change
+        self._row_cost = 0.0  # seconds the last of them took to draw
         self.first_budget_s = FIRST_PAINT_BUDGET_S
         self.budget_s = RENDER_BUDGET_S
+        self.refresh_budget_s = REFRESH_BUDGET_S
 
     def changed(self) -> None:
         self._stale = True
@@ -450,8 +458,10 @@ class CompositeItem(pg.GraphicsObject):
             p.end()
             if old is not None and old.size() == QtCore.QSize(w, h):
                 self._spare = old
-            dirty = [full]
+            dirty = [full]  # every row: a layer change since is drawn too
             self._missing = set()
+            self._due = set()
+            self._stale = False
         else:
             dirty = []
             if (dx, dy) != self._offset:  # a pan: turn the ring, clear the uncovered strips
@@ -465,12 +475,33 @@ class CompositeItem(pg.GraphicsObject):
                     for part, at in _ring_pieces(rect, self._origin, self._image.size()):
                         self._clear(p, QtCore.QRect(at, part.size()))
                 p.end()
-            if self._stale:
-                dirty = [full]  # the current picture stays where a tile is not ready yet
-                self._missing = set()
+        top_row, bottom_row = -((0 - dy) // TILE_PX) - 1, -((h - 1 - dy) // TILE_PX) - 1
+        if self._stale:  # the current picture stays until each row is drawn again
+            self._due = set(range(bottom_row, top_row + 1))
         self._key = key
         self._stale = False
         self._offset = (dx, dy)
+        missing = set(self._missing)
+        self._missing = self._draw(level, w, h, dx, dy, dirty, missing, budget)
+        deadline = time.perf_counter() + self.refresh_budget_s
+        rows = sorted((ty for ty in self._due if bottom_row <= ty <= top_row),
+                      key=lambda ty: abs(-(ty + 0.5) * TILE_PX + dy - h / 2))
+        for n, ty in enumerate(rows):
+            started = time.perf_counter()
+            if n and started + self._row_cost > deadline:  # a row is not begun that would overrun
+                break
+            self._due.discard(ty)
+            row = QtCore.QRect(0, -(ty + 1) * TILE_PX + dy, w, TILE_PX).intersected(full)
+            self._missing |= self._draw(level, w, h, dx, dy, [row], set(), max(deadline - started, 0.0))
+            self._row_cost = time.perf_counter() - started
+        self._due.intersection_update(rows)
+        self.pending = bool(self._missing or self._due)
+
+    def _draw(self, level: int, w: int, h: int, dx: int, dy: int, dirty: list[QtCore.QRect],
+              squares: set[tuple[int, int]], budget: float) -> set[tuple[int, int]]:
+        """Draw the parts over `dirty` (view pixels) and all of `squares`, nearest the centre first,
+        rendering missing tiles for `budget` seconds; returns the squares left undrawn for want of tiles."""
+        full = QtCore.QRect(0, 0, w, h)
         # Squares (tiles of the level) to draw, each with the part of it to draw.
         todo: dict[tuple[int, int], QtCore.QRect] = {}
 
@@ -482,11 +513,8 @@ class CompositeItem(pg.GraphicsObject):
                 for tx in range((rect.left() - dx) // TILE_PX, (rect.right() - dx) // TILE_PX + 1):
                     part = square(tx, ty).intersected(rect)
                     todo[(tx, ty)] = todo[(tx, ty)].united(part) if (tx, ty) in todo else part
-        for sq in self._missing:
+        for sq in squares:
             todo[sq] = square(*sq).intersected(full)
-        if not todo:
-            self.pending = False
-            return
         cx, cy = (w / 2 - dx) / TILE_PX, (dy - h / 2) / TILE_PX - 1
         order = sorted(todo, key=lambda sq: (sq[0] + 0.5 - cx) ** 2 + (sq[1] + 0.5 - cy) ** 2)
         deadline = time.perf_counter() + budget
@@ -506,10 +534,8 @@ class CompositeItem(pg.GraphicsObject):
                 region += todo[sq]
             else:
                 missing.add(sq)
-        self._missing = missing
-        self.pending = bool(missing)
         if region.isEmpty():
-            return
+            return missing
         p = QtGui.QPainter(self._image)
         # Rectangle by rectangle, not the region's bounding box: a pan uncovers an L of two strips, whose
         # bounding box is the whole view, and every part would draw (if clipped) all of it. A rectangle
@@ -532,6 +558,7 @@ class CompositeItem(pg.GraphicsObject):
                 p.drawImage(at, scratch, piece.translated(-rect.x(), -rect.y()))
             p.setCompositionMode(QtGui.QPainter.CompositionMode.CompositionMode_SourceOver)
         p.end()
+        return missing
 
     def _paint_parts(self, p: QtGui.QPainter, level: int, dx: int, dy: int, rect: QtCore.QRect, shift: QtCore.QPoint) -> None:
         """Draw every part over `rect` (view pixels), moved by `shift` on the painter's device."""

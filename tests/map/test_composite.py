@@ -8,6 +8,7 @@ import time
 import numpy as np
 from PySide6 import QtCore
 
+from layers import crs as crs_lib
 from layers import style
 from map.tiles import RENDER_BUDGET_S, TileGroup
 
@@ -152,3 +153,35 @@ def test_the_background_is_painted_once_whatever_layer_is_at_the_bottom(canvas):
     assert near(pixel(canvas, corner), style.BACKGROUND, tolerance=2)
     canvas.set_layer_order(["units"] + [name for name in canvas.layer_order if name != "units"])
     assert near(pixel(canvas, corner), style.BACKGROUND, tolerance=2)
+
+
+def test_a_layer_change_redraws_the_view_a_row_of_tiles_a_frame_nearest_the_centre_first(canvas, qtbot):
+    canvas.resize(1000, 1200)  # five rows of tiles or more: grab()'s own frame draws one more row
+    qtbot.waitUntil(lambda: canvas.view.viewport().height() >= 1150)
+    rng = np.random.default_rng(5)
+    lon, lat = CENTER
+    n = 600
+    canvas.incidents_layer.set_arrays([f"i{k}" for k in range(n)], lon + rng.uniform(-0.01, 0.01, n),
+                                      lat + rng.uniform(-0.005, 0.005, n), created_ts=np.full(n, 1_750_000_000.0 - 60))
+    canvas.set_layer_visible("incidents", False)
+    canvas.set_layer_visible("incident_heat", True)
+    canvas.update_heatmaps(force=True)
+    middle, top = QtCore.QPoint(500, 600), QtCore.QPoint(500, 3)
+    before = grab(canvas)
+    composite = canvas._composite_of["incident_heat"]
+    composite.refresh_budget_s = 0.0  # one row a frame
+    canvas.set_layer_visible("incident_heat", False)  # no tile to render again: only the picture changes
+    canvas.view.viewport().repaint()
+    first = canvas.view.viewport().grab().toImage()
+    assert composite.pending
+    assert first.pixelColor(middle) != before.pixelColor(middle)  # the centre row is drawn again...
+    assert first.pixelColor(top) == before.pixelColor(top)  # ...the top row not yet
+    frames = 0
+    while composite.pending:
+        canvas.view.viewport().repaint()
+        frames += 1
+    assert frames <= math.ceil(canvas.view.viewport().height() / 256)
+    after = grab(canvas)
+    assert after.pixelColor(top) != before.pixelColor(top)
+    composite.changed()
+    assert grab(canvas) == after  # as a picture drawn whole
