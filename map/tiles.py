@@ -29,6 +29,8 @@ FIRST_PAINT_BUDGET_S = 0.004
 # nearest the centre first, for this long a frame (at least one row): the whole view at once held a frame
 # 20 ms at city scale, a stutter every heatmap tick while units move.
 REFRESH_BUDGET_S = 0.005
+# A change to at most this many features of a tile layer draws again only the squares around them.
+NEAR_MAX_POINTS = 256
 # All tile groups together keep at most this many tiles (256 KB each).
 MAX_CACHED_TILES = 480
 # Between frames, tiles around the view are rendered ahead in slices this long (one slice per turn of
@@ -206,16 +208,19 @@ class TileGroup:
     def __init__(self, layers: list[TileLayer], cache: TileCache):
         self.layers = layers
         self.cache = cache
-        self.changed: Callable[[], None] = lambda: None  # set by the composite that shows the group
+        # Set by the composite that shows the group: called with the change and its reach in pixels, or
+        # with nothing when every tile changed.
+        self.changed: Callable[..., None] = lambda change=None, margin_px=0.0: None
 
     def invalidate(self, layer: TileLayer, change: Change) -> None:
         """Drop the tiles `change` to `layer` made stale."""
         layer.refresh_bounds()
         if change.everything:
             self.cache.clear(id(self))
+            self.changed()
         else:
             self.cache.drop_near(id(self), change.x, change.y, layer.renderer.margin_px)
-        self.changed()
+            self.changed(change, layer.renderer.margin_px)
 
     def restyle(self) -> None:
         """Visibility or opacity of a member changed: draw the tiles again."""
@@ -343,12 +348,18 @@ class CompositeItem(pg.GraphicsObject):
         self._prefetch_timer.timeout.connect(self._prefetch)
         self._due: set[int] = set()  # tile rows of the level still showing the picture before a layer change
         self._row_cost = 0.0  # seconds the last of them took to draw
+        self._near: list[tuple[np.ndarray, np.ndarray, float]] = []  # local changes not drawn yet
         self.first_budget_s = FIRST_PAINT_BUDGET_S
         self.budget_s = RENDER_BUDGET_S
         self.refresh_budget_s = REFRESH_BUDGET_S
 
-    def changed(self) -> None:
-        self._stale = True
+    def changed(self, change: Change | None = None, margin_px: float = 0.0) -> None:
+        """A part changed: everywhere, or (a tile group's few features) only within margin_px of the
+        change's positions, where only the squares around them are drawn again."""
+        if change is None or len(change.x) > NEAR_MAX_POINTS:
+            self._stale = True
+        else:
+            self._near.append((change.x, change.y, margin_px))
         self._generation += 1
         self.update()
 
@@ -461,6 +472,7 @@ class CompositeItem(pg.GraphicsObject):
             dirty = [full]  # every row: a layer change since is drawn too
             self._missing = set()
             self._due = set()
+            self._near = []
             self._stale = False
         else:
             dirty = []
@@ -481,8 +493,11 @@ class CompositeItem(pg.GraphicsObject):
         self._key = key
         self._stale = False
         self._offset = (dx, dy)
-        missing = set(self._missing)
-        self._missing = self._draw(level, w, h, dx, dy, dirty, missing, budget)
+        squares = set(self._missing)
+        if self._near:
+            squares |= self._squares_near(level, (0 - dx) // TILE_PX, (w - 1 - dx) // TILE_PX, bottom_row, top_row)
+            self._near = []
+        self._missing = self._draw(level, w, h, dx, dy, dirty, squares, budget)
         deadline = time.perf_counter() + self.refresh_budget_s
         rows = sorted((ty for ty in self._due if bottom_row <= ty <= top_row),
                       key=lambda ty: abs(-(ty + 0.5) * TILE_PX + dy - h / 2))
@@ -496,6 +511,19 @@ class CompositeItem(pg.GraphicsObject):
             self._row_cost = time.perf_counter() - started
         self._due.intersection_update(rows)
         self.pending = bool(self._missing or self._due)
+
+    def _squares_near(self, level: int, tx0: int, tx1: int, ty0: int, ty1: int) -> set[tuple[int, int]]:
+        """Squares of the view (tx0..tx1, ty0..ty1) within reach of the local changes."""
+        scale = level_scale(level)
+        size = TILE_PX / scale
+        out = set()
+        for x, y, margin_px in self._near:
+            reach = margin_px / scale
+            boxes = np.floor(np.stack([x - reach, x + reach, y - reach, y + reach], axis=1) / size).astype(np.int64)
+            for ax0, ax1, ay0, ay1 in boxes.tolist():
+                out.update((tx, ty) for tx in range(max(ax0, tx0), min(ax1, tx1) + 1)
+                           for ty in range(max(ay0, ty0), min(ay1, ty1) + 1))
+        return out
 
     def _draw(self, level: int, w: int, h: int, dx: int, dy: int, dirty: list[QtCore.QRect],
               squares: set[tuple[int, int]], budget: float) -> set[tuple[int, int]]:

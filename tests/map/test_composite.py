@@ -185,3 +185,21 @@ def test_a_layer_change_redraws_the_view_a_row_of_tiles_a_frame_nearest_the_cent
     assert after.pixelColor(top) != before.pixelColor(top)
     composite.changed()
     assert grab(canvas) == after  # as a picture drawn whole
+
+
+def test_a_change_to_a_few_features_draws_only_the_squares_around_them(canvas, monkeypatch):
+    lon, lat = CENTER
+    canvas.cameras_layer.set_records([{"camera_id": "a", "lon": lon, "lat": lat}])
+    canvas.render_now()
+    composite = canvas._composite_of["cameras"]
+    composite.refresh_budget_s = 0.0  # a refresh of the whole view would take a frame per row
+    rendered = count_tile_renders(monkeypatch)
+    canvas.cameras_layer.upsert([{"camera_id": "b", "lon": lon + 0.001, "lat": lat + 0.0005}])
+    canvas.view.viewport().repaint()
+    assert not composite.pending  # one frame: the squares around the new camera, no rows
+    assert 1 <= len(rendered) <= 4 and {group for group, _ in rendered} == {canvas._group_of["cameras"]}
+    where = canvas.lonlat_to_screen(lon + 0.001, lat + 0.0005)
+    assert near(canvas.view.viewport().grab().toImage().pixelColor(where.toPoint()), style.CAMERA_ONLINE)
+    shown = grab(canvas)
+    composite.changed()
+    assert grab(canvas) == shown  # as a picture drawn whole
