@@ -319,8 +319,8 @@ class CompositeItem(pg.GraphicsObject):
     - A layer change redraws the image from the cached tiles (only stale tiles are rendered again), a
       row of tiles at a time, nearest the centre first, for REFRESH_BUDGET_S a frame.
 
-    Static layers are drawn offset by whole pixels (the view's offset rounded), so a shifted image is
-    pixel for pixel what a fresh one would be.
+    Static layers are drawn offset by whole pixels (the view's offset rounded), so strips drawn after a
+    pan are pixel for pixel what a fresh image would show there.
     """
 
     def __init__(self, parts: list, cache: TileCache, background: QtGui.QColor | None = None):
@@ -331,7 +331,9 @@ class CompositeItem(pg.GraphicsObject):
             group.changed = self.changed
         self.cache = cache
         self.background = background
-        self.pending = False  # squares of the view are still missing (drawn scaled from the last level)
+        # Squares of the view still lack their tiles (showing the last level scaled, or the picture before
+        # a change), or rows still show the picture before a layer change: the next frame follows at once.
+        self.pending = False
         self._image: QtGui.QImage | None = None
         self._spare: QtGui.QImage | None = None  # the image before the last new level, reused at the next
         self._key = None  # (level, width, height) of the image
