@@ -79,6 +79,13 @@ class TileFrame:
         return (self.y1 - y) * self.scale
 
 
+def near_boxes(x: np.ndarray, y: np.ndarray, margin_px: float, level: int) -> np.ndarray:
+    """Per point, the tiles of the level within margin_px of it: rows (tx0, tx1, ty0, ty1), inclusive."""
+    scale = level_scale(level)
+    reach, size = margin_px / scale, TILE_PX / scale
+    return np.floor(np.stack([x - reach, x + reach, y - reach, y + reach], axis=1) / size).astype(np.int64)
+
+
 class TileImage:
     """A tile's image, allocated when a renderer first asks for its painter: most layers are empty in
     most tiles, and a tile no layer draws on costs no memory and no blit."""
@@ -161,13 +168,13 @@ class TileCache:
 
     def drop_near(self, group: int, x: np.ndarray, y: np.ndarray, margin_px: float) -> None:
         """Drop the group's tiles within margin_px of any of the points."""
+        boxes: dict[int, np.ndarray] = {}
         for key in [k for k in self._tiles if k[0] == group]:
             _, level, tx, ty = key
-            size = TILE_PX / level_scale(level)
-            reach = margin_px / level_scale(level)
-            near = ((x + reach >= tx * size) & (x - reach < (tx + 1) * size)
-                    & (y + reach >= ty * size) & (y - reach < (ty + 1) * size))
-            if near.any():
+            if level not in boxes:
+                boxes[level] = near_boxes(x, y, margin_px, level)
+            b = boxes[level]
+            if ((b[:, 0] <= tx) & (tx <= b[:, 1]) & (b[:, 2] <= ty) & (ty <= b[:, 3])).any():
                 del self._tiles[key]
 
 
@@ -516,13 +523,9 @@ class CompositeItem(pg.GraphicsObject):
 
     def _squares_near(self, level: int, tx0: int, tx1: int, ty0: int, ty1: int) -> set[tuple[int, int]]:
         """Squares of the view (tx0..tx1, ty0..ty1) within reach of the local changes."""
-        scale = level_scale(level)
-        size = TILE_PX / scale
         out = set()
         for x, y, margin_px in self._near:
-            reach = margin_px / scale
-            boxes = np.floor(np.stack([x - reach, x + reach, y - reach, y + reach], axis=1) / size).astype(np.int64)
-            for ax0, ax1, ay0, ay1 in boxes.tolist():
+            for ax0, ax1, ay0, ay1 in near_boxes(x, y, margin_px, level).tolist():
                 out.update((tx, ty) for tx in range(max(ax0, tx0), min(ax1, tx1) + 1)
                            for ty in range(max(ay0, ty0), min(ay1, ty1) + 1))
         return out
