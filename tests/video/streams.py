@@ -20,6 +20,10 @@ CLIP_SIZE = (640, 360)
 CLIP_FPS = 25
 # testsrc2's six vertical bars, left to right, as (R, G, B).
 BAR_COLOURS = ((255, 0, 0), (0, 255, 0), (255, 255, 0), (0, 0, 255), (255, 0, 255), (0, 255, 255))
+# A camera sends each frame as it is made. VLC's streamer holds 1.5 s of mux caching by default, which the
+# first client receives as a burst and then carries as 1.4 s of delay: a killed source would keep playing
+# on the wall for 1.4 s after it died (measured), which no camera does.
+MUX_CACHING_MS = 50
 
 
 def make_media_dir() -> Path:
@@ -82,7 +86,7 @@ class StreamServer:
         if self._process is not None:
             raise RuntimeError("server already running")
         command = ["vlc", "-I", "dummy", "--no-audio", "--quiet", str(self.clip), "--sout", self._sout(),
-                   "--sout-keep", "--loop"]
+                   "--sout-keep", "--loop", f"--sout-mux-caching={MUX_CACHING_MS}"]
         if os.geteuid() == 0:
             command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
                        "env", f"HOME={self._home}"] + command
