@@ -30,6 +30,7 @@ from layers.spatial import cell_clusters
 from layers.units import STATUS_CODE as UNIT_STATUS_CODE
 from layers.units import UnitLayer
 from map import i18n
+from map.glide import Glide
 from map.live import MarksItem, TrailsItem, UnitsItem
 from map.overlays import CursorLabel, LoadingPanel, ScaleBar
 from map.raster import RasterRenderer, RasterTiles
@@ -141,6 +142,7 @@ class _MapView(pg.GraphicsView):
         super().paintEvent(ev)
 
     def mousePressEvent(self, ev):
+        self.canvas.stop_glide()  # the hand takes over from the keys
         if ev.button() == Qt.MouseButton.LeftButton and not ev.modifiers():
             hit = self.canvas.feature_at(ev.position(), layers=("units", "cameras"))
             if hit is not None and hit.feature_id is not None:
@@ -284,6 +286,9 @@ class MapCanvas(QtWidgets.QWidget):
         self._age_timer = QtCore.QTimer(self, interval=AGE_REFRESH_MS)
         self._age_timer.timeout.connect(self._incident_ages)
         self._age_timer.start()
+        self._glide = Glide()
+        self._glide_timer = QtCore.QTimer(self, interval=FRAME_MS, timerType=Qt.TimerType.PreciseTimer)
+        self._glide_timer.timeout.connect(self._glide_frame)
         self._loader = None
         self._regroup()
         self.viewbox.setRange(xRange=(-2e7, 2e7), yRange=(-2e7, 2e7), padding=0)
@@ -625,6 +630,7 @@ class MapCanvas(QtWidgets.QWidget):
 
     def _show(self, cx: float, cy: float, scale: float) -> None:
         """Centre on (cx, cy) at `scale` pixels per metre."""
+        self.stop_glide()  # a zoom or a jump to a place supersedes the rest of a key pan
         w, h = self._view_px()
         half_w, half_h = w / scale / 2, h / scale / 2
         self.viewbox.setRange(xRange=(cx - half_w, cx + half_w), yRange=(cy - half_h, cy + half_h), padding=0)
@@ -678,6 +684,26 @@ class MapCanvas(QtWidgets.QWidget):
         x0, y0, x1, y1 = self.view_box()
         self.viewbox.translateBy(x=fx * (x1 - x0), y=fy * (y1 - y0))
 
+    def glide(self, fx: float, fy: float) -> None:
+        """Pan like `pan`, spread over the next frames (map.glide): an arrow key's pan."""
+        self._glide.push(fx, fy, time.perf_counter())
+        if not self._glide_timer.isActive():
+            self._glide_timer.start()
+
+    @property
+    def gliding(self) -> bool:
+        return self._glide.active
+
+    def stop_glide(self) -> None:
+        self._glide.stop()
+        self._glide_timer.stop()
+
+    def _glide_frame(self) -> None:
+        fx, fy = self._glide.step(time.perf_counter())
+        if not self._glide.active:
+            self._glide_timer.stop()
+        self.pan(fx, fy)
+
     def add_bookmark(self, name: str) -> None:
         """Remember the current view under `name` (centre lon/lat and ground width)."""
         x0, y0, x1, y1 = self.view_box()
@@ -711,7 +737,7 @@ class MapCanvas(QtWidgets.QWidget):
         pans = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, 1), Qt.Key.Key_Down: (0, -1)}
         if key in pans:
             fx, fy = pans[key]
-            self.pan(fx * KEY_PAN_FRACTION, fy * KEY_PAN_FRACTION)
+            self.glide(fx * KEY_PAN_FRACTION, fy * KEY_PAN_FRACTION)
         elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
             self.zoom(ZOOM_STEP)
         elif key == Qt.Key.Key_Minus:

@@ -7,6 +7,7 @@ import pytest
 from PySide6 import QtCore, QtGui
 from PySide6.QtCore import Qt
 
+from map.canvas import FRAME_MS
 from map.tiles import level_for_scale, level_scale
 
 from .conftest import CENTER
@@ -23,15 +24,32 @@ def on_a_level(canvas) -> bool:
 
 def test_keys_pan_and_zoom_by_whole_levels(canvas, qtbot):
     x0, y0, x1, y1 = canvas.view_box()
+    lefts: list[float] = []
+    canvas.viewbox.sigRangeChanged.connect(lambda *_: lefts.append(canvas.view_box()[0]))
     canvas.view.setFocus()
     qtbot.keyClick(canvas.view, Qt.Key.Key_Right)
-    nx0, _, nx1, _ = canvas.view_box()
-    assert nx0 - x0 == approx(0.2 * (x1 - x0))
+    qtbot.waitUntil(lambda: not canvas.gliding, timeout=2000)
+    nx0, ny0, nx1, _ = canvas.view_box()
+    assert nx0 - x0 == approx(0.2 * (x1 - x0)) and ny0 == approx(y0)
+    # Glided, not jumped: several frames, each a small step east.
+    steps = [b - a for a, b in zip([x0] + lefts, lefts)]
+    assert len(steps) >= 3 and all(0 <= step <= 0.1 * (x1 - x0) for step in steps), steps
     scale = canvas.scale()
     qtbot.keyClick(canvas.view, Qt.Key.Key_Plus)
     assert canvas.scale() == approx(scale * math.sqrt(2)) and on_a_level(canvas)
     qtbot.keyClick(canvas.view, Qt.Key.Key_Minus)
     assert canvas.scale() == approx(scale)
+
+
+def test_a_zoom_ends_a_key_glide(canvas, qtbot):
+    canvas.view.setFocus()
+    qtbot.keyClick(canvas.view, Qt.Key.Key_Right)
+    assert canvas.gliding
+    qtbot.keyClick(canvas.view, Qt.Key.Key_Plus)
+    assert not canvas.gliding
+    zoomed = canvas.view_box()
+    qtbot.wait(2 * FRAME_MS)  # the glide's next frame would have come by now
+    assert canvas.view_box() == zoomed
 
 
 def test_wheel_zooms_about_the_cursor_and_stays_on_a_level(canvas, qtbot):
