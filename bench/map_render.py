@@ -9,8 +9,8 @@ Prints `name value unit` lines. Every frame time is from the view or data change
   1/64 of it (over the densest town): 20 view changes, one per 1/60 s, each moving the view 1/16 of
   its width (120 px) in a straight line onto new ground. Between frames the event loop runs, as it
   would, and the map renders the tiles around the view ahead of need.
-- pan_{...}_jump_p95_ms: 20 arrow-key pans (each 20 % of the view, 384 px) along a closed loop, back to
-  back with no time between them: nothing rendered ahead, the cost of uncovering undrawn ground.
+- pan_{...}_key_p95_ms: an arrow key held down: the view glides a key step (20 % of it) per GLIDE_S
+  (map/glide.py), 43 px a 1/60 s frame; 20 frames along a closed loop (right, up, left, down).
 - zoom_step_p95_ms: 10 key zoom steps in (each a new tile level) and 10 back out, each until a finished
   frame at the new level.
 - zoom_step_first_paint_p95_ms: the same steps, until the first frame at the new level is on screen (the
@@ -42,7 +42,8 @@ from PySide6 import QtWidgets  # noqa: E402
 
 from layers import crs as crs_lib  # noqa: E402
 from layers.synthetic import make_city  # noqa: E402
-from map.canvas import MapCanvas  # noqa: E402
+from map.canvas import KEY_PAN_FRACTION, MapCanvas  # noqa: E402
+from map.glide import GLIDE_S  # noqa: E402
 from city_on_map import densest_town, incidents_per_grid, put_city_on  # noqa: E402
 
 SEED = 20240601
@@ -51,7 +52,9 @@ PANS = 20
 FRAME_S = 1 / 60
 DRAG_STEP = 1 / 16
 DRAG_ANGLE = math.radians(20)
-KEY_PAN = 0.2
+# An arrow key held down moves the view this much a frame (map.glide).
+KEY_FRAME_STEP = KEY_PAN_FRACTION * FRAME_S / GLIDE_S
+KEY_LOOP = ((1, 0), (0, 1), (-1, 0), (0, -1))
 
 
 def ms(seconds: float) -> float:
@@ -115,11 +118,12 @@ def main() -> None:
             idle(app, FRAME_S - drag[-1])
         report(f"pan_{name}_p50_ms", ms(np.percentile(drag, 50)))
         report(f"pan_{name}_p95_ms", ms(np.percentile(drag, 95)))
-        jumps = []
+        keys = []
         for k in range(PANS):
-            angle = 2 * math.pi * k / PANS  # a closed loop: every pan shows new ground, the view stays near
-            jumps.append(timed(lambda: canvas.pan(KEY_PAN * math.cos(angle), KEY_PAN * math.sin(angle)), canvas))
-        report(f"pan_{name}_jump_p95_ms", ms(np.percentile(jumps, 95)))
+            fx, fy = KEY_LOOP[k * len(KEY_LOOP) // PANS]
+            keys.append(timed(lambda: canvas.pan(fx * KEY_FRAME_STEP, fy * KEY_FRAME_STEP), canvas))
+            idle(app, FRAME_S - keys[-1])
+        report(f"pan_{name}_key_p95_ms", ms(np.percentile(keys, 95)))
 
     canvas.fit_city()
     canvas.render_now()
