@@ -8,7 +8,6 @@ import time
 import numpy as np
 from PySide6 import QtCore
 
-from layers import crs as crs_lib
 from layers import style
 from map.tiles import RENDER_BUDGET_S, TileGroup
 
