@@ -38,8 +38,6 @@ class Glide:
         fx, fy = self.fx * share, self.fy * share
         self.fx, self.fy = self.fx - fx, self.fy - fy
         self._last = max(self._last, now)
-        if share == 1.0:
-            self.fx = self.fy = 0.0
         return fx, fy
 
     def stop(self) -> None:

@@ -28,12 +28,11 @@ def test_keys_pan_and_zoom_by_whole_levels(canvas, qtbot):
     canvas.viewbox.sigRangeChanged.connect(lambda *_: lefts.append(canvas.view_box()[0]))
     canvas.view.setFocus()
     qtbot.keyClick(canvas.view, Qt.Key.Key_Right)
+    assert canvas.gliding and canvas.view_box()[0] == x0  # glides in the next frames, does not jump
     qtbot.waitUntil(lambda: not canvas.gliding, timeout=2000)
     nx0, ny0, nx1, _ = canvas.view_box()
     assert nx0 - x0 == approx(0.2 * (x1 - x0)) and ny0 == approx(y0)
-    # Glided, not jumped: several frames, each a small step east.
-    steps = [b - a for a, b in zip([x0] + lefts, lefts)]
-    assert len(steps) >= 3 and all(0 <= step <= 0.1 * (x1 - x0) for step in steps), steps
+    assert len(lefts) >= 2 and lefts == sorted(lefts), lefts  # in steps, all east
     scale = canvas.scale()
     qtbot.keyClick(canvas.view, Qt.Key.Key_Plus)
     assert canvas.scale() == approx(scale * math.sqrt(2)) and on_a_level(canvas)
