@@ -15,8 +15,7 @@ GLIDE_S = 0.15
 class Glide:
     """The part of a key pan still to move, in fractions of the view (east and north positive)."""
 
-    def __init__(self, duration_s: float = GLIDE_S):
-        self.duration_s = duration_s
+    def __init__(self):
         self.fx = self.fy = 0.0
         self._last = self._end = 0.0
 
@@ -29,7 +28,7 @@ class Glide:
         would otherwise pile up and run on long after the key is let go)."""
         self.fx = _capped(self.fx + fx, abs(fx))
         self.fy = _capped(self.fy + fy, abs(fy))
-        self._last, self._end = now, now + self.duration_s
+        self._last, self._end = now, now + GLIDE_S
 
     def step(self, now: float) -> tuple[float, float]:
         """The move for a frame at `now`: the share of what is left that ends the glide on time."""
