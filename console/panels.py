@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QDrag, QFont, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QTableView, QTreeView, QVBoxLayout, QWidget)
 
 from console.live import LiveState, format_duration
@@ -21,6 +21,7 @@ UNIT_STATUS_COLORS = {"available": QColor(22, 163, 74), "dispatched": QColor(234
                       "enroute": QColor(202, 138, 4), "onscene": QColor(220, 38, 38),
                       "busy": QColor(124, 58, 237), "offduty": QColor(100, 116, 139)}
 OVERDUE_COLOR = QColor(220, 38, 38)
+REACTION_S = 0.5  # a click sooner than this after the buttons moved was aimed at where they were
 
 
 def unit_mime(unit_id: str) -> QMimeData:
@@ -295,6 +296,123 @@ class _BoardView(QTreeView):
         drag.exec(Qt.DropAction.LinkAction | Qt.DropAction.CopyAction)
 
 
+class RecommendedUnits(QWidget):
+    """One-click assign buttons for the best units of one incident.
+
+    A button is bound to one unit for its whole life: its text only ever names that unit, so a click assigns
+    the unit it reads. While the dispatcher is aiming (`holding()` true: the pointer or the keyboard focus on
+    the incident details), nothing moves: a new ranking changes the rank numbers on the buttons and shows a
+    notice, and the buttons take their new order when the dispatcher looks away (`release()`)."""
+
+    assignRequested = Signal(str)  # unit_id
+    clickRefused = Signal(str)  # why, in words
+
+    def __init__(self, holding, parent=None):
+        super().__init__(parent)
+        self.holding = holding
+        self.title = QLabel(self.tr("Recommended units"), self)
+        self.notice = QLabel(self.tr("The ranking changed: the order follows when the pointer leaves"), self)
+        self.notice.setObjectName("ranking-changed")
+        self.notice.setStyleSheet("color: #92400e; font-style: italic;")
+        self.notice.setWordWrap(True)
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.box.addWidget(self.title)
+        self.box.addWidget(self.notice)  # stays last: shown or hidden, it moves no button
+        self.buttons: dict[str, QPushButton] = {}  # unit -> its button, in the order shown
+        self.incident_id: str | None = None
+        self.limit = 5
+        self.ranking: list[Recommendation] = []
+        self.reordered_at = -REACTION_S
+        self._show_nothing()
+
+    def show_ranking(self, incident_id: str | None, ranking: list[Recommendation], limit: int) -> None:
+        """`ranking`: every available unit, best first. The best `limit` are offered; a unit already on a
+        button keeps its button (with its fresh ETA or as no longer available) while the dispatcher aims."""
+        self.limit = limit
+        self.ranking = ranking
+        if incident_id != self.incident_id:
+            self.incident_id = incident_id
+            self._clear()
+        wanted = [rec.unit_id for rec in ranking[:limit]]
+        if not self.holding() or not self.buttons:
+            self._order(wanted)
+        self._label_all()
+        self.notice.setVisible(list(self.buttons) != wanted)
+        self.title.setVisible(bool(self.buttons))
+
+    def release(self) -> None:
+        """The dispatcher looked away: the buttons take the latest ranking's order."""
+        if self.notice.isVisible():
+            self.show_ranking(self.incident_id, self.ranking, self.limit)
+
+    def clear(self) -> None:
+        self.incident_id = None
+        self.ranking = []
+        self._clear()
+        self._show_nothing()
+
+    def button_for(self, unit_id: str) -> QPushButton | None:
+        return self.buttons.get(unit_id)
+
+    def _show_nothing(self) -> None:
+        self.title.setVisible(False)
+        self.notice.setVisible(False)
+
+    def _clear(self) -> None:
+        for button in self.buttons.values():
+            self.box.removeWidget(button)
+            button.deleteLater()
+        self.buttons = {}
+
+    def _order(self, wanted: list[str]) -> None:
+        if self.buttons and list(self.buttons) != wanted:
+            self.reordered_at = time.monotonic()
+        for unit_id in [u for u in self.buttons if u not in wanted]:
+            button = self.buttons.pop(unit_id)
+            self.box.removeWidget(button)
+            button.deleteLater()
+        for row, unit_id in enumerate(wanted, start=1):
+            button = self.buttons.pop(unit_id, None) or self._button(unit_id)
+            self.box.removeWidget(button)
+            self.box.insertWidget(row, button)
+            self.buttons[unit_id] = button
+
+    def _button(self, unit_id: str) -> QPushButton:
+        button = QPushButton(self)
+        button.setObjectName(f"recommend-{unit_id}")
+        button.setProperty("unit_id", unit_id)
+        # Keyboard focus holds the order (Space would press it); a mouse click must not leave it holding.
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        button.clicked.connect(lambda _=False, u=unit_id: self._clicked(u))
+        return button
+
+    def _clicked(self, unit_id: str) -> None:
+        if time.monotonic() - self.reordered_at < REACTION_S:
+            # The buttons moved just before this click: it was aimed at the old order.
+            self.clickRefused.emit(self.tr("The list changed just before your click: nothing was assigned. "
+                                           "Check the unit and click again."))
+            return
+        self.assignRequested.emit(unit_id)
+
+    def _label_all(self) -> None:
+        ranks = {rec.unit_id: (rank, rec) for rank, rec in enumerate(self.ranking, start=1)}
+        for unit_id, button in self.buttons.items():
+            if unit_id not in ranks:
+                button.setEnabled(False)
+                button.setText(self.tr("{0} — no longer available").format(button.property("callsign") or unit_id))
+                button.setToolTip("")
+                continue
+            rank, rec = ranks[unit_id]
+            distance = rec.street_m if rec.street_m is not None else rec.straight_m
+            button.setProperty("callsign", rec.callsign)
+            button.setEnabled(True)
+            button.setText(self.tr("{0}. Assign {1} — {2:.1f} km, ETA {3}").format(
+                rank, rec.callsign, distance / 1000, format_duration(rec.eta_s)))
+            button.setToolTip(self.tr("Straight line {0:.0f} m; by street {1}").format(
+                rec.straight_m, "-" if rec.street_m is None else f"{rec.street_m:.0f} m"))
+
+
 class IncidentDetails(QWidget):
     """The selected incident: what, where, timers, units, and the recommended units with one-click assign."""
 
@@ -305,6 +423,9 @@ class IncidentDetails(QWidget):
         super().__init__(parent)
         self.live = live
         self.incident_id: str | None = None
+        # One line above the buttons, the rest below them: text growing or wrapping never moves a button.
+        self.header = QLabel(self)
+        self.header.setTextFormat(Qt.TextFormat.RichText)
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
@@ -312,41 +433,53 @@ class IncidentDetails(QWidget):
         self.message.setWordWrap(True)
         self.message.setObjectName("rejection")
         self.message.setStyleSheet("color: #b91c1c; font-weight: bold;")
-        self.recommend_title = QLabel(self.tr("Recommended units"), self)
-        self.recommend_box = QVBoxLayout()
+        self.recommended = RecommendedUnits(self._dispatcher_is_aiming, self)
+        self.recommended.assignRequested.connect(
+            lambda unit_id: self.incident_id and self.assignRequested.emit(unit_id, self.incident_id))
+        self.recommended.clickRefused.connect(self.show_message)
         self.close_button = QPushButton(self.tr("Close incident…"), self)
         self.close_button.clicked.connect(lambda: self.incident_id and self.closeRequested.emit(self.incident_id))
         layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
+        layout.addWidget(self.header)
+        layout.addWidget(self.recommended)
         layout.addWidget(self.message)
-        layout.addWidget(self.recommend_title)
-        layout.addLayout(self.recommend_box)
+        layout.addWidget(self.summary)
         layout.addWidget(self.close_button)
         layout.addStretch(1)
-        self.recommend_buttons: list[QPushButton] = []
         self.show_incident(None, [])
+
+    def _dispatcher_is_aiming(self) -> bool:
+        """The pointer is over the details, or the keyboard focus is in them: the layout must hold still."""
+        focus = QApplication.focusWidget()
+        return self.underMouse() or (focus is not None and self.isAncestorOf(focus))
+
+    def leaveEvent(self, event) -> None:
+        super().leaveEvent(event)
+        self.recommended.release()
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
 
-    def show_incident(self, incident_id: str | None, recommendations: list[Recommendation]) -> None:
+    def show_incident(self, incident_id: str | None, ranking: list[Recommendation], limit: int = 5) -> None:
+        """`ranking`: every available unit for the incident, best first; the best `limit` are offered."""
         if incident_id != self.incident_id:
             self.message.clear()
         self.incident_id = incident_id
         incident = self.live.state["incidents"].get(incident_id or "")
-        for button in self.recommend_buttons:
-            button.deleteLater()
-        self.recommend_buttons = []
         self.close_button.setVisible(incident is not None and incident["status"] != "closed")
-        self.recommend_title.setVisible(bool(recommendations))
+        if incident is None or incident["status"] == "closed":
+            self.recommended.clear()
+        else:
+            self.recommended.show_ranking(incident_id, ranking, limit)
         if incident is None:
-            self.summary.setText(self.tr("Select an incident on the map or in the queue."))
+            self.header.setText(self.tr("Select an incident on the map or in the queue."))
+            self.summary.clear()
             return
         timers = self.live.timers(incident, time.time())
         units = ", ".join(self.live.state["units"][u].get("callsign") or u for u in incident["units"]) or "-"
+        self.header.setText(f"<b>{incident['incident_id']}</b> · P{incident['priority']} · "
+                            f"{word(incident['kind'])} · {word(incident['status'])}")
         lines = [
-            f"<b>{incident['incident_id']}</b> · P{incident['priority']} · {word(incident['kind'])} · "
-            f"{word(incident['status'])}",
             incident.get("address") or f"{incident['lon']:.5f}, {incident['lat']:.5f}",
             self.tr("Grid cell: {0}").format(incident.get("grid_id") or "-"),
             self.tr("To dispatch: {0}").format(format_duration(timers.to_dispatch_s))
@@ -354,24 +487,11 @@ class IncidentDetails(QWidget):
             self.tr("Units: {0}").format(units),
         ]
         if timers.to_onscene_s is not None:
-            lines.insert(4, self.tr("To on scene: {0}").format(format_duration(timers.to_onscene_s))
+            lines.insert(3, self.tr("To on scene: {0}").format(format_duration(timers.to_onscene_s))
                          + (" ⚠" if timers.onscene_overdue else ""))
         if incident.get("note"):
             lines.append(incident["note"])
         self.summary.setText("<br>".join(lines))
-        if incident["status"] == "closed":
-            return
-        for rank, rec in enumerate(recommendations):
-            distance = rec.street_m if rec.street_m is not None else rec.straight_m
-            text = self.tr("Assign {0} — {1:.1f} km, ETA {2}").format(
-                rec.callsign, distance / 1000, format_duration(rec.eta_s))
-            button = QPushButton(text, self)
-            button.setObjectName(f"recommend-{rank}")
-            button.setToolTip(self.tr("Straight line {0:.0f} m; by street {1}").format(
-                rec.straight_m, "-" if rec.street_m is None else f"{rec.street_m:.0f} m"))
-            button.clicked.connect(lambda _=False, u=rec.unit_id, i=incident_id: self.assignRequested.emit(u, i))
-            self.recommend_box.addWidget(button)
-            self.recommend_buttons.append(button)
 
 
 class ConnectionIndicator(QWidget):

@@ -413,10 +413,10 @@ class MainWindow(QMainWindow):
     def create_incident(self, args: dict) -> None:
         self.send("incident.create", args)
 
-    def recommendations(self, incident_id: str) -> list[Recommendation]:
+    def recommendations(self, incident_id: str, limit: int = RECOMMENDATIONS) -> list[Recommendation]:
         if incident_id not in self.live.state["incidents"]:
             return []
-        return recommend(self.live.state, incident_id, self.router, RECOMMENDATIONS)
+        return recommend(self.live.state, incident_id, self.router, limit)
 
     def _drag_over(self, unit_id: str, incident_id: str) -> None:
         if not incident_id:
@@ -439,7 +439,9 @@ class MainWindow(QMainWindow):
         self._show_details()
 
     def _show_details(self) -> None:
-        self.details.show_incident(self.selected_incident, self.recommendations(self.selected_incident or ""))
+        # Every available unit: a unit the dispatcher is aiming at keeps its button with a fresh ETA.
+        ranking = self.recommendations(self.selected_incident or "", len(self.live.state["units"]))
+        self.details.show_incident(self.selected_incident, ranking, RECOMMENDATIONS)
 
     def _map_selected(self, layer: str, feature_id: str) -> None:
         if layer == "incidents" and feature_id != self.selected_incident:

@@ -1,4 +1,5 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>CameraList</name>
@@ -29,10 +30,6 @@
 <context>
     <name>IncidentDetails</name>
     <message>
-        <source>Recommended units</source>
-        <translation>推荐警力</translation>
-    </message>
-    <message>
         <source>Close incident…</source>
         <translation>结案…</translation>
     </message>
@@ -55,14 +52,6 @@
     <message>
         <source>To on scene: {0}</source>
         <translation>到场用时：{0}</translation>
-    </message>
-    <message>
-        <source>Assign {0} — {1:.1f} km, ETA {2}</source>
-        <translation>派遣 {0} — {1:.1f} 公里，预计 {2} 到达</translation>
-    </message>
-    <message>
-        <source>Straight line {0:.0f} m; by street {1}</source>
-        <translation>直线 {0:.0f} 米；道路 {1}</translation>
     </message>
 </context>
 <context>
@@ -331,6 +320,33 @@
     </message>
 </context>
 <context>
+    <name>RecommendedUnits</name>
+    <message>
+        <source>Recommended units</source>
+        <translation>推荐警力</translation>
+    </message>
+    <message>
+        <source>The ranking changed: the order follows when the pointer leaves</source>
+        <translation>排名已变化：鼠标移开后按新顺序排列</translation>
+    </message>
+    <message>
+        <source>The list changed just before your click: nothing was assigned. Check the unit and click again.</source>
+        <translation>点击前列表刚刚变化：未派遣任何警力。请核对警力后再点击。</translation>
+    </message>
+    <message>
+        <source>{0} — no longer available</source>
+        <translation>{0} — 已不可用</translation>
+    </message>
+    <message>
+        <source>{0}. Assign {1} — {2:.1f} km, ETA {3}</source>
+        <translation>{0}. 派遣 {1} — {2:.1f} 公里，预计 {3}</translation>
+    </message>
+    <message>
+        <source>Straight line {0:.0f} m; by street {1}</source>
+        <translation>直线 {0:.0f} 米；道路 {1}</translation>
+    </message>
+</context>
+<context>
     <name>UnitBoard</name>
     <message>
         <source>By status</source>
@@ -512,7 +528,7 @@
     </message>
     <message>
         <source>{n} min</source>
-        <extracomment>a cell holding at least this many points is drawn as one bubble with a count at and above this scale every point is drawn on its own names are drawn next to symbols from this scale on above this scale the "detailed" symbols are used colours of cluster bubbles; cluster_colors picks one per cluster</extracomment>
+        <extracomment>a cell holding at least this many points is drawn as one bubble with a count at and above this scale every point is drawn on its own names are drawn next to symbols from this scale on above this scale the &quot;detailed&quot; symbols are used colours of cluster bubbles; cluster_colors picks one per cluster</extracomment>
         <translation>{n} 分钟</translation>
     </message>
     <message>

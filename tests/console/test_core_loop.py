@@ -126,12 +126,12 @@ def test_call_to_dispatch_in_four_actions(qtbot, server, users):
     # 3: Enter creates it (kind and priority have sensible defaults)
     QTest.keyClick(window.incident_dialog, Qt.Key.Key_Return)
     actions += 1
-    qtbot.waitUntil(lambda: window.selected_incident is not None and bool(window.details.recommend_buttons),
+    qtbot.waitUntil(lambda: window.selected_incident is not None and bool(window.details.recommended.buttons),
                     timeout=5000)
     incident_id = window.selected_incident
     top = window.recommendations(incident_id)[0]
     # 4: one click on the top recommended unit
-    QTest.mouseClick(window.details.recommend_buttons[0], Qt.MouseButton.LeftButton)
+    QTest.mouseClick(next(iter(window.details.recommended.buttons.values())), Qt.MouseButton.LeftButton)
     actions += 1
     qtbot.waitUntil(lambda: window.live.state["units"][top.unit_id]["incident_id"] == incident_id, timeout=5000)
     assert window.live.state["incidents"][incident_id]["status"] == "dispatched"
