@@ -59,8 +59,8 @@ class EmbeddedServer:
         if not tokens_file.exists():
             tokens = {name: add_user(self.users_file, name, role)
                       for name, role in (("dispatcher", "dispatcher"), ("supervisor", "supervisor"), ("avl", "feed"))}
-            tokens_file.write_text(json.dumps(tokens))
-            os.chmod(tokens_file, 0o600)
+            with os.fdopen(os.open(tokens_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+                json.dump(tokens, out)  # never readable by others, not even for a moment
         self.tokens = json.loads(tokens_file.read_text())
         # A second dispatcher for a second console (`onemap console --token-file`), made once per data
         # folder; a deleted token file gets its user a new token.

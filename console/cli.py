@@ -97,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     users = sub.add_parser("users", help="manage users and tokens")
     users_sub = users.add_subparsers(dest="users_command", required=True)
-    add = users_sub.add_parser("add", help="add a user; prints the new token as the last line")
+    add = users_sub.add_parser("add", help="add a user; prints the new token as the last line, or writes it "
+                                                 "to --token-file")
     add.add_argument("name")
     add.add_argument("--role", required=True,
                      choices=["viewer", "dispatcher", "supervisor", "feed", "trainer"])

@@ -122,3 +122,31 @@ def test_the_console_names_its_server_in_the_status_bar_tooltip(qtbot, server, u
     _, tokens = users
     window = open_window(qtbot, server.url, tokens["alice"])
     assert window.statusBar().toolTip() == f"Server: {server.url}"
+
+
+def test_a_console_started_at_a_terminal_asks_for_its_token(tmp_path, server, users):
+    _, tokens = users
+    env = {key: value for key, value in os.environ.items() if not key.startswith("XDG_") and key != "ONEMAP_TOKEN"}
+    env["HOME"] = str(tmp_path)
+    controller, terminal = os.openpty()
+    console = subprocess.Popen([sys.executable, "-m", "console.cli", "console", "--server", server.url,
+                                "--language", "en"], cwd=ROOT, env=env, stdin=terminal, stdout=terminal,
+                               stderr=terminal, start_new_session=True)
+    os.close(terminal)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        shown = b""
+        while f"token for {server.url}: ".encode() not in shown:
+            assert console.poll() is None and time.monotonic() < deadline, shown
+            try:
+                shown += os.read(controller, 4096)  # blocks until the console writes
+            except OSError:  # EIO: the console closed the terminal
+                console.wait(timeout=10)
+        os.write(controller, tokens["alice"].encode() + b"\n")
+        while not (_window_of(console.pid) and _connected(console.pid, server.port)):
+            assert console.poll() is None, f"the console exited with {console.returncode}"
+            assert time.monotonic() < deadline, "no connected console window in time"
+            time.sleep(0.2)  # polling another process, with the deadline above
+    finally:
+        _stop(console)
+        os.close(controller)
