@@ -4,6 +4,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shlex
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -13,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from console import i18n
 from console.window import MainWindow, settings
 
+SECOND_DISPATCHER = "dispatcher2"
 DEMO_INCIDENTS = (
     {"kind": "traffic accident", "priority": 2, "address": "Mannerheimintie", "note": "two cars, no injuries reported"},
     {"kind": "theft", "priority": 4, "address": "Aleksanterinkatu", "note": "bicycle taken outside the shop"},
@@ -46,19 +49,26 @@ class EmbeddedServer:
     """A dispatch server on its own thread and event loop, with the demo's patrol feed."""
 
     def __init__(self, city_name: str, data_dir: Path):
-        from dispatch.users import add_user
+        from dispatch.users import add_user, list_users, remove_user
 
         self.city_name = city_name
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
+        self.users_file = data_dir / "users.json"
         tokens_file = data_dir / "tokens.json"
         if not tokens_file.exists():
-            users_file = data_dir / "users.json"
-            tokens = {name: add_user(users_file, name, role)
+            tokens = {name: add_user(self.users_file, name, role)
                       for name, role in (("dispatcher", "dispatcher"), ("supervisor", "supervisor"), ("avl", "feed"))}
-            tokens_file.write_text(json.dumps(tokens))
-            os.chmod(tokens_file, 0o600)
+            with os.fdopen(os.open(tokens_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+                json.dump(tokens, out)  # never readable by others, not even for a moment
         self.tokens = json.loads(tokens_file.read_text())
+        # A second dispatcher for a second console (`onemap console --token-file`), made once per data
+        # folder; a deleted token file gets its user a new token.
+        self.second_token_file = data_dir / "dispatcher2.token"
+        if not self.second_token_file.exists():
+            if SECOND_DISPATCHER in dict(list_users(self.users_file)):
+                remove_user(self.users_file, SECOND_DISPATCHER)
+            add_user(self.users_file, SECOND_DISPATCHER, "dispatcher", self.second_token_file)
         self.url = ""
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -85,14 +95,13 @@ class EmbeddedServer:
         from dispatch.client import DispatchClient
         from dispatch.server import DispatchServer
         from dispatch.simulate import run_patrols
-        from dispatch.users import Users
         from console.typed import StreetIndex
         from layers.citypack import load_city
 
         self._stopping = asyncio.Event()
         try:
             city = load_city(self.city_name)
-            server = DispatchServer(str(self.data_dir / "events.db"), Users.load(self.data_dir / "users.json"),
+            server = DispatchServer(str(self.data_dir / "events.db"), self.users_file,
                                     initial_state(city), city.grid_at, city_name=city.name)
             host, port = await server.start("127.0.0.1", 0)
         except BaseException as exc:  # shown to the user by start()
@@ -115,10 +124,22 @@ class EmbeddedServer:
         await server.stop()
 
 
+def onemap_command() -> str:
+    """How to run `onemap` from a shell: the bare name when PATH finds this installation's, else its path."""
+    beside = Path(sys.executable).with_name("onemap")
+    found = shutil.which("onemap")
+    if not beside.exists() or (found is not None and os.path.samefile(found, beside)):
+        return "onemap"
+    return shlex.quote(str(beside))
+
+
 def run_demo(data_dir: Path, language: str | None = None) -> int:
     server = EmbeddedServer("demo", data_dir)
     url = server.start()
-    print(f"demo server on {url}; data in {data_dir}", flush=True)
+    print(f"demo server on {url}; data in {data_dir}")
+    print("to open a second console on this demo, run:")
+    token_file = shlex.quote(str(server.second_token_file.resolve()))
+    print(f"{onemap_command()} console --server {url} --token-file {token_file}", flush=True)
     try:
         return run_console(url, server.tokens["dispatcher"], "demo", language)
     finally:

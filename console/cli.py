@@ -8,9 +8,28 @@ import sys
 def _users_add(args: argparse.Namespace) -> int:
     from dispatch.users import add_user
 
-    token = add_user(args.users, args.name, args.role)
-    print(f"added {args.name} ({args.role}) to {args.users}; the token is shown once:")
-    print(token)
+    token = add_user(args.users, args.name, args.role, args.token_file)
+    if args.token_file:
+        print(f"added {args.name} ({args.role}) to {args.users}; the token is in {args.token_file} (mode 0600)")
+    else:
+        print(f"added {args.name} ({args.role}) to {args.users}; the token is shown once:")
+        print(token)
+    return 0
+
+
+def _users_remove(args: argparse.Namespace) -> int:
+    from dispatch.users import remove_user
+
+    remove_user(args.users, args.name)
+    print(f"removed {args.name} from {args.users}; a server using it closes their connections")
+    return 0
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    from dispatch.users import list_users
+
+    for name, role in list_users(args.users):
+        print(f"{name}\t{role}")
     return 0
 
 
@@ -31,10 +50,31 @@ def _city_from_osm(args: argparse.Namespace) -> int:
     return 0
 
 
-def _console(args: argparse.Namespace) -> int:
-    from console.app import run_console
+def console_token(token_file: str | None, server: str) -> str:
+    """The token from --token-file, else ONEMAP_TOKEN, else asked for at a terminal: never the command line,
+    which every local user can read in `ps`."""
+    import getpass
+    import os
 
-    return run_console(args.server, args.token, args.city, args.language)
+    from dispatch.users import read_token_file
+
+    if token_file:
+        return read_token_file(token_file)
+    if os.environ.get("ONEMAP_TOKEN", "").strip():
+        return os.environ["ONEMAP_TOKEN"].strip()
+    if sys.stdin.isatty():
+        token = getpass.getpass(f"token for {server}: ").strip()
+        if token:
+            return token
+    raise ValueError("no token: give --token-file FILE (readable only by you), set ONEMAP_TOKEN, "
+                     "or start from a terminal to be asked for it")
+
+
+def _console(args: argparse.Namespace) -> int:
+    token = console_token(args.token_file, args.server)
+    from console.app import run_console  # Qt only once there is a token
+
+    return run_console(args.server, token, args.city, args.language)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -57,12 +97,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     users = sub.add_parser("users", help="manage users and tokens")
     users_sub = users.add_subparsers(dest="users_command", required=True)
-    add = users_sub.add_parser("add", help="add a user; prints the new token as the last line")
+    add = users_sub.add_parser("add", help="add a user; prints the new token as the last line, or writes it "
+                                                 "to --token-file")
     add.add_argument("name")
     add.add_argument("--role", required=True,
                      choices=["viewer", "dispatcher", "supervisor", "feed", "trainer"])
     add.add_argument("--users", required=True, help="the users file (JSON; created if absent)")
+    add.add_argument("--token-file", help="write the token to this new file (mode 0600) instead of printing it")
     add.set_defaults(run=_users_add)
+    remove = users_sub.add_parser("remove", help="remove a user; a running server closes their connections")
+    remove.add_argument("name")
+    remove.add_argument("--users", required=True, help="the users file")
+    remove.set_defaults(run=_users_remove)
+    listing = users_sub.add_parser("list", help="list users' names and roles (never their tokens)")
+    listing.add_argument("--users", required=True, help="the users file")
+    listing.set_defaults(run=_users_list)
 
     server = sub.add_parser("server", help="run the dispatch server")
     server.add_argument("--city", required=True, help="a shipped city pack name (e.g. demo) or a folder")
@@ -82,9 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     from_osm.add_argument("--name")
     from_osm.set_defaults(run=_city_from_osm)
 
-    console = sub.add_parser("console", help="open the dispatch console")
+    # No abbreviations: an old `--token SECRET` must not be taken for `--token-file SECRET`.
+    console = sub.add_parser("console", help="open the dispatch console", allow_abbrev=False)
     console.add_argument("--server", default="ws://127.0.0.1:8765/ws")
-    console.add_argument("--token", required=True)
+    console.add_argument("--token-file", help="a file holding the token, readable only by you "
+                                              "(else ONEMAP_TOKEN, else asked for)")
     console.add_argument("--city", help="a city pack name or folder (default: the one the server names)")
     console.add_argument("--language", choices=["system", "en", "zh_CN"])
     console.set_defaults(run=_console)

@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.camera_rate)
         self.cursor_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.cursor_label)
+        self.statusBar().setToolTip(self.tr("Server: {0}").format(url))  # which server, e.g. for a second console
         self._menus()
 
         self.link = ServerLink(url, token, namespace, self)

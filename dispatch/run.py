@@ -11,7 +11,6 @@ from pathlib import Path
 
 from dispatch.city_state import initial_state
 from dispatch.server import DispatchServer, Limits
-from dispatch.users import Users
 
 STORE_GIL_SWITCH_S = 0.001
 
@@ -32,10 +31,9 @@ async def serve_city(city_name: str, db: str, users_file: str, host: str, port: 
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    users = Users.load(users_file)
     context = tls_context(cert, key)
     city = load_city(city_name)
-    server = DispatchServer(str(Path(db)), users, initial_state(city), city.grid_at, limits, city_name=city.name)
+    server = DispatchServer(str(Path(db)), users_file, initial_state(city), city.grid_at, limits, city_name=city.name)
     bound_host, bound_port = await server.start(host, port, context)
     # The city, its live state and the loaded modules live as long as the server: frozen, full
     # collections skip them instead of pausing the event loop ~30 ms each (5,000 units).

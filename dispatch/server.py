@@ -24,6 +24,7 @@ import ssl as ssl_module
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import orjson
@@ -36,12 +37,13 @@ from dispatch.commands import Context, Rejected, decide
 from dispatch.domain import LIVE, valid_namespace
 from dispatch.reducer import State, apply, copy_state
 from dispatch.store import AuditRecord, EventStore, StoredEvent
-from dispatch.users import Users
+from dispatch.users import User, UsersError, UsersFile
 
 log = logging.getLogger("onemap.server")
 
 MAX_FRAME = 64 * 1024
 HELLO_TIMEOUT_S = 10.0
+USERS_POLL_S = 1.0  # how often the users file is checked for changes (added or revoked users)
 CHECKPOINT_EVERY_S = 1.0
 COMMIT_MIN_INTERVAL_S = 0.005
 MAX_AUDITED_FRAME = 4000
@@ -178,6 +180,14 @@ class Session:
             protocol.send_text(frame)
         self.ws.transport.write(b"".join(protocol.data_to_send()))
 
+    def revoke(self, message: str) -> None:
+        """The user's token no longer holds: an `error` frame, ahead of anything held back, then 4401."""
+        protocol = self.ws.protocol
+        if not self.dropped and protocol.state is OPEN:
+            protocol.send_text(_error("unauthorized", message))
+            self.ws.transport.write(b"".join(protocol.data_to_send()))
+        self.drop(CLOSE_UNAUTHORIZED, message)
+
     def go_live(self) -> None:
         self.catching_up = False
         backlog, self.backlog, self.backlog_bytes = self.backlog, [], 0
@@ -250,12 +260,15 @@ class FatalStoreError(RuntimeError):
 class DispatchServer:
     """Run with `async with DispatchServer(...) as server: await server.serve_forever()`, or start/stop."""
 
-    def __init__(self, store_path: str, users: Users, initial_state: State,
+    def __init__(self, store_path: str, users_file: str | Path, initial_state: State,
                  grid_at: Callable[[float, float], str | None] = lambda lon, lat: None,
                  limits: Limits | None = None, city_name: str | None = None):
+        """`users_file` is read now (a broken one stops the start) and followed while serving."""
         self.store_path = store_path
         self.city_name = city_name
-        self.users = users
+        self.users_file = UsersFile(users_file)
+        self._sessions: dict[Session, User] = {}  # every connection past its hello, and who it is
+        self._users_watch: asyncio.Task | None = None
         self.initial_state = initial_state
         self.grid_at = grid_at
         self.limits = limits or Limits()
@@ -284,6 +297,7 @@ class DispatchServer:
         await self._namespace(LIVE)
         self._committer = asyncio.create_task(self._commit_loop(), name="committer")
         self._checkpointer = asyncio.create_task(self._checkpoint_loop(), name="checkpointer")
+        self._users_watch = asyncio.create_task(self._users_watch_loop(), name="users-watch")
         self._server = await serve(
             self._handle, host, port, max_size=MAX_FRAME, compression=None,
             process_request=_only_ws_path, ssl=ssl, write_limit=256 * 1024,
@@ -295,10 +309,11 @@ class DispatchServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
-        if self._checkpointer is not None:
-            self._checkpointer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._checkpointer
+        for task in (self._checkpointer, self._users_watch):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._committer is not None:
             self._committer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -365,6 +380,7 @@ class DispatchServer:
             pass
         finally:
             session.namespace.sessions.discard(session)
+            self._sessions.pop(session, None)
             session.dropped = True
 
     async def _greet(self, ws: ServerConnection) -> Session | None:
@@ -382,7 +398,7 @@ class DispatchServer:
         if not isinstance(hello, dict) or hello.get("op") != "hello":
             await _refuse(ws, "bad_request", "the first frame must be a hello", CLOSE_BAD_REQUEST)
             return None
-        user = self.users.authenticate(hello.get("token"))
+        user = self.users_file.users.authenticate(hello.get("token"))
         if user is None:
             await _refuse(ws, "unauthorized", "missing or wrong token", CLOSE_UNAUTHORIZED)
             return None
@@ -393,6 +409,9 @@ class DispatchServer:
                           CLOSE_BAD_REQUEST)
             return None
         ns = await self._namespace(name)
+        if not self.users_file.users.holds(user):  # revoked while the namespace loaded
+            await _refuse(ws, "unauthorized", "the token was revoked", CLOSE_UNAUTHORIZED)
+            return None
         resume_from = hello.get("resume_from")
         if resume_from is not None and (isinstance(resume_from, bool) or not isinstance(resume_from, int)
                                         or not 0 <= resume_from <= ns.committed_seq):
@@ -414,6 +433,7 @@ class DispatchServer:
                    + b',"snapshot":' + snapshot + b"}")
         if session.subscribe:
             ns.sessions.add(session)
+        self._sessions[session] = user
         log.info("%s (%s) joined %s at seq %d%s", user.name, user.role, name, seq,
                  "" if resume_from is None else f", resuming from {resume_from}")
         try:
@@ -422,6 +442,7 @@ class DispatchServer:
                 await self._send_history(session, resume_from, seq)
         except ConnectionClosed:
             ns.sessions.discard(session)
+            self._sessions.pop(session, None)
             return None
         session.go_live()
         return session
@@ -530,6 +551,29 @@ class DispatchServer:
             rejection.code, rejection.message, None))
         self._work.set()
         return orjson.dumps({"op": "nack", "id": cmd_id, "code": rejection.code, "message": rejection.message})
+
+    # ---- users ---------------------------------------------------------------------------------
+
+    async def _users_watch_loop(self) -> None:
+        """Follow the users file: a user added can connect at once; one removed, or whose token or role
+        changed, is closed with 4401. A broken file keeps the last good users and never stops serving."""
+        while True:
+            await asyncio.sleep(USERS_POLL_S)
+            try:
+                changed = await asyncio.to_thread(self.users_file.reload)
+            except UsersError as exc:
+                log.error("%s; keeping the users read before", exc)
+                continue
+            if changed:
+                log.info("users file %s reloaded", self.users_file.path)
+                self._revoke_stale()
+
+    def _revoke_stale(self) -> None:
+        users = self.users_file.users
+        for session, user in tuple(self._sessions.items()):
+            if not users.holds(user):
+                self._sessions.pop(session)
+                session.revoke("the token was revoked")
 
     # ---- group commit and fan-out --------------------------------------------------------------
 

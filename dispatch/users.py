@@ -1,14 +1,18 @@
 """Users and their tokens. The users file keeps only a SHA-256 of each token.
 
 Tokens are 256 random bits, so a plain hash is enough: there is nothing to brute-force that a slow
-password hash would protect.
+password hash would protect. The file is rewritten whole, atomically (a temporary file renamed over it),
+so a server reading it never sees half of it; `UsersFile` is how a running server follows its changes.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import secrets
+import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,12 +25,48 @@ class UsersError(ValueError):
 
 @dataclass(frozen=True)
 class User:
+    """Who a token is: equal only if the name, the role and the token are all the same."""
+
     name: str
     role: str
+    token_sha256: str
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _read_entries(path: Path) -> dict[str, dict]:
+    """The users file's `users` object, checked: every entry a role in ROLES and a token hash."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsersError(f"users file {path} does not exist (create it with `onemap users add`)") from None
+    except (OSError, ValueError) as exc:
+        raise UsersError(f"users file {path} is unreadable: {exc}") from None
+    entries = raw.get("users") if isinstance(raw, dict) else None
+    if not isinstance(entries, dict):
+        raise UsersError(f"users file {path} is not a JSON object with a \"users\" object")
+    for name, entry in entries.items():
+        if (not isinstance(entry, dict) or entry.get("role") not in ROLES
+                or not isinstance(entry.get("token_sha256"), str)):
+            raise UsersError(f"users file {path}: user {name!r} needs a role in {ROLES} and a token_sha256")
+    return entries
+
+
+def _write_entries(path: Path, entries: dict[str, dict]) -> None:
+    """Replace the users file in one rename: a reader sees the old file or the new one, never a part."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump({"users": entries}, out, indent=2, ensure_ascii=False)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 class Users:
@@ -35,45 +75,109 @@ class Users:
 
     @classmethod
     def load(cls, path: str | Path) -> "Users":
-        path = Path(path)
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise UsersError(f"users file {path} does not exist (create it with `onemap users add`)") from None
-        except (OSError, ValueError) as exc:
-            raise UsersError(f"users file {path} is unreadable: {exc}") from None
-        by_digest = {}
-        for name, entry in raw.get("users", {}).items():
-            if entry.get("role") not in ROLES or not isinstance(entry.get("token_sha256"), str):
-                raise UsersError(f"users file {path}: user {name!r} needs a role in {ROLES} and a token_sha256")
-            by_digest[entry["token_sha256"]] = User(name, entry["role"])
-        return cls(by_digest)
+        entries = _read_entries(Path(path))
+        return cls({entry["token_sha256"]: User(name, entry["role"], entry["token_sha256"])
+                    for name, entry in entries.items()})
 
     def authenticate(self, token: object) -> User | None:
         if not isinstance(token, str) or not token:
             return None
         return self._by_digest.get(_digest(token))
 
+    def holds(self, user: User) -> bool:
+        """Whether `user` is still exactly who its token says (not removed, no new token, same role)."""
+        return self._by_digest.get(user.token_sha256) == user
 
-def add_user(path: str | Path, name: str, role: str) -> str:
-    """Add a user to the users file (created if absent) and return the new token."""
+
+class UsersFile:
+    """A users file and the last good users read from it. `reload` reads the file again only when its
+    inode, size or modification time changed; a broken file keeps the last good users."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._stamp = self._stat()
+        self.users = Users.load(self.path)  # no server starts without a readable users file
+
+    def _stat(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return st.st_ino, st.st_size, st.st_mtime_ns
+
+    def reload(self) -> bool:
+        """Read the file if it changed; True if that gave new users. Raises UsersError (once per change)
+        if the changed file is broken or gone; `users` then stays what it was."""
+        stamp = self._stat()  # before reading: a change during the read shows as another change next time
+        if stamp == self._stamp:
+            return False
+        self._stamp = stamp
+        self.users = Users.load(self.path)
+        return True
+
+
+def add_user(path: str | Path, name: str, role: str, token_file: str | Path | None = None) -> str:
+    """Add a user to the users file (created if absent) and return the new token; with `token_file`, also
+    write the token to that new file (mode 0600) before the user exists, so a refused file adds no one."""
     if role not in ROLES:
         raise UsersError(f"role {role!r} is not one of {', '.join(ROLES)}")
     if not name or not name.isprintable() or len(name) > 64:
         raise UsersError("a user name is 1-64 printable characters")
     path = Path(path)
-    raw = {"users": {}}
-    if path.exists():
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise UsersError(f"users file {path} is unreadable: {exc}") from None
-    if name in raw["users"]:
+    entries = _read_entries(path) if path.exists() else {}
+    if name in entries:
         raise UsersError(f"user {name!r} already exists in {path}")
     token = secrets.token_urlsafe(32)
-    raw["users"][name] = {"role": role, "token_sha256": _digest(token)}
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(raw, indent=2, ensure_ascii=False), encoding="utf-8")
-    os.chmod(tmp, 0o600)
-    tmp.replace(path)
+    entries[name] = {"role": role, "token_sha256": _digest(token)}
+    if token_file is not None:
+        write_token_file(token_file, token)
+    try:
+        _write_entries(path, entries)
+    except BaseException:
+        if token_file is not None:
+            os.unlink(token_file)
+        raise
+    return token
+
+
+def remove_user(path: str | Path, name: str) -> None:
+    """Remove a user: a server watching the file closes the user's connections."""
+    path = Path(path)
+    entries = _read_entries(path)
+    if name not in entries:
+        raise UsersError(f"there is no user {name!r} in {path}")
+    del entries[name]
+    _write_entries(path, entries)
+
+
+def list_users(path: str | Path) -> list[tuple[str, str]]:
+    """Each user's name and role, by name."""
+    return sorted((name, entry["role"]) for name, entry in _read_entries(Path(path)).items())
+
+
+def write_token_file(path: str | Path, token: str) -> None:
+    """Write a token to a new file of mode 0600; an existing file is never overwritten."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise UsersError(f"token file {path} already exists; not overwriting it") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(token + "\n")
+
+
+def read_token_file(path: str | Path) -> str:
+    """The token in a file only its owner can read (like ssh's private keys: refused otherwise)."""
+    path = Path(path)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            raise UsersError(f"permissions {mode:04o} for token file {path} are too open: it must not be "
+                             f"readable by group or others (chmod 600 {path})")
+        token = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise UsersError(f"token file {path} is unreadable: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise UsersError(f"token file {path} is not text") from None
+    if not token:
+        raise UsersError(f"token file {path} is empty")
     return token
