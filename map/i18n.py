@@ -31,7 +31,7 @@ FEATURE_NOUNS = {
 
 # Legend labels the layer models give in English.
 LEGEND_LABELS = (
-    QT_TRANSLATE_NOOP("map", "online"), QT_TRANSLATE_NOOP("map", "offline"),
+    QT_TRANSLATE_NOOP("map", "online"), QT_TRANSLATE_NOOP("map", "offline"), QT_TRANSLATE_NOOP("map", "unknown"),
     QT_TRANSLATE_NOOP("map", "station"), QT_TRANSLATE_NOOP("map", "no figures"),
     QT_TRANSLATE_NOOP("map", "卡口 bayonet"), QT_TRANSLATE_NOOP("map", "卡点 checkpoint"),
 )
