@@ -71,11 +71,13 @@ async def _receives_media(url: str, min_bytes: int) -> bool:
 
 
 async def probe_round(client: DispatchClient, cameras: list[tuple[str, str]], at_once: int = AT_ONCE,
-                      timeout: float = PROBE_TIMEOUT_S) -> dict[str, bool]:
-    """Probe (camera_id, stream_url) pairs `at_once` at a time, reporting each group as it finishes;
-    returns what was observed."""
+                      timeout: float = PROBE_TIMEOUT_S, stop: asyncio.Event | None = None) -> dict[str, bool]:
+    """Probe (camera_id, stream_url) pairs `at_once` at a time, reporting each group as it finishes, until
+    done or `stop` is set; returns what was observed."""
     observed: dict[str, bool] = {}
     for start in range(0, len(cameras), at_once):
+        if stop is not None and stop.is_set():
+            break
         group = cameras[start:start + at_once]
         results = await asyncio.gather(*(probe_stream(url, timeout) for _, url in group))
         replies = client.send_commands([("camera.status", {"camera_id": camera_id, "online": online})
@@ -106,7 +108,7 @@ async def run_camera_probe(url: str, token: str, *, stop: asyncio.Event, every_s
                    if probeable(camera.get("stream_url"))]
         try:
             while not stop.is_set():
-                await probe_round(client, cameras, at_once, timeout)
+                await probe_round(client, cameras, at_once, timeout, stop)
                 await _sleep(stop, every_s)
         except (OSError, Disconnected) as exc:
             log.warning("camera probe: connection lost (%s); reconnecting", exc)
