@@ -127,13 +127,17 @@ class StreamServer:
         if self._process is not None:
             raise RuntimeError("server already running")
         _require("vlc", "vlc-bin")
+        _require("setpriv", "util-linux")
         if self.protocol == "http" and not _port_is_free(self.port):
             raise RuntimeError(f"port {self.port} on 127.0.0.1 is already in use (another demo running?)")
         command = ["vlc", "-I", "dummy", "--no-audio", "--quiet", str(self.clip), "--sout", self._sout(),
                    "--sout-keep", "--loop", f"--sout-mux-caching={MUX_CACHING_MS}"]
+        # VLC gets SIGKILL when the thread that started it ends, the process with it even on kill -9: a
+        # demo or test that dies never leaves a server holding its port.
+        owner = ["setpriv", "--pdeathsig", "KILL"]
         if os.geteuid() == 0:
-            command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                       "env", f"HOME={self._home}"] + command
+            owner += ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "env", f"HOME={self._home}"]
+        command = owner + command
         self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                          env={**os.environ, "HOME": str(self._home)})
         deadline = time.monotonic() + timeout
@@ -203,7 +207,8 @@ def demo_camera_paths(cameras, center: tuple[float, float], count: int = DEMO_CA
 class DemoStreams:
     """The demo's camera streams: one small generated clip, served by one VLC process at the URLs of the
     cameras nearest the city centre. `start` blocks for a second or two (encoding, VLC's start): call it
-    off the GUI thread. A missing ffmpeg or VLC, or a port in use, is reported and the demo goes on
+    off the GUI thread, on a thread that lives as long as the streams should (VLC dies with it; an
+    asyncio executor's threads live as long as the process). A missing ffmpeg or VLC, or a port in use, is reported and the demo goes on
     without video. Call `stop` once `start` has returned."""
 
     def __init__(self, cameras, center: tuple[float, float], count: int = DEMO_CAMERAS):

@@ -4,7 +4,9 @@ bar counts what was observed, and a demo camera dragged onto a wall with real X 
 """
 from __future__ import annotations
 
+import asyncio
 import re
+import socket
 import time
 from collections import Counter
 
@@ -13,6 +15,7 @@ from pattern import changed_fraction, shows_test_pattern
 from PySide6.QtCore import QPointF, QSettings
 
 from console.app import EmbeddedServer
+from dispatch.client import DispatchClient
 from support.console import open_window, screen_point, xdrag
 from video.loopback_streams import DEMO_CAMERAS
 from video.tile import TileState
@@ -72,3 +75,30 @@ def test_demo_observes_its_cameras_and_a_dragged_camera_plays_on_the_wall(demo, 
     screenshot("demo_console", screen=qapp.screens().index(window.screen()))
     # The wall's own observation agrees with the prober's: no report needed, nothing changed.
     assert RATE_TEXT.fullmatch(window.camera_rate.text())[1] == str(len(streamed))
+
+    demo.stop()  # as run_demo does when the console closes: the streams go with it
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", demo.streams.port), timeout=1.0).close()
+
+
+def test_demo_without_ffmpeg_or_vlc_says_so_and_runs_on(tmp_path, monkeypatch, capfd):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # a machine with neither installed
+    demo = EmbeddedServer("demo", tmp_path / "demo")
+    demo.start()
+
+    async def observed_states():
+        client = await DispatchClient.connect(demo.url, demo.tokens["dispatcher"])
+        deadline = time.monotonic() + 20
+        while any(c["state"] == "unknown" for c in client.state["cameras"].values()):
+            assert time.monotonic() < deadline, "the prober observes every camera even without streams"
+            await asyncio.sleep(0.05)
+        await client.close()
+        return Counter(c["state"] for c in client.state["cameras"].values())
+
+    try:
+        assert asyncio.run(observed_states()) == {"offline": 221}
+    finally:
+        demo.stop()
+    assert "demo: no camera video (ffmpeg is not installed (Debian package ffmpeg" in capfd.readouterr().err
