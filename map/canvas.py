@@ -856,8 +856,7 @@ class MapCanvas(QtWidgets.QWidget):
             extra = f" · {r['incident_id']}" if r.get("incident_id") else ""
             return f"{r['callsign'] or r['unit_id']} · {i18n.word(r['status'])}{extra}"
         if hit.layer == "cameras":
-            state = {"online": i18n.tr("online"), "offline": i18n.tr("OFFLINE"),
-                     "unknown": i18n.tr("state unknown")}[r["state"]]
+            state = i18n.tr(i18n.CAMERA_STATE_WORDS[r["state"]])
             return f"{r['name'] or r['camera_id']} · {state}"
         if hit.layer == "incidents":
             age = self.clock() - r["created_ts"]

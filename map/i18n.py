@@ -36,6 +36,13 @@ LEGEND_LABELS = (
     QT_TRANSLATE_NOOP("map", "卡口 bayonet"), QT_TRANSLATE_NOOP("map", "卡点 checkpoint"),
 )
 
+# A camera's last observed state, in its tooltip.
+CAMERA_STATE_WORDS = {
+    "online": QT_TRANSLATE_NOOP("map", "online"),
+    "offline": QT_TRANSLATE_NOOP("map", "OFFLINE"),
+    "unknown": QT_TRANSLATE_NOOP("map", "state unknown"),
+}
+
 # What set_city builds, for the loading panel.
 BUILD_STEPS = {
     "streets": QT_TRANSLATE_NOOP("map", "streets"),
