@@ -75,17 +75,20 @@ async def probe_round(client: DispatchClient, cameras: list[tuple[str, str]], at
     """Probe (camera_id, stream_url) pairs `at_once` at a time, reporting each group as it finishes, until
     done or `stop` is set; returns what was observed."""
     observed: dict[str, bool] = {}
+    replies: list[tuple[str, asyncio.Future]] = []
     for start in range(0, len(cameras), at_once):
         if stop is not None and stop.is_set():
             break
         group = cameras[start:start + at_once]
         results = await asyncio.gather(*(probe_stream(url, timeout) for _, url in group))
-        replies = client.send_commands([("camera.status", {"camera_id": camera_id, "online": online})
+        observed.update((camera_id, online) for (camera_id, _), online in zip(group, results))
+        # The next group is probed while the server stores this one's reports.
+        futures = client.send_commands([("camera.status", {"camera_id": camera_id, "online": online})
                                         for (camera_id, _), online in zip(group, results)])
-        for (camera_id, _), online, reply in zip(group, results, await asyncio.gather(*replies)):
-            observed[camera_id] = online
-            if reply["op"] == "nack":
-                log.warning("camera probe: report on %s refused: %s", camera_id, reply.get("message"))
+        replies += zip((camera_id for camera_id, _ in group), futures)
+    for camera_id, reply in zip((c for c, _ in replies), await asyncio.gather(*(f for _, f in replies))):
+        if reply["op"] == "nack":
+            log.warning("camera probe: report on %s refused: %s", camera_id, reply.get("message"))
     return observed
 
 
