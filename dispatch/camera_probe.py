@@ -17,7 +17,7 @@ import logging
 import ssl
 from urllib.parse import urlsplit
 
-from dispatch.client import DispatchClient, Disconnected, Refused
+from dispatch.client import DispatchClient, Disconnected, ProtocolError, Refused
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ async def probe_stream(url: str, timeout: float = PROBE_TIMEOUT_S, min_bytes: in
 
 async def _receives_media(url: str, min_bytes: int) -> bool:
     parts = urlsplit(url)
+    if not parts.hostname:
+        return False  # "http:///cam" names no camera (and must not mean this machine)
     secure = parts.scheme == "https"
     port = parts.port or (443 if secure else 80)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -102,7 +104,7 @@ async def run_camera_probe(url: str, token: str, *, stop: asyncio.Event, every_s
         except Refused as exc:
             log.error("camera probe: the server refused the feed's token: %s", exc)
             return
-        except (OSError, Disconnected, asyncio.TimeoutError) as exc:
+        except (OSError, Disconnected, ProtocolError, asyncio.TimeoutError) as exc:
             log.warning("camera probe: cannot connect to %s (%s); retrying", url, exc)
             await _sleep(stop, RECONNECT_S)
             continue
@@ -113,7 +115,7 @@ async def run_camera_probe(url: str, token: str, *, stop: asyncio.Event, every_s
             while not stop.is_set():
                 await probe_round(client, cameras, at_once, timeout, stop)
                 await _sleep(stop, every_s)
-        except (OSError, Disconnected) as exc:
+        except (OSError, Disconnected, ProtocolError) as exc:
             log.warning("camera probe: connection lost (%s); reconnecting", exc)
             await _sleep(stop, RECONNECT_S)
         finally:

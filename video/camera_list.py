@@ -51,10 +51,10 @@ class CameraList(QWidget):
         for row in range(self.list.count()):
             item = self.list.item(row)
             camera: Camera = item.data(_CAMERA_ROLE)
-            item.setText(f"{camera.name}  ({camera.camera_id})  ·  {self.state_text(camera, now)}")
+            item.setText(f"{camera.name}  ({camera.camera_id})  ·  {self._state_text(camera, now)}")
 
-    def state_text(self, camera: Camera, now: float) -> str:
-        """"online 12 min", "offline 0 min", "unknown": the state and how long it has held."""
+    def _state_text(self, camera: Camera, now: float) -> str:
+        """The state and how long it has held: "online 12 min", "offline 0 min", "unknown"."""
         since = camera.state_since()
         if camera.state == "unknown" or since is None:
             return self.tr("unknown")

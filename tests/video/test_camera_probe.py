@@ -36,10 +36,13 @@ def test_probe_sees_media_only_where_media_comes(serve, silent_port):
             probe_stream(stream.url, timeout=3.0),
             probe_stream(f"http://127.0.0.1:{free_port()}/cam", timeout=3.0),
             probe_stream(f"http://127.0.0.1:{stream.port}/not-served", timeout=3.0),
-            probe_stream(f"http://127.0.0.1:{silent_port}/cam", timeout=1.0))
+            probe_stream(f"http://127.0.0.1:{silent_port}/cam", timeout=1.0),
+            # No host (would mean this machine, where the stream is) and a port out of range.
+            probe_stream(f"http://:{stream.port}/cam1", timeout=1.0),
+            probe_stream("http://127.0.0.1:99999/cam", timeout=1.0))
 
     began = time.monotonic()
-    assert asyncio.run(probe_all()) == [True, False, False, False]
+    assert asyncio.run(probe_all()) == [True, False, False, False, False, False]
     assert time.monotonic() - began < 3.5, "the timeout bounds a probe"
 
 
@@ -84,6 +87,15 @@ def test_prober_reports_online_and_offline_to_the_server(serve, tmp_path):
             changes = [(e["actor"], e["data"]["camera_id"], e["data"]["state"]) for e in events]
             assert changes.count(("fred", "served", "online")) == 2, "repeats of a state make no event"
             assert {actor for actor, _, _ in changes} == {"fred"}, "the reports come from the prober's feed user"
+
+            # The server goes away and comes back (same port, same log): the prober reconnects by itself.
+            await watcher.close()
+            server.kill()
+            server.start()
+            watcher = await DispatchClient.connect(url, tokens["alice"])
+            assert states()["served"] == "online", "the observation is in the log"
+            stream.kill()
+            await until(lambda: states()["served"] == "offline", 15.0)
         finally:
             stop.set()
             await asyncio.wait_for(prober, 10.0)
