@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The stream helpers live with the video tests; add their folders by name only (tests/ itself holds a
-# `video` folder that would shadow the video package).
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "video"), str(ROOT / "tests" / "support")]
+# The Xvfb helper lives with the tests; add its folder by name only (tests/ itself holds a `video` folder
+# that would shadow the video package).
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support")]
 
-from streams import StreamServer, make_media_dir, make_test_clip  # noqa: E402
+from video.loopback_streams import StreamServer, make_media_dir, make_test_clip  # noqa: E402
 from xvfb import start_xvfb  # noqa: E402
 
 WALLS = ((4, "2x2"), (9, "3x3"), (16, "4x4"))

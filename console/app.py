@@ -45,8 +45,12 @@ def run_console(url: str, token: str, city: str | None = None, language: str | N
     return app.exec()
 
 
+DEMO_USERS = (("dispatcher", "dispatcher"), ("supervisor", "supervisor"), ("avl", "feed"), ("camera-probe", "feed"))
+
+
 class EmbeddedServer:
-    """A dispatch server on its own thread and event loop, with the demo's patrol feed."""
+    """A dispatch server on its own thread and event loop, with the demo's patrol feed, camera streams
+    and camera prober."""
 
     def __init__(self, city_name: str, data_dir: Path):
         from dispatch.users import add_user, list_users, remove_user
@@ -56,12 +60,16 @@ class EmbeddedServer:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.users_file = data_dir / "users.json"
         tokens_file = data_dir / "tokens.json"
-        if not tokens_file.exists():
-            tokens = {name: add_user(self.users_file, name, role)
-                      for name, role in (("dispatcher", "dispatcher"), ("supervisor", "supervisor"), ("avl", "feed"))}
-            with os.fdopen(os.open(tokens_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        tokens = json.loads(tokens_file.read_text()) if tokens_file.exists() else {}
+        missing = [(name, role) for name, role in DEMO_USERS if name not in tokens]  # also for older demo folders
+        if missing:
+            tokens.update({name: add_user(self.users_file, name, role) for name, role in missing})
+            fresh = tokens_file.with_suffix(".new")
+            fresh.unlink(missing_ok=True)
+            with os.fdopen(os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
                 json.dump(tokens, out)  # never readable by others, not even for a moment
-        self.tokens = json.loads(tokens_file.read_text())
+            fresh.replace(tokens_file)
+        self.tokens = tokens
         # A second dispatcher for a second console (`onemap console --token-file`), made once per data
         # folder; a deleted token file gets its user a new token.
         self.second_token_file = data_dir / "dispatcher2.token"
@@ -70,6 +78,7 @@ class EmbeddedServer:
                 remove_user(self.users_file, SECOND_DISPATCHER)
             add_user(self.users_file, SECOND_DISPATCHER, "dispatcher", self.second_token_file)
         self.url = ""
+        self.streams = None  # the DemoStreams, once the server runs
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._failure: BaseException | None = None
@@ -118,10 +127,29 @@ class EmbeddedServer:
                     await caller.command("incident.create", **call, lon=place[1], lat=place[2])
         await caller.close()
         patrols = asyncio.create_task(run_patrols(self.url, self.tokens["avl"], city.streets, stop=self._stopping))
+        cameras = asyncio.create_task(self._cameras(city))
         self._ready.set()
         await self._stopping.wait()
         await patrols
+        await cameras
         await server.stop()
+
+    async def _cameras(self, city) -> None:
+        """Real streams for the cameras nearest the centre, then the prober that observes every camera."""
+        from dispatch.camera_probe import run_camera_probe
+        from video.loopback_streams import DemoStreams
+
+        self.streams = DemoStreams([(row.camera_id, row.stream_url, row.geometry.x, row.geometry.y)
+                                    for row in city.cameras.itertuples()], city.meta["center"])
+        problem = await asyncio.to_thread(self.streams.start)
+        if problem:
+            print(f"demo: no camera video ({problem}); the demo runs on without it", file=sys.stderr, flush=True)
+        else:
+            print(f"demo: {len(self.streams.paths)} cameras stream on 127.0.0.1:{self.streams.port}", flush=True)
+        try:
+            await run_camera_probe(self.url, self.tokens["camera-probe"], stop=self._stopping)
+        finally:
+            self.streams.stop()
 
 
 def onemap_command() -> str:

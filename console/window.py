@@ -245,7 +245,7 @@ class MainWindow(QMainWindow):
             cameras = state["cameras"]
             known = [c for c in cameras if self.canvas.cameras_layer.row(c) is not None]
             if known:
-                self.canvas.cameras_layer.set_online(known, [cameras[c]["online"] for c in known])
+                self.canvas.cameras_layer.set_states(known, [cameras[c].get("state", "unknown") for c in known])
             self._mark_overdue()
             self._show_grid_figure()
             self.camera_list.set_cameras(Camera.from_dict(c) for c in state["cameras"].values())
@@ -261,7 +261,7 @@ class MainWindow(QMainWindow):
             incidents.upsert([state["incidents"][i] for i in changes.incidents])
             self._mark_overdue()
         for camera_id in changes.cameras:
-            self.canvas.cameras_layer.set_online([camera_id], state["cameras"][camera_id]["online"])
+            self.canvas.cameras_layer.set_states([camera_id], state["cameras"][camera_id]["state"])
         if changes.cameras or changes.incidents:
             self._show_grid_figure()
         if changes.cameras:
@@ -269,10 +269,12 @@ class MainWindow(QMainWindow):
 
     def _show_grid_figure(self) -> None:
         state = self.live.state
-        rates = online_rates((c.get("grid_id"), c["online"]) for c in state["cameras"].values())
-        if rates.total:
-            self.camera_rate.setText(self.tr("Cameras online {0}/{1} ({2:.1%})").format(
-                rates.online, rates.total, rates.overall))
+        rates = online_rates((c.get("grid_id"), c.get("state", "unknown")) for c in state["cameras"].values())
+        if rates.observed:
+            self.camera_rate.setText(self.tr("Cameras: {0} online of {1} observed ({2:.1%}), {3} unknown").format(
+                rates.online, rates.observed, rates.overall, rates.unknown))
+        elif rates.total:
+            self.camera_rate.setText(self.tr("Cameras: none observed yet, {0} unknown").format(rates.unknown))
         if self.grid_figure == "cameras":
             self.canvas.grids_layer.set_values({g: r * 100 for g, r in rates.by_cell.items()},
                                                self.tr("% cameras online"))
@@ -312,7 +314,7 @@ class MainWindow(QMainWindow):
     def _camera_seen(self, camera_id: str, online: bool) -> None:
         """A wall saw a camera go live or dark: tell the server, so every console's map and rate follow."""
         camera = self.live.state["cameras"].get(camera_id)
-        if camera is not None and camera["online"] != online:
+        if camera is not None and camera.get("state", "unknown") != ("online" if online else "offline"):
             self.send("camera.status", {"camera_id": camera_id, "online": online}, ("cameras", camera_id))
 
     def _mark_overdue(self) -> None:

@@ -11,7 +11,10 @@ def _num(value) -> float | None:
 
 
 def initial_state(city) -> State:
-    """`city` is a layers.citypack.CityPack. Every unit starts available at its home position."""
+    """`city` is a layers.citypack.CityPack. Every unit starts available at its home position.
+
+    Every camera starts unknown: the pack's `online` column says what someone once wrote down, not what
+    anyone has observed (a camera's state is only ever an observation, see docs/protocol.md)."""
     state = empty_state()
     for row in city.units.itertuples(index=False):
         state["units"][row.unit_id] = {
@@ -23,7 +26,7 @@ def initial_state(city) -> State:
     for row in city.cameras.itertuples(index=False):
         state["cameras"][row.camera_id] = {
             "camera_id": row.camera_id, "name": row.name, "kind": row.kind, "stream_url": row.stream_url,
-            "online": bool(row.online), "lon": row.geometry.x, "lat": row.geometry.y,
+            "online": False, "state": "unknown", "state_ts": None, "lon": row.geometry.x, "lat": row.geometry.y,
             "direction_deg": _num(row.direction_deg), "grid_id": city.grid_at(row.geometry.x, row.geometry.y),
         }
     for row in city.checkpoints.itertuples(index=False):

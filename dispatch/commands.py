@@ -206,9 +206,11 @@ def _camera_status(state: State, a: _Args, ctx: Context) -> Events:
     camera = state["cameras"].get(camera_id)
     if camera is None:
         raise Rejected("not_found", f"no camera {camera_id!r}")
-    if camera.get("online") == online:
+    observed = "online" if online else "offline"
+    # A camera from a snapshot stored before states existed has none: what it said was never observed.
+    if camera.get("state", "unknown") == observed:
         return []  # a health report that changes nothing is not an event
-    return [("camera.status_changed", {"camera_id": camera_id, "online": online})]
+    return [("camera.status_changed", {"camera_id": camera_id, "online": online, "state": observed})]
 
 
 _COMMANDS: dict[str, tuple[Callable[[State, _Args, Context], Events], set[str]]] = {

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 UNIT_STATUSES = ("available", "dispatched", "enroute", "onscene", "busy", "offduty")
 INCIDENT_STATUSES = ("new", "dispatched", "onscene", "closed")
+# A camera's state is what was last observed of it; "unknown" until someone has looked.
+CAMERA_STATES = ("online", "offline", "unknown")
 
 # Unit status changes a `unit.status` command may make. `dispatched` is reached only by `unit.assign`
 # (it needs an incident), and `available` from a closed incident by `incident.close`.

@@ -85,7 +85,11 @@ def _incident_closed(state: State, event: Event) -> None:
 
 def _camera_status_changed(state: State, event: Event) -> None:
     data = event["data"]
-    state["cameras"][data["camera_id"]]["online"] = data["online"]
+    camera = state["cameras"][data["camera_id"]]
+    # Events stored before `state` existed carry only `online`: each was an observation all the same.
+    camera["state"] = data.get("state") or ("online" if data["online"] else "offline")
+    camera["online"] = camera["state"] == "online"
+    camera["state_ts"] = event["ts"]
 
 
 _HANDLERS: dict[str, Callable[[State, Event], None]] = {

@@ -9,10 +9,13 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from dispatch.domain import CAMERA_STATES
 from layers import crs as crs_lib
 from layers import style
 from layers.model import Change, LayerModel
 from layers.spatial import PointIndex
+
+CAMERA_STATE_CODE = {state: code for code, state in enumerate(CAMERA_STATES)}
 
 Records = Mapping[str, Mapping[str, Any]] | Iterable[Mapping[str, Any]]
 
@@ -205,7 +208,9 @@ def _column(values, dtype, n: int) -> np.ndarray:
 
 
 class CameraLayer(PointLayer):
-    """Cameras: online/offline, and a view direction and field of view where known."""
+    """Cameras: their last observed state (online, offline, unknown), and a view direction and field of
+    view where known. A camera nobody has reported on is unknown: a city pack's `online` column is not
+    read, since it is not an observation."""
 
     name = "cameras"
     title = "Cameras"
@@ -214,19 +219,36 @@ class CameraLayer(PointLayer):
         "name": (object, ""),
         "kind": (object, "camera"),
         "stream_url": (object, ""),
-        "online": (bool, True),
+        "state": (np.int8, CAMERA_STATE_CODE["unknown"]),
         "direction_deg": (np.float64, np.nan),
         "fov_deg": (np.float64, np.nan),
     }
 
-    def set_online(self, feature_ids: Iterable[str], online) -> None:
-        """Mark cameras online or offline (`online`: one bool or one per id)."""
+    def _convert(self, column, value):
+        if column == "state":
+            return CAMERA_STATE_CODE[value] if isinstance(value, str) else value
+        return value
+
+    def record(self, row: int) -> dict[str, Any]:
+        out = super().record(row)
+        out["state"] = CAMERA_STATES[out["state"]]
+        return out
+
+    def set_arrays(self, ids, lon, lat, crs: str = crs_lib.WGS84, **columns) -> None:
+        if "state" in columns:
+            columns["state"] = [self._convert("state", s) for s in columns["state"]]
+        super().set_arrays(ids, lon, lat, crs=crs, **columns)
+
+    def set_states(self, feature_ids: Iterable[str], states) -> None:
+        """Set cameras' observed states (`states`: one state name for all, or one per id)."""
         rows = self.rows(feature_ids)
-        self.data["online"][rows] = online
+        codes = CAMERA_STATE_CODE[states] if isinstance(states, str) else [CAMERA_STATE_CODE[s] for s in states]
+        self.data["state"][rows] = codes
         self._changed(Change.at(self.x[rows], self.y[rows]))
 
     def legend(self):
-        return [("online", style.CAMERA_ONLINE), ("offline", style.CAMERA_OFFLINE)]
+        return [("online", style.CAMERA_ONLINE), ("offline", style.CAMERA_OFFLINE),
+                ("unknown", style.CAMERA_UNKNOWN)]
 
 
 class CheckpointLayer(PointLayer):

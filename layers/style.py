@@ -26,8 +26,11 @@ INCIDENT_PRIORITY_COLORS: dict[int, RGB] = {
     5: (148, 163, 184),
 }
 
+# A camera's last observed state: online light teal, offline mid crimson (a fault worth seeing), never
+# observed a dark grey, so the three differ in lightness as well as hue.
 CAMERA_ONLINE: RGB = (45, 212, 191)
-CAMERA_OFFLINE: RGB = (100, 108, 120)
+CAMERA_OFFLINE: RGB = (220, 60, 80)
+CAMERA_UNKNOWN: RGB = (100, 108, 120)
 CHECKPOINT_COLORS: dict[str, RGB] = {
     "bayonet": (192, 132, 252),     # 卡口: fixed vehicle checkpoint with ANPR
     "checkpoint": (244, 114, 182),  # 卡点: staffed checkpoint

@@ -856,7 +856,7 @@ class MapCanvas(QtWidgets.QWidget):
             extra = f" · {r['incident_id']}" if r.get("incident_id") else ""
             return f"{r['callsign'] or r['unit_id']} · {i18n.word(r['status'])}{extra}"
         if hit.layer == "cameras":
-            state = i18n.tr("online") if r["online"] else i18n.tr("OFFLINE")
+            state = i18n.tr(i18n.CAMERA_STATE_WORDS[r["state"]])
             return f"{r['name'] or r['camera_id']} · {state}"
         if hit.layer == "incidents":
             age = self.clock() - r["created_ts"]

@@ -31,10 +31,17 @@ FEATURE_NOUNS = {
 
 # Legend labels the layer models give in English.
 LEGEND_LABELS = (
-    QT_TRANSLATE_NOOP("map", "online"), QT_TRANSLATE_NOOP("map", "offline"),
+    QT_TRANSLATE_NOOP("map", "online"), QT_TRANSLATE_NOOP("map", "offline"), QT_TRANSLATE_NOOP("map", "unknown"),
     QT_TRANSLATE_NOOP("map", "station"), QT_TRANSLATE_NOOP("map", "no figures"),
     QT_TRANSLATE_NOOP("map", "卡口 bayonet"), QT_TRANSLATE_NOOP("map", "卡点 checkpoint"),
 )
+
+# A camera's last observed state, in its tooltip.
+CAMERA_STATE_WORDS = {
+    "online": QT_TRANSLATE_NOOP("map", "online"),
+    "offline": QT_TRANSLATE_NOOP("map", "OFFLINE"),
+    "unknown": QT_TRANSLATE_NOOP("map", "state unknown"),
+}
 
 # What set_city builds, for the loading panel.
 BUILD_STEPS = {

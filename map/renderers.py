@@ -20,7 +20,7 @@ from layers.basemap import Basemap
 from layers.grids import GridLayer
 from layers.heatmap import HeatmapLayer
 from layers.incidents import IncidentLayer
-from layers.points import CameraLayer, CheckpointLayer, PointLayer, StationLayer
+from layers.points import CAMERA_STATE_CODE, CameraLayer, CheckpointLayer, PointLayer, StationLayer
 from layers.polygons import PolygonSet
 from layers.spatial import cell_clusters, concat_ranges
 from map import symbols
@@ -542,29 +542,30 @@ class CameraStyle(PointStyle):
     default_fov_deg = 60.0  # OSM gives many cameras a direction but no field of view
 
     def __init__(self):
-        super().__init__(SymbolAtlas(18, [
-            symbols.disc(style.CAMERA_ONLINE, 7), symbols.disc(style.CAMERA_OFFLINE, 7),
-            symbols.disc(style.CAMERA_ONLINE, 11), symbols.disc(style.CAMERA_OFFLINE, 11),
-        ]))
+        # One symbol per camera state (in CAMERA_STATE_CODE order), small then detailed.
+        super().__init__(SymbolAtlas(18, [symbols.disc(colour, diameter) for diameter in (7, 11)
+                                          for colour in self.bubble_palette]))
         self._cone_brush = QtGui.QBrush(qcolor(style.CAMERA_ONLINE, 46))
         self._cone_pen = QtGui.QPen(qcolor(style.CAMERA_ONLINE, 110), 1.0)
         self._cones = ConeCache(self._cone_brush, self._cone_pen)
 
     def symbols(self, layer, rows, detailed):
-        return (~layer.data["online"][rows]).astype(np.int64) + (2 if detailed else 0)
+        return layer.data["state"][rows].astype(np.int64) + (len(CAMERA_STATE_CODE) if detailed else 0)
 
-    bubble_palette = [style.CAMERA_ONLINE, style.CAMERA_OFFLINE]
+    bubble_palette = [style.CAMERA_ONLINE, style.CAMERA_OFFLINE, style.CAMERA_UNKNOWN]  # in CAMERA_STATE_CODE order
 
     def cluster_colors(self, layer, rows, inverse, counts):
-        online = np.bincount(inverse, weights=layer.data["online"][rows], minlength=len(counts))
-        return (online < counts / 2).astype(np.int64)  # mostly offline: grey
+        # The state most of the cluster's cameras are in (ties: online, then offline).
+        per_state = [np.bincount(inverse, weights=layer.data["state"][rows] == code, minlength=len(counts))
+                     for code in range(len(CAMERA_STATE_CODE))]
+        return np.argmax(np.vstack(per_state), axis=0).astype(np.int64)
 
     def draw_below(self, painter, layer, rows, px, py, scale):
         if scale < self.cone_from:
             return
         direction = layer.data["direction_deg"][rows]
         fov = np.nan_to_num(layer.data["fov_deg"][rows], nan=self.default_fov_deg)
-        known = ~np.isnan(direction) & layer.data["online"][rows]
+        known = ~np.isnan(direction) & (layer.data["state"][rows] == CAMERA_STATE_CODE["online"])
         if not known.any():
             return
         radius = float(np.clip(self.cone_radius_m * scale, 18, 110))

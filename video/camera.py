@@ -1,12 +1,15 @@
 """Plain camera records for the video module, and the nearest-camera search. No Qt, no GeoDataFrames.
 
-The console builds these from the city pack's `cameras` layer (camera_id, name, stream_url, online, a WGS84
-point, and the grid cell it lies in), so the video module never depends on geopandas.
+The console builds these from the server's camera objects (camera_id, name, stream_url, a WGS84 point, the
+grid cell it lies in, and its last observed state and since when), so the video module never depends on
+geopandas. `online` is "last observed online"; `state` is "online", "offline" or "unknown" (never observed),
+`state_ts` the RFC 3339 time of the observation that set it.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit
@@ -23,6 +26,8 @@ class Camera:
     lat: float | None = None
     grid_id: str | None = None
     online: bool = True
+    state: str = "unknown"
+    state_ts: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -38,7 +43,15 @@ class Camera:
             lat=_optional_float(record.get("lat")),
             grid_id=None if record.get("grid_id") is None else str(record["grid_id"]),
             online=bool(record.get("online", True)),
+            state=str(record.get("state") or "unknown"),
+            state_ts=None if record.get("state_ts") is None else str(record["state_ts"]),
         )
+
+    def state_since(self) -> float | None:
+        """When the current state was observed, in epoch seconds; None for a camera never observed."""
+        if self.state_ts is None:
+            return None
+        return datetime.fromisoformat(self.state_ts.replace("Z", "+00:00")).timestamp()
 
 
 def camera_for_source(source: str, index: int) -> Camera:

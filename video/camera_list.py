@@ -1,22 +1,28 @@
-"""A searchable list of cameras; items are dragged onto wall tiles with the camera MIME type."""
+"""A searchable list of cameras, each with its last observed state and how long ago ("offline 3 min");
+items are dragged onto wall tiles with the camera MIME type."""
 from __future__ import annotations
 
-from typing import Iterable
+import time
+from typing import Callable, Iterable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from map.renderers import format_age
 from video.camera import Camera
 from video.dnd import CAMERA_MIME, camera_mime_data
 
 _CAMERA_ROLE = Qt.ItemDataRole.UserRole
+AGE_REFRESH_MS = 15_000  # ages are shown in whole minutes
 
 
 class CameraList(QWidget):
     """A search box over a list of cameras; matching is case-insensitive on name and camera_id."""
 
-    def __init__(self, cameras: Iterable[Camera] = (), parent: QWidget | None = None):
+    def __init__(self, cameras: Iterable[Camera] = (), parent: QWidget | None = None,
+                 clock: Callable[[], float] = time.time):
         super().__init__(parent)
+        self.clock = clock
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("Search cameras"))
         self.search.setClearButtonEnabled(True)
@@ -27,14 +33,33 @@ class CameraList(QWidget):
         layout.addWidget(self.list)
         self.search.textChanged.connect(self._apply_filter)
         self.set_cameras(cameras)
+        self._ages = QTimer(self, interval=AGE_REFRESH_MS)
+        self._ages.timeout.connect(self.refresh_ages)
+        self._ages.start()
 
     def set_cameras(self, cameras: Iterable[Camera]) -> None:
         self.list.clear()
         for camera in sorted(cameras, key=lambda c: (c.name.casefold(), c.camera_id)):
-            item = QListWidgetItem(f"{camera.name}  ({camera.camera_id})")
+            item = QListWidgetItem()
             item.setData(_CAMERA_ROLE, camera)
             self.list.addItem(item)
+        self.refresh_ages()
         self._apply_filter(self.search.text())
+
+    def refresh_ages(self) -> None:
+        now = self.clock()
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            camera: Camera = item.data(_CAMERA_ROLE)
+            item.setText(f"{camera.name}  ({camera.camera_id})  ·  {self._state_text(camera, now)}")
+
+    def _state_text(self, camera: Camera, now: float) -> str:
+        """The state and how long it has held: "online 12 min", "offline 0 min", "unknown"."""
+        since = camera.state_since()
+        if camera.state == "unknown" or since is None:
+            return self.tr("unknown")
+        state = self.tr("online") if camera.state == "online" else self.tr("offline")
+        return f"{state} {format_age(now - since)}"
 
     def visible_cameras(self) -> list[Camera]:
         """The cameras the current search shows, in list order."""

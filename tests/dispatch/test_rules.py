@@ -18,7 +18,7 @@ class Desk:
         for n in range(3):
             self.state["units"][f"U{n}"] = {"unit_id": f"U{n}", "callsign": f"P-{n}", "status": "available",
                                            "incident_id": None, "lon": 24.9, "lat": 60.1}
-        self.state["cameras"]["C1"] = {"camera_id": "C1", "online": True}
+        self.state["cameras"]["C1"] = {"camera_id": "C1", "online": True, "state": "online", "state_ts": "t0"}
         self.seq = 0
         self.role, self.namespace = role, namespace
 

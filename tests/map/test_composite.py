@@ -29,7 +29,7 @@ def count_tile_renders(monkeypatch) -> list:
 
 def test_zoom_shows_the_last_level_scaled_then_refines(canvas, qtbot):
     lon, lat = CENTER
-    canvas.cameras_layer.set_records([{"camera_id": "c", "lon": lon, "lat": lat}])
+    canvas.cameras_layer.set_records([{"camera_id": "c", "lon": lon, "lat": lat, "state": "online"}])
     canvas.render_now()
     canvas.pan(0.3, -0.2)  # the composite's ring turns: the scaled picture must be unrolled
     canvas.render_now()
@@ -102,7 +102,8 @@ def test_layer_titles_and_tooltips_are_translated(canvas, qtbot):
     try:
         assert canvas.layer_title("cameras") == "摄像头"
         lon, lat = CENTER
-        canvas.cameras_layer.set_records([{"camera_id": "c", "name": "Kamppi", "lon": lon, "lat": lat}])
+        canvas.cameras_layer.set_records([{"camera_id": "c", "name": "Kamppi", "lon": lon, "lat": lat,
+                                           "state": "online"}])
         hit = canvas.feature_at(canvas.lonlat_to_screen(lon, lat))
         assert canvas.describe(hit) == "Kamppi · 在线"
         from map.overlays import format_distance
@@ -194,7 +195,7 @@ def test_a_change_to_a_few_features_draws_only_the_squares_around_them(canvas, m
     composite.refresh_budget_s = 0.0  # a refresh of the whole view would take a frame per row
     composite.budget_s = 10.0  # what is tested is which squares are drawn, not how fast
     rendered = count_tile_renders(monkeypatch)
-    canvas.cameras_layer.upsert([{"camera_id": "b", "lon": lon + 0.001, "lat": lat + 0.0005}])
+    canvas.cameras_layer.upsert([{"camera_id": "b", "lon": lon + 0.001, "lat": lat + 0.0005, "state": "online"}])
     canvas.view.viewport().repaint()
     assert not composite.pending  # one frame: the squares around the new camera, no rows
     assert 1 <= len(rendered) <= 4 and {group for group, _ in rendered} == {canvas._group_of["cameras"]}

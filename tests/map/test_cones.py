@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui
 
+from layers.points import CAMERA_STATE_CODE
 from map.renderers import AA, CameraStyle
 
 
@@ -12,7 +13,7 @@ class _Cameras:
     def __init__(self, direction, fov):
         self.data = {"direction_deg": np.array(direction, dtype=np.float64),
                      "fov_deg": np.array(fov, dtype=np.float64),
-                     "online": np.ones(len(direction), dtype=bool)}
+                     "state": np.full(len(direction), CAMERA_STATE_CODE["online"], dtype=np.int8)}
 
 
 def _image():
@@ -52,7 +53,7 @@ def test_blitted_cone_matches_draw_pie(qapp, direction, fov):
 def test_cones_skip_unknown_direction_and_offline(qapp):
     style = CameraStyle()
     cams = _Cameras([np.nan, 90.0], [60.0, 60.0])
-    cams.data["online"][1] = False
+    cams.data["state"][1] = CAMERA_STATE_CODE["offline"]
     image = _image()
     painter = QtGui.QPainter(image)
     style.draw_below(painter, cams, np.array([0, 1]), np.array([128.0, 128.0]), np.array([128.0, 128.0]), 2.0)

@@ -41,7 +41,7 @@ def test_symbol_is_drawn_where_the_true_position_is(canvas, crs):
     canvas.set_extent((lon - 0.02, lat - 0.01, lon + 0.02, lat + 0.01))
     canvas.center_on(lon, lat, 400)
     given = crs_lib.from_wgs84(lon, lat, crs)
-    canvas.cameras_layer.set_arrays(["cam"], [float(given[0])], [float(given[1])], crs=crs)
+    canvas.cameras_layer.set_arrays(["cam"], [float(given[0])], [float(given[1])], crs=crs, state=["online"])
     where = canvas.lonlat_to_screen(lon, lat)
     assert near(pixel(canvas, where), style.CAMERA_ONLINE)
     # ... and not where the untransformed coordinates would put it (GCJ/BD are hundreds of metres off).

@@ -44,10 +44,11 @@ def test_upsert_adds_and_updates_and_remove_drops():
     changes = []
     layer.subscribe(changes.append)
     layer.set_records([{"camera_id": "a", "lon": 24.9, "lat": 60.1, "name": "A"}])
-    layer.upsert([{"camera_id": "a", "lon": 24.91, "lat": 60.1, "online": False},
+    layer.upsert([{"camera_id": "a", "lon": 24.91, "lat": 60.1, "state": "offline"},
                   {"camera_id": "b", "lon": 24.92, "lat": 60.1}])
     assert list(layer.ids) == ["a", "b"]
-    assert layer.record(layer.row("a"))["name"] == "A" and not layer.data["online"][layer.row("a")]
+    assert layer.record(layer.row("a"))["name"] == "A" and layer.record(layer.row("a"))["state"] == "offline"
+    assert layer.record(layer.row("b"))["state"] == "unknown"
     assert not changes[-1].everything and len(changes[-1].x) == 3  # old and new place of a, and b
     layer.remove(["a"])
     assert list(layer.ids) == ["b"] and layer.row("b") == 0

@@ -13,7 +13,7 @@ def same_place_camera_and_unit(canvas):
     """A camera and a unit at the centre; the patrol heatmap (which the unit feeds) off."""
     canvas.set_layer_visible("patrol_heat", False)
     lon, lat = CENTER
-    canvas.cameras_layer.set_records([{"camera_id": "cam", "lon": lon, "lat": lat}])
+    canvas.cameras_layer.set_records([{"camera_id": "cam", "lon": lon, "lat": lat, "state": "online"}])
     canvas.units_layer.set_records([{"unit_id": "u", "lon": lon, "lat": lat, "status": "onscene"}])
     return canvas.lonlat_to_screen(lon, lat)
 

@@ -45,14 +45,18 @@ def test_unit_status_colour_follows_updates(canvas):
     assert not near(pixel(canvas, where), style.UNIT_STATUS_COLORS["busy"])
 
 
-def test_camera_going_offline_redraws_its_tile(canvas):
+def test_camera_state_changes_redraw_its_tile_in_three_distinct_colours(canvas):
     lon, lat = CENTER
     canvas.cameras_layer.set_records([{"camera_id": "c", "lon": lon, "lat": lat},
                                       {"camera_id": "far", "lon": lon + 0.003, "lat": lat}])
     where = canvas.lonlat_to_screen(lon, lat)
+    assert near(pixel(canvas, where), style.CAMERA_UNKNOWN), "a camera nobody has observed is unknown"
+    canvas.cameras_layer.set_states(["c"], "online")
     assert near(pixel(canvas, where), style.CAMERA_ONLINE)
-    canvas.cameras_layer.set_online(["c"], False)
+    canvas.cameras_layer.set_states(["c"], "offline")
     assert near(pixel(canvas, where), style.CAMERA_OFFLINE)
+    colours = (style.CAMERA_ONLINE, style.CAMERA_OFFLINE, style.CAMERA_UNKNOWN)
+    assert all(max(abs(x - y) for x, y in zip(a, b)) > 40 for a in colours for b in colours if a != b)
 
 
 def test_closed_incident_disappears(canvas):

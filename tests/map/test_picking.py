@@ -11,7 +11,7 @@ from .conftest import CENTER
 def put_features(canvas):
     lon, lat = CENTER
     canvas.cameras_layer.set_records([
-        {"camera_id": "cam-a", "name": "Kamppi west", "lon": lon - 0.0010, "lat": lat},
+        {"camera_id": "cam-a", "name": "Kamppi west", "lon": lon - 0.0010, "lat": lat, "state": "online"},
         {"camera_id": "cam-b", "name": "Kamppi east", "lon": lon + 0.0010, "lat": lat},
     ])
     canvas.units_layer.set_records([
@@ -45,6 +45,8 @@ def test_hover_marks_and_describes_the_feature(canvas, qtbot):
     qtbot.waitUntil(lambda: canvas.marks.hovered is not None, timeout=2000)
     hit = canvas.feature_at(QtCore.QPointF(pos))
     assert canvas.describe(hit) == "Kamppi west · online"
+    east = canvas.feature_at(canvas.lonlat_to_screen(CENTER[0] + 0.0010, CENTER[1]))
+    assert canvas.describe(east) == "Kamppi east · state unknown"
 
 
 def test_click_selects_and_click_on_nothing_clears(canvas, qtbot):

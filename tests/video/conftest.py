@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-# The suite runs with --import-mode=importlib, which puts no test folder on sys.path: the helpers here
-# (streams, pattern) are imported by name, by this conftest, the tests and bench/video_wall.py.
+# The suite runs with --import-mode=importlib, which puts no test folder on sys.path: the helper here
+# (pattern) is imported by name, by the tests.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from streams import StreamServer, make_media_dir, make_test_clip  # noqa: E402
-
+from video.loopback_streams import StreamServer, make_media_dir, make_test_clip  # noqa: E402
 from video.wall import Wall  # noqa: E402
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtGui import QImage
 
-from streams import BAR_COLOURS
-
+# testsrc2's six vertical bars, left to right, as (R, G, B).
+BAR_COLOURS = ((255, 0, 0), (0, 255, 0), (255, 255, 0), (0, 0, 255), (255, 0, 255), (0, 255, 255))
 COLOUR_TOLERANCE = 70  # per channel: scaling and YUV 4:2:0 blur the bars' edges and shift colours a little
 
 

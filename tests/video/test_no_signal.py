@@ -41,12 +41,13 @@ def test_killed_source_shows_no_signal_then_recovers(serve, make_wall, screensho
     qtbot.addWidget(canvas)
     cameras = canvas.cameras_layer
     cameras.set_arrays([camera.camera_id], [camera.lon], [camera.lat], name=[camera.name],
-                       stream_url=[camera.stream_url], online=[True])
-    map_online = lambda: bool(cameras.data["online"][cameras.row(camera.camera_id)])  # noqa: E731
-    rate = lambda: online_rates([(camera.grid_id, map_online())])  # noqa: E731
+                       stream_url=[camera.stream_url])
+    map_state = lambda: cameras.record(cameras.row(camera.camera_id))["state"]  # noqa: E731
+    rate = lambda: online_rates([(camera.grid_id, map_state())])  # noqa: E731
 
     wall = make_wall("2x2")
-    wall.cameraOnlineChanged.connect(lambda camera_id, online: cameras.set_online([camera_id], online))
+    wall.cameraOnlineChanged.connect(
+        lambda camera_id, online: cameras.set_states([camera_id], "online" if online else "offline"))
     changes: list[tuple[str, bool]] = []
     wall.cameraOnlineChanged.connect(lambda camera_id, online: changes.append((camera_id, online)))
     tile = wall.tiles[0]
@@ -64,7 +65,7 @@ def test_killed_source_shows_no_signal_then_recovers(serve, make_wall, screensho
     assert tile.message_text() == "NO SIGNAL"
     assert " 0.0 fps" in tile.status_text()
     assert changes[-1] == (camera.camera_id, False)
-    assert map_online() is False
+    assert map_state() == "offline"
     assert rate().overall == 0.0 and rate().by_cell == {"G1": 0.0}
     # The last frame stays, dimmed: clearly darker than live, but not a black screen.
     qtbot.waitUntil(lambda: 0.15 < picture_brightness(tile) / live_brightness < 0.6, timeout=1_000)
@@ -75,7 +76,7 @@ def test_killed_source_shows_no_signal_then_recovers(serve, make_wall, screensho
     qtbot.waitUntil(lambda: tile.state == TileState.LIVE, timeout=3_000)
     assert time.monotonic() - restarted_at <= 3.0
     assert changes[-1] == (camera.camera_id, True)
-    assert map_online() is True
+    assert map_state() == "online"
     assert rate().overall == 1.0 and rate().by_cell == {"G1": 1.0}
     qtbot.waitUntil(lambda: shows_test_pattern(tile.backend.displayed_image()), timeout=2_000)
     assert tile.message_text() == ""

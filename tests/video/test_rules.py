@@ -72,8 +72,8 @@ def test_distance_and_nearest_cameras():
 
 
 def test_online_rates_overall_and_per_cell():
-    rates = online_rates([("G1", True), ("G1", False), ("G2", True), (None, False)])
-    assert (rates.online, rates.total) == (2, 4)
+    rates = online_rates([("G1", "online"), ("G1", "offline"), ("G2", "online"), (None, "offline")])
+    assert (rates.online, rates.observed, rates.total) == (2, 4, 4)
     assert rates.overall == 0.5
     assert rates.by_cell == {"G1": 0.5, "G2": 1.0}
     empty = online_rates([])

@@ -1,0 +1,46 @@
+"""What a console's video wall sees of a camera becomes the server's observation: live on a tile is online,
+NO SIGNAL is offline, and every console's status bar counts it, the unknown cameras apart."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+
+from support.console import open_window
+from support.server import ServerProcess, make_users
+from video.camera import Camera
+from video.loopback_streams import free_port
+from video.tile import TileState
+
+
+def test_a_wall_reports_what_it_sees_and_the_status_bar_counts_it(serve, tmp_path, qtbot):
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "config"))
+    tokens = make_users(tmp_path / "users.json")
+    server = ServerProcess(tmp_path / "events.db", tmp_path / "users.json")  # the demo city, no prober
+    server.start()
+    try:
+        stream = serve("http")
+        window = open_window(qtbot, server.url, tokens["alice"])
+        cameras = window.live.state["cameras"]
+        total = len(cameras)
+        assert window.camera_rate.text() == f"Cameras: none observed yet, {total} unknown"
+        camera_id = sorted(cameras)[0]
+        wall = window.open_wall()
+        wall.assign(0, Camera(camera_id, cameras[camera_id]["name"], stream.url))
+        qtbot.waitUntil(lambda: wall.tiles[0].state == TileState.LIVE, timeout=10_000)
+        qtbot.waitUntil(lambda: cameras[camera_id]["state"] == "online", timeout=5_000)
+        assert window.camera_rate.text() == f"Cameras: 1 online of 1 observed (100.0%), {total - 1} unknown"
+        assert window.canvas.cameras_layer.record(window.canvas.cameras_layer.row(camera_id))["state"] == "online"
+
+        stream.kill()
+        qtbot.waitUntil(lambda: cameras[camera_id]["state"] == "offline", timeout=5_000)
+        assert window.camera_rate.text() == f"Cameras: 0 online of 1 observed (0.0%), {total - 1} unknown"
+        assert window.canvas.cameras_layer.record(window.canvas.cameras_layer.row(camera_id))["state"] == "offline"
+        listed = [window.camera_list.list.item(row).text() for row in range(window.camera_list.list.count())]
+        assert any(text.startswith(f"{cameras[camera_id]['name']}  ({camera_id})  ·  offline ") for text in listed)
+
+        # A camera never observed that a wall finds dark: unknown -> offline is news worth reporting.
+        dark_id = sorted(cameras)[1]
+        wall.assign(1, Camera(dark_id, cameras[dark_id]["name"], f"http://127.0.0.1:{free_port()}/cam"))
+        qtbot.waitUntil(lambda: cameras[dark_id]["state"] == "offline", timeout=10_000)
+        assert window.camera_rate.text() == f"Cameras: 0 online of 2 observed (0.0%), {total - 2} unknown"
+    finally:
+        server.kill()
