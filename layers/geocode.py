@@ -35,7 +35,6 @@ INTERPOLATION_MAX_GAP = 20  # known numbers further apart than this (e.g. 3 and 
 INTERPOLATION_MAX_OFF_STREET_M = 60.0  # a known address farther than this from its street is not used to guess
 FUZZY_ACCEPT = 88.0  # rapidfuzz ratio (0-100) from which a misspelling means that name: one wrong letter in 9
 FUZZY_SUGGEST = 45.0  # ... and from which a name is offered as a suggestion for text that matches nothing
-ACCEPT_SCORE = 60.0  # resolve() takes the best result only from this score
 SUGGESTIONS = 3
 
 _EARTH_M_PER_DEG = 111_320.0
@@ -226,7 +225,7 @@ class Geocoder:
     def resolve(self, text: str) -> Place:
         """The one place `text` means, or NoSuchPlace with the closest names."""
         found = self.search(text, limit=1)
-        if found and found[0].score >= ACCEPT_SCORE:
+        if found:
             return found[0]
         raise NoSuchPlace(text.strip(), self.suggestions(text))
 

@@ -69,7 +69,8 @@ def test_a_house_number_resolves_to_its_building(geocoder, addressed_buildings):
 
 def test_case_and_diacritics_do_not_matter(geocoder):
     assert geocoder.resolve("mannerheimintie 5") == geocoder.resolve("Mannerheimintie 5")
-    assert geocoder.resolve("lonnrotinkatu").label == "Lönnrotinkatu"
+    plain = geocoder.resolve("lonnrotinkatu")
+    assert (plain.label, plain.score) == ("Lönnrotinkatu", 100.0)  # the same name, not a near miss
     assert geocoder.resolve("POHJOISESPLANADI").label == "Pohjoisesplanadi"
 
 
