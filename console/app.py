@@ -16,10 +16,11 @@ from console import i18n
 from console.window import MainWindow, settings
 
 SECOND_DISPATCHER = "dispatcher2"
-DEMO_INCIDENTS = (
-    {"kind": "traffic accident", "priority": 2, "address": "Mannerheimintie", "note": "two cars, no injuries reported"},
-    {"kind": "theft", "priority": 4, "address": "Aleksanterinkatu", "note": "bicycle taken outside the shop"},
-    {"kind": "fight", "priority": 1, "address": "Esplanadi", "note": "several people, one injured"},
+DEMO_INCIDENTS = (  # real addresses of the demo city (resources/cities/demo/places.csv)
+    {"kind": "traffic accident", "priority": 2, "address": "Mannerheimintie 5",
+     "note": "two cars, no injuries reported"},
+    {"kind": "theft", "priority": 4, "address": "Aleksanterinkatu 52", "note": "bicycle taken outside the shop"},
+    {"kind": "fight", "priority": 1, "address": "Pohjoisesplanadi 21", "note": "several people, one injured"},
 )
 
 
@@ -104,8 +105,8 @@ class EmbeddedServer:
         from dispatch.client import DispatchClient
         from dispatch.server import DispatchServer
         from dispatch.simulate import run_patrols
-        from console.typed import StreetIndex
         from layers.citypack import load_city
+        from layers.geocode import Geocoder, NoSuchPlace
 
         self._stopping = asyncio.Event()
         try:
@@ -120,11 +121,14 @@ class EmbeddedServer:
         self.url = f"ws://{host}:{port}/ws"
         caller = await DispatchClient.connect(self.url, self.tokens["supervisor"], subscribe=False)
         if caller.seq == 0:  # a new demo: a few calls waiting for the dispatcher
-            streets = StreetIndex(city.streets)
+            geocoder = Geocoder(city.streets, city.places, city.areas)
             for call in DEMO_INCIDENTS:
-                place = streets.find(call["address"])
-                if place is not None:
-                    await caller.command("incident.create", **call, lon=place[1], lat=place[2])
+                try:
+                    place = geocoder.resolve(call["address"])
+                except NoSuchPlace:  # another city than the demo's
+                    continue
+                await caller.command("incident.create", **{**call, "address": place.label}, lon=place.lon,
+                                     lat=place.lat)
         await caller.close()
         patrols = asyncio.create_task(run_patrols(self.url, self.tokens["avl"], city.streets, stop=self._stopping))
         cameras = asyncio.create_task(self._cameras(city))

@@ -1,14 +1,16 @@
-"""Dialogs: a new incident, from a point on the map, typed coordinates or a street of the city."""
+"""Dialogs: a new incident, from a point on the map, typed coordinates or a place of the city."""
 from __future__ import annotations
 
 import re
+import time
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QCompleter, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
                                QPlainTextEdit, QSpinBox)
 
-from console.typed import StreetIndex
 from console.words import word
+from dispatch.duplicates import possible_duplicates
+from layers.geocode import Geocoder, NoSuchPlace, Place
 
 KINDS = ("theft", "burglary", "robbery", "assault", "fight", "traffic accident", "fire", "medical",
          "disturbance", "suspicious person", "missing person", "domestic")
@@ -16,15 +18,27 @@ _COORDS = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
 class NewIncidentDialog(QDialog):
-    """Kind, priority, place (coordinates or a street), note. Enter creates it."""
+    """Kind, priority, place (coordinates, an address, a place, an intersection or a street), note.
+
+    As the dispatcher types, it says where the place resolved and how exactly, or that it is no place of
+    the city (with the closest names), and flags open incidents of the same kind close by. Enter creates it.
+    """
 
     submitted = Signal(dict)  # the args of incident.create
 
-    def __init__(self, streets: StreetIndex | None, grid_at, lon: float | None, lat: float | None, parent=None):
+    def __init__(self, geocoder: Geocoder | None, grid_at, lon: float | None, lat: float | None, parent=None, *,
+                 address: Place | None = None, incidents=dict, now=time.time):
+        """`lon`, `lat`: a point on the map; `address`: its nearest address (reverse geocoded), shown as the
+        place while the dispatcher leaves it as it is. `incidents()`: the live state's incidents, for
+        flagging possible duplicates; `now()`: epoch seconds."""
         super().__init__(parent)
         self.setWindowTitle(self.tr("New incident"))
-        self.streets = streets
+        self.geocoder = geocoder
         self.grid_at = grid_at
+        self.incidents = incidents
+        self.now = now
+        self.map_point: tuple[float, float, Place | None] | None = None  # the clicked point and its address
+        self.resolved: Place | None = None
         self.kind = QComboBox(self)
         self.kind.setEditable(True)
         for kind in KINDS:
@@ -35,15 +49,20 @@ class NewIncidentDialog(QDialog):
         self.priority.setToolTip(self.tr("1 is the most urgent"))
         self.place = QLineEdit(self)
         self.place.setObjectName("place")
-        self.place.setPlaceholderText(self.tr("lon, lat — or a street name"))
-        if streets is not None:
-            completer = QCompleter(streets.names(), self)
+        self.place.setPlaceholderText(self.tr("lon, lat — or an address, a place, a street, or A & B"))
+        if geocoder is not None:
+            completer = QCompleter(geocoder.names(), self)
             completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
             completer.setFilterMode(Qt.MatchFlag.MatchContains)
             self.place.setCompleter(completer)
         if lon is not None and lat is not None:
-            self.place.setText(f"{lon:.6f}, {lat:.6f}")
+            self.map_point = (lon, lat, address)
+            self.place.setText(address.label if address is not None else f"{lon:.6f}, {lat:.6f}")
         self.where = QLabel(self)
+        self.where.setObjectName("where")
+        self.duplicates = QLabel(self)
+        self.duplicates.setObjectName("duplicates")
+        self.duplicates.setStyleSheet("color: #b45309; font-weight: bold;")
         self.note = QPlainTextEdit(self)
         self.note.setMaximumHeight(80)
         self.problem = QLabel(self)
@@ -57,44 +76,87 @@ class NewIncidentDialog(QDialog):
         form.addRow(self.tr("Priority"), self.priority)
         form.addRow(self.tr("Place"), self.place)
         form.addRow("", self.where)
+        form.addRow("", self.duplicates)
         form.addRow(self.tr("Note"), self.note)
         form.addRow(self.problem)
         form.addRow(buttons)
         self.place.textChanged.connect(self._locate)
+        self.kind.currentTextChanged.connect(self._flag_duplicates)
         self._locate()
         self.kind.setFocus()
 
     def location(self) -> tuple[float, float, str | None] | None:
-        text = self.place.text()
+        """(lon, lat, address or None) of the place as typed, or None while it is no place."""
+        text = self.place.text().strip()
+        if self.map_point is not None and self.map_point[2] is not None and text == self.map_point[2].label:
+            return self.map_point[0], self.map_point[1], text  # the clicked point, named by its nearest address
         match = _COORDS.match(text)
         if match:
             return float(match.group(1)), float(match.group(2)), None
-        if self.streets is not None:
-            place = self.streets.find(text)
-            if place is not None:
-                return place[1], place[2], place[0]
-        return None
+        return (self.resolved.lon, self.resolved.lat, self.resolved.label) if self.resolved is not None else None
 
     def _locate(self) -> None:
-        where = self.location()
-        if where is None:
+        self.resolved = None
+        text = self.place.text().strip()
+        if self.map_point is not None and self.map_point[2] is not None and text == self.map_point[2].label:
+            how = self.tr("map point, {0:.0f} m from it").format(self.map_point[2].distance_m or 0.0)
+        elif _COORDS.match(text):
+            how = self.tr("coordinates")
+        elif not text or self.geocoder is None:
             self.where.setText(self.tr("Not a place yet"))
+            self._flag_duplicates()
             return
-        lon, lat, street = where
+        else:
+            try:
+                self.resolved = self.geocoder.resolve(text)
+            except NoSuchPlace as missing:
+                self.where.setText(self.tr("No place called {0}. Closest: {1}").format(
+                    missing.text, ", ".join(missing.suggestions) or "-"))
+                self._flag_duplicates()
+                return
+            how = self.precision_text(self.resolved)
+        lon, lat, label = self.location()
         grid = self.grid_at(lon, lat) if self.grid_at else None
         self.where.setText(self.tr("{0}{1:.5f}, {2:.5f} · grid cell {3}").format(
-            f"{street} · " if street else "", lon, lat, grid or "-"))
+            f"{label} — {how} · " if label else f"{how} · ", lon, lat, grid or "-"))
+        self._flag_duplicates()
+
+    def precision_text(self, place: Place) -> str:
+        """How exact a geocoded place is, in the dispatcher's words."""
+        if place.precision == "address":
+            return self.tr("address")
+        if place.precision == "interpolated":
+            low, high = place.between
+            return self.tr("interpolated between {0} and {1}, {2:.0f} m apart").format(low, high, place.extent_m)
+        if place.precision == "place":
+            return self.tr("place")
+        if place.precision == "intersection":
+            return self.tr("intersection")
+        street = (self.tr("street only: centre of a {0:.1f} km street").format(place.extent_m / 1000)
+                  if place.extent_m else self.tr("street only"))
+        if place.missing_number:
+            return self.tr("no number {0} on this street; {1}").format(place.missing_number, street)
+        return street
+
+    def _kind(self) -> str:
+        text = self.kind.currentText().strip()
+        chosen = self.kind.currentIndex()
+        return (self.kind.itemData(chosen) if chosen >= 0 and text == self.kind.itemText(chosen) else text) or ""
+
+    def _flag_duplicates(self) -> None:
+        where = self.location()
+        found = possible_duplicates(self.incidents(), self._kind(), where[0], where[1], self.now()) if where else []
+        self.duplicates.setText("\n".join(
+            self.tr("Possible duplicate of {0}, {1:.0f} m, {2:.0f} min ago").format(
+                d.incident_id, d.distance_m, d.age_s // 60) for d in found))
 
     def _submit(self) -> None:
         where = self.location()
         if where is None:
-            self.problem.setText(self.tr("Give the place as lon, lat or a street of the city."))
+            self.problem.setText(self.tr("Give the place as lon, lat or an address, place or street of the city."))
             return
         lon, lat, street = where
-        text = self.kind.currentText().strip()
-        chosen = self.kind.currentIndex()
-        kind = self.kind.itemData(chosen) if chosen >= 0 and text == self.kind.itemText(chosen) else text
-        args = {"kind": kind or "incident", "priority": self.priority.value(),
+        args = {"kind": self._kind() or "incident", "priority": self.priority.value(),
                 "lon": lon, "lat": lat}
         if street:
             args["address"] = street

@@ -3,8 +3,8 @@
     assign P-03 I12          派 P-03 I12
     status P-03 enroute      状态 P-03 enroute
     close I12 arrested       结案 I12 arrested
-    new fire 1 @Mannerheimintie [note...]     新建 fire 1 24.9435,60.1699
-    find P-03 | I12 | Mannerheimintie | camera name      查找 ...
+    new fire 1 @Mannerheimintie 5 [note...]   新建 fire 1 24.9435,60.1699
+    find P-03 | I12 | Mannerheimintie 5 | Ateneum | Mannerheimintie & Kaivokatu | camera name      查找 ...
 
 Units are named by callsign or id, case-insensitively. No Qt here; the main window runs the result.
 """
@@ -14,9 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from dispatch.domain import UNIT_STATUSES
+from layers.geocode import Geocoder, NoSuchPlace
 
 VERBS = {
     "assign": "assign", "a": "assign", "派": "assign", "派遣": "assign",
@@ -40,34 +39,6 @@ class Typed:
     target: tuple[str, str] | None = None  # (layer, id) or ("point", "lon,lat") for find
 
 
-class StreetIndex:
-    """Street names of a city pack, each placed at the middle of its segments."""
-
-    def __init__(self, streets):
-        self.places: dict[str, tuple[str, float, float]] = {}
-        named = streets[streets["name"].notna() & (streets["name"] != "")]
-        for name, group in named.groupby("name"):
-            points = np.array([line.interpolate(0.5, normalized=True).coords[0] for line in group.geometry])
-            centre = points.mean(axis=0)
-            nearest = points[np.argmin(((points - centre) ** 2).sum(axis=1))]  # on the street, not beside it
-            self.places[str(name).casefold()] = (str(name), float(nearest[0]), float(nearest[1]))
-
-    def names(self) -> list[str]:
-        return sorted(name for name, _, _ in self.places.values())
-
-    def find(self, text: str) -> tuple[str, float, float] | None:
-        key = text.strip().casefold()
-        if not key:
-            return None
-        if key in self.places:
-            return self.places[key]
-        for candidates in ([v for k, v in self.places.items() if k.startswith(key)],
-                           [v for k, v in self.places.items() if key in k]):
-            if candidates:
-                return min(candidates, key=lambda place: len(place[0]))
-        return None
-
-
 def _unit_id(state: dict, word: str) -> str:
     key = word.casefold()
     for unit in state["units"].values():
@@ -83,7 +54,7 @@ def _incident_id(state: dict, word: str) -> str:
     raise TypedError(f"no incident {word}")
 
 
-def parse(line: str, state: dict, streets: StreetIndex | None) -> Typed:
+def parse(line: str, state: dict, geocoder: Geocoder | None) -> Typed:
     words = line.split()
     if not words:
         raise TypedError("type a command: assign, status, close, new, find")
@@ -106,13 +77,13 @@ def parse(line: str, state: dict, streets: StreetIndex | None) -> Typed:
         return Typed("cmd", "incident.close", {"incident_id": _incident_id(state, rest[0]),
                                                "disposition": " ".join(rest[1:]) or "closed"})
     if verb == "new":
-        return _parse_new(rest, streets)
-    return _parse_find(" ".join(rest), state, streets)
+        return _parse_new(rest, geocoder)
+    return _parse_find(" ".join(rest), state, geocoder)
 
 
-def _parse_new(rest: list[str], streets: StreetIndex | None) -> Typed:
+def _parse_new(rest: list[str], geocoder: Geocoder | None) -> Typed:
     if len(rest) < 3 or not rest[1].isdigit() or not 1 <= int(rest[1]) <= 5:
-        raise TypedError("new KIND PRIORITY(1-5) LON,LAT|@STREET [note]")
+        raise TypedError("new KIND PRIORITY(1-5) LON,LAT|@PLACE [note]")
     kind, priority, where = rest[0], int(rest[1]), rest[2:]
     match = _COORDS.match(where[0])
     if match:
@@ -120,16 +91,11 @@ def _parse_new(rest: list[str], streets: StreetIndex | None) -> Typed:
         address, note = None, " ".join(where[1:]) or None
     elif where[0].startswith("@"):
         words = [where[0][1:], *where[1:]]
-        for end in range(len(words), 0, -1):  # the longest run of words naming a street; the rest is the note
-            place = streets.find(" ".join(words[:end])) if streets else None
-            if place is not None:
-                break
-        else:
-            raise TypedError(f"no street called {' '.join(words)}")
-        address, lon, lat = place
+        place, end = _longest_place(words, geocoder)
+        address, lon, lat = place.label, place.lon, place.lat
         note = " ".join(words[end:]) or None
     else:
-        raise TypedError("give the place as LON,LAT or @STREET")
+        raise TypedError("give the place as LON,LAT or @PLACE")
     args = {"kind": kind, "priority": priority, "lon": lon, "lat": lat}
     if address:
         args["address"] = address
@@ -138,9 +104,23 @@ def _parse_new(rest: list[str], streets: StreetIndex | None) -> Typed:
     return Typed("cmd", "incident.create", args)
 
 
-def _parse_find(text: str, state: dict, streets: StreetIndex | None) -> Typed:
+def _longest_place(words: list[str], geocoder: Geocoder | None):
+    """The place named by the longest run of leading words (the rest is the note), and where that run ends.
+
+    Text that names no place is refused with the closest names: it is never moved into the note."""
+    if geocoder is None:
+        raise TypedError("no city loaded: give the place as LON,LAT")
+    for end in range(len(words), 0, -1):
+        try:
+            return geocoder.resolve(" ".join(words[:end])), end
+        except NoSuchPlace:
+            continue
+    raise TypedError(str(NoSuchPlace(" ".join(words), geocoder.suggestions(" ".join(words)))))
+
+
+def _parse_find(text: str, state: dict, geocoder: Geocoder | None) -> Typed:
     if not text:
-        raise TypedError("find UNIT|INCIDENT|STREET|CAMERA")
+        raise TypedError("find UNIT|INCIDENT|PLACE|CAMERA")
     try:
         return Typed("find", target=("units", _unit_id(state, text)))
     except TypedError:
@@ -153,7 +133,11 @@ def _parse_find(text: str, state: dict, streets: StreetIndex | None) -> Typed:
     for camera in state["cameras"].values():
         if camera["camera_id"].casefold() == key or (camera.get("name") or "").casefold() == key:
             return Typed("find", target=("cameras", camera["camera_id"]))
-    place = streets.find(text) if streets else None
-    if place is not None:
-        return Typed("find", target=("point", f"{place[1]},{place[2]}"))
-    raise TypedError(f"nothing called {text}")
+    if geocoder is None:
+        raise TypedError(f"nothing called {text}")
+    try:
+        place = geocoder.resolve(text)
+    except NoSuchPlace as missing:
+        hint = f": closest {', '.join(missing.suggestions)}" if missing.suggestions else ""
+        raise TypedError(f"nothing called {text}{hint}") from None
+    return Typed("find", target=("point", f"{place.lon},{place.lat}"))

@@ -14,10 +14,11 @@ from console.dialogs import NewIncidentDialog
 from console.link import CONNECTED, ServerLink
 from console.live import Changes, LiveState
 from console.panels import ConnectionIndicator, IncidentDetails, IncidentQueue, UnitBoard
-from console.typed import StreetIndex, TypedError, parse
+from console.typed import TypedError, parse
 from console.words import word
 from dispatch.recommend import Recommendation, StreetRouter, recommend
 from layers.camera_health import online_rates
+from layers.geocode import Geocoder, Place
 from map.canvas import MapCanvas
 from video.camera import Camera
 from video.camera_list import CameraList
@@ -45,7 +46,7 @@ class MainWindow(QMainWindow):
         self.user: str | None = None
         self.city = None
         self.router: StreetRouter | None = None
-        self.streets: StreetIndex | None = None
+        self.geocoder: Geocoder | None = None
         self.selected_incident: str | None = None
         self.pending: dict[str, tuple[str, dict, tuple[str, str] | None]] = {}
         self.walls: list[Wall] = []
@@ -333,8 +334,8 @@ class MainWindow(QMainWindow):
         self.city = pack
         self.board.station_names = dict(zip(pack.stations["station_id"], pack.stations["name"]))
         self.router = StreetRouter(pack.streets)
-        self.streets = StreetIndex(pack.streets)
-        completer = QCompleter(["assign", "status", "close", "new", "find"] + self.streets.names(), self)
+        self.geocoder = Geocoder(pack.streets, pack.places, pack.areas)
+        completer = QCompleter(["assign", "status", "close", "new", "find"] + self.geocoder.names(), self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.command_line.setCompleter(completer)
@@ -452,13 +453,18 @@ class MainWindow(QMainWindow):
 
     def _map_menu(self, lon: float, lat: float, where: QPoint) -> None:
         menu = QMenu(self)
+        address = self.geocoder.reverse(lon, lat) if self.geocoder is not None else None
+        if address is not None:  # where the dispatcher clicked, in words, before anything is chosen
+            menu.addAction(address.label).setEnabled(False)
         new = menu.addAction(self.tr("New incident here…"))
-        new.triggered.connect(lambda: self.new_incident_dialog(lon, lat))
+        new.triggered.connect(lambda: self.new_incident_dialog(lon, lat, address))
         menu.popup(where)
         self.context_menu = menu
 
-    def new_incident_dialog(self, lon: float | None = None, lat: float | None = None) -> NewIncidentDialog:
-        dialog = NewIncidentDialog(self.streets, self.city.grid_at if self.city else None, lon, lat, self)
+    def new_incident_dialog(self, lon: float | None = None, lat: float | None = None,
+                            address: Place | None = None) -> NewIncidentDialog:
+        dialog = NewIncidentDialog(self.geocoder, self.city.grid_at if self.city else None, lon, lat, self,
+                                   address=address, incidents=lambda: self.live.state["incidents"])
         dialog.submitted.connect(self.create_incident)
         dialog.show()
         self.incident_dialog = dialog
@@ -474,7 +480,7 @@ class MainWindow(QMainWindow):
     def _run_typed(self) -> None:
         line = self.command_line.text()
         try:
-            typed = parse(line, self.live.state, self.streets)
+            typed = parse(line, self.live.state, self.geocoder)
         except TypedError as error:
             self.notify(str(error))
             return

@@ -59,6 +59,11 @@ SCHEMAS: dict[str, _Schema] = {
     "streets": _Schema("line", None, ("u", "v"), {"name": "", "highway": "", "length_m": _NAN, "oneway": False}),
     "stations": _Schema("point", "station_id", ("station_id", "kind"), {"name": None}),
     "areas": _Schema("polygon", None, (), {"name": "", "kind": ""}),
+    # What the geocoder finds (layers/geocode.py): addresses (street + housenumber) and named places.
+    "places": _Schema(
+        "point", None, ("kind",), {"name": "", "name_en": "", "name_zh": "", "street": "", "housenumber": ""},
+        allowed_kinds=("address", "place"),
+    ),
 }
 # A pack without one of these is a mistake unless city.json says "layers": {"<layer>": null}.
 REQUIRED_LAYERS = ("units", "cameras", "checkpoints", "grids", "streets", "stations")
@@ -87,6 +92,7 @@ class CityPack:
     streets: gpd.GeoDataFrame
     stations: gpd.GeoDataFrame
     areas: gpd.GeoDataFrame
+    places: gpd.GeoDataFrame
 
     def __post_init__(self):
         self._grid_tree  # built now so the first incident does not pay for it
@@ -449,7 +455,8 @@ def _check_lon_lat(lon: np.ndarray, lat: np.ndarray, feature: np.ndarray, label:
 
 
 def _typed_columns(frame: gpd.GeoDataFrame, layer: str, schema: _Schema, label: str, where) -> None:
-    for column in ("callsign", "kind", "station", "name", "stream_url", "highway"):
+    for column in ("callsign", "kind", "station", "name", "stream_url", "highway", "name_en", "name_zh", "street",
+                   "housenumber"):
         if column in schema.optional or column in schema.required:
             frame[column] = frame[column].astype(object).where(frame[column].notna(), "").astype(str).str.strip()
     if schema.allowed_kinds:
@@ -458,6 +465,8 @@ def _typed_columns(frame: gpd.GeoDataFrame, layer: str, schema: _Schema, label: 
             row = wrong[0]
             allowed = ", ".join(schema.allowed_kinds)
             raise CityPackError(label, f"kind {frame['kind'].iloc[row]!r} is not one of {allowed}", where(row))
+    if layer == "places":
+        _check_places(frame, label, where)
     if layer == "cameras":
         frame["online"] = _booleans(frame["online"], "online", True, label, where)
         frame["direction_deg"] = _optional_numbers(frame["direction_deg"], "direction_deg", (0.0, 360.0), label, where)
@@ -469,6 +478,18 @@ def _typed_columns(frame: gpd.GeoDataFrame, layer: str, schema: _Schema, label: 
         if unknown.any():
             length[unknown] = _geodesic_lengths(frame.geometry.values[unknown])
         frame["length_m"] = length
+
+
+def _check_places(frame: gpd.GeoDataFrame, label: str, where) -> None:
+    """An address needs its street and house number, a place its name: a row without them finds nothing."""
+    address = (frame["kind"] == "address").to_numpy()
+    for column in ("street", "housenumber"):
+        empty = np.flatnonzero(address & (frame[column] == "").to_numpy())
+        if len(empty):
+            raise CityPackError(label, f"an address needs a {column}; it is empty", where(empty[0]))
+    nameless = np.flatnonzero(~address & (frame["name"] == "").to_numpy())
+    if len(nameless):
+        raise CityPackError(label, "a place needs a name; it is empty", where(nameless[0]))
 
 
 def _booleans(values: pd.Series, column: str, default: bool, label: str, where) -> np.ndarray:

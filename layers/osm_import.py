@@ -48,6 +48,9 @@ MAX_BAYONETS = 16
 CHECKPOINT_SPACING_M = 400.0
 MAX_CHECKPOINTS = 6
 
+PLACE_MERGE_M = 150.0  # one name repeated this close is one place (a station's node and its building)
+_NOT_PLACES = {"route", "route_master", "public_transport"}  # relation types that name lines, not places
+
 OUTLINES_MAX_PBF_BYTES = 20_000_000  # buildings and land use only for extracts up to this size
 OUTLINES_MAX_FEATURES = 20_000
 
@@ -110,6 +113,10 @@ def build_city_from_osm(
     areas, areas_note = _areas(osm, pbf)
     progress(f"Areas: {len(areas)} outlines ({areas_note})")
 
+    places = _places(osm, local)
+    kinds = places["kind"].value_counts()
+    progress(f"Places: {kinds.get('address', 0)} addresses, {kinds.get('place', 0)} named places")
+
     units, units_placed = _place_units(stations, streets, node_lon_lat, routable_nodes, local)
     progress(f"Units: placed {len(units)}")
 
@@ -135,7 +142,8 @@ def build_city_from_osm(
         "source": (
             f"{ODBL_ATTRIBUTION}. Built from the extract {pbf.name} (sha256 {_sha256(pbf)[:16]}…) by "
             "layers.osm_import.build_city_from_osm: streets (highway=*, drivable), cameras (man_made=surveillance), "
-            "stations (amenity=police|fire_station) and areas (boundaries, buildings, land use) come from OSM."
+            "stations (amenity=police|fire_station), areas (boundaries, buildings, land use) and places (addr:street + "
+            "addr:housenumber, name) come from OSM."
         ),
         "placed": {
             "units": units_placed,
@@ -165,6 +173,7 @@ def build_city_from_osm(
     _write_geojson(out_dir / "streets.geojson", streets)
     _write_geojson(out_dir / "stations.geojson", stations)
     _write_geojson(out_dir / "areas.geojson", areas)
+    _write_csv(out_dir / "places.csv", places, ["kind", "name", "name_en", "name_zh", "street", "housenumber"])
     (out_dir / CITY_JSON).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     size = sum(p.stat().st_size for p in out_dir.iterdir() if p.is_file())
     progress(f"Done: {out_dir} ({size / 1e6:.2f} MB)")
@@ -464,6 +473,100 @@ def _outlines(found: gpd.GeoDataFrame, kind: str, class_column: str) -> gpd.GeoD
         geometry=found.geometry.values,
         crs=crs_lib.WGS84,
     )
+
+
+_HOUSE_NUMBER = re.compile(r"(\d+)\s*([A-Za-z])?(?:\s*-\s*(\d+)\s*([A-Za-z])?)?")
+
+
+def _house_number(text: str) -> str | None:
+    """OSM's addr:housenumber as a city writes it ("14B" -> "14 B", "2, 2. krs./Floor 2" -> "2"), else None."""
+    match = _HOUSE_NUMBER.fullmatch(text.split(",")[0].strip())
+    if match is None:
+        return None
+    first, letter, last, last_letter = match.groups()
+    number = f"{first} {letter.upper()}" if letter else first
+    if last:
+        number += f"-{last} {last_letter.upper()}" if last_letter else f"-{last}"
+    return number
+
+
+def _natural_key(text: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
+
+
+def _position(geometry) -> tuple[float, float]:
+    """Where a feature is: a point as it is, an outline's centroid, the middle of a line."""
+    if geometry.geom_type in ("LineString", "MultiLineString"):
+        merged = shapely.line_merge(geometry) if geometry.geom_type == "MultiLineString" else geometry
+        point = merged.interpolate(0.5, normalized=True) if merged.geom_type == "LineString" else geometry.centroid
+    else:
+        point = geometry.centroid
+    return float(point.x), float(point.y)
+
+
+def _medoid(points: list[tuple[float, float]], local: _LocalMetres) -> tuple[float, float]:
+    """The point nearest the middle of `points`: a real position, never a spot between two buildings."""
+    x, y = local.xy(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
+    return points[int(np.argmin((x - x.mean()) ** 2 + (y - y.mean()) ** 2))]
+
+
+@_absence_is_not_a_warning
+def _places(osm, local: _LocalMetres) -> gpd.GeoDataFrame:
+    """Addresses (one row per street and house number) and named places, for the geocoder (layers/geocode.py)."""
+
+    def features(key: str):
+        found = osm.get_data_by_custom_criteria(custom_filter={key: True}, filter_type="keep", keep_nodes=True,
+                                                keep_ways=True, keep_relations=True)
+        if found is None or len(found) == 0:
+            return []
+        found = found[found.geometry.notna() & ~found.geometry.is_empty]
+        order = {"way": 0, "relation": 1, "node": 2}  # outlines before the nodes inside them
+        found = found.assign(_order=found["osm_type"].map(order)).sort_values(["_order", "id"], kind="stable")
+        return [(_tags(row), row.geometry, row["osm_type"]) for _, row in found.iterrows()]
+
+    # An address's position: its building's outline first, else an entrance, else the shops and offices there.
+    by_address: dict[tuple[str, str], list] = {}
+    for tags, geometry, _ in features("addr:housenumber"):
+        street = tags.get("addr:street", "").strip()
+        number = _house_number(tags.get("addr:housenumber", ""))
+        if not street or number is None:
+            continue
+        rank = 0 if geometry.geom_type in ("Polygon", "MultiPolygon") else 1 if "entrance" in tags else 2
+        by_address.setdefault((street, number), []).append((rank, _position(geometry)))
+    rows = []
+    for (street, number), found in sorted(by_address.items(), key=lambda item: (item[0][0], _natural_key(item[0][1]))):
+        best = min(rank for rank, _ in found)
+        lon, lat = _medoid([point for rank, point in found if rank == best], local)
+        rows.append({"kind": "address", "name": "", "name_en": "", "name_zh": "", "street": street,
+                     "housenumber": number, "lon": lon, "lat": lat})
+
+    # Named places; streets come from the street layer, bus routes and stops are not places.
+    kept: dict[str, list[dict]] = {}
+    for tags, geometry, osm_type in features("name"):
+        name = tags.get("name", "").strip()
+        if not name or "highway" in tags or (osm_type == "relation" and tags.get("type") in _NOT_PLACES):
+            continue
+        lon, lat = _position(geometry)
+        x, y = (float(v) for v in local.xy(lon, lat))
+        same = [p for p in kept.setdefault(name, []) if math.hypot(p["x"] - x, p["y"] - y) <= PLACE_MERGE_M]
+        if same:  # the same place mapped twice: it keeps the first position, and any translation or address
+            for key, tag in (("name_en", "name:en"), ("name_zh", "name:zh"), ("street", "addr:street")):
+                same[0][key] = same[0][key] or tags.get(tag, "").strip()
+            same[0]["housenumber"] = same[0]["housenumber"] or (_house_number(tags.get("addr:housenumber", "")) or "")
+            continue
+        kept[name].append({
+            "kind": "place", "name": name, "name_en": tags.get("name:en", "").strip(),
+            "name_zh": tags.get("name:zh", "").strip(), "street": tags.get("addr:street", "").strip(),
+            "housenumber": _house_number(tags.get("addr:housenumber", "")) or "", "lon": lon, "lat": lat, "x": x, "y": y,
+        })
+    for name in sorted(kept):
+        rows.extend({k: v for k, v in place.items() if k not in ("x", "y")} for place in kept[name])
+    frame = pd.DataFrame(rows, columns=["kind", "name", "name_en", "name_zh", "street", "housenumber", "lon", "lat"])
+    for column in ("street", "housenumber"):  # a place's address needs both parts
+        incomplete = (frame["street"] == "") | (frame["housenumber"] == "")
+        frame.loc[incomplete & (frame["kind"] == "place"), column] = ""
+    return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=shapely.points(frame["lon"], frame["lat"]),
+                            crs=crs_lib.WGS84)
 
 
 # --- what the builder places ----------------------------------------------------------------------

@@ -115,13 +115,16 @@ def test_call_to_dispatch_in_four_actions(qtbot, server, users):
     actions += 1
     qtbot.waitUntil(lambda: getattr(window, "context_menu", None) is not None and window.context_menu.isVisible(),
                     timeout=3000)
-    # 2: "New incident here…"
+    # 2: "New incident here…", under the clicked point's nearest address (a disabled first line)
     menu = window.context_menu
-    item = menu.actionGeometry(menu.actions()[0]).center()
+    address = window.geocoder.reverse(24.9445, 60.1690)
+    assert menu.actions()[0].text() == address.label and not menu.actions()[0].isEnabled()
+    item = menu.actionGeometry(menu.actions()[1]).center()
     QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=item)
     actions += 1
     qtbot.waitUntil(lambda: getattr(window, "incident_dialog", None) is not None
                     and window.incident_dialog.isVisible(), timeout=3000)
+    assert window.incident_dialog.place.text() == address.label
     assert window.incident_dialog.where.text().endswith(window.city.grid_at(24.9445, 60.1690) or "-")
     # 3: Enter creates it (kind and priority have sensible defaults)
     QTest.keyClick(window.incident_dialog, Qt.Key.Key_Return)

@@ -4,9 +4,10 @@ from __future__ import annotations
 import pytest
 
 from console.live import LiveState, format_duration
-from console.typed import StreetIndex, TypedError, parse
+from console.typed import TypedError, parse
 from dispatch.city_state import initial_state
 from layers.citypack import load_city
+from layers.geocode import Geocoder
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +17,7 @@ def city():
 
 @pytest.fixture(scope="module")
 def streets(city):
-    return StreetIndex(city.streets)
+    return Geocoder(city.streets, city.places, city.areas)
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def test_new_incident_at_a_real_street_of_the_demo_city(state, streets):
     ("assign P-03 I99", "no incident I99"),
     ("status P-03 asleep", "status UNIT"),
     ("new fire 9 24.9,60.1", "PRIORITY(1-5)"),
-    ("new fire 1 @Nowhere Street", "no street called Nowhere Street"),
+    ("new fire 1 @Nowhere Street", "no place called Nowhere Street: closest"),
     ("find the moon", "nothing called the moon"),
 ])
 def test_mistyped_commands_are_explained(state, streets, line, words):
@@ -94,3 +95,21 @@ def test_changes_name_the_incident_a_unit_left(state):
                                   "data": {"unit_id": unit, "status": "available", "incident_id": None}}])
     assert changes.units == {unit} and changes.incidents == {"I7"}
     assert live.state["incidents"]["I7"]["units"] == []
+
+
+def test_new_incident_at_a_house_number_keeps_the_rest_as_the_note(state, streets):
+    typed = parse("new fire 1 @Mannerheimintie 5 smoke from a window", state, streets)
+    place = streets.resolve("Mannerheimintie 5")
+    assert typed.args == {"kind": "fire", "priority": 1, "lon": place.lon, "lat": place.lat,
+                          "address": "Mannerheimintie 5", "note": "smoke from a window"}
+    typed = parse("new fight 2 @Mannerheimintie & Kaivokatu", state, streets)
+    assert typed.args["address"] == "Mannerheimintie & Kaivokatu" and "note" not in typed.args
+
+
+def test_an_unknown_place_is_an_error_with_suggestions_not_a_note(state, streets):
+    with pytest.raises(TypedError) as refused:
+        parse("new fire 1 @Atlantis burning", state, streets)
+    assert str(refused.value).startswith("no place called Atlantis burning: closest ")
+    assert "Atlantit" in str(refused.value)
+    assert parse("find Mannerheimintie 5", state, streets).target == (
+        "point", f"{streets.resolve('Mannerheimintie 5').lon},{streets.resolve('Mannerheimintie 5').lat}")
