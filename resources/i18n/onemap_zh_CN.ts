@@ -7,6 +7,18 @@
         <source>Search cameras</source>
         <translation>搜索摄像头</translation>
     </message>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>离线</translation>
+    </message>
 </context>
 <context>
     <name>ConnectionIndicator</name>
@@ -136,6 +148,10 @@
         <translation>命令：</translation>
     </message>
     <message>
+        <source>Server: {0}</source>
+        <translation>服务器：{0}</translation>
+    </message>
+    <message>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
@@ -200,8 +216,12 @@
         <translation>一张图 — {0}（{1}）</translation>
     </message>
     <message>
-        <source>Cameras online {0}/{1} ({2:.1%})</source>
-        <translation>摄像头在线 {0}/{1}（{2:.1%}）</translation>
+        <source>Cameras: {0} online of {1} observed ({2:.1%}), {3} unknown</source>
+        <translation>摄像头：已观测 {1} 个，在线 {0} 个（{2:.1%}），未知 {3} 个</translation>
+    </message>
+    <message>
+        <source>Cameras: none observed yet, {0} unknown</source>
+        <translation>摄像头：尚无观测，未知 {0} 个</translation>
     </message>
     <message>
         <source>% cameras online</source>
@@ -283,8 +303,8 @@
         <translation>1 为最紧急</translation>
     </message>
     <message>
-        <source>lon, lat — or a street name</source>
-        <translation>经度, 纬度 — 或街道名称</translation>
+        <source>lon, lat — or an address, a place, a street, or A &amp; B</source>
+        <translation>经度, 纬度 — 或地址、地点、街道，或 A &amp; B</translation>
     </message>
     <message>
         <source>Create</source>
@@ -307,16 +327,60 @@
         <translation>备注</translation>
     </message>
     <message>
+        <source>map point, {0:.0f} m from it</source>
+        <translation>地图点，距其 {0:.0f} 米</translation>
+    </message>
+    <message>
+        <source>coordinates</source>
+        <translation>坐标</translation>
+    </message>
+    <message>
         <source>Not a place yet</source>
         <translation>尚未定位</translation>
+    </message>
+    <message>
+        <source>No place called {0}. Closest: {1}</source>
+        <translation>没有名为 {0} 的地点。最接近：{1}</translation>
     </message>
     <message>
         <source>{0}{1:.5f}, {2:.5f} · grid cell {3}</source>
         <translation>{0}{1:.5f}, {2:.5f} · 网格 {3}</translation>
     </message>
     <message>
-        <source>Give the place as lon, lat or a street of the city.</source>
-        <translation>请输入经度, 纬度或本市街道名称。</translation>
+        <source>address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>interpolated between {0} and {1}, {2:.0f} m apart</source>
+        <translation>在 {0} 与 {1} 之间插值，两者相距 {2:.0f} 米</translation>
+    </message>
+    <message>
+        <source>place</source>
+        <translation>地点</translation>
+    </message>
+    <message>
+        <source>intersection</source>
+        <translation>路口</translation>
+    </message>
+    <message>
+        <source>street only: centre of a {0:.1f} km street</source>
+        <translation>仅街道：一条 {0:.1f} 公里街道的中点</translation>
+    </message>
+    <message>
+        <source>street only</source>
+        <translation>仅街道</translation>
+    </message>
+    <message>
+        <source>no number {0} on this street; {1}</source>
+        <translation>该街道没有 {0} 号；{1}</translation>
+    </message>
+    <message>
+        <source>Possible duplicate of {0}, {1:.0f} m, {2:.0f} min ago</source>
+        <translation>可能与 {0} 重复，相距 {1:.0f} 米，{2:.0f} 分钟前</translation>
+    </message>
+    <message>
+        <source>Give the place as lon, lat or an address, place or street of the city.</source>
+        <translation>请以经度, 纬度或本城市的地址、地点或街道给出位置。</translation>
     </message>
 </context>
 <context>
@@ -390,14 +454,6 @@
     <message>
         <source>{count} {layer} — click to zoom in</source>
         <translation>{count} 个{layer} — 点击放大</translation>
-    </message>
-    <message>
-        <source>online</source>
-        <translation>在线</translation>
-    </message>
-    <message>
-        <source>OFFLINE</source>
-        <translation>离线</translation>
     </message>
     <message>
         <source>Draw above the layer over it</source>
@@ -479,6 +535,10 @@
         <translation>离线</translation>
     </message>
     <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
         <source>no figures</source>
         <translation>无数据</translation>
     </message>
@@ -489,6 +549,14 @@
     <message>
         <source>卡点 checkpoint</source>
         <translation>卡点</translation>
+    </message>
+    <message>
+        <source>OFFLINE</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>state unknown</source>
+        <translation>状态未知</translation>
     </message>
     <message>
         <source>streets</source>
