@@ -10,10 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import socket
+import ssl
 import threading
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from websockets.exceptions import InvalidHandshake
 
 from dispatch.client import Disconnected, DispatchClient, Refused
 
@@ -26,10 +29,14 @@ ATTEMPT_TIMEOUT_S = 5.0
 log = logging.getLogger("onemap.link")
 
 CONNECTING, CONNECTED, DISCONNECTED, REFUSED = "connecting", "connected", "disconnected", "refused"
+# Why the link is down (the detail of DISCONNECTED); a refusal's detail is the server's error code.
+UNREACHABLE, TIMEOUT, NO_SUCH_HOST, TLS, NOT_A_SERVER, LOST = (
+    "unreachable", "timeout", "no_such_host", "tls", "not_a_server", "lost")
 
 
 class ServerLink(QObject):
-    # (state, detail): the connection state is always shown to the user
+    # (state, detail): the connection state is always shown to the user. The detail is the URL while
+    # connecting, "user (role)" when connected, a reason above when disconnected, an error code when refused.
     stateChanged = Signal(str, str)
     # the welcome frame; its snapshot is None when the link resumed from the last delivered seq
     welcomed = Signal(dict)
@@ -111,12 +118,13 @@ class ServerLink(QObject):
                 if refused.code == "bad_request" and self._seq is not None:
                     self._seq = None  # the server cannot resume us (its log was replaced): take a snapshot
                     continue
-                self._set_state(REFUSED, refused.message)
+                log.warning("the server refused the console: %s %s", refused.code, refused.message)
+                self._set_state(REFUSED, refused.code)
                 return
             except Exception as exc:  # whatever a server or network does, the link lives on and retries
                 log.info("connecting to %s failed (attempt %d): %r", self.url, attempt + 1, exc,
                          exc_info=not isinstance(exc, (OSError, asyncio.TimeoutError)))
-                self._set_state(DISCONNECTED, str(exc) or type(exc).__name__)
+                self._set_state(DISCONNECTED, failure_reason(exc))
                 attempt += 1
                 if await self._wait_or_stop(_backoff(attempt)):
                     return
@@ -127,7 +135,8 @@ class ServerLink(QObject):
             await self._follow(client)
             if self._stop.is_set():
                 return
-            self._set_state(DISCONNECTED, f"connection lost ({client.close_code})")
+            log.info("connection to %s lost (close code %s)", self.url, client.close_code)
+            self._set_state(DISCONNECTED, LOST)
 
     def _on_event(self, event: dict) -> None:
         # Events can arrive with the welcome, before _follow runs: they wait until the GUI has the welcome.
@@ -151,7 +160,7 @@ class ServerLink(QObject):
             self._seq = client.welcome["seq"]
         self._client = client
         self._flush()
-        self._set_state(CONNECTED, f"{client.user} ({client.role}) @ {self.url}")
+        self._set_state(CONNECTED, f"{client.user} ({client.role})")
         closed = asyncio.ensure_future(client.closed.wait())
         stopping = asyncio.ensure_future(self._stop.wait())
         await asyncio.wait({closed, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -167,6 +176,21 @@ class ServerLink(QObject):
             return True
         except asyncio.TimeoutError:
             return False
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What went wrong, as one of the reasons the window puts in words (the details go to the log)."""
+    if isinstance(exc, socket.gaierror):
+        return NO_SUCH_HOST
+    if isinstance(exc, ssl.SSLError):
+        return TLS
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return TIMEOUT
+    if isinstance(exc, (ConnectionRefusedError, OSError)):
+        return UNREACHABLE
+    if isinstance(exc, InvalidHandshake):
+        return NOT_A_SERVER
+    return LOST
 
 
 def _backoff(attempt: int) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import time
 
-from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QMimeData, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QDrag, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QTableView, QTreeView, QVBoxLayout, QWidget)
@@ -494,6 +494,35 @@ class IncidentDetails(QWidget):
         self.summary.setText("<br>".join(lines))
 
 
+def link_reason(state: str, detail: str) -> str:
+    """Why the link is down (or refused), in the dispatcher's words: never a protocol name or an errno."""
+    tr = lambda text: QCoreApplication.translate("ConnectionIndicator", text)  # noqa: E731
+    if state == "refused":
+        return {
+            "unauthorized": tr("your sign-in is not valid (ask a supervisor for a new token)"),
+            "forbidden": tr("your role may not use this console"),
+        }.get(detail, tr("the server refused this console"))
+    return {
+        "unreachable": tr("the server does not answer at its address (it may be down, or the network is cut)"),
+        "timeout": tr("the server did not answer in time"),
+        "no_such_host": tr("the server's name is not known on this network"),
+        "tls": tr("the secure connection could not be set up (certificate)"),
+        "not_a_server": tr("the address does not lead to a dispatch server"),
+    }.get(detail, tr("the connection was cut"))
+
+
+def link_words(state: str, detail: str) -> str:
+    """The link's state for the status bar."""
+    tr = lambda text: QCoreApplication.translate("ConnectionIndicator", text)  # noqa: E731
+    if state == "connected":
+        return tr("Connected as {0}").format(detail)
+    if state == "connecting":
+        return tr("Connecting…")
+    if state == "refused":
+        return tr("Refused by the server: {0}").format(link_reason(state, detail))
+    return tr("Disconnected — commands are refused until the link is back: {0}").format(link_reason(state, detail))
+
+
 class ConnectionIndicator(QWidget):
     """Always visible: connected, reconnecting, or refused, with the reason."""
 
@@ -512,7 +541,30 @@ class ConnectionIndicator(QWidget):
     def set_state(self, state: str, detail: str) -> None:
         self.state = state
         self.dot.setStyleSheet(f"color: {self.COLORS.get(state, '#dc2626')}; font-size: 16px;")
-        words = {"connected": self.tr("Connected"), "connecting": self.tr("Connecting…"),
-                 "disconnected": self.tr("Disconnected — commands are refused until the link is back"),
-                 "refused": self.tr("Refused by the server")}[state]
-        self.text.setText(f"{words}  {detail}")
+        self.text.setText(link_words(state, detail))
+
+
+class LinkBanner(QLabel):
+    """Across the top of the window while the console has no link to its server: unmissable, with since
+    when and why, and what that means for the dispatcher."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("link-banner")
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setWordWrap(True)
+        self.setStyleSheet("background: #b91c1c; color: white; font-size: 15px; font-weight: bold; padding: 8px;")
+        self.hide()
+
+    def show_down(self, since_ts: float, now_ts: float, state: str, detail: str) -> None:
+        age_s = max(0, int(now_ts - since_ts))
+        head = self.tr("⚠ NO LINK TO THE DISPATCH SERVER since {0} ({1}): {2}").format(
+            time.strftime("%H:%M:%S", time.localtime(since_ts)), format_duration(age_s), link_reason(state, detail))
+        if state == "refused":
+            what = self.tr("The console does not retry: start it again with a valid sign-in.")
+        else:
+            what = self.tr("Reconnecting… The map shows the last known state; nothing you do is sent.")
+        self.setText(f"{head}<br>{what}")
+        self.show()
+
+

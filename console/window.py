@@ -7,13 +7,15 @@ import time
 
 from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QCompleter, QDockWidget, QInputDialog, QLabel, QLineEdit,
-                               QListWidget, QMainWindow, QMenu, QMessageBox, QToolBar, QWidget)
+from PySide6.QtWidgets import (QApplication, QCompleter, QDockWidget, QInputDialog, QLabel, QLineEdit,
+                               QListWidget, QMainWindow, QMenu, QMessageBox, QToolBar, QVBoxLayout, QWidget)
 
+from console.alerts import Alerts
 from console.dialogs import NewIncidentDialog
 from console.link import CONNECTED, ServerLink
-from console.live import Changes, LiveState
-from console.panels import ConnectionIndicator, IncidentDetails, IncidentQueue, UnitBoard
+from console.live import Changes, LiveState, format_duration
+from console.panels import (ConnectionIndicator, IncidentDetails, IncidentQueue, LinkBanner, UnitBoard,
+                            link_reason)
 from console.typed import TypedError, parse
 from console.words import word
 from dispatch.recommend import Recommendation, StreetRouter, recommend
@@ -26,6 +28,7 @@ from video.wall import Wall
 
 CALLOUT_MS = 8000
 RECOMMENDATIONS = 5
+HIGH_PRIORITY = 2  # P1 and P2 calls are announced with a tone
 SETTINGS_ORG, SETTINGS_APP = "OneMap", "console"
 
 
@@ -54,7 +57,19 @@ class MainWindow(QMainWindow):
         self.messages_shown: list[str] = []
 
         self.canvas = MapCanvas(self)
-        self.setCentralWidget(self.canvas)
+        self.link_banner = LinkBanner(self)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.link_banner)
+        column.addWidget(self.canvas, 1)
+        self.setCentralWidget(central)
+        self.alerts = Alerts(float(settings().value("alerts/volume", 80)) / 100, self)
+        self.alerts.alerted.connect(lambda kind: QApplication.alert(self))
+        self.link_down: tuple[float, str, str] | None = None  # since when, state, reason
+        self.known_incidents: set[str] = set()
+        self.overdue_shown: set[str] | None = None
         self.queue = IncidentQueue(self.live, self)
         self.board = UnitBoard(self.live, self)
         self.details = IncidentDetails(self.live, self)
@@ -159,6 +174,45 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, c=code: self._set_language(c))
         overdue = options.addAction(self.tr("Overdue threshold…"))
         overdue.triggered.connect(self._set_threshold)
+        volume = options.addAction(self.tr("Alert volume…"))
+        volume.triggered.connect(self._set_volume)
+        quit_action = QAction(self.tr("Quit"), self, shortcut=QKeySequence("Ctrl+Q"))
+        quit_action.triggered.connect(self.close)
+        options.addAction(quit_action)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        grammar = QAction(self.tr("Command line and shortcuts"), self, shortcut=QKeySequence("F1"))
+        grammar.triggered.connect(self.show_help)
+        help_menu.addAction(grammar)
+        about = help_menu.addAction(self.tr("About OneMap"))
+        about.triggered.connect(lambda: QMessageBox.about(self, self.tr("About OneMap"), self.tr(
+            "OneMap dispatch console. One map of cameras, checkpoints, grid cells, units and incidents; "
+            "video walls; dispatch through one server that every console follows.")))
+
+    def show_help(self) -> None:
+        """The command-line grammar and the shortcuts, in a window that stays open beside the work."""
+        box = QMessageBox(self)
+        box.setWindowTitle(self.tr("Command line and shortcuts"))
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(self.tr(
+            "<b>Command line</b> (Ctrl+L)<br>"
+            "<tt>new KIND PRIORITY @PLACE [note]</tt> — a new incident (e.g. <tt>new fire 1 @Mannerheimintie 5</tt>)<br>"
+            "<tt>assign UNIT INCIDENT</tt> — dispatch a unit (e.g. <tt>assign P-03 I12</tt>)<br>"
+            "<tt>status UNIT STATUS</tt> — enroute, onscene, available, busy, offduty<br>"
+            "<tt>close INCIDENT</tt> — close with a disposition<br>"
+            "<tt>find UNIT | INCIDENT | PLACE</tt> — show it on the map<br><br>"
+            "<b>Shortcuts</b><br>"
+            "Ctrl+L command line · Home fit the city · arrow keys pan · +/− zoom · F1 this help · Ctrl+Q quit<br>"
+            "Drag a unit onto an incident (map or queue) to dispatch it; right-click the map for a new incident."))
+        box.setModal(False)
+        box.show()
+        self.help_box = box
+
+    def _set_volume(self) -> None:
+        volume, ok = QInputDialog.getInt(self, self.tr("Alert volume"), self.tr("Volume of alert tones (0 = silent):"),
+                                         round(self.alerts.volume * 100), 0, 100, 10)
+        if ok:
+            settings().setValue("alerts/volume", volume)
+            self.alerts.set_volume(volume / 100)
 
     def _set_language(self, code: str) -> None:
         settings().setValue("language", code)
@@ -206,6 +260,26 @@ class MainWindow(QMainWindow):
 
     def _link_state(self, state: str, detail: str) -> None:
         self.connection.set_state(state, detail)
+        now = time.time()
+        if state == CONNECTED:
+            if self.link_down is not None:
+                self.notify(self.tr("The link to the server is back after {0}: the map is current again").format(
+                    format_duration(now - self.link_down[0])))
+                self.alerts.alert("link_back")
+            self.link_down = None
+            self.link_banner.hide()
+            self.canvas.set_stale(None)
+            return
+        if state == "connecting":
+            if self.link_down is not None:
+                self.link_banner.show_down(self.link_down[0], now, *self.link_down[1:])
+            return
+        if self.link_down is None:
+            self.notify(self.tr("The link to the server is lost: {0}").format(link_reason(state, detail)))
+            self.alerts.alert("link_lost")
+            self.canvas.set_stale(now)
+        self.link_down = (self.link_down[0] if self.link_down else now, state, detail)
+        self.link_banner.show_down(self.link_down[0], now, state, detail)
 
     def _welcomed(self, welcome: dict) -> None:
         first = self.user is None
@@ -225,6 +299,7 @@ class MainWindow(QMainWindow):
     def _show(self, changes: Changes) -> None:
         if not changes:
             return
+        self._announce_new_incidents(changes)
         if self.city is not None:
             self._show_on_map(changes)
         if changes.reset or changes.incidents or changes.units:
@@ -236,6 +311,19 @@ class MainWindow(QMainWindow):
         if self.selected_incident and (changes.reset or self.selected_incident in changes.incidents
                                        or changes.units):
             self._show_details()
+
+    def _announce_new_incidents(self, changes: Changes) -> None:
+        """A new high-priority call is announced; what a snapshot brings was there before this console."""
+        incidents = self.live.state["incidents"]
+        if not changes.reset:
+            for incident_id in sorted(set(changes.incidents) - self.known_incidents):
+                incident = incidents.get(incident_id)
+                if incident and incident["status"] != "closed" and incident["priority"] <= HIGH_PRIORITY:
+                    self.notify(self.tr("New P{0} {1}: {2}").format(
+                        incident["priority"], word(incident["kind"]), incident.get("address") or incident_id),
+                        ("incidents", incident_id))
+                    self.alerts.alert("high_priority")
+        self.known_incidents = set(incidents)
 
     def _show_on_map(self, changes: Changes) -> None:
         state = self.live.state
@@ -320,11 +408,18 @@ class MainWindow(QMainWindow):
 
     def _mark_overdue(self) -> None:
         now = time.time()
-        overdue = [i for i, inc in self.live.state["incidents"].items() if self.live.timers(inc, now).overdue]
-        self.canvas.set_overdue_incidents(overdue)
+        overdue = {i for i, inc in self.live.state["incidents"].items() if self.live.timers(inc, now).overdue}
+        self.canvas.set_overdue_incidents(sorted(overdue))
+        if self.overdue_shown is not None:  # what was overdue when the console opened was never news
+            for incident_id in sorted(overdue - self.overdue_shown):
+                self.notify(self.tr("{0} is overdue").format(incident_id), ("incidents", incident_id))
+                self.alerts.alert("overdue")
+        self.overdue_shown = overdue
 
     def _tick(self) -> None:
         self.queue.model.tick()
+        if self.link_down is not None:
+            self.link_banner.show_down(self.link_down[0], time.time(), *self.link_down[1:])
         if self.city is not None:
             self._mark_overdue()
         if self.selected_incident:
@@ -350,10 +445,16 @@ class MainWindow(QMainWindow):
         """Send a command, or say at once, next to what it concerned, that it was not sent."""
         cmd_id = self.link.send(cmd, args)
         if cmd_id is None:
-            self.notify(self.tr("Not connected: {0} was not sent").format(cmd), concerning)
+            self.notify(self.tr("Not connected to the server: the {0} was not sent").format(self.command_words(cmd)),
+                        concerning)
         else:
             self.pending[cmd_id] = (cmd, args, concerning)
         return cmd_id
+
+    def command_words(self, cmd: str) -> str:
+        return {"unit.assign": self.tr("assignment"), "unit.status": self.tr("status change"),
+                "incident.create": self.tr("new incident"), "incident.close": self.tr("closing"),
+                "camera.status": self.tr("camera report")}.get(cmd, self.tr("command"))
 
     def _replied(self, cmd_id: str, reply: dict) -> None:
         cmd, args, concerning = self.pending.pop(cmd_id, ("", {}, None))

@@ -32,7 +32,7 @@ from layers.units import UnitLayer
 from map import i18n
 from map.glide import Glide
 from map.live import MarksItem, TrailsItem, UnitsItem
-from map.overlays import CursorLabel, LoadingPanel, ScaleBar
+from map.overlays import CursorLabel, LoadingPanel, ScaleBar, StaleNotice
 from map.raster import RasterRenderer, RasterTiles
 from map.renderers import (CELL_PX, BasemapRenderer, GridRenderer, HeatImage, PointRenderer, bubble_radius,
                            format_age, style_for)
@@ -44,6 +44,8 @@ FRAME_MS = 16
 HEAT_INTERVAL_S = 1.0          # live heatmaps are recomputed at most this often
 AGE_REFRESH_MS = 60_000        # incident ages on the map are redrawn once a minute
 PICK_RADIUS_PX = 10
+STALE_LAYERS = ("units", "trails", "cameras")  # what the server keeps current; drawn dimmed while it is away
+STALE_DIMMING = 0.35
 KEY_PAN_FRACTION = 0.2
 ZOOM_STEP = math.sqrt(2)       # one key press: one tile level
 # Zoom stays on tile levels (tiles are then blitted 1:1, four times faster than stretched) within:
@@ -244,6 +246,11 @@ class MapCanvas(QtWidgets.QWidget):
         self.scale_bar = ScaleBar(self.view)
         self.cursor_label = CursorLabel(self.view)
         self.loading = LoadingPanel(self.view)
+        self.stale_notice = StaleNotice(self.view)
+        self.stale_since: float | None = None
+        self._chosen_opacity: dict[str, float] = {}  # the dispatcher's, before any dimming of stale layers
+        self._stale_clock = QtCore.QTimer(self, interval=1000)
+        self._stale_clock.timeout.connect(self._show_stale_age)
 
         self.layers: dict[str, MapLayer] = {}
         self._order: list[str] = []  # bottom to top
@@ -408,8 +415,25 @@ class MapCanvas(QtWidgets.QWidget):
         return layer.image.visible if layer.image is not None else layer.item.isVisible()
 
     def set_layer_opacity(self, name: str, opacity: float) -> None:
+        self._chosen_opacity[name] = float(np.clip(opacity, 0.0, 1.0))
+        self._apply_opacity(name)
+        self.layersChanged.emit()
+
+    def layer_opacity(self, name: str) -> float:
+        """The opacity the dispatcher chose (a stale layer is drawn dimmer than this)."""
+        return self._chosen_opacity.get(name, self._drawn_opacity(name))
+
+    def _drawn_opacity(self, name: str) -> float:
         layer = self.layers[name]
-        opacity = float(np.clip(opacity, 0.0, 1.0))
+        if layer.tiles is not None:
+            return layer.tiles.opacity
+        return layer.image.opacity if layer.image is not None else layer.item.opacity()
+
+    def _apply_opacity(self, name: str) -> None:
+        layer = self.layers[name]
+        opacity = self.layer_opacity(name)
+        if self.stale_since is not None and name in STALE_LAYERS:
+            opacity *= STALE_DIMMING
         if layer.tiles is not None:
             layer.tiles.opacity = opacity
             self._group_of[name].restyle()
@@ -419,13 +443,27 @@ class MapCanvas(QtWidgets.QWidget):
         else:
             layer.item.setOpacity(opacity)
         self._schedule_frame()
-        self.layersChanged.emit()
 
-    def layer_opacity(self, name: str) -> float:
-        layer = self.layers[name]
-        if layer.tiles is not None:
-            return layer.tiles.opacity
-        return layer.image.opacity if layer.image is not None else layer.item.opacity()
+    def set_stale(self, since_ts: float | None) -> None:
+        """Mark what the map shows of units and cameras as old (the console lost its server at `since_ts`):
+        those layers are drawn dimmed, and a notice says since when; None marks them current again."""
+        if (since_ts is None) == (self.stale_since is None):
+            return
+        for name in STALE_LAYERS:  # the dispatcher's opacity, read before it is dimmed
+            self._chosen_opacity.setdefault(name, self._drawn_opacity(name))
+        self.stale_since = since_ts
+        for name in STALE_LAYERS:
+            self._apply_opacity(name)
+        if since_ts is None:
+            self._stale_clock.stop()
+            self.stale_notice.hide()
+        else:
+            self._show_stale_age()
+            self._stale_clock.start()
+
+    def _show_stale_age(self) -> None:
+        self.stale_notice.show_age(self.stale_since, time.time())
+        self._place_overlays()
 
     def layer_title(self, name: str) -> str:
         """The layer's title in the current language (for the layer panel and legends)."""
@@ -731,6 +769,7 @@ class MapCanvas(QtWidgets.QWidget):
         self.scale_bar.move(10, h - self.scale_bar.height() - 10)
         self.cursor_label.move(self.view.width() - self.cursor_label.width() - 10, h - self.cursor_label.height() - 10)
         self.loading.move((self.view.width() - self.loading.width()) // 2, (h - self.loading.height()) // 2)
+        self.stale_notice.move((self.view.width() - self.stale_notice.width()) // 2, 10)
 
     def _key(self, ev: QtGui.QKeyEvent) -> bool:
         key, mods = ev.key(), ev.modifiers()

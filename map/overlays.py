@@ -5,6 +5,7 @@ They are child widgets of the view, so updating one repaints only its own few pi
 from __future__ import annotations
 
 import math
+import time
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -75,6 +76,26 @@ class CursorLabel(QtWidgets.QLabel):
 
     def set_position(self, lon: float, lat: float) -> None:
         self.setText(f"{lat:.6f}°{'N' if lat >= 0 else 'S'}  {lon:.6f}°{'E' if lon >= 0 else 'W'}")
+        self.adjustSize()
+        self.show()
+
+
+class StaleNotice(QtWidgets.QLabel):
+    """Across the top of the map while the console has lost its server: what is drawn is old, and how old."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("stale-notice")
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setStyleSheet("background: rgba(127, 29, 29, 225); color: white; border-radius: 4px; "
+                           "padding: 4px 10px; font-weight: bold;")
+        self.hide()
+
+    def show_age(self, since_ts: float, now_ts: float) -> None:
+        age_s = max(0, int(now_ts - since_ts))
+        self.setText(QtCore.QCoreApplication.translate(
+            "map", "Last known state at {time} ({age} old): units and cameras are not being updated").format(
+            time=time.strftime("%H:%M:%S", time.localtime(since_ts)), age=f"{age_s // 60}:{age_s % 60:02d}"))
         self.adjustSize()
         self.show()
 

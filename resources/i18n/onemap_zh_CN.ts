@@ -2,6 +2,61 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name></name>
+    <message>
+        <source>your sign-in is not valid (ask a supervisor for a new token)</source>
+        <translation>您的登录凭据无效（请向值班长申请新令牌）</translation>
+    </message>
+    <message>
+        <source>your role may not use this console</source>
+        <translation>您的角色无权使用此控制台</translation>
+    </message>
+    <message>
+        <source>the server refused this console</source>
+        <translation>服务器拒绝了此控制台</translation>
+    </message>
+    <message>
+        <source>the server does not answer at its address (it may be down, or the network is cut)</source>
+        <translation>服务器在其地址上无应答（可能已停机或网络中断）</translation>
+    </message>
+    <message>
+        <source>the server did not answer in time</source>
+        <translation>服务器未及时应答</translation>
+    </message>
+    <message>
+        <source>the server&apos;s name is not known on this network</source>
+        <translation>本网络中无法识别服务器名称</translation>
+    </message>
+    <message>
+        <source>the secure connection could not be set up (certificate)</source>
+        <translation>无法建立安全连接（证书问题）</translation>
+    </message>
+    <message>
+        <source>the address does not lead to a dispatch server</source>
+        <translation>该地址不是调度服务器</translation>
+    </message>
+    <message>
+        <source>the connection was cut</source>
+        <translation>连接已中断</translation>
+    </message>
+    <message>
+        <source>Connected as {0}</source>
+        <translation>已连接：{0}</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>Refused by the server: {0}</source>
+        <translation>被服务器拒绝：{0}</translation>
+    </message>
+    <message>
+        <source>Disconnected — commands are refused until the link is back: {0}</source>
+        <translation>已断开 — 连接恢复前指令不会发送：{0}</translation>
+    </message>
+</context>
+<context>
     <name>CameraList</name>
     <message>
         <source>Search cameras</source>
@@ -18,25 +73,6 @@
     <message>
         <source>offline</source>
         <translation>离线</translation>
-    </message>
-</context>
-<context>
-    <name>ConnectionIndicator</name>
-    <message>
-        <source>Connected</source>
-        <translation>已连接</translation>
-    </message>
-    <message>
-        <source>Connecting…</source>
-        <translation>正在连接…</translation>
-    </message>
-    <message>
-        <source>Disconnected — commands are refused until the link is back</source>
-        <translation>已断开 — 恢复连接前不接受命令</translation>
-    </message>
-    <message>
-        <source>Refused by the server</source>
-        <translation>服务器拒绝</translation>
     </message>
 </context>
 <context>
@@ -103,6 +139,21 @@
     <message>
         <source>Address</source>
         <translation>地址</translation>
+    </message>
+</context>
+<context>
+    <name>LinkBanner</name>
+    <message>
+        <source>⚠ NO LINK TO THE DISPATCH SERVER since {0} ({1}): {2}</source>
+        <translation>⚠ 与调度服务器的连接已中断，自 {0} 起（{1}）：{2}</translation>
+    </message>
+    <message>
+        <source>The console does not retry: start it again with a valid sign-in.</source>
+        <translation>控制台不会重试：请使用有效凭据重新启动。</translation>
+    </message>
+    <message>
+        <source>Reconnecting… The map shows the last known state; nothing you do is sent.</source>
+        <translation>正在重新连接… 地图显示的是最后已知状态；您的操作不会发送。</translation>
     </message>
 </context>
 <context>
@@ -200,6 +251,42 @@
         <translation>超时阈值…</translation>
     </message>
     <message>
+        <source>Alert volume…</source>
+        <translation>提示音音量…</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Command line and shortcuts</source>
+        <translation>命令行与快捷键</translation>
+    </message>
+    <message>
+        <source>About OneMap</source>
+        <translation>关于 OneMap</translation>
+    </message>
+    <message>
+        <source>OneMap dispatch console. One map of cameras, checkpoints, grid cells, units and incidents; video walls; dispatch through one server that every console follows.</source>
+        <translation>OneMap 调度控制台。一张图展示摄像头、卡口卡点、网格、警力和警情；视频墙；通过所有控制台同步的同一服务器进行调度。</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Command line&lt;/b&gt; (Ctrl+L)&lt;br&gt;&lt;tt&gt;new KIND PRIORITY @PLACE [note]&lt;/tt&gt; — a new incident (e.g. &lt;tt&gt;new fire 1 @Mannerheimintie 5&lt;/tt&gt;)&lt;br&gt;&lt;tt&gt;assign UNIT INCIDENT&lt;/tt&gt; — dispatch a unit (e.g. &lt;tt&gt;assign P-03 I12&lt;/tt&gt;)&lt;br&gt;&lt;tt&gt;status UNIT STATUS&lt;/tt&gt; — enroute, onscene, available, busy, offduty&lt;br&gt;&lt;tt&gt;close INCIDENT&lt;/tt&gt; — close with a disposition&lt;br&gt;&lt;tt&gt;find UNIT | INCIDENT | PLACE&lt;/tt&gt; — show it on the map&lt;br&gt;&lt;br&gt;&lt;b&gt;Shortcuts&lt;/b&gt;&lt;br&gt;Ctrl+L command line · Home fit the city · arrow keys pan · +/− zoom · F1 this help · Ctrl+Q quit&lt;br&gt;Drag a unit onto an incident (map or queue) to dispatch it; right-click the map for a new incident.</source>
+        <translation>&lt;b&gt;命令行&lt;/b&gt;（Ctrl+L）&lt;br&gt;&lt;tt&gt;new 类型 优先级 @地点 [备注]&lt;/tt&gt; — 新建警情（例如 &lt;tt&gt;new fire 1 @Mannerheimintie 5&lt;/tt&gt;）&lt;br&gt;&lt;tt&gt;assign 警力 警情&lt;/tt&gt; — 派遣警力（例如 &lt;tt&gt;assign P-03 I12&lt;/tt&gt;）&lt;br&gt;&lt;tt&gt;status 警力 状态&lt;/tt&gt; — enroute、onscene、available、busy、offduty&lt;br&gt;&lt;tt&gt;close 警情&lt;/tt&gt; — 填写处置结果后结案&lt;br&gt;&lt;tt&gt;find 警力 | 警情 | 地点&lt;/tt&gt; — 在地图上显示&lt;br&gt;&lt;br&gt;&lt;b&gt;快捷键&lt;/b&gt;&lt;br&gt;Ctrl+L 命令行 · Home 显示全城 · 方向键平移 · +/− 缩放 · F1 本帮助 · Ctrl+Q 退出&lt;br&gt;将警力拖到警情上（地图或队列）即可派遣；在地图上右键可新建警情。</translation>
+    </message>
+    <message>
+        <source>Alert volume</source>
+        <translation>提示音音量</translation>
+    </message>
+    <message>
+        <source>Volume of alert tones (0 = silent):</source>
+        <translation>提示音音量（0 = 静音）：</translation>
+    </message>
+    <message>
         <source>The console will speak the new language when it is next started.</source>
         <translation>调度台下次启动时将使用新语言。</translation>
     </message>
@@ -212,8 +299,20 @@
         <translation>从接警到首次派警的分钟数：</translation>
     </message>
     <message>
+        <source>The link to the server is back after {0}: the map is current again</source>
+        <translation>与服务器的连接在 {0} 后恢复：地图已是最新</translation>
+    </message>
+    <message>
+        <source>The link to the server is lost: {0}</source>
+        <translation>与服务器的连接已中断：{0}</translation>
+    </message>
+    <message>
         <source>OneMap — {0} ({1})</source>
         <translation>一张图 — {0}（{1}）</translation>
+    </message>
+    <message>
+        <source>New P{0} {1}: {2}</source>
+        <translation>新 P{0} {1}：{2}</translation>
     </message>
     <message>
         <source>Cameras: {0} online of {1} observed ({2:.1%}), {3} unknown</source>
@@ -240,8 +339,36 @@
         <translation>请先选择警情：视频墙将显示离它最近的摄像头。</translation>
     </message>
     <message>
-        <source>Not connected: {0} was not sent</source>
-        <translation>未连接：{0} 未发送</translation>
+        <source>{0} is overdue</source>
+        <translation>{0} 已超时</translation>
+    </message>
+    <message>
+        <source>Not connected to the server: the {0} was not sent</source>
+        <translation>未连接服务器：{0}未发送</translation>
+    </message>
+    <message>
+        <source>assignment</source>
+        <translation>派遣</translation>
+    </message>
+    <message>
+        <source>status change</source>
+        <translation>状态变更</translation>
+    </message>
+    <message>
+        <source>new incident</source>
+        <translation>新警情</translation>
+    </message>
+    <message>
+        <source>closing</source>
+        <translation>结案</translation>
+    </message>
+    <message>
+        <source>camera report</source>
+        <translation>摄像头报告</translation>
+    </message>
+    <message>
+        <source>command</source>
+        <translation>指令</translation>
     </message>
     <message>
         <source>Not possible now</source>
@@ -593,6 +720,10 @@
     <message>
         <source>{n} m</source>
         <translation>{n} 米</translation>
+    </message>
+    <message>
+        <source>Last known state at {time} ({age} old): units and cameras are not being updated</source>
+        <translation>最后已知状态 {time}（已过 {age}）：警力和摄像头未在更新</translation>
     </message>
     <message>
         <source>{n} min</source>
