@@ -5,7 +5,7 @@ import gc
 import json
 import time
 
-from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QPoint, QPointF, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QCompleter, QDockWidget, QInputDialog, QLabel, QLineEdit,
                                QListWidget, QMainWindow, QMenu, QMessageBox, QToolBar, QVBoxLayout, QWidget)
@@ -18,6 +18,7 @@ from console.panels import (ConnectionIndicator, IncidentDetails, IncidentQueue,
                             link_reason)
 from console.typed import TypedError, parse
 from console.words import word
+from dispatch.domain import UNIT_TRANSITIONS
 from dispatch.recommend import Recommendation, StreetRouter, recommend
 from layers.camera_health import online_rates
 from layers.geocode import Geocoder, Place
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
         self.router: StreetRouter | None = None
         self.geocoder: Geocoder | None = None
         self.selected_incident: str | None = None
+        self.selected_unit: str | None = None  # what the status keys (F5-F8) act on
         self.pending: dict[str, tuple[str, dict, tuple[str, str] | None]] = {}
         self.walls: list[Wall] = []
         self.grid_figure = "incidents"  # what the grid cells' colours say: open incidents or camera online rate
@@ -121,7 +123,9 @@ class MainWindow(QMainWindow):
         self.queue.selected.connect(self.select_incident)
         self.queue.unitDropped.connect(self.assign)
         self.queue.unitDragOver.connect(self._drag_over)
-        self.board.selected.connect(lambda unit_id: self._find(("units", unit_id)))
+        self.board.selected.connect(self._board_selected)
+        self.board.menuRequested.connect(self.unit_menu)
+        self.details.assigned.statusRequested.connect(self.set_unit_status)
         self.details.assignRequested.connect(self.assign)
         self.details.closeRequested.connect(self._close_incident_dialog)
 
@@ -156,7 +160,7 @@ class MainWindow(QMainWindow):
         fit.triggered.connect(self.canvas.fit_city)
         view.addAction(fit)
         focus = QAction(self.tr("Command line"), self, shortcut=QKeySequence("Ctrl+L"))
-        focus.triggered.connect(self.command_line.setFocus)
+        focus.triggered.connect(self._focus_command_line)
         view.addAction(focus)
         figures = view.addMenu(self.tr("Grid cells show"))
         for figure, title in (("incidents", self.tr("Open incidents")), ("cameras", self.tr("Camera online rate"))):
@@ -179,6 +183,11 @@ class MainWindow(QMainWindow):
         quit_action = QAction(self.tr("Quit"), self, shortcut=QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
         options.addAction(quit_action)
+        units = self.menuBar().addMenu(self.tr("&Unit"))
+        for status, key in (("enroute", "F5"), ("onscene", "F6"), ("available", "F7"), ("busy", "F8")):
+            action = QAction(self.tr("Selected unit: {0}").format(word(status)), self, shortcut=QKeySequence(key))
+            action.triggered.connect(lambda _=False, s=status: self._status_key(s))
+            units.addAction(action)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         grammar = QAction(self.tr("Command line and shortcuts"), self, shortcut=QKeySequence("F1"))
         grammar.triggered.connect(self.show_help)
@@ -202,7 +211,9 @@ class MainWindow(QMainWindow):
             "<tt>find UNIT | INCIDENT | PLACE</tt> — show it on the map<br><br>"
             "<b>Shortcuts</b><br>"
             "Ctrl+L command line · Home fit the city · arrow keys pan · +/− zoom · F1 this help · Ctrl+Q quit<br>"
-            "Drag a unit onto an incident (map or queue) to dispatch it; right-click the map for a new incident."))
+            "F5 en route · F6 on scene · F7 available · F8 busy — for the selected unit<br>"
+            "Drag a unit onto an incident (map or queue) to dispatch it; Ctrl-click several on the unit board to "
+            "drag them together. Right-click a unit for its status, the map for a new incident."))
         box.setModal(False)
         box.show()
         self.help_box = box
@@ -213,6 +224,11 @@ class MainWindow(QMainWindow):
         if ok:
             settings().setValue("alerts/volume", volume)
             self.alerts.set_volume(volume / 100)
+
+    def _focus_command_line(self) -> None:
+        """Ctrl+L: the command line with its text selected, so what is typed next replaces what failed."""
+        self.command_line.setFocus()
+        self.command_line.selectAll()
 
     def _set_language(self, code: str) -> None:
         settings().setValue("language", code)
@@ -462,6 +478,25 @@ class MainWindow(QMainWindow):
             self.notify(self.explain(cmd, args, reply), concerning)
         elif cmd == "incident.create":
             self.select_incident(f"I{reply['seq']}" if "incident_id" not in args else args["incident_id"])
+        if reply["op"] == "ack":
+            self.log_done(cmd, args)
+
+    def log_done(self, cmd: str, args: dict) -> None:
+        """A line in Messages for what the server accepted, so the shift's work leaves a trace."""
+        units = self.live.state["units"]
+        unit = units.get(args.get("unit_id", ""), {})
+        name = unit.get("callsign") or args.get("unit_id", "")
+        text = {
+            "unit.assign": lambda: self.tr("{0} assigned to {1}").format(name, args.get("incident_id")),
+            "unit.status": lambda: self.tr("{0} is {1}").format(name, word(args.get("status", ""))),
+            "incident.create": lambda: self.tr("New incident created: {0} {1}").format(
+                word(args.get("kind", "")), args.get("address") or ""),
+            "incident.close": lambda: self.tr("{0} closed").format(args.get("incident_id")),
+        }.get(cmd)
+        if text is not None:
+            line = f"{time.strftime('%H:%M:%S')}  ✓ {text().strip()}"
+            self.messages.insertItem(0, line)
+            self.messages_shown.append(line)
 
     def explain(self, cmd: str, args: dict, reply: dict) -> str:
         reason = {
@@ -549,10 +584,50 @@ class MainWindow(QMainWindow):
         self.details.show_incident(self.selected_incident, ranking, RECOMMENDATIONS)
 
     def _map_selected(self, layer: str, feature_id: str) -> None:
+        if layer == "units":
+            self.selected_unit = feature_id
         if layer == "incidents" and feature_id != self.selected_incident:
             self.select_incident(feature_id)
 
+    def _board_selected(self, unit_id: str) -> None:
+        self.selected_unit = unit_id
+        self._find(("units", unit_id))
+
+    def set_unit_status(self, unit_id: str, status: str) -> None:
+        self.send("unit.status", {"unit_id": unit_id, "status": status}, ("units", unit_id))
+
+    def _status_key(self, status: str) -> None:
+        if self.selected_unit is None:
+            self.notify(self.tr("Select a unit first (on the map or the unit board)."))
+        else:
+            self.set_unit_status(self.selected_unit, status)
+
+    def unit_menu(self, unit_id: str, where: QPoint) -> QMenu:
+        """A unit's status without typing: what it is doing, then the statuses it may go to."""
+        unit = self.live.state["units"][unit_id]
+        self.selected_unit = unit_id
+        menu = QMenu(self)
+        on = f" → {unit['incident_id']}" if unit.get("incident_id") else ""
+        menu.addAction(f"{unit.get('callsign') or unit_id} · {word(unit['status'])}{on}").setEnabled(False)
+        for status in ("enroute", "onscene", "available", "busy", "offduty"):
+            if status in UNIT_TRANSITIONS[unit["status"]]:
+                action = menu.addAction(self.tr("Set {0}").format(word(status)))
+                action.setObjectName(f"unit-status-{status}")
+                action.triggered.connect(lambda _=False, s=status: self.set_unit_status(unit_id, s))
+        incident = self.live.state["incidents"].get(self.selected_incident or "")
+        if unit["status"] == "available" and incident is not None and incident["status"] != "closed":
+            menu.addSeparator()
+            assign = menu.addAction(self.tr("Assign to {0}").format(incident["incident_id"]))
+            assign.triggered.connect(lambda: self.assign(unit_id, incident["incident_id"]))
+        menu.popup(where)
+        self.context_menu = menu
+        return menu
+
     def _map_menu(self, lon: float, lat: float, where: QPoint) -> None:
+        hit = self.canvas.feature_at(QPointF(self.canvas.view.mapFromGlobal(where)), ("units",))
+        if hit is not None and hit.feature_id in self.live.state["units"]:
+            self.unit_menu(hit.feature_id, where)
+            return
         menu = QMenu(self)
         address = self.geocoder.reverse(lon, lat) if self.geocoder is not None else None
         if address is not None:  # where the dispatcher clicked, in words, before anything is chosen

@@ -57,6 +57,13 @@
     </message>
 </context>
 <context>
+    <name>AssignedUnits</name>
+    <message>
+        <source>left the incident</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CameraList</name>
     <message>
         <source>Search cameras</source>
@@ -259,6 +266,14 @@
         <translation>退出</translation>
     </message>
     <message>
+        <source>&amp;Unit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Selected unit: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
@@ -275,8 +290,8 @@
         <translation>OneMap 调度控制台。一张图展示摄像头、卡口卡点、网格、警力和警情；视频墙；通过所有控制台同步的同一服务器进行调度。</translation>
     </message>
     <message>
-        <source>&lt;b&gt;Command line&lt;/b&gt; (Ctrl+L)&lt;br&gt;&lt;tt&gt;new KIND PRIORITY @PLACE [note]&lt;/tt&gt; — a new incident (e.g. &lt;tt&gt;new fire 1 @Mannerheimintie 5&lt;/tt&gt;)&lt;br&gt;&lt;tt&gt;assign UNIT INCIDENT&lt;/tt&gt; — dispatch a unit (e.g. &lt;tt&gt;assign P-03 I12&lt;/tt&gt;)&lt;br&gt;&lt;tt&gt;status UNIT STATUS&lt;/tt&gt; — enroute, onscene, available, busy, offduty&lt;br&gt;&lt;tt&gt;close INCIDENT&lt;/tt&gt; — close with a disposition&lt;br&gt;&lt;tt&gt;find UNIT | INCIDENT | PLACE&lt;/tt&gt; — show it on the map&lt;br&gt;&lt;br&gt;&lt;b&gt;Shortcuts&lt;/b&gt;&lt;br&gt;Ctrl+L command line · Home fit the city · arrow keys pan · +/− zoom · F1 this help · Ctrl+Q quit&lt;br&gt;Drag a unit onto an incident (map or queue) to dispatch it; right-click the map for a new incident.</source>
-        <translation>&lt;b&gt;命令行&lt;/b&gt;（Ctrl+L）&lt;br&gt;&lt;tt&gt;new 类型 优先级 @地点 [备注]&lt;/tt&gt; — 新建警情（例如 &lt;tt&gt;new fire 1 @Mannerheimintie 5&lt;/tt&gt;）&lt;br&gt;&lt;tt&gt;assign 警力 警情&lt;/tt&gt; — 派遣警力（例如 &lt;tt&gt;assign P-03 I12&lt;/tt&gt;）&lt;br&gt;&lt;tt&gt;status 警力 状态&lt;/tt&gt; — enroute、onscene、available、busy、offduty&lt;br&gt;&lt;tt&gt;close 警情&lt;/tt&gt; — 填写处置结果后结案&lt;br&gt;&lt;tt&gt;find 警力 | 警情 | 地点&lt;/tt&gt; — 在地图上显示&lt;br&gt;&lt;br&gt;&lt;b&gt;快捷键&lt;/b&gt;&lt;br&gt;Ctrl+L 命令行 · Home 显示全城 · 方向键平移 · +/− 缩放 · F1 本帮助 · Ctrl+Q 退出&lt;br&gt;将警力拖到警情上（地图或队列）即可派遣；在地图上右键可新建警情。</translation>
+        <source>&lt;b&gt;Command line&lt;/b&gt; (Ctrl+L)&lt;br&gt;&lt;tt&gt;new KIND PRIORITY @PLACE [note]&lt;/tt&gt; — a new incident (e.g. &lt;tt&gt;new fire 1 @Mannerheimintie 5&lt;/tt&gt;)&lt;br&gt;&lt;tt&gt;assign UNIT INCIDENT&lt;/tt&gt; — dispatch a unit (e.g. &lt;tt&gt;assign P-03 I12&lt;/tt&gt;)&lt;br&gt;&lt;tt&gt;status UNIT STATUS&lt;/tt&gt; — enroute, onscene, available, busy, offduty&lt;br&gt;&lt;tt&gt;close INCIDENT&lt;/tt&gt; — close with a disposition&lt;br&gt;&lt;tt&gt;find UNIT | INCIDENT | PLACE&lt;/tt&gt; — show it on the map&lt;br&gt;&lt;br&gt;&lt;b&gt;Shortcuts&lt;/b&gt;&lt;br&gt;Ctrl+L command line · Home fit the city · arrow keys pan · +/− zoom · F1 this help · Ctrl+Q quit&lt;br&gt;F5 en route · F6 on scene · F7 available · F8 busy — for the selected unit&lt;br&gt;Drag a unit onto an incident (map or queue) to dispatch it; Ctrl-click several on the unit board to drag them together. Right-click a unit for its status, the map for a new incident.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Alert volume</source>
@@ -371,6 +386,22 @@
         <translation>指令</translation>
     </message>
     <message>
+        <source>{0} assigned to {1}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{0} is {1}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New incident created: {0} {1}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{0} closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Not possible now</source>
         <translation>现在无法执行</translation>
     </message>
@@ -405,6 +436,18 @@
     <message>
         <source>Recommended for {0}: {1}</source>
         <translation>{0} 推荐：{1}</translation>
+    </message>
+    <message>
+        <source>Select a unit first (on the map or the unit board).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Set {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Assign to {0}</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>New incident here…</source>
