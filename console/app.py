@@ -84,7 +84,7 @@ class EmbeddedServer:
         from dispatch.city_state import initial_state
         from dispatch.client import DispatchClient
         from dispatch.server import DispatchServer
-        from dispatch.simulate import run_patrols
+        from dispatch.simulate import DEMO_TURNOUT_S, SimulationFeed, UnitSimulator
         from dispatch.users import Users
         from console.typed import StreetIndex
         from layers.citypack import load_city
@@ -108,10 +108,11 @@ class EmbeddedServer:
                 if place is not None:
                     await caller.command("incident.create", **call, lon=place[1], lat=place[2])
         await caller.close()
-        patrols = asyncio.create_task(run_patrols(self.url, self.tokens["avl"], city.streets, stop=self._stopping))
+        simulator = UnitSimulator(city.streets, turnout_s=DEMO_TURNOUT_S)
+        units = asyncio.create_task(SimulationFeed(self.url, self.tokens["avl"], simulator).run(self._stopping))
         self._ready.set()
         await self._stopping.wait()
-        await patrols
+        await units
         await server.stop()
 
 
