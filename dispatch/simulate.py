@@ -50,20 +50,6 @@ Place = tuple[tuple, float]  # (directed edge (u, v), metres from u along it)
 Leg = tuple[tuple, float, float]  # drive along a directed edge from one offset to another
 
 
-@dataclass(frozen=True)
-class UnitReports:
-    """What the units report at one moment: positions first, then status changes."""
-
-    positions: list[tuple[str, float, float, float, float]]  # unit_id, lon, lat, heading (deg), speed (m/s)
-    statuses: list[tuple[str, str]]  # unit_id, status
-
-    def commands(self) -> list[tuple[str, dict]]:
-        return ([("unit.position", {"unit_id": unit_id, "lon": round(lon, 7), "lat": round(lat, 7),
-                                    "heading": round(heading, 1), "speed": round(speed, 2)})
-                 for unit_id, lon, lat, heading, speed in self.positions]
-                + [("unit.status", {"unit_id": unit_id, "status": status}) for unit_id, status in self.statuses])
-
-
 class _Edge:
     """One directed street edge in local metres."""
 
@@ -196,26 +182,32 @@ class UnitSimulator:
 
     # ---- stepping ---------------------------------------------------------------------------------
 
-    def step(self, state: dict, now: float) -> UnitReports:
+    def step(self, state: dict, now: float) -> list[tuple[str, dict]]:
         """Advance every unit to time `now` (seconds on the driver's clock) following the server's `state`;
-        returns what the units report: the position of every unit that moved, and status changes."""
+        returns what the units report, as commands in the order to send them: the position of every unit
+        that moved, each between the status it had reached before moving (en route) and after (on scene)."""
         dt = 0.0 if self._now is None else max(now - self._now, 0.0)
         self._now = now
-        positions, statuses = [], []
+        commands: list[tuple[str, dict]] = []
         for unit_id, record in state["units"].items():
             unit = self.units.get(unit_id)
             if unit is None:
                 unit = self.units[unit_id] = _Unit(self.snap(record["lon"], record["lat"]))
-            due = [self._follow(unit, record, state, now)]
+            self._report_status(commands, unit_id, self._follow(unit, record, state, now))
             if unit.legs:
                 speed = self._advance(unit, record, dt)
                 lon, lat = self.lonlat(unit.place)
-                positions.append((unit_id, lon, lat, unit.heading, speed))
+                commands.append(("unit.position", {"unit_id": unit_id, "lon": round(lon, 7), "lat": round(lat, 7),
+                                                   "heading": round(unit.heading, 1), "speed": round(speed, 2)}))
                 if unit.phase == "respond" and not unit.legs:  # arrived
                     unit.phase = "onscene"
-                    due.append(self._status_due(unit, record))
-            statuses += [(unit_id, status) for status in due if status is not None]
-        return UnitReports(positions, statuses)
+                    self._report_status(commands, unit_id, self._status_due(unit, record))
+        return commands
+
+    @staticmethod
+    def _report_status(commands: list, unit_id: str, status: str | None) -> None:
+        if status is not None:
+            commands.append(("unit.status", {"unit_id": unit_id, "status": status}))
 
     def rejected(self, unit_id: str, status: str) -> None:
         """The server refused a status this simulator sent: judge again from its state at the next step."""
@@ -281,14 +273,16 @@ class UnitSimulator:
                 return speed
             budget -= (end - offset) / speed
             unit.legs.pop(0)
+            if not unit.legs and unit.activity == ("wander",):  # a patrol never stops: on to a new walk
+                unit.legs = self._wander((edge_key, end))
             unit.place = (unit.legs[0][0], unit.legs[0][1]) if unit.legs else (edge_key, end)
         return 0.0
 
 
 class SimulationFeed:
     """One feed connection that follows the live state (subscribed, as a console) and sends the simulator's
-    reports every tick: positions in one `cmds` frame with the statuses after them. A refused command is
-    logged and the simulator goes on from the server's state."""
+    reports every tick, in one `cmds` frame. A refused command is logged and the simulator goes on from the
+    server's state."""
 
     def __init__(self, url: str, token: str, simulator: UnitSimulator, *, namespace: str = LIVE,
                  tick: Callable[[], Awaitable[None]] | None = None):
@@ -305,8 +299,7 @@ class SimulationFeed:
         now = 0.0
         try:
             while not stop.is_set():
-                reports = self.simulator.step(self.client.state, now)
-                commands = reports.commands()
+                commands = self.simulator.step(self.client.state, now)
                 for (cmd, args), reply in zip(commands, self.client.send_commands(commands)):
                     reply.add_done_callback(lambda future, cmd=cmd, args=args: self._replied(cmd, args, future))
                 await tick()
