@@ -22,13 +22,14 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
-from dispatch.client import DispatchClient
+from dispatch.client import DispatchClient, Disconnected
 from dispatch.domain import ATTACHED_STATUSES, LIVE
 from dispatch.recommend import EARTH_RADIUS_M, StreetRouter
 
 log = logging.getLogger("onemap.simulate")
 
 REPORT_EVERY_S = 1.0  # AVL devices report about once a second
+RECONNECT_S = 1.0
 PATROL_SPEED_MPS = 8.0  # wandering on patrol, whatever the road
 WANDERING_KINDS = frozenset({"patrol", "traffic"})
 WANDER_EDGES = 30
@@ -88,7 +89,9 @@ class UnitSimulator:
         part (streets cut off by the extract's edge, where a car could enter but never leave, are left out),
         so every street point they use can reach every other."""
         router = StreetRouter(streets)
-        main = max(nx.strongly_connected_components(router.graph), key=len) if router.nodes else set()
+        if not router.nodes:
+            raise ValueError("the city has no streets for simulated units to drive on")
+        main = max(nx.strongly_connected_components(router.graph), key=len)
         self.graph = router.graph.subgraph(main)
         self._lat0 = router.lat0
         self._kx = math.pi / 180 * EARTH_RADIUS_M * math.cos(math.radians(self._lat0))
@@ -294,24 +297,37 @@ class SimulationFeed:
         self.client: DispatchClient | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
-        self.client = await DispatchClient.connect(self.url, self.token, namespace=self.namespace)
+        """Report until `stop` is set. A lost connection is opened again (a fresh snapshot each time, so the
+        simulator follows whatever the server holds); only a refused hello (a wrong token) ends the run."""
         tick = self.tick or (lambda: _wait_or_stop(stop, REPORT_EVERY_S))
         now = 0.0
-        try:
-            while not stop.is_set():
-                commands = self.simulator.step(self.client.state, now)
-                for (cmd, args), reply in zip(commands, self.client.send_commands(commands)):
-                    reply.add_done_callback(lambda future, cmd=cmd, args=args: self._replied(cmd, args, future))
-                await tick()
-                now += REPORT_EVERY_S
-        finally:
-            await self.client.close()
+        while not stop.is_set():
+            try:
+                self.client = await DispatchClient.connect(self.url, self.token, namespace=self.namespace)
+            except (OSError, Disconnected, asyncio.TimeoutError) as exc:
+                log.warning("simulated units cannot reach %s (%s); trying again", self.url, exc)
+                await _wait_or_stop(stop, RECONNECT_S)
+                continue
+            try:
+                while not stop.is_set() and not self.client.closed.is_set():
+                    commands = self.simulator.step(self.client.state, now)
+                    for (cmd, args), reply in zip(commands, self.client.send_commands(commands)):
+                        reply.add_done_callback(lambda future, cmd=cmd, args=args: self._replied(cmd, args, future))
+                    await tick()
+                    now += REPORT_EVERY_S
+            except Disconnected:
+                pass  # closed between the check and the send
+            finally:
+                await self.client.close()
+            if not stop.is_set():
+                log.warning("simulated units lost %s (close code %s); connecting again", self.url,
+                            self.client.close_code)
 
     def _replied(self, cmd: str, args: dict, future: asyncio.Future) -> None:
         if future.cancelled():
             return
-        if future.exception() is not None:
-            log.warning("simulated %s for %s not answered: %s", cmd, args["unit_id"], future.exception())
+        if future.exception() is not None:  # the connection closed: the feed connects again
+            log.debug("simulated %s for %s not answered: %s", cmd, args["unit_id"], future.exception())
             return
         reply = future.result()
         if reply["op"] == "nack":

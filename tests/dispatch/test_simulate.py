@@ -258,3 +258,28 @@ def test_two_feeds_race_one_status_is_refused_and_both_go_on_from_the_servers_st
     assert statuses_of(events, PATROL) == [("dispatched", "alice"), ("enroute", "fred"), ("onscene", "fred")]
     refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
     assert any("unit.status" in m and "invalid_transition" in m for m in refusals), refusals
+
+
+def test_the_feed_connects_again_after_the_server_restarts_and_goes_on_from_its_state(fresh_server, tokens,
+                                                                                       streets):
+    url = fresh_server.start()
+
+    async def run():
+        scene = Scene(url, tokens[1], streets)
+        await scene.start({PATROL, FIRE})
+        await until(lambda: len(moves_of(scene.events, PATROL)) >= 5, "the patrol wanders")
+        await scene.watcher.close()
+        fresh_server.kill()  # kill -9: the feed's connection drops without a close frame
+        fresh_server.start()  # the same port, the same event log
+        watcher = await DispatchClient.connect(url, tokens[1]["vic"])
+        alice = await DispatchClient.connect(url, tokens[1]["alice"], subscribe=False)
+        await alice.command("incident.create", kind="fire", priority=1, lon=KAIVOKATU[0], lat=KAIVOKATU[1],
+                            incident_id="SIM-4")
+        await alice.command("unit.assign", unit_id=FIRE, incident_id="SIM-4")
+        await until(lambda: watcher.state["units"][FIRE]["status"] == "onscene" or not scene.running(),
+                    "the fire engine is on scene after the restart")
+        scene.watcher = watcher  # finish() closes this one
+        await scene.finish()
+        await alice.close()
+
+    asyncio.run(run())
