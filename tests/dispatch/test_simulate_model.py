@@ -116,7 +116,7 @@ def test_units_never_drive_against_a_one_way_street(city):
             if all(lines[i].project(q) < lines[i].project(p) - 0.05 for i in both):
                 against.append((unit_id, t))
     assert against == []
-    assert checked > 200, checked  # the check saw plenty of one-way driving
+    assert checked > 1000, checked  # the check saw plenty of one-way driving (about 5,000 pairs)
 
 
 def test_a_unit_turns_out_for_its_kinds_time_then_reports_enroute_and_moves(city):
