@@ -104,7 +104,7 @@ class EmbeddedServer:
         from dispatch.city_state import initial_state
         from dispatch.client import DispatchClient
         from dispatch.server import DispatchServer
-        from dispatch.simulate import run_patrols
+        from dispatch.simulate import DEMO_TURNOUT_S, SimulationFeed, UnitSimulator
         from layers.citypack import load_city
         from layers.geocode import Geocoder, NoSuchPlace
 
@@ -130,11 +130,12 @@ class EmbeddedServer:
                 await caller.command("incident.create", **{**call, "address": place.label}, lon=place.lon,
                                      lat=place.lat)
         await caller.close()
-        patrols = asyncio.create_task(run_patrols(self.url, self.tokens["avl"], city.streets, stop=self._stopping))
+        simulator = UnitSimulator(city.streets, turnout_s=DEMO_TURNOUT_S)
+        units = asyncio.create_task(SimulationFeed(self.url, self.tokens["avl"], simulator).run(self._stopping))
         cameras = asyncio.create_task(self._cameras(city))
         self._ready.set()
         await self._stopping.wait()
-        await patrols
+        await units
         await cameras
         await server.stop()
 

@@ -14,6 +14,7 @@ from typing import Any, Callable
 from dispatch.domain import (
     ALL_COMMANDS,
     ATTACHED_STATUSES,
+    FEED_UNIT_STATUSES,
     ROLE_COMMANDS,
     UNIT_STATUSES,
     UNIT_TRANSITIONS,
@@ -169,6 +170,8 @@ def _unit_status(state: State, a: _Args, ctx: Context) -> Events:
     status = a.text("status", max_len=16)
     if status not in UNIT_STATUSES:
         raise Rejected("bad_request", f"unit.status: status {status!r} is not one of {', '.join(UNIT_STATUSES)}")
+    if ctx.role == "feed" and status not in FEED_UNIT_STATUSES:
+        raise Rejected("forbidden", f"a feed may report only {' or '.join(sorted(FEED_UNIT_STATUSES))}, not {status}")
     current = unit["status"]
     if status == "dispatched" and current != "dispatched":
         raise Rejected("invalid_transition",
