@@ -34,6 +34,7 @@ from websockets.protocol import OPEN
 
 from dispatch.commands import Context, Rejected, decide
 from dispatch.domain import LIVE, valid_namespace
+from dispatch.procedures import DEFAULT_DISPOSITION_CODES
 from dispatch.reducer import State, apply, copy_state
 from dispatch.store import AuditRecord, EventStore, StoredEvent
 from dispatch.users import Users
@@ -252,12 +253,14 @@ class DispatchServer:
 
     def __init__(self, store_path: str, users: Users, initial_state: State,
                  grid_at: Callable[[float, float], str | None] = lambda lon, lat: None,
-                 limits: Limits | None = None, city_name: str | None = None):
+                 limits: Limits | None = None, city_name: str | None = None,
+                 dispositions: frozenset[str] = DEFAULT_DISPOSITION_CODES):
         self.store_path = store_path
         self.city_name = city_name
         self.users = users
         self.initial_state = initial_state
         self.grid_at = grid_at
+        self.dispositions = dispositions
         self.limits = limits or Limits()
         self._store: EventStore | None = None
         self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-store")
@@ -500,7 +503,7 @@ class DispatchServer:
             return self._reject(session, msg, raw, Rejected("rate_limited", "too many commands; slow down"))
         try:
             decided = decide(ns.decision_state, cmd, args,
-                             Context(session.role, ns.name, self.grid_at, ns.seq + 1))
+                             Context(session.role, ns.name, self.grid_at, ns.seq + 1, self.dispositions))
         except Rejected as rejection:
             return self._reject(session, msg, raw, rejection)
         ts = rfc3339_now()
