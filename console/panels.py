@@ -4,13 +4,15 @@ from __future__ import annotations
 import json
 import time
 
-from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import (QAbstractTableModel, QCoreApplication, QMimeData, QModelIndex, QSortFilterProxyModel, Qt,
+                            Signal)
 from PySide6.QtGui import QBrush, QColor, QDrag, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QTableView, QTreeView, QVBoxLayout, QWidget)
 
 from console.live import LiveState, format_duration
 from console.words import word
+from dispatch.procedures import Need
 from dispatch.recommend import Recommendation
 
 UNIT_MIME = "application/x-onemap-unit"
@@ -21,6 +23,16 @@ UNIT_STATUS_COLORS = {"available": QColor(22, 163, 74), "dispatched": QColor(234
                       "enroute": QColor(202, 138, 4), "onscene": QColor(220, 38, 38),
                       "busy": QColor(124, 58, 237), "offduty": QColor(100, 116, 139)}
 OVERDUE_COLOR = QColor(220, 38, 38)
+NEED_MET_COLOR, NEED_SHORT_COLOR = "#15803d", "#b91c1c"
+
+
+def unit_kind_name(kind: str) -> str:
+    """What a unit kind of the city pack is called in the console's language (unknown kinds as they are)."""
+    names = {"patrol": QCoreApplication.translate("UnitKind", "patrol car"),
+             "traffic": QCoreApplication.translate("UnitKind", "traffic unit"),
+             "fire": QCoreApplication.translate("UnitKind", "fire engine"),
+             "ems": QCoreApplication.translate("UnitKind", "ambulance")}
+    return names.get(kind, kind)
 
 
 def unit_mime(unit_id: str) -> QMimeData:
@@ -239,7 +251,7 @@ class UnitBoard(QWidget):
         expanded = {self.model.item(r).data(Qt.ItemDataRole.UserRole + 1) for r in range(self.model.rowCount())
                     if self.view.isExpanded(self.model.index(r, 0))}
         self.model.clear()
-        self.model.setHorizontalHeaderLabels([self.tr("Unit"), self.tr("Status"), self.tr("Incident"),
+        self.model.setHorizontalHeaderLabels([self.tr("Unit"), self.tr("Kind"), self.tr("Status"), self.tr("Incident"),
                                               self.tr("Station")])
         groups: dict[str, list[dict]] = {}
         for unit in self.live.state["units"].values():
@@ -264,13 +276,15 @@ class UnitBoard(QWidget):
                 status = QStandardItem(word(unit["status"]))
                 status.setForeground(QBrush(UNIT_STATUS_COLORS[unit["status"]]))
                 station = unit.get("station") or ""
-                row = [name, status, QStandardItem(unit.get("incident_id") or ""),
+                kind = unit_kind_name(unit.get("kind") or "")
+                row = [name, QStandardItem(kind), status, QStandardItem(unit.get("incident_id") or ""),
                        QStandardItem(self.station_names.get(station, station))]
                 for item in row:
                     item.setEditable(False)
                     item.setDragEnabled(unit["status"] == "available")
+                    item.setToolTip(self.tr("{0}: {1}").format(unit.get("callsign") or unit["unit_id"], kind))
                 parent.appendRow(row)
-            self.model.appendRow([parent, QStandardItem(), QStandardItem(), QStandardItem()])
+            self.model.appendRow([parent, QStandardItem(), QStandardItem(), QStandardItem(), QStandardItem()])
             if key in expanded or not expanded:
                 self.view.setExpanded(parent.index(), True)
         self.view.resizeColumnToContents(0)
@@ -295,6 +309,27 @@ class _BoardView(QTreeView):
         drag.exec(Qt.DropAction.LinkAction | Qt.DropAction.CopyAction)
 
 
+class NeedsLabel(QLabel):
+    """What the incident's run card needs and how much of it the assigned units meet."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("needs")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.hide()
+
+    def show_needs(self, needs: list[Need]) -> None:
+        self.setVisible(bool(needs))
+        parts = []
+        for need in needs:
+            color = NEED_MET_COLOR if need.met >= need.count else NEED_SHORT_COLOR
+            name = " / ".join(unit_kind_name(kind) for kind in need.kinds)
+            parts.append(f'<span style="color: {color};">'
+                         + self.tr("{0} {1} of {2}").format(name, need.met, need.count) + "</span>")
+        self.setText(self.tr("Needs: {0}").format(", ".join(parts)))
+
+
 class IncidentDetails(QWidget):
     """The selected incident: what, where, timers, units, and the recommended units with one-click assign."""
 
@@ -312,6 +347,7 @@ class IncidentDetails(QWidget):
         self.message.setWordWrap(True)
         self.message.setObjectName("rejection")
         self.message.setStyleSheet("color: #b91c1c; font-weight: bold;")
+        self.needs = NeedsLabel(self)
         self.recommend_title = QLabel(self.tr("Recommended units"), self)
         self.recommend_box = QVBoxLayout()
         self.close_button = QPushButton(self.tr("Close incident…"), self)
@@ -319,6 +355,7 @@ class IncidentDetails(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.message)
+        layout.addWidget(self.needs)
         layout.addWidget(self.recommend_title)
         layout.addLayout(self.recommend_box)
         layout.addWidget(self.close_button)
