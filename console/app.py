@@ -103,6 +103,7 @@ class EmbeddedServer:
     async def _main(self) -> None:
         from dispatch.city_state import initial_state
         from dispatch.client import DispatchClient
+        from dispatch.procedures import disposition_codes
         from dispatch.server import DispatchServer
         from dispatch.simulate import DEMO_TURNOUT_S, SimulationFeed, UnitSimulator
         from layers.citypack import load_city
@@ -112,7 +113,8 @@ class EmbeddedServer:
         try:
             city = load_city(self.city_name)
             server = DispatchServer(str(self.data_dir / "events.db"), self.users_file,
-                                    initial_state(city), city.grid_at, city_name=city.name)
+                                    initial_state(city), city.grid_at, city_name=city.name,
+                                    dispositions=disposition_codes(city.meta["dispositions"]))
             host, port = await server.start("127.0.0.1", 0)
         except BaseException as exc:  # shown to the user by start()
             self._failure = exc

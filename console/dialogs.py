@@ -1,4 +1,4 @@
-"""Dialogs: a new incident, from a point on the map, typed coordinates or a place of the city."""
+"""Dialogs: a new incident, from a point on the map, typed coordinates or a place of the city; closing one."""
 from __future__ import annotations
 
 import re
@@ -6,9 +6,11 @@ import time
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QCompleter, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
-                               QPlainTextEdit, QSpinBox)
+                               QListWidget, QListWidgetItem, QPlainTextEdit, QSpinBox)
 
+from console import i18n
 from console.words import word
+from dispatch.commands import DISPOSITION_NOTE_MAX
 from dispatch.duplicates import possible_duplicates
 from layers.geocode import Geocoder, NoSuchPlace, Place
 
@@ -162,5 +164,75 @@ class NewIncidentDialog(QDialog):
             args["address"] = street
         if self.note.toPlainText().strip():
             args["note"] = self.note.toPlainText().strip()
+        self.submitted.emit(args)
+        self.accept()
+
+
+def disposition_label(disposition: dict) -> str:
+    """A disposition's label in the console's language."""
+    return disposition["label_zh"] if i18n.current() == "zh_CN" else disposition["label"]
+
+
+def incident_title(incident: dict) -> str:
+    """e.g. "I12 (P1 fire, Mannerheimintie)", the kind in the console's language."""
+    where = incident.get("address") or f"{incident['lon']:.5f}, {incident['lat']:.5f}"
+    return f"{incident['incident_id']} (P{incident['priority']} {word(incident['kind'])}, {where})"
+
+
+class CloseIncidentDialog(QDialog):
+    """The incident, its disposition (one of the city's codes, required) and a note. Esc cancels."""
+
+    submitted = Signal(dict)  # the args of incident.close
+
+    def __init__(self, incident: dict, dispositions, parent=None):
+        super().__init__(parent)
+        self.incident_id = incident["incident_id"]
+        self.setWindowTitle(self.tr("Close incident {0}").format(self.incident_id))
+        self.incident = QLabel(incident_title(incident), self)
+        self.incident.setObjectName("incident")
+        self.codes = QListWidget(self)
+        self.codes.setObjectName("dispositions")
+        for disposition in dispositions:
+            item = QListWidgetItem(f"{disposition_label(disposition)}  ·  {disposition['code']}", self.codes)
+            item.setData(Qt.ItemDataRole.UserRole, disposition["code"])
+        self.note = QPlainTextEdit(self)
+        self.note.setObjectName("disposition-note")
+        self.note.setMaximumHeight(80)
+        self.note.setPlaceholderText(self.tr("Optional: what was done, by whom, references"))
+        self.problem = QLabel(self)
+        self.problem.setStyleSheet("color: #b91c1c;")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText(self.tr("Close incident"))
+        self.buttons.accepted.connect(self._submit)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(self.tr("Incident"), self.incident)
+        form.addRow(self.tr("Disposition"), self.codes)
+        form.addRow(self.tr("Note"), self.note)
+        form.addRow(self.problem)
+        form.addRow(self.buttons)
+        self.codes.itemSelectionChanged.connect(self._check)
+        self.note.textChanged.connect(self._check)
+        self._check()
+        self.codes.setFocus()
+
+    def chosen(self) -> str | None:
+        item = self.codes.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None and item.isSelected() else None
+
+    def _check(self) -> None:
+        too_long = len(self.note.toPlainText().strip()) > DISPOSITION_NOTE_MAX
+        self.problem.setText(self.tr("The note is longer than {0} characters.").format(DISPOSITION_NOTE_MAX)
+                             if too_long else "" if self.chosen() else self.tr("Choose a disposition."))
+        self.ok.setEnabled(self.chosen() is not None and not too_long)
+
+    def _submit(self) -> None:
+        if not self.ok.isEnabled():  # Enter reaches accepted even while OK is disabled
+            return
+        args = {"incident_id": self.incident_id, "disposition": self.chosen()}
+        if self.note.toPlainText().strip():
+            args["disposition_note"] = self.note.toPlainText().strip()
         self.submitted.emit(args)
         self.accept()

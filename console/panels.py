@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPoint, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import (QAbstractTableModel, QCoreApplication, QModelIndex, QPoint, QSortFilterProxyModel, Qt,
+                            Signal)
 from PySide6.QtGui import QBrush, QColor, QDrag, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QTableView, QTreeView, QVBoxLayout, QWidget)
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QGrid
 from console.live import LiveState, epoch, format_duration
 from console.words import word
 from dispatch.domain import UNIT_TRANSITIONS
+from dispatch.procedures import Need
 from dispatch.recommend import Recommendation
 from map.canvas import units_from_mime, units_mime
 
@@ -22,6 +24,16 @@ UNIT_STATUS_COLORS = {"available": QColor(22, 163, 74), "dispatched": QColor(234
                       "busy": QColor(124, 58, 237), "offduty": QColor(100, 116, 139)}
 OVERDUE_COLOR = QColor(220, 38, 38)
 REACTION_S = 0.5  # a click sooner than this after the buttons moved was aimed at where they were
+NEED_MET_COLOR, NEED_SHORT_COLOR = "#15803d", "#b91c1c"
+
+
+def unit_kind_name(kind: str) -> str:
+    """What a unit kind of the city pack is called in the console's language (unknown kinds as they are)."""
+    names = {"patrol": QCoreApplication.translate("UnitKind", "patrol car"),
+             "traffic": QCoreApplication.translate("UnitKind", "traffic unit"),
+             "fire": QCoreApplication.translate("UnitKind", "fire engine"),
+             "ems": QCoreApplication.translate("UnitKind", "ambulance")}
+    return names.get(kind, kind)
 
 
 class IncidentQueueModel(QAbstractTableModel):
@@ -234,7 +246,7 @@ class UnitBoard(QWidget):
         expanded = {self.model.item(r).data(Qt.ItemDataRole.UserRole + 1) for r in range(self.model.rowCount())
                     if self.view.isExpanded(self.model.index(r, 0))}
         self.model.clear()
-        self.model.setHorizontalHeaderLabels([self.tr("Unit"), self.tr("Status"), self.tr("Incident"),
+        self.model.setHorizontalHeaderLabels([self.tr("Unit"), self.tr("Kind"), self.tr("Status"), self.tr("Incident"),
                                               self.tr("Station")])
         groups: dict[str, list[dict]] = {}
         for unit in self.live.state["units"].values():
@@ -259,13 +271,15 @@ class UnitBoard(QWidget):
                 status = QStandardItem(word(unit["status"]))
                 status.setForeground(QBrush(UNIT_STATUS_COLORS[unit["status"]]))
                 station = unit.get("station") or ""
-                row = [name, status, QStandardItem(unit.get("incident_id") or ""),
+                kind = unit_kind_name(unit.get("kind") or "")
+                row = [name, QStandardItem(kind), status, QStandardItem(unit.get("incident_id") or ""),
                        QStandardItem(self.station_names.get(station, station))]
                 for item in row:
                     item.setEditable(False)
                     item.setDragEnabled(unit["status"] == "available")
+                    item.setToolTip(self.tr("{0}: {1}").format(unit.get("callsign") or unit["unit_id"], kind))
                 parent.appendRow(row)
-            self.model.appendRow([parent, QStandardItem(), QStandardItem(), QStandardItem()])
+            self.model.appendRow([parent, QStandardItem(), QStandardItem(), QStandardItem(), QStandardItem()])
             if key in expanded or not expanded:
                 self.view.setExpanded(parent.index(), True)
         self.view.resizeColumnToContents(0)
@@ -471,6 +485,27 @@ class AssignedUnits(QWidget):
         self.rows[unit_id] = (label, buttons)
 
 
+class NeedsLabel(QLabel):
+    """What the incident's run card needs and how much of it the assigned units meet."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("needs")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.hide()
+
+    def show_needs(self, needs: list[Need]) -> None:
+        self.setVisible(bool(needs))
+        parts = []
+        for need in needs:
+            color = NEED_MET_COLOR if need.met >= need.count else NEED_SHORT_COLOR
+            name = " / ".join(unit_kind_name(kind) for kind in need.kinds)
+            parts.append(f'<span style="color: {color};">'
+                         + self.tr("{0} {1} of {2}").format(name, need.met, need.count) + "</span>")
+        self.setText(self.tr("Needs: {0}").format(", ".join(parts)))
+
+
 class IncidentDetails(QWidget):
     """The selected incident: what, where, timers, units, and the recommended units with one-click assign."""
 
@@ -496,12 +531,14 @@ class IncidentDetails(QWidget):
             lambda unit_id: self.incident_id and self.assignRequested.emit(unit_id, self.incident_id))
         self.recommended.clickRefused.connect(self.show_message)
         self.assigned = AssignedUnits(live, self._dispatcher_is_aiming, self)
+        self.needs = NeedsLabel(self)
         self.close_button = QPushButton(self.tr("Close incident…"), self)
         self.close_button.clicked.connect(lambda: self.incident_id and self.closeRequested.emit(self.incident_id))
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.recommended)
         layout.addWidget(self.assigned)
+        layout.addWidget(self.needs)
         layout.addWidget(self.message)
         layout.addWidget(self.summary)
         layout.addWidget(self.close_button)

@@ -6,19 +6,20 @@ import json
 import time
 
 from PySide6.QtCore import QByteArray, QPoint, QPointF, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QCompleter, QDockWidget, QInputDialog, QLabel, QLineEdit,
                                QListWidget, QMainWindow, QMenu, QMessageBox, QToolBar, QVBoxLayout, QWidget)
 
 from console.alerts import Alerts
-from console.dialogs import NewIncidentDialog
+from console.dialogs import CloseIncidentDialog, NewIncidentDialog, disposition_label, incident_title
 from console.link import CONNECTED, ServerLink
 from console.live import Changes, LiveState, format_duration
 from console.panels import (ConnectionIndicator, IncidentDetails, IncidentQueue, LinkBanner, UnitBoard,
                             link_reason)
-from console.typed import TypedError, parse
+from console.typed import Typed, TypedError, parse
 from console.words import word
 from dispatch.domain import UNIT_TRANSITIONS
+from dispatch.procedures import DEFAULT_DISPOSITIONS, DEFAULT_RUN_CARDS, needs_of
 from dispatch.recommend import Recommendation, StreetRouter, recommend
 from layers.camera_health import online_rates
 from layers.geocode import Geocoder, Place
@@ -93,6 +94,10 @@ class MainWindow(QMainWindow):
         self.command_line.setPlaceholderText(self.tr("assign P-03 I12 · status P-03 enroute · close I12 · "
                                                      "new fire 1 @street · find …"))
         self.command_line.returnPressed.connect(self._run_typed)
+        self.typed_to_confirm: Typed | None = None  # a typed close waiting for a second Enter
+        cancel = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.command_line,
+                           context=Qt.ShortcutContext.WidgetShortcut)
+        cancel.activated.connect(self._cancel_typed)
         toolbar = QToolBar(self.tr("Command line"), self)
         toolbar.setObjectName("toolbar-command-line")
         toolbar.addWidget(QLabel(self.tr("Command: "), self))
@@ -553,10 +558,19 @@ class MainWindow(QMainWindow):
     def create_incident(self, args: dict) -> None:
         self.send("incident.create", args)
 
+    @property
+    def dispositions(self) -> list[dict]:
+        """The city pack's disposition codes (the server's, as it loads the same pack)."""
+        return self.city.meta["dispositions"] if self.city is not None else list(DEFAULT_DISPOSITIONS)
+
+    @property
+    def run_cards(self) -> dict[str, list[dict]]:
+        return self.city.meta["run_cards"] if self.city is not None else DEFAULT_RUN_CARDS
+
     def recommendations(self, incident_id: str, limit: int = RECOMMENDATIONS) -> list[Recommendation]:
         if incident_id not in self.live.state["incidents"]:
             return []
-        return recommend(self.live.state, incident_id, self.router, limit)
+        return recommend(self.live.state, incident_id, self.router, limit, self.run_cards)
 
     def _drag_over(self, unit_id: str, incident_id: str) -> None:
         if not incident_id:
@@ -582,6 +596,10 @@ class MainWindow(QMainWindow):
         # Every available unit: a unit the dispatcher is aiming at keeps its button with a fresh ETA.
         ranking = self.recommendations(self.selected_incident or "", len(self.live.state["units"]))
         self.details.show_incident(self.selected_incident, ranking, RECOMMENDATIONS)
+        incident = self.live.state["incidents"].get(self.selected_incident or "")
+        open_incident = incident is not None and incident["status"] != "closed"
+        self.details.needs.show_needs(needs_of(self.live.state, incident["incident_id"], self.run_cards)
+                                      if open_incident else [])
 
     def _map_selected(self, layer: str, feature_id: str) -> None:
         if layer == "units":
@@ -646,17 +664,25 @@ class MainWindow(QMainWindow):
         self.incident_dialog = dialog
         return dialog
 
-    def _close_incident_dialog(self, incident_id: str) -> None:
-        disposition, ok = QInputDialog.getText(self, self.tr("Close incident"),
-                                               self.tr("Disposition of {0}:").format(incident_id))
-        if ok:
-            self.send("incident.close", {"incident_id": incident_id, "disposition": disposition or "closed"},
-                      ("incidents", incident_id))
+    def _close_incident_dialog(self, incident_id: str) -> CloseIncidentDialog | None:
+        incident = self.live.state["incidents"].get(incident_id)
+        if incident is None:
+            return None
+        dialog = CloseIncidentDialog(incident, self.dispositions, self)
+        dialog.submitted.connect(lambda args: self.send("incident.close", args, ("incidents", args["incident_id"])))
+        dialog.open()  # window-modal without a nested event loop
+        self.close_dialog = dialog
+        return dialog
 
     def _run_typed(self) -> None:
+        if self.typed_to_confirm is not None:  # the second Enter: send what was confirmed
+            typed = self.typed_to_confirm
+            self._end_confirmation()
+            self.send(typed.cmd, typed.args, typed.target)
+            return
         line = self.command_line.text()
         try:
-            typed = parse(line, self.live.state, self.geocoder)
+            typed = parse(line, self.live.state, self.geocoder, self.dispositions)
         except TypedError as error:
             self.notify(str(error))
             return
@@ -664,12 +690,42 @@ class MainWindow(QMainWindow):
         if typed.action == "find":
             self._find(typed.target)
             return
+        if typed.action == "close_dialog":
+            self._close_incident_dialog(typed.target[1])
+            return
+        if typed.confirm:
+            self._ask_to_confirm(typed)
+            return
         concerning = None
         for layer, key in (("incidents", "incident_id"), ("units", "unit_id")):
             if key in typed.args:
                 concerning = (layer, typed.args[key])
                 break
         self.send(typed.cmd, typed.args, concerning)
+
+    def _ask_to_confirm(self, typed: Typed) -> None:
+        """Closing is final: the command line says what will happen and waits for a second Enter (or Esc)."""
+        incident = self.live.state["incidents"][typed.args["incident_id"]]
+        label = next(disposition_label(d) for d in self.dispositions if d["code"] == typed.args["disposition"])
+        self.typed_to_confirm = typed
+        self.command_line.setReadOnly(True)
+        self.command_line.setStyleSheet("background: #fef3c7; font-weight: bold;")
+        self.command_line.setText(self.tr("Close {0} as {1}? Enter to confirm, Esc to cancel").format(
+            incident_title(incident), label))
+
+    def _cancel_typed(self) -> None:
+        if self.typed_to_confirm is not None:
+            incident_id = self.typed_to_confirm.args["incident_id"]
+            self._end_confirmation()
+            self.statusBar().showMessage(self.tr("Not closed: {0} stays open").format(incident_id), CALLOUT_MS)
+        else:
+            self.command_line.clear()
+
+    def _end_confirmation(self) -> None:
+        self.typed_to_confirm = None
+        self.command_line.setReadOnly(False)
+        self.command_line.setStyleSheet("")
+        self.command_line.clear()
 
     def _find(self, target: tuple[str, str]) -> None:
         layer, feature_id = target

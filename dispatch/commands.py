@@ -20,8 +20,10 @@ from dispatch.domain import (
     UNIT_TRANSITIONS,
     is_exercise,
 )
+from dispatch.procedures import DEFAULT_DISPOSITION_CODES
 from dispatch.reducer import State
 
+DISPOSITION_NOTE_MAX = 1000
 _ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 
 
@@ -34,12 +36,13 @@ class Rejected(Exception):
 
 @dataclass(frozen=True)
 class Context:
-    """What `decide` needs beyond the state: who asks, where, and the city's grid lookup."""
+    """What `decide` needs beyond the state: who asks, where, the city's grid lookup and its disposition codes."""
 
     role: str
     namespace: str
     grid_at: Callable[[float, float], str | None]
     next_seq: int  # seq the first event of this command will get; makes server-chosen ids unique
+    dispositions: frozenset[str] = DEFAULT_DISPOSITION_CODES  # the codes incident.close accepts
 
 
 Events = list[tuple[str, dict[str, Any]]]
@@ -194,10 +197,17 @@ def _unit_position(state: State, a: _Args, ctx: Context) -> Events:
 
 def _incident_close(state: State, a: _Args, ctx: Context) -> Events:
     incident = _incident(state, a.ident("incident_id"))
-    disposition = a.text("disposition")
+    disposition = a.text("disposition", required=False, max_len=64)
+    if disposition not in ctx.dispositions:
+        problem = ("is missing" if disposition is None else "is empty" if not disposition.strip()
+                   else f"{disposition!r} is not a disposition code")
+        raise Rejected("bad_request", f"incident.close: disposition {problem}; "
+                                      f"use one of {', '.join(sorted(ctx.dispositions))}")
+    note = (a.text("disposition_note", required=False, max_len=DISPOSITION_NOTE_MAX) or "").strip() or None
     if incident["status"] == "closed":
         raise Rejected("invalid_transition", f"incident {incident['incident_id']} is already closed")
-    events: Events = [("incident.closed", {"incident_id": incident["incident_id"], "disposition": disposition})]
+    events: Events = [("incident.closed", {"incident_id": incident["incident_id"], "disposition": disposition,
+                                           "disposition_note": note})]
     for unit_id in incident["units"]:
         events.append(("unit.status_changed", {"unit_id": unit_id, "status": "available", "incident_id": None}))
     return events
@@ -221,7 +231,7 @@ _COMMANDS: dict[str, tuple[Callable[[State, _Args, Context], Events], set[str]]]
     "unit.assign": (_unit_assign, {"unit_id", "incident_id"}),
     "unit.status": (_unit_status, {"unit_id", "status"}),
     "unit.position": (_unit_position, {"unit_id", "lon", "lat", "heading", "speed", "ts"}),
-    "incident.close": (_incident_close, {"incident_id", "disposition"}),
+    "incident.close": (_incident_close, {"incident_id", "disposition", "disposition_note"}),
     "camera.status": (_camera_status, {"camera_id", "online"}),
 }
 assert set(_COMMANDS) == ALL_COMMANDS

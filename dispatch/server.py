@@ -35,6 +35,7 @@ from websockets.protocol import OPEN
 
 from dispatch.commands import Context, Rejected, decide
 from dispatch.domain import LIVE, valid_namespace
+from dispatch.procedures import DEFAULT_DISPOSITION_CODES
 from dispatch.reducer import State, apply, copy_state
 from dispatch.store import AuditRecord, EventStore, StoredEvent
 from dispatch.users import User, UsersError, UsersFile
@@ -262,7 +263,8 @@ class DispatchServer:
 
     def __init__(self, store_path: str, users_file: str | Path, initial_state: State,
                  grid_at: Callable[[float, float], str | None] = lambda lon, lat: None,
-                 limits: Limits | None = None, city_name: str | None = None):
+                 limits: Limits | None = None, city_name: str | None = None,
+                 dispositions: frozenset[str] = DEFAULT_DISPOSITION_CODES):
         """`users_file` is read now (a broken one stops the start) and followed while serving."""
         self.store_path = store_path
         self.city_name = city_name
@@ -271,6 +273,7 @@ class DispatchServer:
         self._users_watch: asyncio.Task | None = None
         self.initial_state = initial_state
         self.grid_at = grid_at
+        self.dispositions = dispositions
         self.limits = limits or Limits()
         self._store: EventStore | None = None
         self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-store")
@@ -521,7 +524,7 @@ class DispatchServer:
             return self._reject(session, msg, raw, Rejected("rate_limited", "too many commands; slow down"))
         try:
             decided = decide(ns.decision_state, cmd, args,
-                             Context(session.role, ns.name, self.grid_at, ns.seq + 1))
+                             Context(session.role, ns.name, self.grid_at, ns.seq + 1, self.dispositions))
         except Rejected as rejection:
             return self._reject(session, msg, raw, rejection)
         ts = rfc3339_now()
