@@ -421,7 +421,8 @@ class RecommendedUnits(QWidget):
             button.setProperty("callsign", rec.callsign)
             button.setEnabled(True)
             button.setText(self.tr("{0}. Assign {1} — {2:.1f} km, ETA {3}").format(
-                rank, rec.callsign, distance / 1000, format_duration(rec.eta_s)))
+                rank, rec.callsign, distance / 1000, format_duration(rec.eta_s))
+                + (f"  [{rec.need}]" if rec.need else ""))
             button.setToolTip(self.tr("Straight line {0:.0f} m; by street {1}").format(
                 rec.straight_m, "-" if rec.street_m is None else f"{rec.street_m:.0f} m"))
 

@@ -60,7 +60,7 @@
     <name>AssignedUnits</name>
     <message>
         <source>left the incident</source>
-        <translation type="unfinished"></translation>
+        <translation>已离开该警情</translation>
     </message>
 </context>
 <context>
@@ -80,6 +80,41 @@
     <message>
         <source>offline</source>
         <translation>离线</translation>
+    </message>
+</context>
+<context>
+    <name>CloseIncidentDialog</name>
+    <message>
+        <source>Close incident {0}</source>
+        <translation>结案 {0}</translation>
+    </message>
+    <message>
+        <source>Optional: what was done, by whom, references</source>
+        <translation>选填：处置经过、处置人、相关编号</translation>
+    </message>
+    <message>
+        <source>Close incident</source>
+        <translation>结案</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>警情</translation>
+    </message>
+    <message>
+        <source>Disposition</source>
+        <translation>处置结果</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>The note is longer than {0} characters.</source>
+        <translation>备注超过 {0} 个字符。</translation>
+    </message>
+    <message>
+        <source>Choose a disposition.</source>
+        <translation>请选择处置结果。</translation>
     </message>
 </context>
 <context>
@@ -267,11 +302,11 @@
     </message>
     <message>
         <source>&amp;Unit</source>
-        <translation type="unfinished"></translation>
+        <translation>警力(&amp;U)</translation>
     </message>
     <message>
         <source>Selected unit: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>所选警力：{0}</translation>
     </message>
     <message>
         <source>&amp;Help</source>
@@ -290,8 +325,8 @@
         <translation>OneMap 调度控制台。一张图展示摄像头、卡口卡点、网格、警力和警情；视频墙；通过所有控制台同步的同一服务器进行调度。</translation>
     </message>
     <message>
-        <source>&lt;b&gt;Command line&lt;/b&gt; (Ctrl+L)&lt;br&gt;&lt;tt&gt;new KIND PRIORITY @PLACE [note]&lt;/tt&gt; — a new incident (e.g. &lt;tt&gt;new fire 1 @Mannerheimintie 5&lt;/tt&gt;)&lt;br&gt;&lt;tt&gt;assign UNIT INCIDENT&lt;/tt&gt; — dispatch a unit (e.g. &lt;tt&gt;assign P-03 I12&lt;/tt&gt;)&lt;br&gt;&lt;tt&gt;status UNIT STATUS&lt;/tt&gt; — enroute, onscene, available, busy, offduty&lt;br&gt;&lt;tt&gt;close INCIDENT&lt;/tt&gt; — close with a disposition&lt;br&gt;&lt;tt&gt;find UNIT | INCIDENT | PLACE&lt;/tt&gt; — show it on the map&lt;br&gt;&lt;br&gt;&lt;b&gt;Shortcuts&lt;/b&gt;&lt;br&gt;Ctrl+L command line · Home fit the city · arrow keys pan · +/− zoom · F1 this help · Ctrl+Q quit&lt;br&gt;F5 en route · F6 on scene · F7 available · F8 busy — for the selected unit&lt;br&gt;Drag a unit onto an incident (map or queue) to dispatch it; Ctrl-click several on the unit board to drag them together. Right-click a unit for its status, the map for a new incident.</source>
-        <translation type="unfinished"></translation>
+        <source>&lt;b&gt;Command line&lt;/b&gt; (Ctrl+L)&lt;br&gt;&lt;tt&gt;new KIND PRIORITY @PLACE [note]&lt;/tt&gt; — a new incident (e.g. &lt;tt&gt;new fire 1 @Mannerheimintie 5&lt;/tt&gt;)&lt;br&gt;&lt;tt&gt;assign UNIT INCIDENT&lt;/tt&gt; — dispatch a unit (e.g. &lt;tt&gt;assign P-03 I12&lt;/tt&gt;)&lt;br&gt;&lt;tt&gt;status UNIT STATUS&lt;/tt&gt; — enroute, onscene, available, busy, offduty&lt;br&gt;&lt;tt&gt;close INCIDENT CODE [note]&lt;/tt&gt; — close with a disposition code (Enter again confirms); &lt;tt&gt;close INCIDENT&lt;/tt&gt; opens the close dialog&lt;br&gt;&lt;tt&gt;find UNIT | INCIDENT | PLACE&lt;/tt&gt; — show it on the map&lt;br&gt;&lt;br&gt;&lt;b&gt;Shortcuts&lt;/b&gt;&lt;br&gt;Ctrl+L command line · Home fit the city · arrow keys pan · +/− zoom · F1 this help · Ctrl+Q quit&lt;br&gt;F5 en route · F6 on scene · F7 available · F8 busy — for the selected unit&lt;br&gt;Drag a unit onto an incident (map or queue) to dispatch it; Ctrl-click several on the unit board to drag them together. Right-click a unit for its status, the map for a new incident.</source>
+        <translation>&lt;b&gt;命令行&lt;/b&gt;（Ctrl+L）&lt;br&gt;&lt;tt&gt;new 类型 优先级 @地点 [备注]&lt;/tt&gt; — 新建警情（例如 &lt;tt&gt;new fire 1 @Mannerheimintie 5&lt;/tt&gt;）&lt;br&gt;&lt;tt&gt;assign 警力 警情&lt;/tt&gt; — 派遣警力（例如 &lt;tt&gt;assign P-03 I12&lt;/tt&gt;）&lt;br&gt;&lt;tt&gt;status 警力 状态&lt;/tt&gt; — enroute、onscene、available、busy、offduty&lt;br&gt;&lt;tt&gt;close 警情 代码 [备注]&lt;/tt&gt; — 以处置结果代码结案（再按 Enter 确认）；&lt;tt&gt;close 警情&lt;/tt&gt; 打开结案对话框&lt;br&gt;&lt;tt&gt;find 警力 | 警情 | 地点&lt;/tt&gt; — 在地图上显示&lt;br&gt;&lt;br&gt;&lt;b&gt;快捷键&lt;/b&gt;&lt;br&gt;Ctrl+L 命令行 · Home 显示全城 · 方向键平移 · +/− 缩放 · F1 本帮助 · Ctrl+Q 退出&lt;br&gt;F5 在途 · F6 到场 · F7 空闲 · F8 忙碌 — 作用于所选警力&lt;br&gt;将警力拖到警情上（地图或队列）即可派遣；在警力面板中按住 Ctrl 点选多个可一起拖动。右键警力可设置状态，右键地图可新建警情。</translation>
     </message>
     <message>
         <source>Alert volume</source>
@@ -387,19 +422,19 @@
     </message>
     <message>
         <source>{0} assigned to {1}</source>
-        <translation type="unfinished"></translation>
+        <translation>{0} 已派往 {1}</translation>
     </message>
     <message>
         <source>{0} is {1}</source>
-        <translation type="unfinished"></translation>
+        <translation>{0}：{1}</translation>
     </message>
     <message>
         <source>New incident created: {0} {1}</source>
-        <translation type="unfinished"></translation>
+        <translation>已新建警情：{0} {1}</translation>
     </message>
     <message>
         <source>{0} closed</source>
-        <translation type="unfinished"></translation>
+        <translation>{0} 已结案</translation>
     </message>
     <message>
         <source>Not possible now</source>
@@ -439,27 +474,38 @@
     </message>
     <message>
         <source>Select a unit first (on the map or the unit board).</source>
-        <translation type="unfinished"></translation>
+        <translation>请先选择警力（在地图或警力面板上）。</translation>
     </message>
     <message>
         <source>Set {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>设为{0}</translation>
     </message>
     <message>
         <source>Assign to {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>派往 {0}</translation>
     </message>
     <message>
         <source>New incident here…</source>
         <translation>在此新建警情…</translation>
     </message>
     <message>
-        <source>Close incident</source>
-        <translation>结案</translation>
+        <source>Close {0} as {1}? Enter to confirm, Esc to cancel</source>
+        <translation>以“{1}”结案 {0}？按 Enter 确认，按 Esc 取消</translation>
     </message>
     <message>
-        <source>Disposition of {0}:</source>
-        <translation>{0} 的处置结果：</translation>
+        <source>Not closed: {0} stays open</source>
+        <translation>未结案：{0} 仍在处理中</translation>
+    </message>
+</context>
+<context>
+    <name>NeedsLabel</name>
+    <message>
+        <source>{0} {1} of {2}</source>
+        <translation>{0} {1}/{2}</translation>
+    </message>
+    <message>
+        <source>Needs: {0}</source>
+        <translation>所需警力：{0}</translation>
     </message>
 </context>
 <context>
@@ -603,8 +649,35 @@
         <translation>警情</translation>
     </message>
     <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
         <source>Station</source>
         <translation>驻地</translation>
+    </message>
+    <message>
+        <source>{0}: {1}</source>
+        <translation>{0}：{1}</translation>
+    </message>
+</context>
+<context>
+    <name>UnitKind</name>
+    <message>
+        <source>patrol car</source>
+        <translation>巡逻车</translation>
+    </message>
+    <message>
+        <source>traffic unit</source>
+        <translation>交警车</translation>
+    </message>
+    <message>
+        <source>fire engine</source>
+        <translation>消防车</translation>
+    </message>
+    <message>
+        <source>ambulance</source>
+        <translation>救护车</translation>
     </message>
 </context>
 <context>
