@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import time
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QCompleter, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPlainTextEdit, QSpinBox)
 
@@ -116,29 +116,12 @@ class NewIncidentDialog(QDialog):
                     missing.text, ", ".join(missing.suggestions) or "-"))
                 self._flag_duplicates()
                 return
-            how = self.precision_text(self.resolved)
+            how = precision_words(self.resolved)
         lon, lat, label = self.location()
         grid = self.grid_at(lon, lat) if self.grid_at else None
         self.where.setText(self.tr("{0}{1:.5f}, {2:.5f} · grid cell {3}").format(
             f"{label} — {how} · " if label else f"{how} · ", lon, lat, grid or "-"))
         self._flag_duplicates()
-
-    def precision_text(self, place: Place) -> str:
-        """How exact a geocoded place is, in the dispatcher's words."""
-        if place.precision == "address":
-            return self.tr("address")
-        if place.precision == "interpolated":
-            low, high = place.between
-            return self.tr("interpolated between {0} and {1}, {2:.0f} m apart").format(low, high, place.extent_m)
-        if place.precision == "place":
-            return self.tr("place")
-        if place.precision == "intersection":
-            return self.tr("intersection")
-        street = (self.tr("street only: centre of a {0:.1f} km street").format(place.extent_m / 1000)
-                  if place.extent_m else self.tr("street only"))
-        if place.missing_number:
-            return self.tr("no number {0} on this street; {1}").format(place.missing_number, street)
-        return street
 
     def _kind(self) -> str:
         text = self.kind.currentText().strip()
@@ -166,6 +149,32 @@ class NewIncidentDialog(QDialog):
             args["note"] = self.note.toPlainText().strip()
         self.submitted.emit(args)
         self.accept()
+
+
+_PRECISIONS = {
+    "address": QT_TRANSLATE_NOOP("NewIncidentDialog", "address"),
+    "place": QT_TRANSLATE_NOOP("NewIncidentDialog", "place"),
+    "intersection": QT_TRANSLATE_NOOP("NewIncidentDialog", "intersection"),
+}
+
+
+def precision_words(place: Place) -> str:
+    """How exact a geocoded place is, in the dispatcher's words (the dialog's and the command line's)."""
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("NewIncidentDialog", text)
+
+    if place.precision in _PRECISIONS:
+        return tr(_PRECISIONS[place.precision])
+    if place.precision == "interpolated":
+        low, high = place.between
+        return QCoreApplication.translate(
+            "NewIncidentDialog", "interpolated between {0} and {1}, {2:.0f} m apart").format(low, high, place.extent_m)
+    street = (QCoreApplication.translate("NewIncidentDialog", "street only: centre of a {0:.1f} km street").format(
+        place.extent_m / 1000) if place.extent_m else QCoreApplication.translate("NewIncidentDialog", "street only"))
+    if place.missing_number:
+        return QCoreApplication.translate("NewIncidentDialog", "no number {0} on this street; {1}").format(
+            place.missing_number, street)
+    return street
 
 
 def disposition_label(disposition: dict) -> str:

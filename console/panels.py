@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import (QAbstractTableModel, QCoreApplication, QModelIndex, QPoint, QSortFilterProxyModel, Qt,
+from PySide6.QtCore import (QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QModelIndex, QPoint, QSortFilterProxyModel, Qt,
                             Signal)
 from PySide6.QtGui import QBrush, QColor, QDrag, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
@@ -594,33 +594,41 @@ class IncidentDetails(QWidget):
         self.summary.setText("<br>".join(lines))
 
 
+_REFUSALS = {
+    "unauthorized": QT_TRANSLATE_NOOP("ConnectionIndicator",
+                                      "your sign-in is not valid (ask a supervisor for a new token)"),
+    "forbidden": QT_TRANSLATE_NOOP("ConnectionIndicator", "your role may not use this console"),
+    "": QT_TRANSLATE_NOOP("ConnectionIndicator", "the server refused this console"),
+}
+_FAILURES = {
+    "unreachable": QT_TRANSLATE_NOOP("ConnectionIndicator",
+                                     "the server does not answer at its address (it may be down, or the network is cut)"),
+    "timeout": QT_TRANSLATE_NOOP("ConnectionIndicator", "the server did not answer in time"),
+    "no_such_host": QT_TRANSLATE_NOOP("ConnectionIndicator", "the server's name is not known on this network"),
+    "tls": QT_TRANSLATE_NOOP("ConnectionIndicator", "the secure connection could not be set up (certificate)"),
+    "not_a_server": QT_TRANSLATE_NOOP("ConnectionIndicator", "the address does not lead to a dispatch server"),
+    "": QT_TRANSLATE_NOOP("ConnectionIndicator", "the connection was cut"),
+}
+
+
 def link_reason(state: str, detail: str) -> str:
     """Why the link is down (or refused), in the dispatcher's words: never a protocol name or an errno."""
-    tr = lambda text: QCoreApplication.translate("ConnectionIndicator", text)  # noqa: E731
-    if state == "refused":
-        return {
-            "unauthorized": tr("your sign-in is not valid (ask a supervisor for a new token)"),
-            "forbidden": tr("your role may not use this console"),
-        }.get(detail, tr("the server refused this console"))
-    return {
-        "unreachable": tr("the server does not answer at its address (it may be down, or the network is cut)"),
-        "timeout": tr("the server did not answer in time"),
-        "no_such_host": tr("the server's name is not known on this network"),
-        "tls": tr("the secure connection could not be set up (certificate)"),
-        "not_a_server": tr("the address does not lead to a dispatch server"),
-    }.get(detail, tr("the connection was cut"))
+    table = _REFUSALS if state == "refused" else _FAILURES
+    return QCoreApplication.translate("ConnectionIndicator", table.get(detail, table[""]))
 
 
 def link_words(state: str, detail: str) -> str:
     """The link's state for the status bar."""
-    tr = lambda text: QCoreApplication.translate("ConnectionIndicator", text)  # noqa: E731
     if state == "connected":
-        return tr("Connected as {0}").format(detail)
+        return QCoreApplication.translate("ConnectionIndicator", "Connected as {0}").format(detail)
     if state == "connecting":
-        return tr("Connecting…")
+        return QCoreApplication.translate("ConnectionIndicator", "Connecting…")
     if state == "refused":
-        return tr("Refused by the server: {0}").format(link_reason(state, detail))
-    return tr("Disconnected — commands are refused until the link is back: {0}").format(link_reason(state, detail))
+        return QCoreApplication.translate("ConnectionIndicator", "Refused by the server: {0}").format(
+            link_reason(state, detail))
+    return QCoreApplication.translate(
+        "ConnectionIndicator", "Disconnected — commands are refused until the link is back: {0}").format(
+        link_reason(state, detail))
 
 
 class ConnectionIndicator(QWidget):

@@ -16,7 +16,7 @@ from typing import Any
 
 from dispatch.domain import UNIT_STATUSES
 from dispatch.procedures import DEFAULT_DISPOSITIONS
-from layers.geocode import Geocoder, NoSuchPlace
+from layers.geocode import Geocoder, NoSuchPlace, Place
 
 VERBS = {
     "assign": "assign", "a": "assign", "派": "assign", "派遣": "assign",
@@ -39,6 +39,7 @@ class Typed:
     args: dict[str, Any] | None = None
     target: tuple[str, str] | None = None  # (layer, id), or ("point", "lon,lat") for find
     confirm: bool = False  # send only once the dispatcher confirms (closing an incident)
+    place: Place | None = None  # new: where the typed place resolved, to show before it is sent
 
 
 def _unit_id(state: dict, word: str) -> str:
@@ -101,6 +102,7 @@ def _parse_new(rest: list[str], geocoder: Geocoder | None) -> Typed:
         raise TypedError("new KIND PRIORITY(1-5) LON,LAT|@PLACE [note]")
     kind, priority, where = rest[0], int(rest[1]), rest[2:]
     match = _COORDS.match(where[0])
+    place = None
     if match:
         lon, lat = float(match.group(1)), float(match.group(2))
         address, note = None, " ".join(where[1:]) or None
@@ -116,7 +118,7 @@ def _parse_new(rest: list[str], geocoder: Geocoder | None) -> Typed:
         args["address"] = address
     if note:
         args["note"] = note
-    return Typed("cmd", "incident.create", args)
+    return Typed("cmd", "incident.create", args, place=place)
 
 
 def _longest_place(words: list[str], geocoder: Geocoder | None):

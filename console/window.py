@@ -11,12 +11,13 @@ from PySide6.QtWidgets import (QApplication, QCompleter, QDockWidget, QInputDial
                                QListWidget, QMainWindow, QMenu, QMessageBox, QToolBar, QVBoxLayout, QWidget)
 
 from console.alerts import Alerts
-from console.dialogs import CloseIncidentDialog, NewIncidentDialog, disposition_label, incident_title
+from console.dialogs import (CloseIncidentDialog, NewIncidentDialog, disposition_label, incident_title,
+                             precision_words)
 from console.link import CONNECTED, ServerLink
 from console.live import Changes, LiveState, format_duration
 from console.panels import (ConnectionIndicator, IncidentDetails, IncidentQueue, LinkBanner, UnitBoard,
                             link_reason)
-from console.typed import Typed, TypedError, parse
+from console.typed import VERBS, Typed, TypedError, parse
 from console.words import word
 from dispatch.domain import UNIT_TRANSITIONS
 from dispatch.procedures import DEFAULT_DISPOSITIONS, DEFAULT_RUN_CARDS, needs_of
@@ -102,6 +103,12 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("toolbar-command-line")
         toolbar.addWidget(QLabel(self.tr("Command: "), self))
         toolbar.addWidget(self.command_line)
+        # Where a typed `new … @place` resolved, and how exactly, before Enter sends it.
+        self.typed_preview = QLabel(self)
+        self.typed_preview.setObjectName("typed-preview")
+        self.typed_preview.setMinimumWidth(420)
+        toolbar.addWidget(self.typed_preview)
+        self.command_line.textChanged.connect(self._preview_typed)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
 
         self.connection = ConnectionIndicator(self)
@@ -188,6 +195,10 @@ class MainWindow(QMainWindow):
         quit_action = QAction(self.tr("Quit"), self, shortcut=QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
         options.addAction(quit_action)
+        incidents = self.menuBar().addMenu(self.tr("&Incident"))
+        new_incident = QAction(self.tr("New incident…"), self, shortcut=QKeySequence("Ctrl+N"))
+        new_incident.triggered.connect(lambda: self.new_incident_dialog())
+        incidents.addAction(new_incident)
         units = self.menuBar().addMenu(self.tr("&Unit"))
         for status, key in (("enroute", "F5"), ("onscene", "F6"), ("available", "F7"), ("busy", "F8")):
             action = QAction(self.tr("Selected unit: {0}").format(word(status)), self, shortcut=QKeySequence(key))
@@ -216,7 +227,7 @@ class MainWindow(QMainWindow):
             "<tt>close INCIDENT</tt> opens the close dialog<br>"
             "<tt>find UNIT | INCIDENT | PLACE</tt> — show it on the map<br><br>"
             "<b>Shortcuts</b><br>"
-            "Ctrl+L command line · Home fit the city · arrow keys pan · +/− zoom · F1 this help · Ctrl+Q quit<br>"
+            "Ctrl+L command line · Ctrl+N new incident · Home fit the city · arrow keys pan · +/− zoom · F1 this help · Ctrl+Q quit<br>"
             "F5 en route · F6 on scene · F7 available · F8 busy — for the selected unit<br>"
             "Drag a unit onto an incident (map or queue) to dispatch it; Ctrl-click several on the unit board to "
             "drag them together. Right-click a unit for its status, the map for a new incident."))
@@ -721,6 +732,25 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("Not closed: {0} stays open").format(incident_id), CALLOUT_MS)
         else:
             self.command_line.clear()
+
+    def _preview_typed(self, line: str) -> None:
+        words = line.split()
+        if self.typed_to_confirm is not None or not words or VERBS.get(words[0].casefold()) != "new" or "@" not in line:
+            self.typed_preview.clear()
+            return
+        try:
+            typed = parse(line, self.live.state, self.geocoder, self.dispositions)
+        except TypedError as error:
+            self.typed_preview.setStyleSheet("color: #92400e;")
+            self.typed_preview.setText(str(error))
+            return
+        if typed.place is None:
+            self.typed_preview.clear()
+            return
+        grid = self.city.grid_at(typed.place.lon, typed.place.lat) if self.city is not None else None
+        self.typed_preview.setStyleSheet("color: #166534; font-weight: bold;")
+        self.typed_preview.setText(self.tr("→ {0} — {1} · grid cell {2}").format(
+            typed.place.label, precision_words(typed.place), grid or "-"))
 
     def _end_confirmation(self) -> None:
         self.typed_to_confirm = None

@@ -2,61 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
-    <name></name>
-    <message>
-        <source>your sign-in is not valid (ask a supervisor for a new token)</source>
-        <translation>您的登录凭据无效（请向值班长申请新令牌）</translation>
-    </message>
-    <message>
-        <source>your role may not use this console</source>
-        <translation>您的角色无权使用此控制台</translation>
-    </message>
-    <message>
-        <source>the server refused this console</source>
-        <translation>服务器拒绝了此控制台</translation>
-    </message>
-    <message>
-        <source>the server does not answer at its address (it may be down, or the network is cut)</source>
-        <translation>服务器在其地址上无应答（可能已停机或网络中断）</translation>
-    </message>
-    <message>
-        <source>the server did not answer in time</source>
-        <translation>服务器未及时应答</translation>
-    </message>
-    <message>
-        <source>the server&apos;s name is not known on this network</source>
-        <translation>本网络中无法识别服务器名称</translation>
-    </message>
-    <message>
-        <source>the secure connection could not be set up (certificate)</source>
-        <translation>无法建立安全连接（证书问题）</translation>
-    </message>
-    <message>
-        <source>the address does not lead to a dispatch server</source>
-        <translation>该地址不是调度服务器</translation>
-    </message>
-    <message>
-        <source>the connection was cut</source>
-        <translation>连接已中断</translation>
-    </message>
-    <message>
-        <source>Connected as {0}</source>
-        <translation>已连接：{0}</translation>
-    </message>
-    <message>
-        <source>Connecting…</source>
-        <translation>正在连接…</translation>
-    </message>
-    <message>
-        <source>Refused by the server: {0}</source>
-        <translation>被服务器拒绝：{0}</translation>
-    </message>
-    <message>
-        <source>Disconnected — commands are refused until the link is back: {0}</source>
-        <translation>已断开 — 连接恢复前指令不会发送：{0}</translation>
-    </message>
-</context>
-<context>
     <name>AssignedUnits</name>
     <message>
         <source>left the incident</source>
@@ -115,6 +60,61 @@
     <message>
         <source>Choose a disposition.</source>
         <translation>请选择处置结果。</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectionIndicator</name>
+    <message>
+        <source>your sign-in is not valid (ask a supervisor for a new token)</source>
+        <translation>您的登录凭据无效（请向值班长申请新令牌）</translation>
+    </message>
+    <message>
+        <source>your role may not use this console</source>
+        <translation>您的角色无权使用此控制台</translation>
+    </message>
+    <message>
+        <source>the server refused this console</source>
+        <translation>服务器拒绝了此控制台</translation>
+    </message>
+    <message>
+        <source>the server does not answer at its address (it may be down, or the network is cut)</source>
+        <translation>服务器在其地址上无应答（可能已停机或网络中断）</translation>
+    </message>
+    <message>
+        <source>the server did not answer in time</source>
+        <translation>服务器未及时应答</translation>
+    </message>
+    <message>
+        <source>the server&apos;s name is not known on this network</source>
+        <translation>本网络中无法识别服务器名称</translation>
+    </message>
+    <message>
+        <source>the secure connection could not be set up (certificate)</source>
+        <translation>无法建立安全连接（证书问题）</translation>
+    </message>
+    <message>
+        <source>the address does not lead to a dispatch server</source>
+        <translation>该地址不是调度服务器</translation>
+    </message>
+    <message>
+        <source>the connection was cut</source>
+        <translation>连接已中断</translation>
+    </message>
+    <message>
+        <source>Connected as {0}</source>
+        <translation>已连接：{0}</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>Refused by the server: {0}</source>
+        <translation>被服务器拒绝：{0}</translation>
+    </message>
+    <message>
+        <source>Disconnected — commands are refused until the link is back: {0}</source>
+        <translation>已断开 — 连接恢复前指令不会发送：{0}</translation>
     </message>
 </context>
 <context>
@@ -301,6 +301,14 @@
         <translation>退出</translation>
     </message>
     <message>
+        <source>&amp;Incident</source>
+        <translation>警情(&amp;I)</translation>
+    </message>
+    <message>
+        <source>New incident…</source>
+        <translation>新建警情…</translation>
+    </message>
+    <message>
         <source>&amp;Unit</source>
         <translation>警力(&amp;U)</translation>
     </message>
@@ -325,8 +333,8 @@
         <translation>OneMap 调度控制台。一张图展示摄像头、卡口卡点、网格、警力和警情；视频墙；通过所有控制台同步的同一服务器进行调度。</translation>
     </message>
     <message>
-        <source>&lt;b&gt;Command line&lt;/b&gt; (Ctrl+L)&lt;br&gt;&lt;tt&gt;new KIND PRIORITY @PLACE [note]&lt;/tt&gt; — a new incident (e.g. &lt;tt&gt;new fire 1 @Mannerheimintie 5&lt;/tt&gt;)&lt;br&gt;&lt;tt&gt;assign UNIT INCIDENT&lt;/tt&gt; — dispatch a unit (e.g. &lt;tt&gt;assign P-03 I12&lt;/tt&gt;)&lt;br&gt;&lt;tt&gt;status UNIT STATUS&lt;/tt&gt; — enroute, onscene, available, busy, offduty&lt;br&gt;&lt;tt&gt;close INCIDENT CODE [note]&lt;/tt&gt; — close with a disposition code (Enter again confirms); &lt;tt&gt;close INCIDENT&lt;/tt&gt; opens the close dialog&lt;br&gt;&lt;tt&gt;find UNIT | INCIDENT | PLACE&lt;/tt&gt; — show it on the map&lt;br&gt;&lt;br&gt;&lt;b&gt;Shortcuts&lt;/b&gt;&lt;br&gt;Ctrl+L command line · Home fit the city · arrow keys pan · +/− zoom · F1 this help · Ctrl+Q quit&lt;br&gt;F5 en route · F6 on scene · F7 available · F8 busy — for the selected unit&lt;br&gt;Drag a unit onto an incident (map or queue) to dispatch it; Ctrl-click several on the unit board to drag them together. Right-click a unit for its status, the map for a new incident.</source>
-        <translation>&lt;b&gt;命令行&lt;/b&gt;（Ctrl+L）&lt;br&gt;&lt;tt&gt;new 类型 优先级 @地点 [备注]&lt;/tt&gt; — 新建警情（例如 &lt;tt&gt;new fire 1 @Mannerheimintie 5&lt;/tt&gt;）&lt;br&gt;&lt;tt&gt;assign 警力 警情&lt;/tt&gt; — 派遣警力（例如 &lt;tt&gt;assign P-03 I12&lt;/tt&gt;）&lt;br&gt;&lt;tt&gt;status 警力 状态&lt;/tt&gt; — enroute、onscene、available、busy、offduty&lt;br&gt;&lt;tt&gt;close 警情 代码 [备注]&lt;/tt&gt; — 以处置结果代码结案（再按 Enter 确认）；&lt;tt&gt;close 警情&lt;/tt&gt; 打开结案对话框&lt;br&gt;&lt;tt&gt;find 警力 | 警情 | 地点&lt;/tt&gt; — 在地图上显示&lt;br&gt;&lt;br&gt;&lt;b&gt;快捷键&lt;/b&gt;&lt;br&gt;Ctrl+L 命令行 · Home 显示全城 · 方向键平移 · +/− 缩放 · F1 本帮助 · Ctrl+Q 退出&lt;br&gt;F5 在途 · F6 到场 · F7 空闲 · F8 忙碌 — 作用于所选警力&lt;br&gt;将警力拖到警情上（地图或队列）即可派遣；在警力面板中按住 Ctrl 点选多个可一起拖动。右键警力可设置状态，右键地图可新建警情。</translation>
+        <source>&lt;b&gt;Command line&lt;/b&gt; (Ctrl+L)&lt;br&gt;&lt;tt&gt;new KIND PRIORITY @PLACE [note]&lt;/tt&gt; — a new incident (e.g. &lt;tt&gt;new fire 1 @Mannerheimintie 5&lt;/tt&gt;)&lt;br&gt;&lt;tt&gt;assign UNIT INCIDENT&lt;/tt&gt; — dispatch a unit (e.g. &lt;tt&gt;assign P-03 I12&lt;/tt&gt;)&lt;br&gt;&lt;tt&gt;status UNIT STATUS&lt;/tt&gt; — enroute, onscene, available, busy, offduty&lt;br&gt;&lt;tt&gt;close INCIDENT CODE [note]&lt;/tt&gt; — close with a disposition code (Enter again confirms); &lt;tt&gt;close INCIDENT&lt;/tt&gt; opens the close dialog&lt;br&gt;&lt;tt&gt;find UNIT | INCIDENT | PLACE&lt;/tt&gt; — show it on the map&lt;br&gt;&lt;br&gt;&lt;b&gt;Shortcuts&lt;/b&gt;&lt;br&gt;Ctrl+L command line · Ctrl+N new incident · Home fit the city · arrow keys pan · +/− zoom · F1 this help · Ctrl+Q quit&lt;br&gt;F5 en route · F6 on scene · F7 available · F8 busy — for the selected unit&lt;br&gt;Drag a unit onto an incident (map or queue) to dispatch it; Ctrl-click several on the unit board to drag them together. Right-click a unit for its status, the map for a new incident.</source>
+        <translation>&lt;b&gt;命令行&lt;/b&gt;（Ctrl+L）&lt;br&gt;&lt;tt&gt;new 类型 优先级 @地点 [备注]&lt;/tt&gt; — 新建警情（例如 &lt;tt&gt;new fire 1 @Mannerheimintie 5&lt;/tt&gt;）&lt;br&gt;&lt;tt&gt;assign 警力 警情&lt;/tt&gt; — 派遣警力（例如 &lt;tt&gt;assign P-03 I12&lt;/tt&gt;）&lt;br&gt;&lt;tt&gt;status 警力 状态&lt;/tt&gt; — enroute、onscene、available、busy、offduty&lt;br&gt;&lt;tt&gt;close 警情 代码 [备注]&lt;/tt&gt; — 以处置结果代码结案（再按 Enter 确认）；&lt;tt&gt;close 警情&lt;/tt&gt; 打开结案对话框&lt;br&gt;&lt;tt&gt;find 警力 | 警情 | 地点&lt;/tt&gt; — 在地图上显示&lt;br&gt;&lt;br&gt;&lt;b&gt;快捷键&lt;/b&gt;&lt;br&gt;Ctrl+L 命令行 · Ctrl+N 新建警情 · Home 显示全城 · 方向键平移 · +/− 缩放 · F1 本帮助 · Ctrl+Q 退出&lt;br&gt;F5 在途 · F6 到场 · F7 空闲 · F8 忙碌 — 作用于所选警力&lt;br&gt;将警力拖到警情上（地图或队列）即可派遣；在警力面板中按住 Ctrl 点选多个可一起拖动。右键警力可设置状态，右键地图可新建警情。</translation>
     </message>
     <message>
         <source>Alert volume</source>
@@ -496,6 +504,10 @@
         <source>Not closed: {0} stays open</source>
         <translation>未结案：{0} 仍在处理中</translation>
     </message>
+    <message>
+        <source>→ {0} — {1} · grid cell {2}</source>
+        <translation>→ {0} — {1} · 网格 {2}</translation>
+    </message>
 </context>
 <context>
     <name>NeedsLabel</name>
@@ -563,12 +575,16 @@
         <translation>{0}{1:.5f}, {2:.5f} · 网格 {3}</translation>
     </message>
     <message>
-        <source>address</source>
-        <translation>地址</translation>
+        <source>Possible duplicate of {0}, {1:.0f} m, {2:.0f} min ago</source>
+        <translation>可能与 {0} 重复，相距 {1:.0f} 米，{2:.0f} 分钟前</translation>
     </message>
     <message>
-        <source>interpolated between {0} and {1}, {2:.0f} m apart</source>
-        <translation>在 {0} 与 {1} 之间插值，两者相距 {2:.0f} 米</translation>
+        <source>Give the place as lon, lat or an address, place or street of the city.</source>
+        <translation>请以经度, 纬度或本城市的地址、地点或街道给出位置。</translation>
+    </message>
+    <message>
+        <source>address</source>
+        <translation>地址</translation>
     </message>
     <message>
         <source>place</source>
@@ -577,6 +593,10 @@
     <message>
         <source>intersection</source>
         <translation>路口</translation>
+    </message>
+    <message>
+        <source>interpolated between {0} and {1}, {2:.0f} m apart</source>
+        <translation>在 {0} 与 {1} 之间插值，两者相距 {2:.0f} 米</translation>
     </message>
     <message>
         <source>street only: centre of a {0:.1f} km street</source>
@@ -589,14 +609,6 @@
     <message>
         <source>no number {0} on this street; {1}</source>
         <translation>该街道没有 {0} 号；{1}</translation>
-    </message>
-    <message>
-        <source>Possible duplicate of {0}, {1:.0f} m, {2:.0f} min ago</source>
-        <translation>可能与 {0} 重复，相距 {1:.0f} 米，{2:.0f} 分钟前</translation>
-    </message>
-    <message>
-        <source>Give the place as lon, lat or an address, place or street of the city.</source>
-        <translation>请以经度, 纬度或本城市的地址、地点或街道给出位置。</translation>
     </message>
 </context>
 <context>

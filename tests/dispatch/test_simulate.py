@@ -179,7 +179,7 @@ def test_on_close_the_units_are_available_the_patrol_wanders_on_and_the_fire_eng
             await scene.alice.command("unit.assign", unit_id=unit_id, incident_id="SIM-2")
         await until(lambda: scene.status(FIRE) == scene.status(PATROL) == "onscene" or not scene.running(),
                     "both units are on scene")
-        reply = await scene.alice.command("incident.close", incident_id="SIM-2", disposition="extinguished")
+        reply = await scene.alice.command("incident.close", incident_id="SIM-2", disposition="FIRE_OUT")
         closed = reply["seq"]
 
         def home_and_parked() -> bool:

@@ -93,7 +93,7 @@ def test_units_never_drive_against_a_one_way_street(city):
         now = run(desk, simulator, now, 900, 0.2, trace,
                   until=lambda: all(desk.unit(u)["status"] == "onscene" for u in units))
         assert all(desk.unit(u)["status"] == "onscene" for u in units), f"not all on scene at place {n}"
-        desk.do("dispatcher", "incident.close", incident_id=f"I{n}", disposition="done")
+        desk.do("dispatcher", "incident.close", incident_id=f"I{n}", disposition="RESOLVED")
         now = run(desk, simulator, now, 30, 0.2, trace)  # the patrols wander, fire and ems head home
 
     to_m = Transformer.from_crs(4326, 3067, always_xy=True)
@@ -172,7 +172,7 @@ def scenario(city, seed: int) -> list:
     for unit_id in (FIRE, PATROL):
         desk.do("dispatcher", "unit.assign", unit_id=unit_id, incident_id="I1")
     now = run(desk, simulator, now, 200, 1.0, trace)
-    desk.do("dispatcher", "incident.close", incident_id="I1", disposition="done")
+    desk.do("dispatcher", "incident.close", incident_id="I1", disposition="RESOLVED")
     run(desk, simulator, now, 100, 1.0, trace)
     return trace
 
