@@ -85,7 +85,9 @@ def run() -> None:
         deadline = time.monotonic() + timeout_s
         while not condition():
             if time.monotonic() > deadline:
-                raise TimeoutError("the console did not get there in time")
+                raise TimeoutError(f"the console did not get there in time; command line "
+                                   f"{window.command_line.text()!r}, messages {window.messages_shown[-3:]}, "
+                                   f"details {window.details.message.text()!r}")
             loop = QEventLoop()
             QTimer.singleShot(5, loop.quit)
             loop.exec()
@@ -103,13 +105,16 @@ def run() -> None:
         to_dispatch, to_close, actions_dispatch, actions_close = [], [], [], []
         for kind, priority, address in CALLS:
             known = set(window.live.state["incidents"])
+            window.activateWindow()  # Xvfb has no window manager to give the focus back when a dialog closes
+            wait_until(lambda: window.isActiveWindow() and QApplication.activeModalWidget() is None)
             began = time.monotonic()
             xdotool("key", "ctrl+l")
             xdotool("type", "--delay", str(TYPING_DELAY_MS), f"new {kind} {priority} @{address}")
             xdotool("key", "Return")
             actions = 2
             wait_until(lambda: window.selected_incident not in known | {None}
-                       and bool(window.details.recommended.buttons))
+                       and bool(window.details.recommended.buttons)
+                       and next(iter(window.details.recommended.buttons.values())).isVisible())
             incident_id = window.selected_incident
             click(next(iter(window.details.recommended.buttons.values())))
             actions += 1

@@ -448,7 +448,8 @@ class AssignedUnits(QWidget):
         wanted = list(incident["units"]) if incident and incident["status"] != "closed" else []
         if not self.holding() and list(self.rows) != wanted:
             self._clear()
-            for unit_id in wanted:
+        for unit_id in wanted:  # a unit new on the incident gets a row below the others: nothing moves
+            if unit_id not in self.rows:
                 self._add_row(unit_id)
         units = self.live.state["units"]
         for unit_id, (label, buttons) in self.rows.items():

@@ -98,9 +98,11 @@ def _parse_close(rest: list[str], state: dict, dispositions) -> Typed:
 
 
 def _parse_new(rest: list[str], geocoder: Geocoder | None) -> Typed:
-    if len(rest) < 3 or not rest[1].isdigit() or not 1 <= int(rest[1]) <= 5:
+    # A kind may be several words ("traffic accident"): it runs up to the priority, a number 1-5.
+    at = next((i for i, w in enumerate(rest) if i > 0 and w.isdigit() and 1 <= int(w) <= 5), None)
+    if at is None or at + 1 >= len(rest):
         raise TypedError("new KIND PRIORITY(1-5) LON,LAT|@PLACE [note]")
-    kind, priority, where = rest[0], int(rest[1]), rest[2:]
+    kind, priority, where = " ".join(rest[:at]), int(rest[at]), rest[at + 1:]
     match = _COORDS.match(where[0])
     place = None
     if match:

@@ -106,6 +106,13 @@ def test_new_incident_at_a_house_number_keeps_the_rest_as_the_note(state, street
     assert typed.args["address"] == "Mannerheimintie & Kaivokatu" and "note" not in typed.args
 
 
+def test_a_kind_of_several_words_runs_up_to_the_priority(state, streets):
+    typed = parse("new traffic accident 2 @Bulevardi 11 two cars", state, streets)
+    assert (typed.args["kind"], typed.args["priority"], typed.args["note"]) == ("traffic accident", 2, "two cars")
+    with pytest.raises(TypedError):
+        parse("new traffic accident @Bulevardi 11", state, streets)  # no priority
+
+
 def test_an_unknown_place_is_an_error_with_suggestions_not_a_note(state, streets):
     with pytest.raises(TypedError) as refused:
         parse("new fire 1 @Atlantis burning", state, streets)
