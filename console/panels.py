@@ -330,7 +330,16 @@ class RecommendedUnits(QWidget):
         self.notice.setWordWrap(True)
         self.box = QVBoxLayout(self)
         self.box.setContentsMargins(0, 0, 0, 0)
+        # One click for everything the run card needs (an engine and an ambulance for a fire): bound, like
+        # the unit buttons, to the units it names.
+        self.card = QPushButton(self)
+        self.card.setObjectName("assign-run-card")
+        self.card.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.card.clicked.connect(self._card_clicked)
+        self.card_units: list[str] = []  # bound while the dispatcher aims
+        self.card_named: list[str] = []  # what the card button's text names: exactly what a click assigns
         self.box.addWidget(self.title)
+        self.box.addWidget(self.card)  # unit buttons go in above it
         self.box.addWidget(self.notice)  # stays last: shown or hidden, it moves no button
         self.buttons: dict[str, QPushButton] = {}  # unit -> its button, in the order shown
         self.incident_id: str | None = None
@@ -348,10 +357,14 @@ class RecommendedUnits(QWidget):
             self.incident_id = incident_id
             self._clear()
         wanted = [rec.unit_id for rec in ranking[:limit]]
+        card = [rec.unit_id for rec in ranking if rec.need]
         if not self.holding() or not self.buttons:
             self._order(wanted)
+            if card != self.card_units:
+                self.card_units = card
+                self.reordered_at = time.monotonic() if self.card.isVisible() else self.reordered_at
         self._label_all()
-        self.notice.setVisible(list(self.buttons) != wanted)
+        self.notice.setVisible(list(self.buttons) != wanted or self.card_units != card)
         self.title.setVisible(bool(self.buttons))
 
     def release(self) -> None:
@@ -365,12 +378,11 @@ class RecommendedUnits(QWidget):
         self._clear()
         self._show_nothing()
 
-    def button_for(self, unit_id: str) -> QPushButton | None:
-        return self.buttons.get(unit_id)
-
     def _show_nothing(self) -> None:
         self.title.setVisible(False)
         self.notice.setVisible(False)
+        self.card.setVisible(False)
+        self.card_units, self.card_named = [], []
 
     def _clear(self) -> None:
         for button in self.buttons.values():
@@ -400,6 +412,10 @@ class RecommendedUnits(QWidget):
         button.clicked.connect(lambda _=False, u=unit_id: self._clicked(u))
         return button
 
+    def _card_clicked(self) -> None:
+        for unit_id in list(self.card_named):  # each assignment is judged on its own by the server
+            self._clicked(unit_id)
+
     def _clicked(self, unit_id: str) -> None:
         if time.monotonic() - self.reordered_at < REACTION_S:
             # The buttons moved just before this click: it was aimed at the old order.
@@ -410,6 +426,10 @@ class RecommendedUnits(QWidget):
 
     def _label_all(self) -> None:
         ranks = {rec.unit_id: (rank, rec) for rank, rec in enumerate(self.ranking, start=1)}
+        self.card_named = [u for u in self.card_units if u in ranks]
+        self.card.setVisible(len(self.card_named) > 1)
+        self.card.setText(self.tr("Assign the run card: {0}").format(
+            ", ".join(ranks[u][1].callsign for u in self.card_named)))
         for unit_id, button in self.buttons.items():
             if unit_id not in ranks:
                 button.setEnabled(False)

@@ -124,3 +124,26 @@ def test_ctrl_l_selects_what_failed_so_the_next_command_replaces_it(qtbot, serve
     qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=3000)
     subprocess.run(["xdotool", "key", "ctrl+l", "type", "--delay", "20", "find P-01"], check=True, timeout=10)
     qtbot.waitUntil(lambda: window.command_line.text() == "find P-01", timeout=3000)
+
+
+def test_one_click_assigns_the_whole_run_card_it_names_and_a_closed_incident_offers_nothing(qtbot, server, users):
+    _, tokens = users
+    window = open_window(qtbot, server.url, tokens["alice"])
+    reply = _command(server.url, tokens["sam"], "incident.create", kind="fire", priority=1, lon=24.944, lat=60.170)
+    incident_id = f"I{reply['seq']}"
+    qtbot.waitUntil(lambda: incident_id in window.live.state["incidents"], timeout=5000)
+    window.select_incident(incident_id)
+    card = window.details.recommended.card
+    qtbot.waitUntil(card.isVisible, timeout=3000)
+    units = window.live.state["units"]
+    named = [units[u]["callsign"] for u in window.details.recommended.card_named]
+    assert card.text() == "Assign the run card: " + ", ".join(named)
+    assert sorted(units[u]["kind"] for u in window.details.recommended.card_named) == ["ems", "fire", "fire"]
+    QTest.mouseClick(card, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sorted(units[u]["callsign"] for u in window.live.state["incidents"][incident_id]["units"])
+                    == sorted(named), timeout=5000)
+    _command(server.url, tokens["sam"], "incident.close", incident_id=incident_id, disposition="FIRE_OUT")
+    qtbot.waitUntil(lambda: window.live.state["incidents"][incident_id]["status"] == "closed", timeout=5000)
+    recommended = window.details.recommended
+    qtbot.waitUntil(lambda: not recommended.buttons and not recommended.title.isVisible()
+                    and not card.isVisible() and not window.details.assigned.rows, timeout=3000)
