@@ -24,14 +24,14 @@ SEARCH_RESULTS = 50
 
 def source_words(source: str | None) -> str:
     """Where a call came from, in the dispatcher's words."""
-    tr = QCoreApplication.translate
+    translate = QCoreApplication.translate
     return {
-        "phone": tr("IncidentHistory", "Phone (110/112)"),
-        "app": tr("IncidentHistory", "One-key alarm app"),
-        "walk_in": tr("IncidentHistory", "Walk-in"),
-        "radio": tr("IncidentHistory", "Radio"),
-        "field_unit": tr("IncidentHistory", "Field unit"),
-        "camera": tr("IncidentHistory", "Camera"),
+        "phone": translate("IncidentHistory", "Phone (110/112)"),
+        "app": translate("IncidentHistory", "One-key alarm app"),
+        "walk_in": translate("IncidentHistory", "Walk-in"),
+        "radio": translate("IncidentHistory", "Radio"),
+        "field_unit": translate("IncidentHistory", "Field unit"),
+        "camera": translate("IncidentHistory", "Camera"),
     }.get(source or "", source or "-")
 
 
@@ -186,8 +186,10 @@ class IncidentHistory(QWidget):
         units = self.live.state["units"]
         unit = units.get(entry.unit_id or "", {}).get("callsign") or entry.unit_id
         if entry.what == "created":
-            text = self.tr("Created: {0}, P{1}").format(word(entry.kind), entry.priority)
-            return text + (self.tr(", call from {0}").format(source_words(entry.source)) if entry.source else "")
+            if entry.source:
+                return self.tr("Created: {0}, P{1}, call from {2}").format(
+                    word(entry.kind), entry.priority, source_words(entry.source))
+            return self.tr("Created: {0}, P{1}").format(word(entry.kind), entry.priority)
         if entry.what == "assigned":
             return self.tr("{0} assigned").format(unit)
         if entry.what == "unit_status":
