@@ -3,6 +3,8 @@
 State is plain JSON-able dicts (it is also the welcome snapshot):
     {"units": {id: unit}, "incidents": {id: incident}, "cameras": {id: camera},
      "checkpoints": {id: checkpoint}, "grids": {id: grid}}
+An incident also keeps its notes ({ts, actor, text}, in order) and the seqs of its events (`event_seqs`:
+created, assignments, its units' status changes, notes, closed), by which its history is read.
 
 `apply` is deterministic and does no I/O and reads no clock: everything it needs is in the event. For
 speed it updates the state it is given in place and returns it (5,000 position events a second cannot
