@@ -37,7 +37,7 @@ from dispatch.commands import Context, Rejected, decide, history_seqs
 from dispatch.domain import LIVE, PERSONAL_DATA_ROLES, READ_COMMANDS, valid_namespace
 from dispatch.privacy import carries_personal, public_event, public_frame, public_state
 from dispatch.reducer import State, apply, copy_state
-from dispatch.store import AuditRecord, EventStore, StoredEvent
+from dispatch.store import AuditRecord, EventStore, StoredEvent, StoreError
 from dispatch.users import User, UsersError, UsersFile
 
 log = logging.getLogger("onemap.server")
@@ -582,7 +582,13 @@ class DispatchServer:
         self._pending_audit.append(AuditRecord(rfc3339_now(), ns.name, session.user, session.role, msg["id"],
                                                msg["cmd"], None, "ack", None, None, None))
         self._work.set()
-        frames = await self._in_store(self._frames_at, ns.name, seqs)
+        try:
+            frames = await self._in_store(self._frames_at, ns.name, seqs)
+        except (sqlite3.Error, StoreError) as exc:  # a read changes nothing: it fails alone, with a reply
+            log.error("reading the history of %s in %s failed: %s", msg["args"]["incident_id"], ns.name, exc)
+            session.write(orjson.dumps({"op": "nack", "id": msg["id"], "code": "not_found",
+                                        "message": f"the incident's history cannot be read: {exc}"}))
+            return
         if not session.sees_personal:
             frames = [public_frame(frame) for frame in frames]
         session.write(b'{"op":"ack","id":' + orjson.dumps(msg["id"]) + b',"seq":' + str(seq).encode()
@@ -595,7 +601,7 @@ class DispatchServer:
         for seq in seqs:
             rows = self._store.frames_after(ns, seq - 1, 1)
             if not rows or rows[0][0] != seq:
-                raise FatalStoreError(f"event {seq} of {ns} is missing")
+                raise StoreError(f"event {seq} is missing from the event log")
             frames.append(rows[0][1])
         return frames
 

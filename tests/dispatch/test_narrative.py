@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 
 import orjson
 import pytest
@@ -198,4 +199,23 @@ def test_who_may_note_and_read(server, tokens):
         assert replies[1]["op"] == "ack"
         for client in (alice, viewer, feed, supervisor):
             await client.close()
+    asyncio.run(run())
+
+
+def test_a_history_that_cannot_be_read_gets_a_nack_and_the_server_serves_on(fresh_server, tokens):
+    fresh_server.start()
+    alice = tokens[1]["alice"]
+
+    async def run():
+        client = await DispatchClient.connect(fresh_server.url, alice, subscribe=False)
+        created = await client.command("incident.create", kind="check", priority=5, lon=24.94, lat=60.17)
+        noted = await client.command("incident.note", incident_id=f"I{created['seq']}", text="will go missing")
+        # The event log loses the note's row behind the server's back (real SQLite, another connection).
+        with sqlite3.connect(fresh_server.db) as db:
+            db.execute("DELETE FROM events WHERE ns = 'live' AND seq = ?", (noted["seq"],))
+        reply = await client.command("incident.history", incident_id=f"I{created['seq']}")
+        assert reply["op"] == "nack" and reply["code"] == "not_found", reply
+        assert f"event {noted['seq']} is missing from the event log" in reply["message"], reply
+        assert (await client.command("incident.note", incident_id=f"I{created['seq']}", text="still here"))["op"] == "ack"
+        await client.close()
     asyncio.run(run())
