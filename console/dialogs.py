@@ -9,8 +9,9 @@ from PySide6.QtWidgets import (QComboBox, QCompleter, QDialog, QDialogButtonBox,
                                QListWidget, QListWidgetItem, QPlainTextEdit, QSpinBox)
 
 from console import i18n
+from console.history import source_words
 from console.words import word
-from dispatch.commands import DISPOSITION_NOTE_MAX
+from dispatch.commands import CALL_SOURCES, DISPOSITION_NOTE_MAX
 from dispatch.duplicates import possible_duplicates
 from layers.geocode import Geocoder, NoSuchPlace, Place
 
@@ -20,7 +21,8 @@ _COORDS = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
 class NewIncidentDialog(QDialog):
-    """Kind, priority, place (coordinates, an address, a place, an intersection or a street), note.
+    """Kind, priority, place (coordinates, an address, a place, an intersection or a street), note, and the
+    call: its source, the caller's name and call-back number.
 
     As the dispatcher types, it says where the place resolved and how exactly, or that it is no place of
     the city (with the closest names), and flags open incidents of the same kind close by. Enter creates it.
@@ -67,6 +69,18 @@ class NewIncidentDialog(QDialog):
         self.duplicates.setStyleSheet("color: #b45309; font-weight: bold;")
         self.note = QPlainTextEdit(self)
         self.note.setMaximumHeight(80)
+        self.source = QComboBox(self)
+        self.source.setObjectName("source")
+        self.source.addItem(self.tr("(not given)"), None)
+        for source in CALL_SOURCES:
+            self.source.addItem(source_words(source), source)
+        self.caller_name = QLineEdit(self)
+        self.caller_name.setObjectName("caller-name")
+        self.caller_name.setMaxLength(100)
+        self.callback = QLineEdit(self)
+        self.callback.setObjectName("callback")
+        self.callback.setMaxLength(32)
+        self.callback.setPlaceholderText(self.tr("e.g. +86 138 0013 8000"))
         self.problem = QLabel(self)
         self.problem.setStyleSheet("color: #b91c1c;")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
@@ -80,6 +94,9 @@ class NewIncidentDialog(QDialog):
         form.addRow("", self.where)
         form.addRow("", self.duplicates)
         form.addRow(self.tr("Note"), self.note)
+        form.addRow(self.tr("Source"), self.source)
+        form.addRow(self.tr("Caller"), self.caller_name)
+        form.addRow(self.tr("Call-back number"), self.callback)
         form.addRow(self.problem)
         form.addRow(buttons)
         self.place.textChanged.connect(self._locate)
@@ -147,6 +164,11 @@ class NewIncidentDialog(QDialog):
             args["address"] = street
         if self.note.toPlainText().strip():
             args["note"] = self.note.toPlainText().strip()
+        if self.source.currentData():
+            args["source"] = self.source.currentData()
+        for name, field in (("caller_name", self.caller_name), ("callback", self.callback)):
+            if field.text().strip():
+                args[name] = field.text().strip()
         self.submitted.emit(args)
         self.accept()
 

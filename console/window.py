@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QApplication, QCompleter, QDockWidget, QInputDial
 from console.alerts import Alerts
 from console.dialogs import (CloseIncidentDialog, NewIncidentDialog, disposition_label, incident_title,
                              precision_words)
+from console.history import IncidentHistory
 from console.link import CONNECTED, ServerLink
 from console.live import Changes, LiveState, format_duration
 from console.panels import (ConnectionIndicator, IncidentDetails, IncidentQueue, LinkBanner, UnitBoard,
@@ -77,18 +78,20 @@ class MainWindow(QMainWindow):
         self.queue = IncidentQueue(self.live, self)
         self.board = UnitBoard(self.live, self)
         self.details = IncidentDetails(self.live, self)
+        self.history = IncidentHistory(self.live, lambda cmd, args: self.link.send(cmd, args), self)
         self.messages = QListWidget(self)
         self.camera_list = CameraList(parent=self)
         self._dock("queue", self.tr("Incident queue"), self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("details", self.tr("Incident details"), self.details, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("history", self.tr("Incident history"), self.history, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("units", self.tr("Unit board"), self.board, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("layers", self.tr("Layers"), self.canvas.layer_panel(), Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("cameras", self.tr("Cameras"), self.camera_list, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("messages", self.tr("Messages"), self.messages, Qt.DockWidgetArea.BottomDockWidgetArea)
         docks = self.docks()
         self.resizeDocks([docks["queue"], docks["units"]], [560, 300], Qt.Orientation.Horizontal)
-        self.resizeDocks([docks["queue"], docks["details"], docks["messages"]], [420, 420, 110],
-                         Qt.Orientation.Vertical)
+        self.resizeDocks([docks["queue"], docks["details"], docks["history"], docks["messages"]],
+                         [300, 330, 330, 110], Qt.Orientation.Vertical)
 
         self.command_line = QLineEdit(self)
         self.command_line.setObjectName("command-line")
@@ -140,6 +143,10 @@ class MainWindow(QMainWindow):
         self.details.assigned.statusRequested.connect(self.set_unit_status)
         self.details.assignRequested.connect(self.assign)
         self.details.closeRequested.connect(self._close_incident_dialog)
+        self.history.noteRequested.connect(
+            lambda incident_id, text: self.send("incident.note", {"incident_id": incident_id, "text": text},
+                                                ("incidents", incident_id)))
+        self.history.incidentChosen.connect(lambda incident_id: self._find(("incidents", incident_id)))
 
         self.clock = QTimer(self, interval=1000)
         self.clock.timeout.connect(self._tick)
@@ -300,6 +307,7 @@ class MainWindow(QMainWindow):
                     format_duration(now - self.link_down[0])))
                 self.alerts.alert("link_back")
             self.link_down = None
+            self.history.link_back()
             self.link_banner.hide()
             self.canvas.set_stale(None)
             return
@@ -328,6 +336,7 @@ class MainWindow(QMainWindow):
 
     def _events(self, events: list[dict]) -> None:
         self._show(self.live.apply_events(events))
+        self.history.add_events(events)
 
     def _show(self, changes: Changes) -> None:
         if not changes:
@@ -341,6 +350,10 @@ class MainWindow(QMainWindow):
                 self.queue.select(self.selected_incident)
         if changes.reset or changes.units:
             self.board.refresh()
+        if changes.reset:
+            self.history.reload()
+        if changes.reset or changes.incidents:
+            self.history.incidents_changed()
         if self.selected_incident and (changes.reset or self.selected_incident in changes.incidents
                                        or changes.units):
             self._show_details()
@@ -487,9 +500,13 @@ class MainWindow(QMainWindow):
     def command_words(self, cmd: str) -> str:
         return {"unit.assign": self.tr("assignment"), "unit.status": self.tr("status change"),
                 "incident.create": self.tr("new incident"), "incident.close": self.tr("closing"),
+                "incident.note": self.tr("note"),
                 "camera.status": self.tr("camera report")}.get(cmd, self.tr("command"))
 
     def _replied(self, cmd_id: str, reply: dict) -> None:
+        if self.history.owns(cmd_id):
+            self.history.replied(cmd_id, reply)
+            return
         cmd, args, concerning = self.pending.pop(cmd_id, ("", {}, None))
         if reply["op"] == "nack":
             self.notify(self.explain(cmd, args, reply), concerning)
@@ -603,6 +620,7 @@ class MainWindow(QMainWindow):
         if self.city is not None and self.canvas.incidents_layer.row(incident_id) is not None:
             self.canvas.select("incidents", incident_id)
         self._show_details()
+        self.history.show_incident(incident_id)
 
     def _show_details(self) -> None:
         # Every available unit: a unit the dispatcher is aiming at keeps its button with a fresh ETA.

@@ -15,6 +15,7 @@ from dispatch.domain import (
     ALL_COMMANDS,
     ATTACHED_STATUSES,
     FEED_UNIT_STATUSES,
+    READ_COMMANDS,
     ROLE_COMMANDS,
     UNIT_STATUSES,
     UNIT_TRANSITIONS,
@@ -25,6 +26,12 @@ from dispatch.reducer import State
 
 DISPOSITION_NOTE_MAX = 1000
 _ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+# A call-back number, loosely: what people type for one (+86 138-0013-8000, (09) 310 1234), 3+ digits.
+_PHONE_PATTERN = re.compile(r"\+?[0-9 ()./-]+")
+MAX_NOTE = 1000
+MAX_HISTORY_EVENTS = 500  # events per incident.history reply; `after` pages on
+# Where a call came from: phone (110/112), the one-key alarm app, a walk-in, radio, a field unit, a camera.
+CALL_SOURCES = ("phone", "app", "walk_in", "radio", "field_unit", "camera")
 
 
 class Rejected(Exception):
@@ -79,6 +86,19 @@ class _Args:
         value = self.text(name, required=required, max_len=64)
         if value is not None and not _ID_PATTERN.fullmatch(value):
             raise self._bad(name, "must be 1-64 letters, digits or _.:- starting with a letter or digit")
+        return value
+
+    def phone(self, name: str) -> str | None:
+        value = self.text(name, required=False, max_len=32)
+        if value is not None and not (_PHONE_PATTERN.fullmatch(value.strip())
+                                      and sum(c.isdigit() for c in value) >= 3):
+            raise self._bad(name, f"{value!r} is not a phone number (digits, spaces, + ( ) . / -)")
+        return value
+
+    def choice(self, name: str, choices: tuple[str, ...]) -> str | None:
+        value = self.text(name, required=False, max_len=32)
+        if value is not None and value not in choices:
+            raise self._bad(name, f"{value!r} is not one of {', '.join(choices)}")
         return value
 
     def integer(self, name: str, low: int, high: int) -> int:
@@ -148,13 +168,24 @@ def _incident_create(state: State, a: _Args, ctx: Context) -> Events:
     lon, lat = a.position()
     address = a.text("address", required=False)
     note = a.text("note", required=False, max_len=2000)
+    caller_name = a.text("caller_name", required=False, max_len=100)
+    callback = a.phone("callback")
+    source = a.choice("source", CALL_SOURCES)
     incident_id = a.ident("incident_id", required=False) or f"I{ctx.next_seq}"
     if incident_id in state["incidents"]:
         raise Rejected("conflict", f"incident {incident_id} already exists")
     return [("incident.created", {
         "incident_id": incident_id, "kind": kind, "priority": priority, "lon": lon, "lat": lat,
         "address": address, "note": note, "status": "new", "grid_id": ctx.grid_at(lon, lat), "units": [],
+        "caller_name": caller_name, "callback": callback, "source": source,
     })]
+
+
+def _incident_note(state: State, a: _Args, ctx: Context) -> Events:
+    """A note, also on a closed incident: late information (a witness calls back) belongs on its record."""
+    incident = _incident(state, a.ident("incident_id"))
+    text = a.text("text", max_len=MAX_NOTE).strip()
+    return [("incident.noted", {"incident_id": incident["incident_id"], "text": text})]
 
 
 def _unit_assign(state: State, a: _Args, ctx: Context) -> Events:
@@ -227,7 +258,9 @@ def _camera_status(state: State, a: _Args, ctx: Context) -> Events:
 
 
 _COMMANDS: dict[str, tuple[Callable[[State, _Args, Context], Events], set[str]]] = {
-    "incident.create": (_incident_create, {"kind", "priority", "lon", "lat", "address", "note", "incident_id"}),
+    "incident.create": (_incident_create, {"kind", "priority", "lon", "lat", "address", "note", "incident_id",
+                                           "caller_name", "callback", "source"}),
+    "incident.note": (_incident_note, {"incident_id", "text"}),
     "unit.assign": (_unit_assign, {"unit_id", "incident_id"}),
     "unit.status": (_unit_status, {"unit_id", "status"}),
     "unit.position": (_unit_position, {"unit_id", "lon", "lat", "heading", "speed", "ts"}),
@@ -237,10 +270,7 @@ _COMMANDS: dict[str, tuple[Callable[[State, _Args, Context], Events], set[str]]]
 assert set(_COMMANDS) == ALL_COMMANDS
 
 
-def decide(state: State, cmd: object, args: object, ctx: Context) -> Events:
-    """The events `cmd` produces in `state`, or `Rejected`."""
-    if not isinstance(cmd, str) or cmd not in _COMMANDS:
-        raise Rejected("bad_request", f"unknown command {cmd!r}")
+def _authorized_args(cmd: str, args: object, ctx: Context) -> dict:
     if ctx.role == "trainer" and not is_exercise(ctx.namespace):
         raise Rejected("forbidden", "a trainer may send commands only in exercise namespaces")
     if cmd not in ROLE_COMMANDS.get(ctx.role, ()):
@@ -249,5 +279,25 @@ def decide(state: State, cmd: object, args: object, ctx: Context) -> Events:
         args = {}
     if not isinstance(args, dict):
         raise Rejected("bad_request", f"{cmd}: args must be an object")
+    return args
+
+
+def decide(state: State, cmd: object, args: object, ctx: Context) -> Events:
+    """The events `cmd` produces in `state`, or `Rejected`."""
+    if cmd in READ_COMMANDS:
+        raise Rejected("bad_request", f"{cmd} is a read: send it alone in a cmd frame")
+    if not isinstance(cmd, str) or cmd not in _COMMANDS:
+        raise Rejected("bad_request", f"unknown command {cmd!r}")
+    args = _authorized_args(cmd, args, ctx)
     handler, allowed = _COMMANDS[cmd]
     return handler(state, _Args(cmd, args, allowed), ctx)
+
+
+def history_seqs(state: State, args: object, ctx: Context) -> tuple[list[int], bool]:
+    """`incident.history`: the seqs of the incident's events after `after` (at most MAX_HISTORY_EVENTS),
+    and whether more follow."""
+    a = _Args("incident.history", _authorized_args("incident.history", args, ctx), {"incident_id", "after"})
+    incident = _incident(state, a.ident("incident_id"))
+    after = a.integer("after", 0, 2**62) if a.args.get("after") is not None else 0
+    seqs = [seq for seq in incident.get("event_seqs", ()) if seq > after]
+    return seqs[:MAX_HISTORY_EVENTS], len(seqs) > MAX_HISTORY_EVENTS

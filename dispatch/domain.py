@@ -31,14 +31,19 @@ FEED_COMMANDS = frozenset({"unit.position", "unit.status", "camera.status"})
 # The statuses a feed (an AVL or MDT device) may report: how the unit is getting on with its incident.
 # Assigning, clearing and taking units off duty stay with the dispatchers.
 FEED_UNIT_STATUSES = frozenset({"enroute", "onscene"})
-ALL_COMMANDS = CORE_COMMANDS | FEED_COMMANDS
+ALL_COMMANDS = CORE_COMMANDS | FEED_COMMANDS | {"incident.note"}
+# Reads change nothing and produce no event; a viewer may send them (and nothing else).
+READ_COMMANDS = frozenset({"incident.history"})
 ROLE_COMMANDS: dict[str, frozenset[str]] = {
-    "viewer": frozenset(),
-    "dispatcher": ALL_COMMANDS,
-    "supervisor": ALL_COMMANDS,
+    "viewer": READ_COMMANDS,
+    "dispatcher": ALL_COMMANDS | READ_COMMANDS,
+    "supervisor": ALL_COMMANDS | READ_COMMANDS,
     "feed": FEED_COMMANDS,
-    "trainer": ALL_COMMANDS,
+    "trainer": ALL_COMMANDS | READ_COMMANDS,
 }
+# Roles whose connections receive callers' personal data (name, call-back number); every other role gets
+# each frame without it.
+PERSONAL_DATA_ROLES = frozenset({"dispatcher", "supervisor", "trainer"})
 
 LIVE = "live"
 EXERCISE_PREFIX = "exercise:"

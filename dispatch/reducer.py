@@ -3,6 +3,8 @@
 State is plain JSON-able dicts (it is also the welcome snapshot):
     {"units": {id: unit}, "incidents": {id: incident}, "cameras": {id: camera},
      "checkpoints": {id: checkpoint}, "grids": {id: grid}}
+An incident also keeps its notes ({ts, actor, text}, in order) and the seqs of its events (`event_seqs`:
+created, assignments, its units' status changes, notes, closed), by which its history is read.
 
 `apply` is deterministic and does no I/O and reads no clock: everything it needs is in the event. For
 speed it updates the state it is given in place and returns it (5,000 position events a second cannot
@@ -27,10 +29,17 @@ def copy_state(state: State) -> State:
     return copy.deepcopy(state)
 
 
+def _record(incident: dict, event: Event) -> None:
+    """Keep the seq of an event that concerns the incident: `incident.history` reads them from the store."""
+    incident.setdefault("event_seqs", []).append(event["seq"])
+
+
 def _incident_created(state: State, event: Event) -> None:
     incident = dict(event["data"])
     incident["units"] = list(incident.get("units") or [])  # never share a list with the event
     incident["created_ts"] = event["ts"]
+    incident["notes"] = []
+    _record(incident, event)
     state["incidents"][incident["incident_id"]] = incident
 
 
@@ -41,6 +50,7 @@ def _unit_assigned(state: State, event: Event) -> None:
     unit["status"] = "dispatched"
     unit["incident_id"] = incident["incident_id"]
     unit["status_ts"] = event["ts"]
+    _record(incident, event)
     if unit["unit_id"] not in incident["units"]:
         incident["units"].append(unit["unit_id"])
     if incident["status"] == "new":
@@ -57,9 +67,13 @@ def _unit_status_changed(state: State, event: Event) -> None:
     unit["incident_id"] = data.get("incident_id")
     if previous_incident and previous_incident != unit["incident_id"]:
         incident = state["incidents"].get(previous_incident)
-        if incident and unit["unit_id"] in incident["units"]:
-            incident["units"].remove(unit["unit_id"])
+        if incident:
+            _record(incident, event)  # the unit left it
+            if unit["unit_id"] in incident["units"]:
+                incident["units"].remove(unit["unit_id"])
     incident = state["incidents"].get(unit["incident_id"] or "")
+    if incident:
+        _record(incident, event)
     if incident and data["status"] == "onscene" and incident["status"] in ("new", "dispatched"):
         incident["status"] = "onscene"
         incident["onscene_ts"] = event["ts"]
@@ -82,6 +96,13 @@ def _incident_closed(state: State, event: Event) -> None:
     incident["closed_ts"] = event["ts"]
     incident["disposition"] = data["disposition"]
     incident["disposition_note"] = data.get("disposition_note")  # absent from events before the field existed
+    _record(incident, event)
+
+
+def _incident_noted(state: State, event: Event) -> None:
+    incident = state["incidents"][event["data"]["incident_id"]]
+    incident.setdefault("notes", []).append({"ts": event["ts"], "actor": event["actor"], "text": event["data"]["text"]})
+    _record(incident, event)
 
 
 def _camera_status_changed(state: State, event: Event) -> None:
@@ -99,6 +120,7 @@ _HANDLERS: dict[str, Callable[[State, Event], None]] = {
     "unit.status_changed": _unit_status_changed,
     "unit.moved": _unit_moved,
     "incident.closed": _incident_closed,
+    "incident.noted": _incident_noted,
     "camera.status_changed": _camera_status_changed,
 }
 

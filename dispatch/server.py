@@ -33,11 +33,12 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.protocol import OPEN
 
-from dispatch.commands import Context, Rejected, decide
-from dispatch.domain import LIVE, valid_namespace
+from dispatch.commands import Context, Rejected, decide, history_seqs
+from dispatch.domain import LIVE, PERSONAL_DATA_ROLES, READ_COMMANDS, valid_namespace
+from dispatch.privacy import carries_personal, public_event, public_frame, public_state
 from dispatch.procedures import DEFAULT_DISPOSITION_CODES
 from dispatch.reducer import State, apply, copy_state
-from dispatch.store import AuditRecord, EventStore, StoredEvent
+from dispatch.store import AuditRecord, EventStore, StoredEvent, StoreError
 from dispatch.users import User, UsersError, UsersFile
 
 log = logging.getLogger("onemap.server")
@@ -147,6 +148,7 @@ class Session:
         self.ws = ws
         self.user = user
         self.role = role
+        self.sees_personal = role in PERSONAL_DATA_ROLES  # else it gets the public copy of every frame
         self.namespace = namespace
         self.batch = batch
         self.subscribe = subscribe
@@ -222,8 +224,11 @@ class Namespace:
         self.snapshot_seq = snapshot_seq
         self.sessions: set[Session] = set()
         self._snapshot_cache: tuple[int, bytes] | None = None
+        self._public_snapshot_cache: tuple[int, bytes] | None = None
         # events and acks waiting for the next batch frame of this namespace
         self.pending: list[bytes] = []
+        # the same events as readers without personal data see them; None while no pending event has any
+        self.pending_public: list[bytes] | None = None
         self.replies: dict[Session, list[bytes]] = {}  # acks per batch session, in command order
         self.flush_handle: asyncio.TimerHandle | None = None
         self.last_flush = 0.0
@@ -234,6 +239,11 @@ class Namespace:
             self._snapshot_cache = (self.committed_seq, orjson.dumps(self.committed_state))
         return self._snapshot_cache[1]
 
+    def public_snapshot_json(self) -> bytes:
+        if self._public_snapshot_cache is None or self._public_snapshot_cache[0] != self.committed_seq:
+            self._public_snapshot_cache = (self.committed_seq, orjson.dumps(public_state(self.committed_state)))
+        return self._public_snapshot_cache[1]
+
 
 @dataclass
 class _Accepted:
@@ -242,6 +252,8 @@ class _Accepted:
     namespace: Namespace
     events: list[dict]
     frames: list[bytes]
+    # The frames as readers without personal data see them, when any of the events carries some.
+    public_frames: list[bytes] | None
     # For a command of a `cmds` frame: that frame's replies, in command order, and this command's place
     # in them. The frame's last accepted command sends them all, once its events are out.
     frame_replies: list[bytes | None] | None = None
@@ -429,7 +441,10 @@ class DispatchServer:
         # the snapshot (or history) already holds, so they go out to the others first.
         self._flush(ns)
         seq = ns.committed_seq
-        snapshot = ns.snapshot_json() if resume_from is None else b"null"
+        if resume_from is not None:
+            snapshot = b"null"
+        else:
+            snapshot = ns.snapshot_json() if session.sees_personal else ns.public_snapshot_json()
         welcome = (b'{"op":"welcome","user":' + orjson.dumps(user.name) + b',"role":' + orjson.dumps(user.role)
                    + b',"namespace":' + orjson.dumps(name) + b',"city":' + orjson.dumps(self.city_name)
                    + b',"seq":' + str(seq).encode()
@@ -456,7 +471,7 @@ class DispatchServer:
             rows = [(seq, frame) for seq, frame in rows if seq <= until]
             if not rows:
                 raise FatalStoreError(f"events {after + 1}..{until} of {session.namespace.name} are missing")
-            frames = [frame for _, frame in rows]
+            frames = [frame if session.sees_personal else public_frame(frame) for _, frame in rows]
             for frame in events_frames(frames) if session.batch else frames:
                 await session.ws.send(frame, text=True)
             after = rows[-1][0]
@@ -477,6 +492,9 @@ class DispatchServer:
         if op == "cmd":
             if not _valid_cmd_id(msg.get("id")):
                 session.write(_error("bad_request", "a cmd needs an id: a string of 1-128 characters"))
+                return
+            if msg.get("cmd") in READ_COMMANDS:
+                asyncio.ensure_future(self._answer_history(session, msg, raw))
                 return
             outcome = self._judge(session, msg, raw)
             if isinstance(outcome, bytes):
@@ -529,6 +547,7 @@ class DispatchServer:
             return self._reject(session, msg, raw, rejection)
         ts = rfc3339_now()
         events, frames = [], []
+        public_frames = None
         for event_type, data in decided:
             ns.seq += 1
             event = {"op": "event", "seq": ns.seq, "ts": ts, "actor": session.user, "type": event_type,
@@ -536,13 +555,58 @@ class DispatchServer:
             apply(ns.decision_state, event)
             events.append(event)
             frames.append(orjson.dumps(event))
-        accepted = _Accepted(session, cmd_id, ns, events, frames)
+            if event_type == "incident.created" and carries_personal(data):
+                public_frames = frames[:-1] if public_frames is None else public_frames
+                public_frames.append(orjson.dumps(public_event(event)))
+            elif public_frames is not None:
+                public_frames.append(frames[-1])
+        accepted = _Accepted(session, cmd_id, ns, events, frames, public_frames)
         self._pending.append(accepted)
         # An accepted command is on record as its events (up to seq); only refusals keep the frame.
         self._pending_audit.append(AuditRecord(ts, ns.name, session.user, session.role, cmd_id, cmd,
                                                None, "ack", None, None, ns.seq))
         self._work.set()
         return accepted
+
+    async def _answer_history(self, session: Session, msg: dict, raw: str) -> None:
+        """`incident.history`: the incident's stored events (as this session may see them) in the ack. The
+        committed state names their seqs, so reading them is one key lookup each on the store's thread."""
+        ns = session.namespace
+        if not session.bucket.take():
+            session.write(self._reject(session, msg, raw, Rejected("rate_limited", "too many commands; slow down")))
+            return
+        try:
+            seqs, more = history_seqs(ns.committed_state, msg.get("args"),
+                                      Context(session.role, ns.name, self.grid_at, ns.seq + 1))
+        except Rejected as rejection:
+            session.write(self._reject(session, msg, raw, rejection))
+            return
+        seq = ns.committed_seq
+        self._pending_audit.append(AuditRecord(rfc3339_now(), ns.name, session.user, session.role, msg["id"],
+                                               msg["cmd"], None, "ack", None, None, None))
+        self._work.set()
+        try:
+            frames = await self._in_store(self._frames_at, ns.name, seqs)
+        except (sqlite3.Error, StoreError) as exc:  # a read changes nothing: it fails alone, with a reply
+            log.error("reading the history of %s in %s failed: %s", msg["args"]["incident_id"], ns.name, exc)
+            session.write(orjson.dumps({"op": "nack", "id": msg["id"], "code": "not_found",
+                                        "message": f"the incident's history cannot be read: {exc}"}))
+            return
+        if not session.sees_personal:
+            frames = [public_frame(frame) for frame in frames]
+        session.write(b'{"op":"ack","id":' + orjson.dumps(msg["id"]) + b',"seq":' + str(seq).encode()
+                      + b',"more":' + (b"true" if more else b"false")
+                      + b',"events":[' + b",".join(frames) + b"]}")
+
+    def _frames_at(self, ns: str, seqs: list[int]) -> list[bytes]:
+        """Runs on the store thread: the stored frames of these seqs, in order."""
+        frames = []
+        for seq in seqs:
+            rows = self._store.frames_after(ns, seq - 1, 1)
+            if not rows or rows[0][0] != seq:
+                raise StoreError(f"event {seq} is missing from the event log")
+            frames.append(rows[0][1])
+        return frames
 
     def _reject(self, session: Session, msg: dict, raw: str | None, rejection: Rejected) -> bytes:
         cmd_id, cmd = msg["id"], msg.get("cmd")
@@ -622,17 +686,29 @@ class DispatchServer:
         """Apply the stored group, then hand its events to every subscriber in seq order, then the acks:
         each sender sees its events before its ack."""
         frames: dict[Namespace, list[bytes]] = {}
+        # Only namespaces whose group carries personal data: the group as the others may see it.
+        public: dict[Namespace, list[bytes]] = {}
         for accepted in group:
             ns = accepted.namespace
             for event in accepted.events:
                 apply(ns.committed_state, event)
             if accepted.events:
                 ns.committed_seq = accepted.events[-1]["seq"]
-            frames.setdefault(ns, []).extend(accepted.frames)
+            ns_frames = frames.setdefault(ns, [])
+            if accepted.public_frames is not None and ns not in public:
+                public[ns] = list(ns_frames)
+            if public and ns in public:
+                public[ns].extend(accepted.public_frames or accepted.frames)
+            ns_frames.extend(accepted.frames)
         for ns, ns_frames in frames.items():
+            ns_public = public.get(ns, ns_frames)
             for session in tuple(ns.sessions):  # a session too slow to keep up leaves the set
                 if not session.batch:
-                    session.write(*ns_frames)
+                    session.write(*(ns_frames if session.sees_personal else ns_public))
+            if ns.pending_public is None and ns_public is not ns_frames:
+                ns.pending_public = list(ns.pending)
+            if ns.pending_public is not None:
+                ns.pending_public.extend(ns_public)
             ns.pending.extend(ns_frames)
         acks: dict[Session, list[bytes]] = {}
         for accepted in group:
@@ -671,11 +747,12 @@ class DispatchServer:
             ns.flush_handle = None
         ns.last_flush = asyncio.get_running_loop().time()
         frames = events_frames(ns.pending) if ns.pending else []
-        ns.pending = []
+        public = events_frames(ns.pending_public) if ns.pending_public is not None else frames
+        ns.pending, ns.pending_public = [], None
         replies, ns.replies = ns.replies, {}
         for session in tuple(ns.sessions) if frames else ():  # a session too slow to keep up leaves the set
             if session.batch:
-                session.write(*frames, *replies.pop(session, ()))
+                session.write(*(frames if session.sees_personal else public), *replies.pop(session, ()))
         for session, session_acks in replies.items():  # batch senders that do not subscribe
             session.write(*session_acks)
 

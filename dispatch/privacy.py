@@ -1,0 +1,44 @@
+"""Callers' personal data (name, call-back number) and the copies of frames and states without it.
+
+The server encodes each frame once per visibility class, never once per connection: roles in
+`domain.PERSONAL_DATA_ROLES` get the frame as stored; every other role (viewer, feed) gets the public
+copy, which lacks the personal fields. Only events that carry personal data have a public copy of their
+own: every other frame is the same bytes for everyone.
+"""
+from __future__ import annotations
+
+import orjson
+
+from dispatch.reducer import State
+
+PERSONAL_FIELDS = ("caller_name", "callback")
+# orjson writes a key as "name": with no space; inside a string value a quote is always escaped (\"), so
+# these bytes occur in a frame only as a key.
+_PERSONAL_KEYS = tuple(f'"{name}":'.encode() for name in PERSONAL_FIELDS)
+
+
+def carries_personal(data: dict) -> bool:
+    return any(data.get(name) is not None for name in PERSONAL_FIELDS)
+
+
+def _without_personal(record: dict) -> dict:
+    return {key: value for key, value in record.items() if key not in PERSONAL_FIELDS}
+
+
+def public_event(event: dict) -> dict:
+    return {**event, "data": _without_personal(event["data"])}
+
+
+def public_frame(frame: bytes) -> bytes:
+    """A stored event frame as a reader without access to personal data may see it."""
+    if not any(key in frame for key in _PERSONAL_KEYS):
+        return frame
+    event = orjson.loads(frame)
+    return orjson.dumps(public_event(event)) if carries_personal(event["data"]) else frame
+
+
+def public_state(state: State) -> State:
+    """The state (a snapshot) without callers' personal data; shares everything else with `state`."""
+    incidents = {incident_id: _without_personal(incident) if carries_personal(incident) else incident
+                 for incident_id, incident in state["incidents"].items()}
+    return {**state, "incidents": incidents}
