@@ -145,6 +145,89 @@
     </message>
 </context>
 <context>
+    <name>IncidentHistory</name>
+    <message>
+        <source>Phone (110/112)</source>
+        <translation>电话（110/112）</translation>
+    </message>
+    <message>
+        <source>One-key alarm app</source>
+        <translation>一键报警App</translation>
+    </message>
+    <message>
+        <source>Walk-in</source>
+        <translation>来访报警</translation>
+    </message>
+    <message>
+        <source>Radio</source>
+        <translation>电台</translation>
+    </message>
+    <message>
+        <source>Field unit</source>
+        <translation>外勤警力</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <source>Search all incidents, closed too: id, address, kind, note, caller</source>
+        <translation>搜索全部警情（含已结案）：编号、地址、类型、备注、报警人</translation>
+    </message>
+    <message>
+        <source>Add a note (Enter)</source>
+        <translation>添加备注（回车）</translation>
+    </message>
+    <message>
+        <source>Not connected: the timeline loads when the link is back</source>
+        <translation>未连接：链路恢复后加载时间线</translation>
+    </message>
+    <message>
+        <source>Loading the history…</source>
+        <translation>正在加载历史…</translation>
+    </message>
+    <message>
+        <source>The history could not be read: {0}</source>
+        <translation>无法读取历史：{0}</translation>
+    </message>
+    <message>
+        <source>Select an incident to see its caller and timeline.</source>
+        <translation>选择一个警情以查看报警人和时间线。</translation>
+    </message>
+    <message>
+        <source>{0} · Caller: {1} · Call-back: {2} · Source: {3}</source>
+        <translation>{0} · 报警人：{1} · 回拨号码：{2} · 来源：{3}</translation>
+    </message>
+    <message>
+        <source>Created: {0}, P{1}, call from {2}</source>
+        <translation>创建：{0}，P{1}，来自{2}</translation>
+    </message>
+    <message>
+        <source>Created: {0}, P{1}</source>
+        <translation>创建：{0}，P{1}</translation>
+    </message>
+    <message>
+        <source>{0} assigned</source>
+        <translation>{0} 已派遣</translation>
+    </message>
+    <message>
+        <source>{0}: {1}</source>
+        <translation>{0}：{1}</translation>
+    </message>
+    <message>
+        <source>Note: {0}</source>
+        <translation>备注：{0}</translation>
+    </message>
+    <message>
+        <source>Closed: {0}</source>
+        <translation>结案：{0}</translation>
+    </message>
+    <message>
+        <source>No incident matches</source>
+        <translation>没有匹配的警情</translation>
+    </message>
+</context>
+<context>
     <name>IncidentQueueModel</name>
     <message>
         <source>P</source>
@@ -211,6 +294,10 @@
     <message>
         <source>Incident details</source>
         <translation>警情详情</translation>
+    </message>
+    <message>
+        <source>Incident history</source>
+        <translation>警情历史</translation>
     </message>
     <message>
         <source>Unit board</source>
@@ -421,6 +508,10 @@
         <translation>结案</translation>
     </message>
     <message>
+        <source>note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
         <source>camera report</source>
         <translation>摄像头报告</translation>
     </message>
@@ -535,6 +626,14 @@
         <translation>经度, 纬度 — 或地址、地点、街道，或 A &amp; B</translation>
     </message>
     <message>
+        <source>(not given)</source>
+        <translation>（未提供）</translation>
+    </message>
+    <message>
+        <source>e.g. +86 138 0013 8000</source>
+        <translation>例如 +86 138 0013 8000</translation>
+    </message>
+    <message>
         <source>Create</source>
         <translation>创建</translation>
     </message>
@@ -553,6 +652,18 @@
     <message>
         <source>Note</source>
         <translation>备注</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>报警人</translation>
+    </message>
+    <message>
+        <source>Call-back number</source>
+        <translation>回拨号码</translation>
     </message>
     <message>
         <source>map point, {0:.0f} m from it</source>
@@ -624,6 +735,10 @@
     <message>
         <source>The list changed just before your click: nothing was assigned. Check the unit and click again.</source>
         <translation>点击前列表刚刚变化：未派遣任何警力。请核对警力后再点击。</translation>
+    </message>
+    <message>
+        <source>Assign the run card: {0}</source>
+        <translation>按出警方案派遣：{0}</translation>
     </message>
     <message>
         <source>{0} — no longer available</source>
