@@ -43,11 +43,14 @@ class IncidentHistory(QWidget):
     noteRequested = Signal(str, str)  # incident_id, text
     incidentChosen = Signal(str)  # a search result was clicked
 
-    def __init__(self, live: LiveState, send: Callable[[str, dict], str | None], parent=None):
-        """`send(cmd, args)`: sends a command and returns its id, or None when not connected."""
+    def __init__(self, live: LiveState, send: Callable[[str, dict], str | None],
+                 disposition_words: Callable[[str], str] = str, parent=None):
+        """`send(cmd, args)`: sends a command and returns its id, or None when not connected;
+        `disposition_words(code)`: a disposition code in the console's language."""
         super().__init__(parent)
         self.live = live
         self.send = send
+        self.disposition_words = disposition_words
         self.incident_id: str | None = None
         self.events: dict[int, dict] = {}  # the shown incident's events by seq
         self.loaded = False  # the stored history has arrived in full
@@ -196,7 +199,7 @@ class IncidentHistory(QWidget):
             return self.tr("{0}: {1}").format(unit, word(entry.status))
         if entry.what == "note":
             return self.tr("Note: {0}").format(entry.text)
-        return self.tr("Closed: {0}").format(entry.text)
+        return self.tr("Closed: {0}").format(self.disposition_words(entry.text))
 
     # ---- search ----------------------------------------------------------------------------------
 

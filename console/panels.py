@@ -387,6 +387,7 @@ class RecommendedUnits(QWidget):
     def _clear(self) -> None:
         for button in self.buttons.values():
             self.box.removeWidget(button)
+            button.hide()  # at once: deleteLater waits for the event loop, and a stale button must not show
             button.deleteLater()
         self.buttons = {}
 
@@ -396,6 +397,7 @@ class RecommendedUnits(QWidget):
         for unit_id in [u for u in self.buttons if u not in wanted]:
             button = self.buttons.pop(unit_id)
             self.box.removeWidget(button)
+            button.hide()
             button.deleteLater()
         for row, unit_id in enumerate(wanted, start=1):
             button = self.buttons.pop(unit_id, None) or self._button(unit_id)
@@ -488,6 +490,7 @@ class AssignedUnits(QWidget):
         for label, buttons in self.rows.values():
             for widget in (label, *buttons.values()):
                 self.grid.removeWidget(widget)
+                widget.hide()
                 widget.deleteLater()
         self.rows = {}
 

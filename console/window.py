@@ -78,7 +78,8 @@ class MainWindow(QMainWindow):
         self.queue = IncidentQueue(self.live, self)
         self.board = UnitBoard(self.live, self)
         self.details = IncidentDetails(self.live, self)
-        self.history = IncidentHistory(self.live, lambda cmd, args: self.link.send(cmd, args), self)
+        self.history = IncidentHistory(self.live, lambda cmd, args: self.link.send(cmd, args),
+                                       self.disposition_words, self)
         self.messages = QListWidget(self)
         self.camera_list = CameraList(parent=self)
         self._dock("queue", self.tr("Incident queue"), self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -591,6 +592,11 @@ class MainWindow(QMainWindow):
     def dispositions(self) -> list[dict]:
         """The city pack's disposition codes (the server's, as it loads the same pack)."""
         return self.city.meta["dispositions"] if self.city is not None else list(DEFAULT_DISPOSITIONS)
+
+    def disposition_words(self, code: str) -> str:
+        """A disposition code as the dispatcher reads it (a code outside the pack, e.g. an old log's, as it is)."""
+        known = next((d for d in self.dispositions if d["code"] == code), None)
+        return disposition_label(known) if known is not None else code
 
     @property
     def run_cards(self) -> dict[str, list[dict]]:

@@ -75,9 +75,9 @@ def test_the_timeline_of_an_incident_created_before_the_console_connected_is_com
     assert window.history.caller.text() == (f"{incident_id} · Caller: Liisa Korhonen · "
                                             "Call-back: +358 50 123 4567 · Source: Phone (110/112)")
     # A live event of the incident joins the timeline; one of another incident does not.
-    _run(server.url, tokens["alice"], [("incident.close", {"incident_id": incident_id, "disposition": "arrested"})])
+    _run(server.url, tokens["alice"], [("incident.close", {"incident_id": incident_id, "disposition": "ARREST"})])
     qtbot.waitUntil(lambda: len(_lines(window)) == 7, timeout=5000)
-    assert _lines(window)[5].endswith("alice — Closed: arrested")
+    assert _lines(window)[5].endswith("alice — Closed: Arrest made")
     assert _lines(window)[6].endswith(f"alice — {callsign}: available")
     window.docks()["history"].raise_()
     path = screenshot("incident_timeline")
@@ -121,7 +121,7 @@ def test_search_finds_a_closed_incident_by_its_note_and_selecting_it_shows_its_t
         ("incident.create", {"kind": "theft", "priority": 4, "lon": 24.9384, "lat": 60.1699,
                              "address": "Kaivokatu 1", "caller_name": "Aino Mäkelä"}),
         ("incident.note", {"incident_id": "{incident}", "text": "stolen bicycle, blue Jopo"}),
-        ("incident.close", {"incident_id": "{incident}", "disposition": "no suspect"}),
+        ("incident.close", {"incident_id": "{incident}", "disposition": "NO_TRACE"}),
         ("incident.create", {"kind": "theft", "priority": 4, "lon": 24.95, "lat": 60.17}),  # no such note
     ])
     closed_id = f"I{replies[0]['seq']}"
@@ -135,7 +135,7 @@ def test_search_finds_a_closed_incident_by_its_note_and_selecting_it_shows_its_t
     QTest.mouseClick(results.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: window.selected_incident == closed_id and len(_lines(window)) == 3, timeout=5000)
     assert [line.split(" — ", 1)[1] for line in _lines(window)] == [
-        "Created: theft, P4", "Note: stolen bicycle, blue Jopo", "Closed: no suspect"]
+        "Created: theft, P4", "Note: stolen bicycle, blue Jopo", "Closed: Gone on arrival / no trace"]
     x0, y0, x1, y1 = window.canvas.view_box()
     x, y = wgs84_to_mercator(24.9384, 60.1699)
     assert abs((x0 + x1) / 2 - x) < 5 and abs((y0 + y1) / 2 - y) < 5  # the map centred on it

@@ -7,7 +7,7 @@ import subprocess
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from dispatch.client import DispatchClient
 from support.console import open_window, screen_point, xdrag
@@ -147,3 +147,6 @@ def test_one_click_assigns_the_whole_run_card_it_names_and_a_closed_incident_off
     recommended = window.details.recommended
     qtbot.waitUntil(lambda: not recommended.buttons and not recommended.title.isVisible()
                     and not card.isVisible() and not window.details.assigned.rows, timeout=3000)
+    shown = [b.text() for b in window.details.findChildren(QPushButton) if b.isVisible() and b is not card
+             and (b.property("unit_id") or b.objectName().startswith("status-"))]
+    assert shown == [], f"a closed incident still shows {shown}"

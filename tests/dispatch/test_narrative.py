@@ -27,7 +27,7 @@ async def _incident_with_a_story(url: str, token: str, unit_id: str) -> tuple[st
              ("unit.status", {"unit_id": unit_id, "status": "enroute"}),
              ("incident.note", {"incident_id": incident_id, "text": "caller says two men, one in a red jacket"}),
              ("unit.status", {"unit_id": unit_id, "status": "onscene"}),
-             ("incident.close", {"incident_id": incident_id, "disposition": "report written"}),
+             ("incident.close", {"incident_id": incident_id, "disposition": "REPORT"}),
              ("incident.note", {"incident_id": incident_id, "text": "late info: neighbour saw a grey van"})]
     for cmd, args in steps:
         reply = await client.command(cmd, **args)

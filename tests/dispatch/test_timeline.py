@@ -33,7 +33,7 @@ def _log() -> tuple[list[dict], dict]:
     do("bob", "incident.note", incident_id="I1", text="smoke from the roof")
     do("alice", "unit.status", unit_id="U0", status="onscene")
     do("bob", "unit.position", unit_id="U0", lon=24.91, lat=60.11)
-    do("alice", "incident.close", incident_id="I1", disposition="extinguished")
+    do("alice", "incident.close", incident_id="I1", disposition="FIRE_OUT")
     do("bob", "unit.status", unit_id="U0", status="busy")  # after the incident: not on its timeline
     do("sam", "incident.note", incident_id="I1", text="late: owner called back")
     return log, state
@@ -48,7 +48,7 @@ def test_the_timeline_lists_every_step_in_order_with_time_and_actor():
         ("unit_status", "alice", "U0", "enroute", None),
         ("note", "bob", None, None, "smoke from the roof"),
         ("unit_status", "alice", "U0", "onscene", None),
-        ("closed", "alice", None, None, "extinguished"),
+        ("closed", "alice", None, None, "FIRE_OUT"),
         ("unit_status", "alice", "U0", "available", None),
         ("note", "sam", None, None, "late: owner called back"),
     ]
