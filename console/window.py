@@ -122,6 +122,8 @@ class MainWindow(QMainWindow):
         self.queue.unitDropped.connect(self.assign)
         self.queue.unitDragOver.connect(self._drag_over)
         self.board.selected.connect(lambda unit_id: self._find(("units", unit_id)))
+        self.camera_list.activated.connect(lambda camera_id: self._find(("cameras", camera_id)))
+        self.camera_list.openRequested.connect(self.open_on_wall)
         self.details.assignRequested.connect(self.assign)
         self.details.closeRequested.connect(self._close_incident_dialog)
 
@@ -390,6 +392,15 @@ class MainWindow(QMainWindow):
         wall.show_on_screen(target, fullscreen=False)
         self.walls.append(wall)
         return wall
+
+    def open_on_wall(self, camera: Camera) -> None:
+        """The camera on the first free tile of the last wall opened (a new wall when none is open or free)."""
+        wall = next((w for w in reversed(self.walls) if w.isVisible()), None) or self.open_wall()
+        free = next((i for i, shown in enumerate(wall.cameras()) if shown is None), None)
+        if free is None:
+            wall = self.open_wall()
+            free = 0
+        wall.assign(free, camera)
 
     def fill_wall_nearest(self) -> None:
         incident = self.live.state["incidents"].get(self.selected_incident or "")
