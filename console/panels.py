@@ -49,8 +49,15 @@ class IncidentQueueModel(QAbstractTableModel):
         self.now = time.time
 
     def headers(self) -> list[str]:
-        return [self.tr("P"), self.tr("Incident"), self.tr("Kind"), self.tr("Status"), self.tr("Grid"),
-                self.tr("To dispatch"), self.tr("To on scene"), self.tr("Units"), self.tr("Address")]
+        """Short, so every column fits a 1920 px screen's dock; `header_tips` says them in full."""
+        return [self.tr("P"), self.tr("No."), self.tr("Kind"), self.tr("Status"), self.tr("Grid"),
+                self.tr("Dispatch"), self.tr("On scene"), self.tr("Units"), self.tr("Address")]
+
+    def header_tips(self) -> list[str]:
+        return [self.tr("Priority (P1 most urgent)"), self.tr("Incident number"), self.tr("Kind of incident"),
+                self.tr("Status"), self.tr("Grid cell"), self.tr("Time from the call to the first dispatch"),
+                self.tr("Time from the first dispatch to the first unit on scene"), self.tr("Units assigned"),
+                self.tr("Address")]
 
     def refresh(self) -> None:
         self.beginResetModel()
@@ -71,6 +78,8 @@ class IncidentQueueModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.headers()[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return self.header_tips()[section]
         return None
 
     def incident_at(self, row: int) -> str:
@@ -135,6 +144,7 @@ class IncidentQueue(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.verticalHeader().hide()
+        # Every column as wide as its contents, but the address: last, taking what is left, elided.
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.setAcceptDrops(True)

@@ -82,7 +82,8 @@ class MainWindow(QMainWindow):
         self._dock("cameras", self.tr("Cameras"), self.camera_list, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("messages", self.tr("Messages"), self.messages, Qt.DockWidgetArea.BottomDockWidgetArea)
         docks = self.docks()
-        self.resizeDocks([docks["queue"], docks["units"]], [560, 300], Qt.Orientation.Horizontal)
+        # The queue wide enough for all its columns at 1920 px (tests/console/test_window_layout.py).
+        self.resizeDocks([docks["queue"], docks["units"]], [700, 300], Qt.Orientation.Horizontal)
         self.resizeDocks([docks["queue"], docks["details"], docks["messages"]], [420, 420, 110],
                          Qt.Orientation.Vertical)
 
