@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 import time
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QMimeData, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import (QAbstractTableModel, QCoreApplication, QEvent, QMimeData, QModelIndex, QSortFilterProxyModel,
+                            Qt, Signal)
 from PySide6.QtGui import QBrush, QColor, QDrag, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QTableView, QTreeView, QVBoxLayout, QWidget)
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QHBox
 from console.live import LiveState, format_duration
 from console.words import word
 from dispatch.recommend import Recommendation
+from map.i18n import feature_name
 
 UNIT_MIME = "application/x-onemap-unit"
 
@@ -63,6 +65,12 @@ class IncidentQueueModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = [i for i, inc in self.live.state["incidents"].items() if inc["status"] != "closed"]
         self.endResetModel()
+
+    def retranslate(self) -> None:
+        """Headers and words (kinds, statuses) in the current language."""
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.COLUMNS) - 1)
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.COLUMNS) - 1))
 
     def tick(self) -> None:
         """Timers move every second: repaint their columns only."""
@@ -154,6 +162,11 @@ class IncidentQueue(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
 
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.model.retranslate()
+        super().changeEvent(event)
+
     def incident_at(self, proxy_index: QModelIndex) -> str:
         return self.model.incident_at(self.proxy.mapToSource(proxy_index).row())
 
@@ -218,8 +231,8 @@ class UnitBoard(QWidget):
         super().__init__(parent)
         self.live = live
         self.group = QComboBox(self)
-        self.group.addItem(self.tr("By status"), "status")
-        self.group.addItem(self.tr("By station"), "station")
+        self.group.addItem("", "status")
+        self.group.addItem("", "station")
         self.group.currentIndexChanged.connect(self.refresh)
         self.model = QStandardItemModel(self)
         self.view = _BoardView(self)
@@ -235,6 +248,17 @@ class UnitBoard(QWidget):
         layout.addWidget(self.view)
         self.highlighted: set[str] = set()
         self.station_names: dict[str, str] = {}
+        self.retranslate()
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.group.setItemText(0, self.tr("By status"))
+        self.group.setItemText(1, self.tr("By station"))
+        self.refresh()
 
     def _clicked(self, index: QModelIndex) -> None:
         unit_id = index.siblingAtColumn(0).data(Qt.ItemDataRole.UserRole)
@@ -255,7 +279,8 @@ class UnitBoard(QWidget):
         groups: dict[str, list[dict]] = {}
         for unit in self.live.state["units"].values():
             key = unit.get(by) or "-"
-            groups.setdefault(self.station_names.get(key, key) if by == "station" else key, []).append(unit)
+            groups.setdefault(feature_name(self.station_names.get(key, key)) if by == "station" else key,
+                              []).append(unit)
         order = list(UNIT_STATUS_COLORS) if by == "status" else sorted(groups)
         for key in order:
             units = groups.get(key, [])
@@ -276,7 +301,7 @@ class UnitBoard(QWidget):
                 status.setForeground(QBrush(UNIT_STATUS_COLORS[unit["status"]]))
                 station = unit.get("station") or ""
                 row = [name, status, QStandardItem(unit.get("incident_id") or ""),
-                       QStandardItem(self.station_names.get(station, station))]
+                       QStandardItem(feature_name(self.station_names.get(station, station)))]
                 for item in row:
                     item.setEditable(False)
                     item.setDragEnabled(unit["status"] == "available")

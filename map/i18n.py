@@ -6,6 +6,8 @@ the console's "words" context (console/words.py marks them), which the map reuse
 """
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 LAYER_TITLES = {
@@ -53,6 +55,20 @@ BUILD_STEPS = {
     "cameras": QT_TRANSLATE_NOOP("map", "cameras"),
     "units": QT_TRANSLATE_NOOP("map", "units"),
 }
+
+
+# Names the city pack builder made up (layers/osm_import.py) are translated; real (OSM) names stay as they are.
+_GRID_NAME = re.compile(r"Grid (\d+)")
+PLACED_STATION_NAMES = (QT_TRANSLATE_NOOP("map", "Police station (placed)"),
+                        QT_TRANSLATE_NOOP("map", "Fire station (placed)"))
+
+
+def feature_name(name: str) -> str:
+    """A grid cell's or station's name in the current language: "Grid 001" is 网格 001 in Chinese."""
+    grid = _GRID_NAME.fullmatch(name)
+    if grid:
+        return QCoreApplication.translate("map", "Grid {0}").format(grid.group(1))
+    return tr(name) if name in PLACED_STATION_NAMES else name
 
 
 def tr(text: str) -> str:

@@ -23,7 +23,7 @@ from layers.incidents import IncidentLayer
 from layers.points import CAMERA_STATE_CODE, CameraLayer, CheckpointLayer, PointLayer, StationLayer
 from layers.polygons import PolygonSet
 from layers.spatial import cell_clusters, concat_ranges
-from map import symbols
+from map import i18n, symbols
 from map.symbols import SymbolAtlas, TextCache, qcolor
 from map.tiles import TILE_PX, TileFrame, TileImage, level_scale
 
@@ -401,7 +401,7 @@ class GridRenderer:
         p = g.polygons
         wide = rows[(p.xmax[rows] - p.xmin[rows]) * frame.scale > 90]
         for row in wide:
-            text = str(g.names[row])
+            text = i18n.feature_name(str(g.names[row]))
             value = g.values[row]
             if value > 0:
                 text = f"{text} · {value:.0f}"
@@ -610,6 +610,9 @@ class StationStyle(PointStyle):
 
     def symbols(self, layer, rows, detailed):
         return np.zeros(len(rows), dtype=np.int64)
+
+    def label(self, layer, row):
+        return i18n.feature_name(str(layer.data["name"][row]))
 
     bubble_palette = [style.STATION_COLOR]
 

@@ -7,7 +7,7 @@ import re
 import time
 from typing import Callable, Iterable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from map.renderers import format_age
@@ -36,7 +36,6 @@ class CameraList(QWidget):
         super().__init__(parent)
         self.clock = clock
         self.search = QLineEdit()
-        self.search.setPlaceholderText(self.tr("Search cameras"))
         self.search.setClearButtonEnabled(True)
         self.list = _CameraListView()
         layout = QVBoxLayout(self)
@@ -51,6 +50,16 @@ class CameraList(QWidget):
         self._ages = QTimer(self, interval=AGE_REFRESH_MS)
         self._ages.timeout.connect(self.refresh_ages)
         self._ages.start()
+        self.retranslate()
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.search.setPlaceholderText(self.tr("Search cameras"))
+        self.refresh_ages()
 
     def set_cameras(self, cameras: Iterable[Camera]) -> None:
         self.list.clear()
