@@ -57,18 +57,28 @@ BUILD_STEPS = {
 }
 
 
-# Names the city pack builder made up (layers/osm_import.py) are translated; real (OSM) names stay as they are.
-_GRID_NAME = re.compile(r"Grid (\d+)")
-PLACED_STATION_NAMES = (QT_TRANSLATE_NOOP("map", "Police station (placed)"),
-                        QT_TRANSLATE_NOOP("map", "Fire station (placed)"))
+# Names the city pack builder makes up where OSM has none (layers/osm_import.py), by their pattern; real
+# (OSM) names stay as they are.
+GENERATED_NAMES = (
+    (re.compile(r"Grid (\d+)"), QT_TRANSLATE_NOOP("map", "Grid {0}")),
+    (re.compile(r"Camera (\d+)"), QT_TRANSLATE_NOOP("map", "Camera {0}")),
+    (re.compile(r"Police station (\d+)"), QT_TRANSLATE_NOOP("map", "Police station {0}")),
+    (re.compile(r"Fire station (\d+)"), QT_TRANSLATE_NOOP("map", "Fire station {0}")),
+    (re.compile(r"Police station \(placed\)"), QT_TRANSLATE_NOOP("map", "Police station (placed)")),
+    (re.compile(r"Fire station \(placed\)"), QT_TRANSLATE_NOOP("map", "Fire station (placed)")),
+    (re.compile(r"(.+) bayonet"), QT_TRANSLATE_NOOP("map", "{0} bayonet")),
+    (re.compile(r"(.+) checkpoint"), QT_TRANSLATE_NOOP("map", "{0} checkpoint")),
+)
 
 
 def feature_name(name: str) -> str:
-    """A grid cell's or station's name in the current language: "Grid 001" is 网格 001 in Chinese."""
-    grid = _GRID_NAME.fullmatch(name)
-    if grid:
-        return QCoreApplication.translate("map", "Grid {0}").format(grid.group(1))
-    return tr(name) if name in PLACED_STATION_NAMES else name
+    """A grid cell's, camera's, station's or checkpoint's name in the current language: the builder's
+    "Grid 001" is 网格 001 in Chinese. A few pattern tests per name: cheap enough for every drawn label."""
+    for pattern, template in GENERATED_NAMES:
+        match = pattern.fullmatch(name)
+        if match:
+            return tr(template).format(*match.groups())
+    return name
 
 
 def tr(text: str) -> str:

@@ -482,7 +482,7 @@ class PointStyle:
         return np.zeros(len(counts), dtype=np.int64)
 
     def label(self, layer: PointLayer, row: int) -> str:
-        return str(layer.data["name"][row])
+        return i18n.feature_name(str(layer.data["name"][row]))
 
     def draw_below(self, painter, layer: PointLayer, rows: np.ndarray, px, py, scale: float) -> None:
         """Anything under the symbols (camera view cones)."""
@@ -610,9 +610,6 @@ class StationStyle(PointStyle):
 
     def symbols(self, layer, rows, detailed):
         return np.zeros(len(rows), dtype=np.int64)
-
-    def label(self, layer, row):
-        return i18n.feature_name(str(layer.data["name"][row]))
 
     bubble_palette = [style.STATION_COLOR]
 

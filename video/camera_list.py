@@ -10,6 +10,7 @@ from typing import Callable, Iterable
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from map.i18n import feature_name
 from map.renderers import format_age
 from video.camera import Camera
 from video.dnd import CAMERA_MIME, camera_mime_data
@@ -75,7 +76,7 @@ class CameraList(QWidget):
         for row in range(self.list.count()):
             item = self.list.item(row)
             camera: Camera = item.data(_CAMERA_ROLE)
-            item.setText(f"{camera.name}  ·  {self._state_text(camera, now)}")
+            item.setText(f"{feature_name(camera.name)}  ·  {self._state_text(camera, now)}")
             item.setToolTip(self.tr("{0} · grid cell {1} · id {2}").format(
                 camera.name, camera.grid_id or "-", camera.camera_id))
 
@@ -97,8 +98,8 @@ class CameraList(QWidget):
         for row in range(self.list.count()):
             item = self.list.item(row)
             camera: Camera = item.data(_CAMERA_ROLE)
-            item.setHidden(bool(needle) and needle not in camera.name.casefold()
-                           and needle not in (camera.grid_id or "").casefold())
+            names = (camera.name, feature_name(camera.name), camera.grid_id or "")  # as shown, or as in the pack
+            item.setHidden(bool(needle) and not any(needle in name.casefold() for name in names))
 
     def _activate(self, item: QListWidgetItem) -> None:
         self.activated.emit(item.data(_CAMERA_ROLE).camera_id)
