@@ -35,8 +35,10 @@ def open_console(url: str, token: str, city: str | None = None, language: str | 
     app = application()
     i18n.install(app, language or settings().value("language", "system"))
     window = MainWindow(url, token, city)
-    window.resize(1600, 1000)
-    window.show()
+    # First start: the whole screen (the geometry too, for window managers that do not maximize); the
+    # user's saved geometry replaces it once the server has said who the user is (MainWindow.restore_layout).
+    window.setGeometry(window.screen().availableGeometry())
+    window.showMaximized()
     return window
 
 

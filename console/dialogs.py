@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import time
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QCompleter, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPlainTextEdit, QSpinBox)
 
@@ -36,7 +36,6 @@ class NewIncidentDialog(QDialog):
         place while the dispatcher leaves it as it is. `incidents()`: the live state's incidents, for
         flagging possible duplicates; `now()`: epoch seconds."""
         super().__init__(parent)
-        self.setWindowTitle(self.tr("New incident"))
         self.geocoder = geocoder
         self.grid_at = grid_at
         self.incidents = incidents
@@ -46,14 +45,12 @@ class NewIncidentDialog(QDialog):
         self.kind = QComboBox(self)
         self.kind.setEditable(True)
         for kind in KINDS:
-            self.kind.addItem(word(kind), kind)  # shown translated, sent as the canonical word
+            self.kind.addItem(kind, kind)  # shown translated (retranslate), sent as the canonical word
         self.priority = QSpinBox(self)
         self.priority.setRange(1, 5)
         self.priority.setValue(2)
-        self.priority.setToolTip(self.tr("1 is the most urgent"))
         self.place = QLineEdit(self)
         self.place.setObjectName("place")
-        self.place.setPlaceholderText(self.tr("lon, lat — or an address, a place, a street, or A & B"))
         if geocoder is not None:
             completer = QCompleter(geocoder.names(), self)
             completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -83,26 +80,52 @@ class NewIncidentDialog(QDialog):
         self.callback.setPlaceholderText(self.tr("e.g. +86 138 0013 8000"))
         self.problem = QLabel(self)
         self.problem.setStyleSheet("color: #b91c1c;")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Create"))
-        buttons.accepted.connect(self._submit)
-        buttons.rejected.connect(self.reject)
-        form = QFormLayout(self)
-        form.addRow(self.tr("Kind"), self.kind)
-        form.addRow(self.tr("Priority"), self.priority)
-        form.addRow(self.tr("Place"), self.place)
-        form.addRow("", self.where)
-        form.addRow("", self.duplicates)
-        form.addRow(self.tr("Note"), self.note)
-        form.addRow(self.tr("Source"), self.source)
-        form.addRow(self.tr("Caller"), self.caller_name)
-        form.addRow(self.tr("Call-back number"), self.callback)
-        form.addRow(self.problem)
-        form.addRow(buttons)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        # Not the standard OK button: the button box itself names that "OK" again on a language change.
+        self.create_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.create_button.setDefault(True)
+        self.buttons.accepted.connect(self._submit)
+        self.buttons.rejected.connect(self.reject)
+        self.form = QFormLayout(self)
+        self.form.addRow(QLabel(self), self.kind)
+        self.form.addRow(QLabel(self), self.priority)
+        self.form.addRow(QLabel(self), self.place)
+        self.form.addRow("", self.where)
+        self.form.addRow("", self.duplicates)
+        self.form.addRow(QLabel(self), self.note)
+        self.form.addRow(QLabel(self), self.source)
+        self.form.addRow(QLabel(self), self.caller_name)
+        self.form.addRow(QLabel(self), self.callback)
+        self.form.addRow(self.problem)
+        self.form.addRow(self.buttons)
         self.place.textChanged.connect(self._locate)
         self.kind.currentTextChanged.connect(self._flag_duplicates)
-        self._locate()
+        self.retranslate()
         self.kind.setFocus()
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        """Every text in the current language (at construction and on a language change)."""
+        self.setWindowTitle(self.tr("New incident"))
+        for index in range(self.kind.count()):
+            self.kind.setItemText(index, word(self.kind.itemData(index)))
+        self.priority.setToolTip(self.tr("1 is the most urgent"))
+        self.place.setPlaceholderText(self.tr("lon, lat — or an address, a place, a street, or A & B"))
+        self.create_button.setText(self.tr("Create"))
+        for field, label in ((self.kind, self.tr("Kind")), (self.priority, self.tr("Priority")),
+                             (self.place, self.tr("Place")), (self.note, self.tr("Note")),
+                             (self.source, self.tr("Source")), (self.caller_name, self.tr("Caller")),
+                             (self.callback, self.tr("Call-back number"))):
+            self.form.labelForField(field).setText(label)
+        self.source.setItemText(0, self.tr("(not given)"))
+        for index in range(1, self.source.count()):
+            self.source.setItemText(index, source_words(self.source.itemData(index)))
+        self.callback.setPlaceholderText(self.tr("e.g. +86 138 0013 8000"))
+        self._locate()
 
     def location(self) -> tuple[float, float, str | None] | None:
         """(lon, lat, address or None) of the place as typed, or None while it is no place."""

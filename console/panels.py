@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import (QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QModelIndex, QPoint, QSortFilterProxyModel, Qt,
-                            Signal)
+from PySide6.QtCore import (QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QEvent, QModelIndex, QPoint,
+                            QSortFilterProxyModel, Qt, Signal)
 from PySide6.QtGui import QBrush, QColor, QDrag, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QTableView, QTreeView, QVBoxLayout, QWidget)
@@ -15,6 +15,7 @@ from dispatch.domain import UNIT_TRANSITIONS
 from dispatch.procedures import Need
 from dispatch.recommend import Recommendation
 from map.canvas import units_from_mime, units_mime
+from map.i18n import feature_name
 
 
 PRIORITY_COLORS = {1: QColor(220, 38, 38), 2: QColor(234, 88, 12), 3: QColor(202, 138, 4),
@@ -46,13 +47,26 @@ class IncidentQueueModel(QAbstractTableModel):
         self.now = time.time
 
     def headers(self) -> list[str]:
-        return [self.tr("P"), self.tr("Incident"), self.tr("Kind"), self.tr("Status"), self.tr("Grid"),
-                self.tr("To dispatch"), self.tr("To on scene"), self.tr("Units"), self.tr("Address")]
+        """Short, so every column fits a 1920 px screen's dock; `header_tips` says them in full."""
+        return [self.tr("P"), self.tr("No."), self.tr("Kind"), self.tr("Status"), self.tr("Grid"),
+                self.tr("Dispatch"), self.tr("On scene"), self.tr("Units"), self.tr("Address")]
+
+    def header_tips(self) -> list[str]:
+        return [self.tr("Priority (P1 most urgent)"), self.tr("Incident number"), self.tr("Kind of incident"),
+                self.tr("Status"), self.tr("Grid cell"), self.tr("Time from the call to the first dispatch"),
+                self.tr("Time from the first dispatch to the first unit on scene"), self.tr("Units assigned"),
+                self.tr("Address")]
 
     def refresh(self) -> None:
         self.beginResetModel()
         self.rows = [i for i, inc in self.live.state["incidents"].items() if inc["status"] != "closed"]
         self.endResetModel()
+
+    def retranslate(self) -> None:
+        """Headers and words (kinds, statuses) in the current language."""
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.COLUMNS) - 1)
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.COLUMNS) - 1))
 
     def tick(self) -> None:
         """Timers move every second: repaint their columns only."""
@@ -68,6 +82,8 @@ class IncidentQueueModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.headers()[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return self.header_tips()[section]
         return None
 
     def incident_at(self, row: int) -> str:
@@ -132,6 +148,7 @@ class IncidentQueue(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.verticalHeader().hide()
+        # Every column as wide as its contents, but the address: last, taking what is left, elided.
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.setAcceptDrops(True)
@@ -140,6 +157,11 @@ class IncidentQueue(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.model.retranslate()
+        super().changeEvent(event)
 
     def incident_at(self, proxy_index: QModelIndex) -> str:
         return self.model.incident_at(self.proxy.mapToSource(proxy_index).row())
@@ -207,8 +229,8 @@ class UnitBoard(QWidget):
         super().__init__(parent)
         self.live = live
         self.group = QComboBox(self)
-        self.group.addItem(self.tr("By status"), "status")
-        self.group.addItem(self.tr("By station"), "station")
+        self.group.addItem("", "status")
+        self.group.addItem("", "station")
         self.group.currentIndexChanged.connect(self.refresh)
         self.model = QStandardItemModel(self)
         self.view = _BoardView(self)
@@ -226,6 +248,17 @@ class UnitBoard(QWidget):
         layout.addWidget(self.view)
         self.highlighted: set[str] = set()
         self.station_names: dict[str, str] = {}
+        self.retranslate()
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.group.setItemText(0, self.tr("By status"))
+        self.group.setItemText(1, self.tr("By station"))
+        self.refresh()
 
     def _clicked(self, index: QModelIndex) -> None:
         unit_id = index.siblingAtColumn(0).data(Qt.ItemDataRole.UserRole)
@@ -251,7 +284,8 @@ class UnitBoard(QWidget):
         groups: dict[str, list[dict]] = {}
         for unit in self.live.state["units"].values():
             key = unit.get(by) or "-"
-            groups.setdefault(self.station_names.get(key, key) if by == "station" else key, []).append(unit)
+            groups.setdefault(feature_name(self.station_names.get(key, key)) if by == "station" else key,
+                              []).append(unit)
         order = list(UNIT_STATUS_COLORS) if by == "status" else sorted(groups)
         for key in order:
             units = groups.get(key, [])
@@ -273,7 +307,7 @@ class UnitBoard(QWidget):
                 station = unit.get("station") or ""
                 kind = unit_kind_name(unit.get("kind") or "")
                 row = [name, QStandardItem(kind), status, QStandardItem(unit.get("incident_id") or ""),
-                       QStandardItem(self.station_names.get(station, station))]
+                       QStandardItem(feature_name(self.station_names.get(station, station)))]
                 for item in row:
                     item.setEditable(False)
                     item.setDragEnabled(unit["status"] == "available")
@@ -323,8 +357,8 @@ class RecommendedUnits(QWidget):
     def __init__(self, holding, parent=None):
         super().__init__(parent)
         self.holding = holding
-        self.title = QLabel(self.tr("Recommended units"), self)
-        self.notice = QLabel(self.tr("The ranking changed: the order follows when the pointer leaves"), self)
+        self.title = QLabel(self)
+        self.notice = QLabel(self)
         self.notice.setObjectName("ranking-changed")
         self.notice.setStyleSheet("color: #92400e; font-style: italic;")
         self.notice.setWordWrap(True)
@@ -347,6 +381,17 @@ class RecommendedUnits(QWidget):
         self.ranking: list[Recommendation] = []
         self.reordered_at = -REACTION_S
         self._show_nothing()
+        self.retranslate()
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.title.setText(self.tr("Recommended units"))
+        self.notice.setText(self.tr("The ranking changed: the order follows when the pointer leaves"))
+        self._label_all()
 
     def show_ranking(self, incident_id: str | None, ranking: list[Recommendation], limit: int) -> None:
         """`ranking`: every available unit, best first. The best `limit` are offered; a unit already on a
@@ -466,6 +511,13 @@ class AssignedUnits(QWidget):
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.rows: dict[str, tuple[QLabel, dict[str, QPushButton]]] = {}
 
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            for _, buttons in self.rows.values():
+                for status, button in buttons.items():
+                    button.setText(word(status))
+        super().changeEvent(event)
+
     def show_units(self, incident: dict | None, now: float) -> None:
         wanted = list(incident["units"]) if incident and incident["status"] != "closed" else []
         if not self.holding() and list(self.rows) != wanted:
@@ -557,7 +609,7 @@ class IncidentDetails(QWidget):
         self.recommended.clickRefused.connect(self.show_message)
         self.assigned = AssignedUnits(live, self._dispatcher_is_aiming, self)
         self.needs = NeedsLabel(self)
-        self.close_button = QPushButton(self.tr("Close incident…"), self)
+        self.close_button = QPushButton(self)
         self.close_button.clicked.connect(lambda: self.incident_id and self.closeRequested.emit(self.incident_id))
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
@@ -568,7 +620,17 @@ class IncidentDetails(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.close_button)
         layout.addStretch(1)
+        self.retranslate()
         self.show_incident(None, [])
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        """The window shows the incident again on a language change; only the fixed texts are set here."""
+        self.close_button.setText(self.tr("Close incident…"))
 
     def _dispatcher_is_aiming(self) -> bool:
         """The pointer is over the details, or the keyboard focus is in them: the layout must hold still."""

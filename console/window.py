@@ -5,11 +5,13 @@ import gc
 import json
 import time
 
-from PySide6.QtCore import QByteArray, QPoint, QPointF, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QPoint, QPointF, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QCompleter, QDockWidget, QInputDialog, QLabel, QLineEdit,
-                               QListWidget, QMainWindow, QMenu, QMessageBox, QToolBar, QVBoxLayout, QWidget)
+                               QListWidget, QMainWindow, QMenu, QMenuBar, QMessageBox, QToolBar, QVBoxLayout,
+                               QWidget)
 
+from console import i18n
 from console.alerts import Alerts
 from console.dialogs import (CloseIncidentDialog, NewIncidentDialog, disposition_label, incident_title,
                              precision_words)
@@ -47,10 +49,12 @@ class MainWindow(QMainWindow):
         """`city`: a pack name or folder; None draws the city the server names in its welcome."""
         super().__init__()
         self.setObjectName("onemap-console")
-        self.setWindowTitle(self.tr("OneMap — dispatch console"))
+        self.url = url
         threshold = float(settings().value("overdue/dispatch_s", 180))
         self.live = LiveState(dispatch_threshold_s=threshold)
         self.user: str | None = None
+        self.role: str | None = None
+        self.link_seen: tuple[str, str] = ("connecting", url)  # the link's last state and detail
         self.city = None
         self.router: StreetRouter | None = None
         self.geocoder: Geocoder | None = None
@@ -82,38 +86,38 @@ class MainWindow(QMainWindow):
                                        self.disposition_words, self)
         self.messages = QListWidget(self)
         self.camera_list = CameraList(parent=self)
-        self._dock("queue", self.tr("Incident queue"), self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("details", self.tr("Incident details"), self.details, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("history", self.tr("Incident history"), self.history, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("units", self.tr("Unit board"), self.board, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("layers", self.tr("Layers"), self.canvas.layer_panel(), Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("cameras", self.tr("Cameras"), self.camera_list, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("messages", self.tr("Messages"), self.messages, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._dock("queue", self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("details", self.details, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("history", self.history, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("units", self.board, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("layers", self.canvas.layer_panel(), Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("cameras", self.camera_list, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("messages", self.messages, Qt.DockWidgetArea.BottomDockWidgetArea)
         docks = self.docks()
-        self.resizeDocks([docks["queue"], docks["units"]], [560, 300], Qt.Orientation.Horizontal)
+        # The queue wide enough for all its columns at 1920 px (tests/console/test_window_layout.py).
+        self.resizeDocks([docks["queue"], docks["units"]], [700, 300], Qt.Orientation.Horizontal)
         self.resizeDocks([docks["queue"], docks["details"], docks["history"], docks["messages"]],
                          [300, 330, 330, 110], Qt.Orientation.Vertical)
 
         self.command_line = QLineEdit(self)
         self.command_line.setObjectName("command-line")
-        self.command_line.setPlaceholderText(self.tr("assign P-03 I12 · status P-03 enroute · close I12 · "
-                                                     "new fire 1 @street · find …"))
         self.command_line.returnPressed.connect(self._run_typed)
         self.typed_to_confirm: Typed | None = None  # a typed close waiting for a second Enter
         cancel = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.command_line,
                            context=Qt.ShortcutContext.WidgetShortcut)
         cancel.activated.connect(self._cancel_typed)
-        toolbar = QToolBar(self.tr("Command line"), self)
-        toolbar.setObjectName("toolbar-command-line")
-        toolbar.addWidget(QLabel(self.tr("Command: "), self))
-        toolbar.addWidget(self.command_line)
+        self.command_bar = QToolBar(self)
+        self.command_bar.setObjectName("toolbar-command-line")
+        self.command_label = QLabel(self)
+        self.command_bar.addWidget(self.command_label)
+        self.command_bar.addWidget(self.command_line)
         # Where a typed `new … @place` resolved, and how exactly, before Enter sends it.
         self.typed_preview = QLabel(self)
         self.typed_preview.setObjectName("typed-preview")
         self.typed_preview.setMinimumWidth(420)
-        toolbar.addWidget(self.typed_preview)
+        self.command_bar.addWidget(self.typed_preview)
         self.command_line.textChanged.connect(self._preview_typed)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.command_bar)
 
         self.connection = ConnectionIndicator(self)
         self.statusBar().addPermanentWidget(self.connection, 1)
@@ -121,8 +125,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.camera_rate)
         self.cursor_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.cursor_label)
-        self.statusBar().setToolTip(self.tr("Server: {0}").format(url))  # which server, e.g. for a second console
-        self._menus()
+        self.retranslate()
 
         self.link = ServerLink(url, token, namespace, self)
         self.link.stateChanged.connect(self._link_state)
@@ -142,6 +145,8 @@ class MainWindow(QMainWindow):
         self.board.selected.connect(self._board_selected)
         self.board.menuRequested.connect(self.unit_menu)
         self.details.assigned.statusRequested.connect(self.set_unit_status)
+        self.camera_list.activated.connect(lambda camera_id: self._find(("cameras", camera_id)))
+        self.camera_list.openRequested.connect(self.open_on_wall)
         self.details.assignRequested.connect(self.assign)
         self.details.closeRequested.connect(self._close_incident_dialog)
         self.history.noteRequested.connect(
@@ -159,8 +164,8 @@ class MainWindow(QMainWindow):
 
     # ---- layout ----------------------------------------------------------------------------------
 
-    def _dock(self, name: str, title: str, widget: QWidget, area) -> QDockWidget:
-        dock = QDockWidget(title, self)
+    def _dock(self, name: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(self)
         dock.setObjectName(f"dock-{name}")
         dock.setWidget(widget)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
@@ -172,26 +177,61 @@ class MainWindow(QMainWindow):
     def docks(self) -> dict[str, QDockWidget]:
         return {d.objectName().removeprefix("dock-"): d for d in self.findChildren(QDockWidget)}
 
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        """Every text of the window in the current language: at construction and on a language change
+        (the docks' widgets, the map and the walls retranslate themselves on the same change)."""
+        if self.user is None:
+            self.setWindowTitle(self.tr("OneMap — dispatch console"))
+        else:
+            self.setWindowTitle(self.tr("OneMap — {0} ({1})").format(self.user, word(self.role)))
+        titles = {"queue": self.tr("Incident queue"), "details": self.tr("Incident details"),
+                  "history": self.tr("Incident history"),
+                  "units": self.tr("Unit board"), "layers": self.tr("Layers"), "cameras": self.tr("Cameras"),
+                  "messages": self.tr("Messages")}
+        for name, dock in self.docks().items():
+            dock.setWindowTitle(titles[name])
+        self.command_line.setPlaceholderText(self.tr("assign P-03 I12 · status P-03 enroute · close I12 · "
+                                                     "new fire 1 @street · find …"))
+        self.command_bar.setWindowTitle(self.tr("Command line"))
+        self.command_label.setText(self.tr("Command: "))
+        self.statusBar().setToolTip(self.tr("Server: {0}").format(self.url))  # which server, e.g. for a second console
+        self._show_link()
+        if self.city is not None:
+            self._show_grid_figure()
+        for wall in self.walls:
+            wall.setWindowTitle(self.tr("OneMap — video wall"))
+        if self.link_down is not None:
+            self.link_banner.show_down(self.link_down[0], time.time(), *self.link_down[1:])
+        self._show_details()
+        self._menus()
+
     def _menus(self) -> None:
-        view = self.menuBar().addMenu(self.tr("&View"))
+        """A new menu bar (the old one, its actions and their shortcuts are deleted with it)."""
+        bar = QMenuBar(self)
+        view = bar.addMenu(self.tr("&View"))
         for dock in self.docks().values():
             view.addAction(dock.toggleViewAction())
-        fit = QAction(self.tr("Fit the city"), self, shortcut=QKeySequence("Home"))
+        fit = QAction(self.tr("Fit the city"), view, shortcut=QKeySequence("Home"))
         fit.triggered.connect(self.canvas.fit_city)
         view.addAction(fit)
-        focus = QAction(self.tr("Command line"), self, shortcut=QKeySequence("Ctrl+L"))
+        focus = QAction(self.tr("Command line"), view, shortcut=QKeySequence("Ctrl+L"))
         focus.triggered.connect(self._focus_command_line)
         view.addAction(focus)
         figures = view.addMenu(self.tr("Grid cells show"))
         for figure, title in (("incidents", self.tr("Open incidents")), ("cameras", self.tr("Camera online rate"))):
             action = figures.addAction(title)
             action.triggered.connect(lambda _=False, f=figure: self._set_grid_figure(f))
-        video = self.menuBar().addMenu(self.tr("Vi&deo"))
+        video = bar.addMenu(self.tr("Vi&deo"))
         open_wall = video.addAction(self.tr("Open a video wall"))
         open_wall.triggered.connect(lambda: self.open_wall())
         nearest = video.addAction(self.tr("Fill a wall with the cameras nearest the incident"))
         nearest.triggered.connect(self.fill_wall_nearest)
-        options = self.menuBar().addMenu(self.tr("&Settings"))
+        options = bar.addMenu(self.tr("&Settings"))
         language = options.addMenu(self.tr("Language"))
         for code, name in (("system", self.tr("Follow the system")), ("en", "English"), ("zh_CN", "简体中文")):
             action = language.addAction(name)
@@ -200,26 +240,27 @@ class MainWindow(QMainWindow):
         overdue.triggered.connect(self._set_threshold)
         volume = options.addAction(self.tr("Alert volume…"))
         volume.triggered.connect(self._set_volume)
-        quit_action = QAction(self.tr("Quit"), self, shortcut=QKeySequence("Ctrl+Q"))
+        quit_action = QAction(self.tr("Quit"), options, shortcut=QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
         options.addAction(quit_action)
-        incidents = self.menuBar().addMenu(self.tr("&Incident"))
-        new_incident = QAction(self.tr("New incident…"), self, shortcut=QKeySequence("Ctrl+N"))
+        incidents = bar.addMenu(self.tr("&Incident"))
+        new_incident = QAction(self.tr("New incident…"), incidents, shortcut=QKeySequence("Ctrl+N"))
         new_incident.triggered.connect(lambda: self.new_incident_dialog())
         incidents.addAction(new_incident)
-        units = self.menuBar().addMenu(self.tr("&Unit"))
+        units = bar.addMenu(self.tr("&Unit"))
         for status, key in (("enroute", "F5"), ("onscene", "F6"), ("available", "F7"), ("busy", "F8")):
-            action = QAction(self.tr("Selected unit: {0}").format(word(status)), self, shortcut=QKeySequence(key))
+            action = QAction(self.tr("Selected unit: {0}").format(word(status)), units, shortcut=QKeySequence(key))
             action.triggered.connect(lambda _=False, s=status: self._status_key(s))
             units.addAction(action)
-        help_menu = self.menuBar().addMenu(self.tr("&Help"))
-        grammar = QAction(self.tr("Command line and shortcuts"), self, shortcut=QKeySequence("F1"))
+        help_menu = bar.addMenu(self.tr("&Help"))
+        grammar = QAction(self.tr("Command line and shortcuts"), help_menu, shortcut=QKeySequence("F1"))
         grammar.triggered.connect(self.show_help)
         help_menu.addAction(grammar)
         about = help_menu.addAction(self.tr("About OneMap"))
         about.triggered.connect(lambda: QMessageBox.about(self, self.tr("About OneMap"), self.tr(
             "OneMap dispatch console. One map of cameras, checkpoints, grid cells, units and incidents; "
             "video walls; dispatch through one server that every console follows.")))
+        self.setMenuBar(bar)
 
     def show_help(self) -> None:
         """The command-line grammar and the shortcuts, in a window that stays open beside the work."""
@@ -256,9 +297,9 @@ class MainWindow(QMainWindow):
         self.command_line.selectAll()
 
     def _set_language(self, code: str) -> None:
+        """Speak `code` at once (every widget retranslates on Qt's LanguageChange) and from now on."""
         settings().setValue("language", code)
-        QMessageBox.information(self, self.tr("Language"),
-                                self.tr("The console will speak the new language when it is next started."))
+        i18n.install(QApplication.instance(), code)
 
     def _set_threshold(self) -> None:
         minutes, ok = QInputDialog.getDouble(self, self.tr("Overdue threshold"),
@@ -300,7 +341,8 @@ class MainWindow(QMainWindow):
     # ---- the server's state ----------------------------------------------------------------------
 
     def _link_state(self, state: str, detail: str) -> None:
-        self.connection.set_state(state, detail)
+        self.link_seen = (state, detail)
+        self._show_link()
         now = time.time()
         if state == CONNECTED:
             if self.link_down is not None:
@@ -323,12 +365,18 @@ class MainWindow(QMainWindow):
         self.link_down = (self.link_down[0] if self.link_down else now, state, detail)
         self.link_banner.show_down(self.link_down[0], now, state, detail)
 
+    def _show_link(self) -> None:
+        state, detail = self.link_seen
+        if state == CONNECTED and self.user is not None:  # the role in the console's language
+            detail = f"{self.user} ({word(self.role)})"
+        self.connection.set_state(state, detail)
+
     def _welcomed(self, welcome: dict) -> None:
         first = self.user is None
-        self.user = welcome["user"]
+        self.user, self.role = welcome["user"], welcome["role"]
         if first:
             self.restore_layout()
-            self.setWindowTitle(self.tr("OneMap — {0} ({1})").format(self.user, word(welcome["role"])))
+            self.retranslate()
         if self.city_requested is None and welcome.get("city"):
             self.city_requested = welcome["city"]
             self.canvas.open_city(self.city_requested)
@@ -437,6 +485,15 @@ class MainWindow(QMainWindow):
         wall.show_on_screen(target, fullscreen=False)
         self.walls.append(wall)
         return wall
+
+    def open_on_wall(self, camera: Camera) -> None:
+        """The camera on the first free tile of the last wall opened (a new wall when none is open or free)."""
+        wall = next((w for w in reversed(self.walls) if w.isVisible()), None) or self.open_wall()
+        free = next((i for i, shown in enumerate(wall.cameras()) if shown is None), None)
+        if free is None:
+            wall = self.open_wall()
+            free = 0
+        wall.assign(free, camera)
 
     def fill_wall_nearest(self) -> None:
         incident = self.live.state["incidents"].get(self.selected_incident or "")

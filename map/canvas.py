@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QDrag
 
 from layers import crs as crs_lib
@@ -484,6 +484,13 @@ class MapCanvas(QtWidgets.QWidget):
         self.stale_notice.show_age(self.stale_since, time.time())
         self._place_overlays()
 
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:  # names and labels are drawn into the cached tiles
+            for group in set(self._group_of.values()):
+                group.restyle()
+            self._schedule_frame()
+        super().changeEvent(event)
+
     def layer_title(self, name: str) -> str:
         """The layer's title in the current language (for the layer panel and legends)."""
         return i18n.layer_title(name, self.layers[name].title)
@@ -531,7 +538,7 @@ class MapCanvas(QtWidgets.QWidget):
         ]
         for k, (what, step) in enumerate(steps):
             if progress is not None:
-                progress(k / len(steps), i18n.tr("Building {what}…").format(what=i18n.tr(i18n.BUILD_STEPS[what])))
+                progress(k / len(steps), QtCore.QCoreApplication.translate("map", "Building {what}…").format(what=i18n.tr(i18n.BUILD_STEPS[what])))
             step()
         self.city = pack
         self.set_extent(pack.bounds())
@@ -551,12 +558,12 @@ class MapCanvas(QtWidgets.QWidget):
         """Load a city pack without freezing the window: files are read in a thread, with a progress panel;
         `cityLoaded` is emitted when the map shows it."""
         from map.loading import CityLoader
-        self.loading.set_progress(None, i18n.tr("Reading {name}…").format(name=name_or_path))
+        self.loading.set_progress(None, QtCore.QCoreApplication.translate("map", "Reading {name}…").format(name=name_or_path))
         self._place_overlays()
         self._loader = CityLoader(name_or_path, self)
         self._loader.loaded.connect(self._city_read)
         self._loader.failed.connect(
-            lambda message: self.loading.set_progress(0.0, i18n.tr("Could not load: {message}").format(message=message)))
+            lambda message: self.loading.set_progress(0.0, QtCore.QCoreApplication.translate("map", "Could not load: {message}").format(message=message)))
         self._loader.start()
 
     def _city_read(self, pack) -> None:
@@ -907,7 +914,7 @@ class MapCanvas(QtWidgets.QWidget):
         """The tooltip text of a hit."""
         model = self.layers[hit.layer].model
         if hit.feature_id is None:
-            return i18n.tr("{count} {layer} — click to zoom in").format(
+            return QtCore.QCoreApplication.translate("map", "{count} {layer} — click to zoom in").format(
                 count=hit.count, layer=i18n.layer_title(hit.layer, model.title).lower())
         r = model.record(hit.row)
         if hit.layer == "units":
@@ -921,8 +928,8 @@ class MapCanvas(QtWidgets.QWidget):
             age_text = "" if np.isnan(age) else f" · {format_age(age)}"
             return f"P{r['priority']} {i18n.word(r['kind'])} · {i18n.word(r['status'])}{age_text}\n{r['address']}".strip()
         if hit.layer == "grids":
-            return f"{r['name']}" + (f" · {r['value']:g} {model.value_title}" if r["value"] is not None else "")
-        return f"{r.get('name') or hit.feature_id} ({i18n.feature_noun(hit.layer)})"
+            return i18n.feature_name(r["name"]) + (f" · {r['value']:g} {model.value_title}" if r["value"] is not None else "")
+        return f"{i18n.feature_name(r.get('name') or hit.feature_id)} ({i18n.feature_noun(hit.layer)})"
 
     def _clicked(self, ev) -> None:
         pos = self.view.mapFromScene(ev.scenePos())

@@ -6,6 +6,8 @@ the console's "words" context (console/words.py marks them), which the map reuse
 """
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 LAYER_TITLES = {
@@ -53,6 +55,30 @@ BUILD_STEPS = {
     "cameras": QT_TRANSLATE_NOOP("map", "cameras"),
     "units": QT_TRANSLATE_NOOP("map", "units"),
 }
+
+
+# Names the city pack builder makes up where OSM has none (layers/osm_import.py), by their pattern; real
+# (OSM) names stay as they are.
+GENERATED_NAMES = (
+    (re.compile(r"Grid (\d+)"), QT_TRANSLATE_NOOP("map", "Grid {0}")),
+    (re.compile(r"Camera (\d+)"), QT_TRANSLATE_NOOP("map", "Camera {0}")),
+    (re.compile(r"Police station (\d+)"), QT_TRANSLATE_NOOP("map", "Police station {0}")),
+    (re.compile(r"Fire station (\d+)"), QT_TRANSLATE_NOOP("map", "Fire station {0}")),
+    (re.compile(r"Police station \(placed\)"), QT_TRANSLATE_NOOP("map", "Police station (placed)")),
+    (re.compile(r"Fire station \(placed\)"), QT_TRANSLATE_NOOP("map", "Fire station (placed)")),
+    (re.compile(r"(.+) bayonet"), QT_TRANSLATE_NOOP("map", "{0} bayonet")),
+    (re.compile(r"(.+) checkpoint"), QT_TRANSLATE_NOOP("map", "{0} checkpoint")),
+)
+
+
+def feature_name(name: str) -> str:
+    """A grid cell's, camera's, station's or checkpoint's name in the current language: the builder's
+    "Grid 001" is 网格 001 in Chinese. A few pattern tests per name: cheap enough for every drawn label."""
+    for pattern, template in GENERATED_NAMES:
+        match = pattern.fullmatch(name)
+        if match:
+            return tr(template).format(*match.groups())
+    return name
 
 
 def tr(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6 import QtGui, QtWidgets
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 
 from map import i18n
 
@@ -19,8 +19,6 @@ class LayerPanel(QtWidgets.QWidget):
         self.list = QtWidgets.QListWidget()
         self.up = QtWidgets.QPushButton("▲")
         self.down = QtWidgets.QPushButton("▼")
-        self.up.setToolTip(i18n.tr("Draw above the layer over it"))
-        self.down.setToolTip(i18n.tr("Draw below the layer under it"))
         self.opacity = QtWidgets.QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.legend = QtWidgets.QLabel()
@@ -32,7 +30,8 @@ class LayerPanel(QtWidgets.QWidget):
         buttons.addWidget(self.down)
         buttons.addStretch(1)
         form = QtWidgets.QFormLayout()
-        form.addRow(i18n.tr("Opacity"), self.opacity)
+        self.opacity_label = QtWidgets.QLabel()
+        form.addRow(self.opacity_label, self.opacity)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
@@ -46,8 +45,22 @@ class LayerPanel(QtWidgets.QWidget):
         self.down.clicked.connect(self.move_down)
         self.opacity.valueChanged.connect(self._opacity_changed)
         canvas.layersChanged.connect(self._sync)
-        self._sync()
+        self.retranslate()
         self.list.setCurrentRow(0)
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        """Texts in the current language; literal strings are looked up in the "map" context by name, where
+        lupdate files them (map/i18n.py's tr() would be filed under "i18n")."""
+        self.up.setToolTip(QCoreApplication.translate("map", "Draw above the layer over it"))
+        self.down.setToolTip(QCoreApplication.translate("map", "Draw below the layer under it"))
+        self.opacity_label.setText(QCoreApplication.translate("map", "Opacity"))
+        self._sync()
+        self._show_current()
 
     def item(self, name: str) -> QtWidgets.QListWidgetItem:
         for row in range(self.list.count()):

@@ -23,7 +23,7 @@ from layers.incidents import IncidentLayer
 from layers.points import CAMERA_STATE_CODE, CameraLayer, CheckpointLayer, PointLayer, StationLayer
 from layers.polygons import PolygonSet
 from layers.spatial import cell_clusters, concat_ranges
-from map import symbols
+from map import i18n, symbols
 from map.symbols import SymbolAtlas, TextCache, qcolor
 from map.tiles import TILE_PX, TileFrame, TileImage, level_scale
 
@@ -401,7 +401,7 @@ class GridRenderer:
         p = g.polygons
         wide = rows[(p.xmax[rows] - p.xmin[rows]) * frame.scale > 90]
         for row in wide:
-            text = str(g.names[row])
+            text = i18n.feature_name(str(g.names[row]))
             value = g.values[row]
             if value > 0:
                 text = f"{text} · {value:.0f}"
@@ -482,7 +482,7 @@ class PointStyle:
         return np.zeros(len(counts), dtype=np.int64)
 
     def label(self, layer: PointLayer, row: int) -> str:
-        return str(layer.data["name"][row])
+        return i18n.feature_name(str(layer.data["name"][row]))
 
     def draw_below(self, painter, layer: PointLayer, rows: np.ndarray, px, py, scale: float) -> None:
         """Anything under the symbols (camera view cones)."""

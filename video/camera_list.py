@@ -1,30 +1,42 @@
 """A searchable list of cameras, each with its last observed state and how long ago ("offline 3 min");
-items are dragged onto wall tiles with the camera MIME type."""
+items are dragged onto wall tiles with the camera MIME type, clicked (or Enter) to find the camera on the
+map, double-clicked to open it on a wall."""
 from __future__ import annotations
 
+import re
 import time
 from typing import Callable, Iterable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from map.i18n import feature_name
 from map.renderers import format_age
 from video.camera import Camera
 from video.dnd import CAMERA_MIME, camera_mime_data
 
 _CAMERA_ROLE = Qt.ItemDataRole.UserRole
 AGE_REFRESH_MS = 15_000  # ages are shown in whole minutes
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple:
+    """Sorts numbers as numbers: "Camera 2" before "Camera 10"."""
+    return tuple(int(part) if part.isdigit() else part for part in _DIGITS.split(text.casefold()))
 
 
 class CameraList(QWidget):
-    """A search box over a list of cameras; matching is case-insensitive on name and camera_id."""
+    """A search box over a list of cameras, in natural order of their names; the search matches the name and
+    the grid cell (case-insensitive). Internal camera ids are never shown but in the tooltip."""
+
+    activated = Signal(str)  # camera_id: clicked or Enter, to find it on the map
+    openRequested = Signal(object)  # Camera: double-clicked, to open it on a wall
 
     def __init__(self, cameras: Iterable[Camera] = (), parent: QWidget | None = None,
                  clock: Callable[[], float] = time.time):
         super().__init__(parent)
         self.clock = clock
         self.search = QLineEdit()
-        self.search.setPlaceholderText(self.tr("Search cameras"))
         self.search.setClearButtonEnabled(True)
         self.list = _CameraListView()
         layout = QVBoxLayout(self)
@@ -32,14 +44,27 @@ class CameraList(QWidget):
         layout.addWidget(self.search)
         layout.addWidget(self.list)
         self.search.textChanged.connect(self._apply_filter)
+        self.list.itemClicked.connect(self._activate)
+        self.list.itemActivated.connect(self._activate)  # Enter (and double-click, on some styles)
+        self.list.itemDoubleClicked.connect(lambda item: self.openRequested.emit(item.data(_CAMERA_ROLE)))
         self.set_cameras(cameras)
         self._ages = QTimer(self, interval=AGE_REFRESH_MS)
         self._ages.timeout.connect(self.refresh_ages)
         self._ages.start()
+        self.retranslate()
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.search.setPlaceholderText(self.tr("Search cameras"))
+        self.refresh_ages()
 
     def set_cameras(self, cameras: Iterable[Camera]) -> None:
         self.list.clear()
-        for camera in sorted(cameras, key=lambda c: (c.name.casefold(), c.camera_id)):
+        for camera in sorted(cameras, key=lambda c: (natural_key(c.name), natural_key(c.camera_id))):
             item = QListWidgetItem()
             item.setData(_CAMERA_ROLE, camera)
             self.list.addItem(item)
@@ -51,7 +76,9 @@ class CameraList(QWidget):
         for row in range(self.list.count()):
             item = self.list.item(row)
             camera: Camera = item.data(_CAMERA_ROLE)
-            item.setText(f"{camera.name}  ({camera.camera_id})  ·  {self._state_text(camera, now)}")
+            item.setText(f"{feature_name(camera.name)}  ·  {self._state_text(camera, now)}")
+            item.setToolTip(self.tr("{0} · grid cell {1} · id {2}").format(
+                camera.name, camera.grid_id or "-", camera.camera_id))
 
     def _state_text(self, camera: Camera, now: float) -> str:
         """The state and how long it has held: "online 12 min", "offline 0 min", "unknown"."""
@@ -71,8 +98,11 @@ class CameraList(QWidget):
         for row in range(self.list.count()):
             item = self.list.item(row)
             camera: Camera = item.data(_CAMERA_ROLE)
-            item.setHidden(bool(needle) and needle not in camera.name.casefold()
-                           and needle not in camera.camera_id.casefold())
+            names = (camera.name, feature_name(camera.name), camera.grid_id or "")  # as shown, or as in the pack
+            item.setHidden(bool(needle) and not any(needle in name.casefold() for name in names))
+
+    def _activate(self, item: QListWidgetItem) -> None:
+        self.activated.emit(item.data(_CAMERA_ROLE).camera_id)
 
 
 class _CameraListView(QListWidget):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import time
 
-from PySide6.QtCore import QCoreApplication, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QFrame, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
@@ -209,6 +209,11 @@ class VideoTile(QFrame):
             self._backend.surface.deleteLater()
             self._backend.deleteLater()
             self._backend = None
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._set_state(self._state)  # the tile's message and status line in the new language
+        super().changeEvent(event)
 
     def _set_state(self, state: TileState) -> None:
         changed = state != self._state

@@ -19,7 +19,26 @@ def test_each_camera_shows_its_state_and_age(qtbot):
     listing = CameraList(cameras, clock=lambda: clock[0])
     qtbot.addWidget(listing)
     texts = [listing.list.item(row).text() for row in range(listing.list.count())]
-    assert texts == ["Harbour  (c1)  ·  offline 3 min", "Market  (c2)  ·  online 2 h", "Station  (c3)  ·  unknown"]
+    assert texts == ["Harbour  ·  offline 3 min", "Market  ·  online 2 h", "Station  ·  unknown"]
     clock[0] += 120
     listing.refresh_ages()
-    assert listing.list.item(0).text() == "Harbour  (c1)  ·  offline 5 min"
+    assert listing.list.item(0).text() == "Harbour  ·  offline 5 min"
+
+
+def test_cameras_sort_naturally_and_search_names_and_grid_cells_not_ids(qtbot):
+    names = ["Camera 100", "Camera 10", "Camera 2", "Camera 1", "Bridge 3", "Camera 21"]
+    cameras = [Camera(f"osm-{9000 + k}", name, f"http://127.0.0.1:1/{k}", grid_id=f"G{k:03d}")
+               for k, name in enumerate(names)]
+    listing = CameraList(cameras)
+    qtbot.addWidget(listing)
+    assert [c.name for c in listing.visible_cameras()] == [
+        "Bridge 3", "Camera 1", "Camera 2", "Camera 10", "Camera 21", "Camera 100"]
+    texts = [listing.list.item(row).text() for row in range(listing.list.count())]
+    assert not any("osm-" in text for text in texts), texts  # internal ids only in the tooltip
+    assert "osm-9001" in listing.list.item(3).toolTip()  # Camera 10
+    listing.search.setText("camera 1")
+    assert [c.name for c in listing.visible_cameras()] == ["Camera 1", "Camera 10", "Camera 100"]
+    listing.search.setText("osm-90")  # an internal id finds nothing
+    assert listing.visible_cameras() == []
+    listing.search.setText("g004")  # the grid cell of Bridge 3
+    assert [c.name for c in listing.visible_cameras()] == ["Bridge 3"]

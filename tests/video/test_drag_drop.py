@@ -79,8 +79,11 @@ def test_camera_list_search_and_drag_payload(serve, make_wall, qtbot):
     assert [c.camera_id for c in listing.visible_cameras()] == ["c-17", "c-42", "c-03"]
     qtbot.keyClicks(listing.search, "HARB")
     assert [c.camera_id for c in listing.visible_cameras()] == ["c-17", "c-42"]
-    listing.search.setText("c-03")
+    listing.search.setText("square")
     assert [c.camera_id for c in listing.visible_cameras()] == ["c-03"]
+    listing.search.setText("c-03")  # internal ids are not the dispatcher's words
+    assert listing.visible_cameras() == []
+    listing.search.clear()
 
     # What a drag from the list carries is what the map's drags carry.
     mime = listing.list.mimeData([listing.list.item(2)])

@@ -1,6 +1,8 @@
 """`onemap wall` (video.wall_app.main): a standalone full-screen wall on the second monitor."""
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import pytest
@@ -10,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from video import wall_app
 from video.tile import TileState
-from video.wall import Wall
+from video.wall import LAYOUTS, Wall
 
 DEADLINE_S = 20
 
@@ -62,3 +64,18 @@ def test_wall_app_rejects_bad_arguments(argv, message, qapp, capsys):
         wall_app.main(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_wall_help_prints_only_the_usage_and_every_option_is_explained():
+    # A process of its own: in this one, Qt and the video back-ends are loaded already.
+    done = subprocess.run([sys.executable, "-m", "console.cli", "wall", "--help"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0
+    assert done.stderr == ""  # no libvlc / Qt Multimedia start-up warnings
+    assert done.stdout.startswith("usage: onemap wall")
+    for action in wall_app.build_parser()._actions:
+        assert action.help, f"{action.dest} has no help text"
+
+
+def test_the_layout_choices_are_the_walls_layouts():
+    assert wall_app.LAYOUT_NAMES == tuple(LAYOUTS)
