@@ -15,6 +15,10 @@
         <translation>搜索摄像头</translation>
     </message>
     <message>
+        <source>{0} · grid cell {1} · id {2}</source>
+        <translation>{0} · 网格 {1} · 编号 {2}</translation>
+    </message>
+    <message>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -234,10 +238,6 @@
         <translation>级</translation>
     </message>
     <message>
-        <source>Incident</source>
-        <translation>警情</translation>
-    </message>
-    <message>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
@@ -250,12 +250,44 @@
         <translation>网格</translation>
     </message>
     <message>
-        <source>To dispatch</source>
+        <source>No.</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <source>Dispatch</source>
         <translation>派警用时</translation>
     </message>
     <message>
-        <source>To on scene</source>
+        <source>On scene</source>
         <translation>到场用时</translation>
+    </message>
+    <message>
+        <source>Priority (P1 most urgent)</source>
+        <translation>优先级（P1 最紧急）</translation>
+    </message>
+    <message>
+        <source>Incident number</source>
+        <translation>警情编号</translation>
+    </message>
+    <message>
+        <source>Kind of incident</source>
+        <translation>警情类型</translation>
+    </message>
+    <message>
+        <source>Grid cell</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>Time from the call to the first dispatch</source>
+        <translation>从接警到首次派警的时间</translation>
+    </message>
+    <message>
+        <source>Time from the first dispatch to the first unit on scene</source>
+        <translation>从首次派警到首个警力到场的时间</translation>
+    </message>
+    <message>
+        <source>Units assigned</source>
+        <translation>已派警力</translation>
     </message>
     <message>
         <source>Units</source>
@@ -430,10 +462,6 @@
     <message>
         <source>Volume of alert tones (0 = silent):</source>
         <translation>提示音音量（0 = 静音）：</translation>
-    </message>
-    <message>
-        <source>The console will speak the new language when it is next started.</source>
-        <translation>调度台下次启动时将使用新语言。</translation>
     </message>
     <message>
         <source>Overdue threshold</source>
@@ -808,37 +836,6 @@
     </message>
 </context>
 <context>
-    <name>i18n</name>
-    <message>
-        <source>Building {what}…</source>
-        <translation>正在构建{what}…</translation>
-    </message>
-    <message>
-        <source>Reading {name}…</source>
-        <translation>正在读取 {name}…</translation>
-    </message>
-    <message>
-        <source>Could not load: {message}</source>
-        <translation>无法加载：{message}</translation>
-    </message>
-    <message>
-        <source>{count} {layer} — click to zoom in</source>
-        <translation>{count} 个{layer} — 点击放大</translation>
-    </message>
-    <message>
-        <source>Draw above the layer over it</source>
-        <translation>移到上一图层之上</translation>
-    </message>
-    <message>
-        <source>Draw below the layer under it</source>
-        <translation>移到下一图层之下</translation>
-    </message>
-    <message>
-        <source>Opacity</source>
-        <translation>不透明度</translation>
-    </message>
-</context>
-<context>
     <name>map</name>
     <message>
         <source>Streets</source>
@@ -957,6 +954,38 @@
         <translation>警力</translation>
     </message>
     <message>
+        <source>Grid {0}</source>
+        <translation>网格 {0}</translation>
+    </message>
+    <message>
+        <source>Camera {0}</source>
+        <translation>摄像头 {0}</translation>
+    </message>
+    <message>
+        <source>Police station {0}</source>
+        <translation>派出所 {0}</translation>
+    </message>
+    <message>
+        <source>Fire station {0}</source>
+        <translation>消防站 {0}</translation>
+    </message>
+    <message>
+        <source>Police station (placed)</source>
+        <translation>派出所（系统放置）</translation>
+    </message>
+    <message>
+        <source>Fire station (placed)</source>
+        <translation>消防站（系统放置）</translation>
+    </message>
+    <message>
+        <source>{0} bayonet</source>
+        <translation>{0}卡口</translation>
+    </message>
+    <message>
+        <source>{0} checkpoint</source>
+        <translation>{0}卡点</translation>
+    </message>
+    <message>
         <source>{n} km</source>
         <translation>{n} 公里</translation>
     </message>
@@ -976,6 +1005,34 @@
     <message>
         <source>{n} h</source>
         <translation>{n} 小时</translation>
+    </message>
+    <message>
+        <source>Building {what}…</source>
+        <translation>正在构建{what}…</translation>
+    </message>
+    <message>
+        <source>Reading {name}…</source>
+        <translation>正在读取 {name}…</translation>
+    </message>
+    <message>
+        <source>Could not load: {message}</source>
+        <translation>无法加载：{message}</translation>
+    </message>
+    <message>
+        <source>{count} {layer} — click to zoom in</source>
+        <translation>{count} 个{layer} — 点击放大</translation>
+    </message>
+    <message>
+        <source>Draw above the layer over it</source>
+        <translation>移到上一图层之上</translation>
+    </message>
+    <message>
+        <source>Draw below the layer under it</source>
+        <translation>移到下一图层之下</translation>
+    </message>
+    <message>
+        <source>Opacity</source>
+        <translation>不透明度</translation>
     </message>
 </context>
 <context>
