@@ -461,7 +461,11 @@ class MainWindow(QMainWindow):
         if reply["op"] == "nack":
             self.notify(self.explain(cmd, args, reply), concerning)
         elif cmd == "incident.create":
-            self.select_incident(f"I{reply['seq']}" if "incident_id" not in args else args["incident_id"])
+            incident_id = reply.get("incident_id")
+            if incident_id is None:  # a server older than the ack's incident_id: nothing to guess from
+                return
+            self.notify(self.tr("Created {0}").format(incident_id))
+            self.select_incident(incident_id)
 
     def explain(self, cmd: str, args: dict, reply: dict) -> str:
         reason = {

@@ -2,7 +2,8 @@
 
 State is plain JSON-able dicts (it is also the welcome snapshot):
     {"units": {id: unit}, "incidents": {id: incident}, "cameras": {id: camera},
-     "checkpoints": {id: checkpoint}, "grids": {id: grid}}
+     "checkpoints": {id: checkpoint}, "grids": {id: grid},
+     "counters": {"incidents": {"day": "2026-12-02", "number": 7}}}  # the last incident number given
 
 `apply` is deterministic and does no I/O and reads no clock: everything it needs is in the event. For
 speed it updates the state it is given in place and returns it (5,000 position events a second cannot
@@ -20,7 +21,7 @@ Event = dict[str, Any]
 
 
 def empty_state() -> State:
-    return {"units": {}, "incidents": {}, "cameras": {}, "checkpoints": {}, "grids": {}}
+    return {"units": {}, "incidents": {}, "cameras": {}, "checkpoints": {}, "grids": {}, "counters": {}}
 
 
 def copy_state(state: State) -> State:
@@ -32,6 +33,9 @@ def _incident_created(state: State, event: Event) -> None:
     incident["units"] = list(incident.get("units") or [])  # never share a list with the event
     incident["created_ts"] = event["ts"]
     state["incidents"][incident["incident_id"]] = incident
+    if "number" in incident:  # a server-numbered incident (not an explicit id, not an old I<seq>)
+        # Snapshots stored before counters existed have no "counters".
+        state.setdefault("counters", {})["incidents"] = {"day": incident["day"], "number": incident["number"]}
 
 
 def _unit_assigned(state: State, event: Event) -> None:
