@@ -103,8 +103,9 @@ class EmbeddedServer:
     async def _main(self) -> None:
         from dispatch.city_state import centre_of, initial_state
         from dispatch.client import DispatchClient
+        from dispatch.procedures import disposition_codes
         from dispatch.server import DispatchServer
-        from dispatch.simulate import run_patrols
+        from dispatch.simulate import DEMO_TURNOUT_S, SimulationFeed, UnitSimulator
         from layers.citypack import load_city
         from layers.geocode import Geocoder, NoSuchPlace
 
@@ -112,7 +113,8 @@ class EmbeddedServer:
         try:
             city = load_city(self.city_name)
             server = DispatchServer(str(self.data_dir / "events.db"), self.users_file,
-                                    initial_state(city), city.grid_at, city_name=city.name, centre=centre_of(city))
+                                    initial_state(city), city.grid_at, city_name=city.name,
+                                    dispositions=disposition_codes(city.meta["dispositions"]), centre=centre_of(city))
             host, port = await server.start("127.0.0.1", 0)
         except BaseException as exc:  # shown to the user by start()
             self._failure = exc
@@ -130,11 +132,12 @@ class EmbeddedServer:
                 await caller.command("incident.create", **{**call, "address": place.label}, lon=place.lon,
                                      lat=place.lat)
         await caller.close()
-        patrols = asyncio.create_task(run_patrols(self.url, self.tokens["avl"], city.streets, stop=self._stopping))
+        simulator = UnitSimulator(city.streets, turnout_s=DEMO_TURNOUT_S)
+        units = asyncio.create_task(SimulationFeed(self.url, self.tokens["avl"], simulator).run(self._stopping))
         cameras = asyncio.create_task(self._cameras(city))
         self._ready.set()
         await self._stopping.wait()
-        await patrols
+        await units
         await cameras
         await server.stop()
 

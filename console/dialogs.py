@@ -1,14 +1,16 @@
-"""Dialogs: a new incident, from a point on the map, typed coordinates or a place of the city."""
+"""Dialogs: a new incident, from a point on the map, typed coordinates or a place of the city; closing one."""
 from __future__ import annotations
 
 import re
 import time
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QCompleter, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
-                               QPlainTextEdit, QSpinBox)
+                               QListWidget, QListWidgetItem, QPlainTextEdit, QSpinBox)
 
+from console import i18n
 from console.words import word
+from dispatch.commands import DISPOSITION_NOTE_MAX
 from dispatch.duplicates import possible_duplicates
 from layers.geocode import Geocoder, NoSuchPlace, Place
 
@@ -114,29 +116,12 @@ class NewIncidentDialog(QDialog):
                     missing.text, ", ".join(missing.suggestions) or "-"))
                 self._flag_duplicates()
                 return
-            how = self.precision_text(self.resolved)
+            how = precision_words(self.resolved)
         lon, lat, label = self.location()
         grid = self.grid_at(lon, lat) if self.grid_at else None
         self.where.setText(self.tr("{0}{1:.5f}, {2:.5f} · grid cell {3}").format(
             f"{label} — {how} · " if label else f"{how} · ", lon, lat, grid or "-"))
         self._flag_duplicates()
-
-    def precision_text(self, place: Place) -> str:
-        """How exact a geocoded place is, in the dispatcher's words."""
-        if place.precision == "address":
-            return self.tr("address")
-        if place.precision == "interpolated":
-            low, high = place.between
-            return self.tr("interpolated between {0} and {1}, {2:.0f} m apart").format(low, high, place.extent_m)
-        if place.precision == "place":
-            return self.tr("place")
-        if place.precision == "intersection":
-            return self.tr("intersection")
-        street = (self.tr("street only: centre of a {0:.1f} km street").format(place.extent_m / 1000)
-                  if place.extent_m else self.tr("street only"))
-        if place.missing_number:
-            return self.tr("no number {0} on this street; {1}").format(place.missing_number, street)
-        return street
 
     def _kind(self) -> str:
         text = self.kind.currentText().strip()
@@ -162,5 +147,101 @@ class NewIncidentDialog(QDialog):
             args["address"] = street
         if self.note.toPlainText().strip():
             args["note"] = self.note.toPlainText().strip()
+        self.submitted.emit(args)
+        self.accept()
+
+
+_PRECISIONS = {
+    "address": QT_TRANSLATE_NOOP("NewIncidentDialog", "address"),
+    "place": QT_TRANSLATE_NOOP("NewIncidentDialog", "place"),
+    "intersection": QT_TRANSLATE_NOOP("NewIncidentDialog", "intersection"),
+}
+
+
+def precision_words(place: Place) -> str:
+    """How exact a geocoded place is, in the dispatcher's words (the dialog's and the command line's)."""
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("NewIncidentDialog", text)
+
+    if place.precision in _PRECISIONS:
+        return tr(_PRECISIONS[place.precision])
+    if place.precision == "interpolated":
+        low, high = place.between
+        return QCoreApplication.translate(
+            "NewIncidentDialog", "interpolated between {0} and {1}, {2:.0f} m apart").format(low, high, place.extent_m)
+    street = (QCoreApplication.translate("NewIncidentDialog", "street only: centre of a {0:.1f} km street").format(
+        place.extent_m / 1000) if place.extent_m else QCoreApplication.translate("NewIncidentDialog", "street only"))
+    if place.missing_number:
+        return QCoreApplication.translate("NewIncidentDialog", "no number {0} on this street; {1}").format(
+            place.missing_number, street)
+    return street
+
+
+def disposition_label(disposition: dict) -> str:
+    """A disposition's label in the console's language."""
+    return disposition["label_zh"] if i18n.current() == "zh_CN" else disposition["label"]
+
+
+def incident_title(incident: dict) -> str:
+    """e.g. "I12 (P1 fire, Mannerheimintie)", the kind in the console's language."""
+    where = incident.get("address") or f"{incident['lon']:.5f}, {incident['lat']:.5f}"
+    return f"{incident['incident_id']} (P{incident['priority']} {word(incident['kind'])}, {where})"
+
+
+class CloseIncidentDialog(QDialog):
+    """The incident, its disposition (one of the city's codes, required) and a note. Esc cancels."""
+
+    submitted = Signal(dict)  # the args of incident.close
+
+    def __init__(self, incident: dict, dispositions, parent=None):
+        super().__init__(parent)
+        self.incident_id = incident["incident_id"]
+        self.setWindowTitle(self.tr("Close incident {0}").format(self.incident_id))
+        self.incident = QLabel(incident_title(incident), self)
+        self.incident.setObjectName("incident")
+        self.codes = QListWidget(self)
+        self.codes.setObjectName("dispositions")
+        for disposition in dispositions:
+            item = QListWidgetItem(f"{disposition_label(disposition)}  ·  {disposition['code']}", self.codes)
+            item.setData(Qt.ItemDataRole.UserRole, disposition["code"])
+        self.note = QPlainTextEdit(self)
+        self.note.setObjectName("disposition-note")
+        self.note.setMaximumHeight(80)
+        self.note.setPlaceholderText(self.tr("Optional: what was done, by whom, references"))
+        self.problem = QLabel(self)
+        self.problem.setStyleSheet("color: #b91c1c;")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText(self.tr("Close incident"))
+        self.buttons.accepted.connect(self._submit)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(self.tr("Incident"), self.incident)
+        form.addRow(self.tr("Disposition"), self.codes)
+        form.addRow(self.tr("Note"), self.note)
+        form.addRow(self.problem)
+        form.addRow(self.buttons)
+        self.codes.itemSelectionChanged.connect(self._check)
+        self.note.textChanged.connect(self._check)
+        self._check()
+        self.codes.setFocus()
+
+    def chosen(self) -> str | None:
+        item = self.codes.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None and item.isSelected() else None
+
+    def _check(self) -> None:
+        too_long = len(self.note.toPlainText().strip()) > DISPOSITION_NOTE_MAX
+        self.problem.setText(self.tr("The note is longer than {0} characters.").format(DISPOSITION_NOTE_MAX)
+                             if too_long else "" if self.chosen() else self.tr("Choose a disposition."))
+        self.ok.setEnabled(self.chosen() is not None and not too_long)
+
+    def _submit(self) -> None:
+        if not self.ok.isEnabled():  # Enter reaches accepted even while OK is disabled
+            return
+        args = {"incident_id": self.incident_id, "disposition": self.chosen()}
+        if self.note.toPlainText().strip():
+            args["disposition_note"] = self.note.toPlainText().strip()
         self.submitted.emit(args)
         self.accept()

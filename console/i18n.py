@@ -33,3 +33,9 @@ def install(app: QApplication, code: str | None) -> str:
         elif name.startswith("onemap"):
             raise FileNotFoundError(f"translation {name}.qm is missing from {path}")
     return language
+
+
+def current(app: QApplication | None = None) -> str:
+    """The language `install` put in place: "zh_CN" while its translators are installed, else "en"."""
+    app = app or QApplication.instance()
+    return "zh_CN" if getattr(app, "_onemap_translators", None) else "en"

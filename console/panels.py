@@ -1,19 +1,21 @@
 """The docks around the map: the incident queue, the unit board and the incident details."""
 from __future__ import annotations
 
-import json
 import time
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QMimeData, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import (QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QModelIndex, QPoint, QSortFilterProxyModel, Qt,
+                            Signal)
 from PySide6.QtGui import QBrush, QColor, QDrag, QFont, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QTableView, QTreeView, QVBoxLayout, QWidget)
 
-from console.live import LiveState, format_duration
+from console.live import LiveState, epoch, format_duration
 from console.words import word
+from dispatch.domain import UNIT_TRANSITIONS
+from dispatch.procedures import Need
 from dispatch.recommend import Recommendation
+from map.canvas import units_from_mime, units_mime
 
-UNIT_MIME = "application/x-onemap-unit"
 
 PRIORITY_COLORS = {1: QColor(220, 38, 38), 2: QColor(234, 88, 12), 3: QColor(202, 138, 4),
                    4: QColor(37, 99, 235), 5: QColor(100, 116, 139)}
@@ -22,21 +24,16 @@ UNIT_STATUS_COLORS = {"available": QColor(22, 163, 74), "dispatched": QColor(234
                       "busy": QColor(124, 58, 237), "offduty": QColor(100, 116, 139)}
 OVERDUE_COLOR = QColor(220, 38, 38)
 REACTION_S = 0.5  # a click sooner than this after the buttons moved was aimed at where they were
+NEED_MET_COLOR, NEED_SHORT_COLOR = "#15803d", "#b91c1c"
 
 
-def unit_mime(unit_id: str) -> QMimeData:
-    mime = QMimeData()
-    mime.setData(UNIT_MIME, json.dumps({"unit_id": unit_id}).encode())
-    return mime
-
-
-def unit_from_mime(mime: QMimeData) -> str | None:
-    if not mime.hasFormat(UNIT_MIME):
-        return None
-    try:
-        return json.loads(bytes(mime.data(UNIT_MIME)).decode())["unit_id"]
-    except (ValueError, KeyError):
-        return None
+def unit_kind_name(kind: str) -> str:
+    """What a unit kind of the city pack is called in the console's language (unknown kinds as they are)."""
+    names = {"patrol": QCoreApplication.translate("UnitKind", "patrol car"),
+             "traffic": QCoreApplication.translate("UnitKind", "traffic unit"),
+             "fire": QCoreApplication.translate("UnitKind", "fire engine"),
+             "ems": QCoreApplication.translate("UnitKind", "ambulance")}
+    return names.get(kind, kind)
 
 
 class IncidentQueueModel(QAbstractTableModel):
@@ -167,22 +164,22 @@ class _QueueView(QTableView):
         self.queue = queue
         self._over: str = ""
 
-    def _target(self, event) -> tuple[str | None, str]:
-        unit_id = unit_from_mime(event.mimeData())
+    def _target(self, event) -> tuple[list[str], str]:
+        unit_ids = units_from_mime(event.mimeData())
         index = self.indexAt(event.position().toPoint())
-        return unit_id, self.queue.incident_at(index) if index.isValid() else ""
+        return unit_ids, self.queue.incident_at(index) if index.isValid() else ""
 
     def dragEnterEvent(self, event):
-        if unit_from_mime(event.mimeData()):
+        if units_from_mime(event.mimeData()):
             event.acceptProposedAction()
 
     def dragMoveEvent(self, event):
-        unit_id, incident_id = self._target(event)
-        if unit_id is None:
+        unit_ids, incident_id = self._target(event)
+        if not unit_ids:
             return
         if incident_id != self._over:
             self._over = incident_id
-            self.queue.unitDragOver.emit(unit_id, incident_id)
+            self.queue.unitDragOver.emit(unit_ids[0], incident_id)
         event.setDropAction(Qt.DropAction.LinkAction)
         event.accept()
 
@@ -191,18 +188,20 @@ class _QueueView(QTableView):
         self.queue.unitDragOver.emit("", "")
 
     def dropEvent(self, event):
-        unit_id, incident_id = self._target(event)
+        unit_ids, incident_id = self._target(event)
         self._over = ""
         self.queue.unitDragOver.emit("", "")
-        if unit_id and incident_id:
+        if unit_ids and incident_id:
             event.acceptProposedAction()
-            self.queue.unitDropped.emit(unit_id, incident_id)
+            for unit_id in unit_ids:  # each assignment is judged on its own by the server
+                self.queue.unitDropped.emit(unit_id, incident_id)
 
 
 class UnitBoard(QWidget):
     """Units grouped by status or by station; drag a unit onto an incident to assign it."""
 
     selected = Signal(str)
+    menuRequested = Signal(str, QPoint)  # unit_id, global position
 
     def __init__(self, live: LiveState, parent=None):
         super().__init__(parent)
@@ -217,8 +216,10 @@ class UnitBoard(QWidget):
         self.view.setHeaderHidden(False)
         self.view.setDragEnabled(True)
         self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.clicked.connect(self._clicked)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._menu)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.group)
@@ -231,6 +232,11 @@ class UnitBoard(QWidget):
         if unit_id:
             self.selected.emit(unit_id)
 
+    def _menu(self, pos) -> None:
+        unit_id = self.view.indexAt(pos).siblingAtColumn(0).data(Qt.ItemDataRole.UserRole)
+        if unit_id:
+            self.menuRequested.emit(unit_id, self.view.viewport().mapToGlobal(pos))
+
     def highlight(self, unit_ids) -> None:
         self.highlighted = set(unit_ids)
         self.refresh()
@@ -240,7 +246,7 @@ class UnitBoard(QWidget):
         expanded = {self.model.item(r).data(Qt.ItemDataRole.UserRole + 1) for r in range(self.model.rowCount())
                     if self.view.isExpanded(self.model.index(r, 0))}
         self.model.clear()
-        self.model.setHorizontalHeaderLabels([self.tr("Unit"), self.tr("Status"), self.tr("Incident"),
+        self.model.setHorizontalHeaderLabels([self.tr("Unit"), self.tr("Kind"), self.tr("Status"), self.tr("Incident"),
                                               self.tr("Station")])
         groups: dict[str, list[dict]] = {}
         for unit in self.live.state["units"].values():
@@ -265,13 +271,15 @@ class UnitBoard(QWidget):
                 status = QStandardItem(word(unit["status"]))
                 status.setForeground(QBrush(UNIT_STATUS_COLORS[unit["status"]]))
                 station = unit.get("station") or ""
-                row = [name, status, QStandardItem(unit.get("incident_id") or ""),
+                kind = unit_kind_name(unit.get("kind") or "")
+                row = [name, QStandardItem(kind), status, QStandardItem(unit.get("incident_id") or ""),
                        QStandardItem(self.station_names.get(station, station))]
                 for item in row:
                     item.setEditable(False)
                     item.setDragEnabled(unit["status"] == "available")
+                    item.setToolTip(self.tr("{0}: {1}").format(unit.get("callsign") or unit["unit_id"], kind))
                 parent.appendRow(row)
-            self.model.appendRow([parent, QStandardItem(), QStandardItem(), QStandardItem()])
+            self.model.appendRow([parent, QStandardItem(), QStandardItem(), QStandardItem(), QStandardItem()])
             if key in expanded or not expanded:
                 self.view.setExpanded(parent.index(), True)
         self.view.resizeColumnToContents(0)
@@ -287,12 +295,17 @@ class UnitBoard(QWidget):
 
 class _BoardView(QTreeView):
     def startDrag(self, actions):
-        index = self.currentIndex().siblingAtColumn(0)
-        unit_id = index.data(Qt.ItemDataRole.UserRole)
-        if not unit_id:
+        """Drags every selected available unit (Ctrl/Shift-click selects several: an engine and an
+        ambulance for one fire, in one drop)."""
+        rows = [index.siblingAtColumn(0) for index in self.selectionModel().selectedRows(0)] or [
+            self.currentIndex().siblingAtColumn(0)]
+        draggable = [index for index in rows if index.data(Qt.ItemDataRole.UserRole)
+                     and index.flags() & Qt.ItemFlag.ItemIsDragEnabled]
+        if not draggable:
             return
         drag = QDrag(self)
-        drag.setMimeData(unit_mime(unit_id))
+        drag.setMimeData(units_mime([index.data(Qt.ItemDataRole.UserRole) for index in draggable],
+                                    [index.data().lstrip("★ ") for index in draggable]))
         drag.exec(Qt.DropAction.LinkAction | Qt.DropAction.CopyAction)
 
 
@@ -408,9 +421,90 @@ class RecommendedUnits(QWidget):
             button.setProperty("callsign", rec.callsign)
             button.setEnabled(True)
             button.setText(self.tr("{0}. Assign {1} — {2:.1f} km, ETA {3}").format(
-                rank, rec.callsign, distance / 1000, format_duration(rec.eta_s)))
+                rank, rec.callsign, distance / 1000, format_duration(rec.eta_s))
+                + (f"  [{rec.need}]" if rec.need else ""))
             button.setToolTip(self.tr("Straight line {0:.0f} m; by street {1}").format(
                 rec.straight_m, "-" if rec.street_m is None else f"{rec.street_m:.0f} m"))
+
+
+class AssignedUnits(QWidget):
+    """The units on the incident, in the order they were assigned: each one's status and time in it, and
+    buttons for en route, on scene and available, enabled when the unit may go there. Rows and buttons
+    never move while the dispatcher aims (`holding()`), as with the recommendations."""
+
+    statusRequested = Signal(str, str)  # unit_id, status
+
+    BUTTONS = ("enroute", "onscene", "available")
+
+    def __init__(self, live: LiveState, holding, parent=None):
+        super().__init__(parent)
+        self.live = live
+        self.holding = holding
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.rows: dict[str, tuple[QLabel, dict[str, QPushButton]]] = {}
+
+    def show_units(self, incident: dict | None, now: float) -> None:
+        wanted = list(incident["units"]) if incident and incident["status"] != "closed" else []
+        if not self.holding() and list(self.rows) != wanted:
+            self._clear()
+            for unit_id in wanted:
+                self._add_row(unit_id)
+        units = self.live.state["units"]
+        for unit_id, (label, buttons) in self.rows.items():
+            unit = units.get(unit_id, {})
+            on_it = unit_id in wanted
+            since = epoch(unit.get("status_ts"))
+            status = word(unit.get("status", "")) if on_it else self.tr("left the incident")
+            label.setText(f"<b>{unit.get('callsign') or unit_id}</b> · {status}"
+                          + (f" · {format_duration(now - since)}" if on_it and since else ""))
+            allowed = UNIT_TRANSITIONS.get(unit.get("status"), frozenset())
+            for status_name, button in buttons.items():
+                button.setEnabled(on_it and status_name in allowed)
+        self.setVisible(bool(self.rows))
+
+    def _clear(self) -> None:
+        for label, buttons in self.rows.values():
+            for widget in (label, *buttons.values()):
+                self.grid.removeWidget(widget)
+                widget.deleteLater()
+        self.rows = {}
+
+    def _add_row(self, unit_id: str) -> None:
+        row = len(self.rows)
+        label = QLabel(self)
+        label.setTextFormat(Qt.TextFormat.RichText)
+        self.grid.addWidget(label, row, 0)
+        buttons = {}
+        for column, status in enumerate(self.BUTTONS, start=1):
+            button = QPushButton(word(status), self)
+            button.setObjectName(f"status-{unit_id}-{status}")
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            button.clicked.connect(lambda _=False, u=unit_id, s=status: self.statusRequested.emit(u, s))
+            self.grid.addWidget(button, row, column)
+            buttons[status] = button
+        self.rows[unit_id] = (label, buttons)
+
+
+class NeedsLabel(QLabel):
+    """What the incident's run card needs and how much of it the assigned units meet."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("needs")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.hide()
+
+    def show_needs(self, needs: list[Need]) -> None:
+        self.setVisible(bool(needs))
+        parts = []
+        for need in needs:
+            color = NEED_MET_COLOR if need.met >= need.count else NEED_SHORT_COLOR
+            name = " / ".join(unit_kind_name(kind) for kind in need.kinds)
+            parts.append(f'<span style="color: {color};">'
+                         + self.tr("{0} {1} of {2}").format(name, need.met, need.count) + "</span>")
+        self.setText(self.tr("Needs: {0}").format(", ".join(parts)))
 
 
 class IncidentDetails(QWidget):
@@ -437,11 +531,15 @@ class IncidentDetails(QWidget):
         self.recommended.assignRequested.connect(
             lambda unit_id: self.incident_id and self.assignRequested.emit(unit_id, self.incident_id))
         self.recommended.clickRefused.connect(self.show_message)
+        self.assigned = AssignedUnits(live, self._dispatcher_is_aiming, self)
+        self.needs = NeedsLabel(self)
         self.close_button = QPushButton(self.tr("Close incident…"), self)
         self.close_button.clicked.connect(lambda: self.incident_id and self.closeRequested.emit(self.incident_id))
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.recommended)
+        layout.addWidget(self.assigned)
+        layout.addWidget(self.needs)
         layout.addWidget(self.message)
         layout.addWidget(self.summary)
         layout.addWidget(self.close_button)
@@ -456,6 +554,7 @@ class IncidentDetails(QWidget):
     def leaveEvent(self, event) -> None:
         super().leaveEvent(event)
         self.recommended.release()
+        self.assigned.show_units(self.live.state["incidents"].get(self.incident_id or ""), time.time())
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
@@ -471,6 +570,7 @@ class IncidentDetails(QWidget):
             self.recommended.clear()
         else:
             self.recommended.show_ranking(incident_id, ranking, limit)
+        self.assigned.show_units(incident, time.time())
         if incident is None:
             self.header.setText(self.tr("Select an incident on the map or in the queue."))
             self.summary.clear()
@@ -494,33 +594,41 @@ class IncidentDetails(QWidget):
         self.summary.setText("<br>".join(lines))
 
 
+_REFUSALS = {
+    "unauthorized": QT_TRANSLATE_NOOP("ConnectionIndicator",
+                                      "your sign-in is not valid (ask a supervisor for a new token)"),
+    "forbidden": QT_TRANSLATE_NOOP("ConnectionIndicator", "your role may not use this console"),
+    "": QT_TRANSLATE_NOOP("ConnectionIndicator", "the server refused this console"),
+}
+_FAILURES = {
+    "unreachable": QT_TRANSLATE_NOOP("ConnectionIndicator",
+                                     "the server does not answer at its address (it may be down, or the network is cut)"),
+    "timeout": QT_TRANSLATE_NOOP("ConnectionIndicator", "the server did not answer in time"),
+    "no_such_host": QT_TRANSLATE_NOOP("ConnectionIndicator", "the server's name is not known on this network"),
+    "tls": QT_TRANSLATE_NOOP("ConnectionIndicator", "the secure connection could not be set up (certificate)"),
+    "not_a_server": QT_TRANSLATE_NOOP("ConnectionIndicator", "the address does not lead to a dispatch server"),
+    "": QT_TRANSLATE_NOOP("ConnectionIndicator", "the connection was cut"),
+}
+
+
 def link_reason(state: str, detail: str) -> str:
     """Why the link is down (or refused), in the dispatcher's words: never a protocol name or an errno."""
-    tr = lambda text: QCoreApplication.translate("ConnectionIndicator", text)  # noqa: E731
-    if state == "refused":
-        return {
-            "unauthorized": tr("your sign-in is not valid (ask a supervisor for a new token)"),
-            "forbidden": tr("your role may not use this console"),
-        }.get(detail, tr("the server refused this console"))
-    return {
-        "unreachable": tr("the server does not answer at its address (it may be down, or the network is cut)"),
-        "timeout": tr("the server did not answer in time"),
-        "no_such_host": tr("the server's name is not known on this network"),
-        "tls": tr("the secure connection could not be set up (certificate)"),
-        "not_a_server": tr("the address does not lead to a dispatch server"),
-    }.get(detail, tr("the connection was cut"))
+    table = _REFUSALS if state == "refused" else _FAILURES
+    return QCoreApplication.translate("ConnectionIndicator", table.get(detail, table[""]))
 
 
 def link_words(state: str, detail: str) -> str:
     """The link's state for the status bar."""
-    tr = lambda text: QCoreApplication.translate("ConnectionIndicator", text)  # noqa: E731
     if state == "connected":
-        return tr("Connected as {0}").format(detail)
+        return QCoreApplication.translate("ConnectionIndicator", "Connected as {0}").format(detail)
     if state == "connecting":
-        return tr("Connecting…")
+        return QCoreApplication.translate("ConnectionIndicator", "Connecting…")
     if state == "refused":
-        return tr("Refused by the server: {0}").format(link_reason(state, detail))
-    return tr("Disconnected — commands are refused until the link is back: {0}").format(link_reason(state, detail))
+        return QCoreApplication.translate("ConnectionIndicator", "Refused by the server: {0}").format(
+            link_reason(state, detail))
+    return QCoreApplication.translate(
+        "ConnectionIndicator", "Disconnected — commands are refused until the link is back: {0}").format(
+        link_reason(state, detail))
 
 
 class ConnectionIndicator(QWidget):

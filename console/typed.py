@@ -2,7 +2,7 @@
 
     assign P-03 I12          派 P-03 I12
     status P-03 enroute      状态 P-03 enroute
-    close I12 arrested       结案 I12 arrested
+    close I12 REPORT [note...]   结案 I12 REPORT     (asks to confirm; `close I12` opens the close dialog)
     new fire 1 @Mannerheimintie 5 [note...]   新建 fire 1 24.9435,60.1699
     find P-03 | I12 | Mannerheimintie 5 | Ateneum | Mannerheimintie & Kaivokatu | camera name      查找 ...
 
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from dispatch.domain import UNIT_STATUSES
-from layers.geocode import Geocoder, NoSuchPlace
+from dispatch.procedures import DEFAULT_DISPOSITIONS
+from layers.geocode import Geocoder, NoSuchPlace, Place
 
 VERBS = {
     "assign": "assign", "a": "assign", "派": "assign", "派遣": "assign",
@@ -33,10 +34,12 @@ class TypedError(ValueError):
 
 @dataclass(frozen=True)
 class Typed:
-    action: str  # "cmd" (send to the server) or "find" (show on the map)
+    action: str  # "cmd" (send to the server), "find" (show on the map) or "close_dialog" (ask for the disposition)
     cmd: str = ""
     args: dict[str, Any] | None = None
-    target: tuple[str, str] | None = None  # (layer, id) or ("point", "lon,lat") for find
+    target: tuple[str, str] | None = None  # (layer, id), or ("point", "lon,lat") for find
+    confirm: bool = False  # send only once the dispatcher confirms (closing an incident)
+    place: Place | None = None  # new: where the typed place resolved, to show before it is sent
 
 
 def _unit_id(state: dict, word: str) -> str:
@@ -69,7 +72,7 @@ def _incident_id(state: dict, word: str) -> str:
     raise TypedError(f"no incident {word}")
 
 
-def parse(line: str, state: dict, geocoder: Geocoder | None) -> Typed:
+def parse(line: str, state: dict, geocoder: Geocoder | None, dispositions=DEFAULT_DISPOSITIONS) -> Typed:
     words = line.split()
     if not words:
         raise TypedError("type a command: assign, status, close, new, find")
@@ -87,13 +90,26 @@ def parse(line: str, state: dict, geocoder: Geocoder | None) -> Typed:
             raise TypedError(f"status UNIT ({'|'.join(UNIT_STATUSES)})")
         return Typed("cmd", "unit.status", {"unit_id": _unit_id(state, rest[0]), "status": rest[1].casefold()})
     if verb == "close":
-        if not rest:
-            raise TypedError("close INCIDENT [disposition]")
-        return Typed("cmd", "incident.close", {"incident_id": _incident_id(state, rest[0]),
-                                               "disposition": " ".join(rest[1:]) or "closed"})
+        return _parse_close(rest, state, dispositions)
     if verb == "new":
         return _parse_new(rest, geocoder)
     return _parse_find(" ".join(rest), state, geocoder)
+
+
+def _parse_close(rest: list[str], state: dict, dispositions) -> Typed:
+    if not rest:
+        raise TypedError("close INCIDENT [DISPOSITION [note]]")
+    incident_id = _incident_id(state, rest[0])
+    if len(rest) == 1:
+        return Typed("close_dialog", target=("incidents", incident_id))
+    codes = {d["code"].casefold(): d["code"] for d in dispositions}
+    code = codes.get(rest[1].casefold())
+    if code is None:
+        raise TypedError(f"unknown disposition {rest[1]}: use one of {', '.join(d['code'] for d in dispositions)}")
+    args = {"incident_id": incident_id, "disposition": code}
+    if rest[2:]:
+        args["disposition_note"] = " ".join(rest[2:])
+    return Typed("cmd", "incident.close", args, target=("incidents", incident_id), confirm=True)
 
 
 def _parse_new(rest: list[str], geocoder: Geocoder | None) -> Typed:
@@ -101,6 +117,7 @@ def _parse_new(rest: list[str], geocoder: Geocoder | None) -> Typed:
         raise TypedError("new KIND PRIORITY(1-5) LON,LAT|@PLACE [note]")
     kind, priority, where = rest[0], int(rest[1]), rest[2:]
     match = _COORDS.match(where[0])
+    place = None
     if match:
         lon, lat = float(match.group(1)), float(match.group(2))
         address, note = None, " ".join(where[1:]) or None
@@ -116,7 +133,7 @@ def _parse_new(rest: list[str], geocoder: Geocoder | None) -> Typed:
         args["address"] = address
     if note:
         args["note"] = note
-    return Typed("cmd", "incident.create", args)
+    return Typed("cmd", "incident.create", args, place=place)
 
 
 def _longest_place(words: list[str], geocoder: Geocoder | None):

@@ -5,19 +5,22 @@ import gc
 import json
 import time
 
-from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtCore import QByteArray, QPoint, QPointF, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QCompleter, QDockWidget, QInputDialog, QLabel, QLineEdit,
                                QListWidget, QMainWindow, QMenu, QMessageBox, QToolBar, QVBoxLayout, QWidget)
 
 from console.alerts import Alerts
-from console.dialogs import NewIncidentDialog
+from console.dialogs import (CloseIncidentDialog, NewIncidentDialog, disposition_label, incident_title,
+                             precision_words)
 from console.link import CONNECTED, ServerLink
 from console.live import Changes, LiveState, format_duration
 from console.panels import (ConnectionIndicator, IncidentDetails, IncidentQueue, LinkBanner, UnitBoard,
                             link_reason)
-from console.typed import TypedError, parse
+from console.typed import VERBS, Typed, TypedError, parse
 from console.words import word
+from dispatch.domain import UNIT_TRANSITIONS
+from dispatch.procedures import DEFAULT_DISPOSITIONS, DEFAULT_RUN_CARDS, needs_of
 from dispatch.recommend import Recommendation, StreetRouter, recommend
 from layers.camera_health import online_rates
 from layers.geocode import Geocoder, Place
@@ -51,6 +54,7 @@ class MainWindow(QMainWindow):
         self.router: StreetRouter | None = None
         self.geocoder: Geocoder | None = None
         self.selected_incident: str | None = None
+        self.selected_unit: str | None = None  # what the status keys (F5-F8) act on
         self.pending: dict[str, tuple[str, dict, tuple[str, str] | None]] = {}
         self.walls: list[Wall] = []
         self.grid_figure = "incidents"  # what the grid cells' colours say: open incidents or camera online rate
@@ -91,10 +95,20 @@ class MainWindow(QMainWindow):
         self.command_line.setPlaceholderText(self.tr("assign P-03 I12 · status P-03 enroute · close I12 · "
                                                      "new fire 1 @street · find …"))
         self.command_line.returnPressed.connect(self._run_typed)
+        self.typed_to_confirm: Typed | None = None  # a typed close waiting for a second Enter
+        cancel = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.command_line,
+                           context=Qt.ShortcutContext.WidgetShortcut)
+        cancel.activated.connect(self._cancel_typed)
         toolbar = QToolBar(self.tr("Command line"), self)
         toolbar.setObjectName("toolbar-command-line")
         toolbar.addWidget(QLabel(self.tr("Command: "), self))
         toolbar.addWidget(self.command_line)
+        # Where a typed `new … @place` resolved, and how exactly, before Enter sends it.
+        self.typed_preview = QLabel(self)
+        self.typed_preview.setObjectName("typed-preview")
+        self.typed_preview.setMinimumWidth(420)
+        toolbar.addWidget(self.typed_preview)
+        self.command_line.textChanged.connect(self._preview_typed)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
 
         self.connection = ConnectionIndicator(self)
@@ -121,7 +135,9 @@ class MainWindow(QMainWindow):
         self.queue.selected.connect(self.select_incident)
         self.queue.unitDropped.connect(self.assign)
         self.queue.unitDragOver.connect(self._drag_over)
-        self.board.selected.connect(lambda unit_id: self._find(("units", unit_id)))
+        self.board.selected.connect(self._board_selected)
+        self.board.menuRequested.connect(self.unit_menu)
+        self.details.assigned.statusRequested.connect(self.set_unit_status)
         self.details.assignRequested.connect(self.assign)
         self.details.closeRequested.connect(self._close_incident_dialog)
 
@@ -156,7 +172,7 @@ class MainWindow(QMainWindow):
         fit.triggered.connect(self.canvas.fit_city)
         view.addAction(fit)
         focus = QAction(self.tr("Command line"), self, shortcut=QKeySequence("Ctrl+L"))
-        focus.triggered.connect(self.command_line.setFocus)
+        focus.triggered.connect(self._focus_command_line)
         view.addAction(focus)
         figures = view.addMenu(self.tr("Grid cells show"))
         for figure, title in (("incidents", self.tr("Open incidents")), ("cameras", self.tr("Camera online rate"))):
@@ -179,6 +195,15 @@ class MainWindow(QMainWindow):
         quit_action = QAction(self.tr("Quit"), self, shortcut=QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
         options.addAction(quit_action)
+        incidents = self.menuBar().addMenu(self.tr("&Incident"))
+        new_incident = QAction(self.tr("New incident…"), self, shortcut=QKeySequence("Ctrl+N"))
+        new_incident.triggered.connect(lambda: self.new_incident_dialog())
+        incidents.addAction(new_incident)
+        units = self.menuBar().addMenu(self.tr("&Unit"))
+        for status, key in (("enroute", "F5"), ("onscene", "F6"), ("available", "F7"), ("busy", "F8")):
+            action = QAction(self.tr("Selected unit: {0}").format(word(status)), self, shortcut=QKeySequence(key))
+            action.triggered.connect(lambda _=False, s=status: self._status_key(s))
+            units.addAction(action)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         grammar = QAction(self.tr("Command line and shortcuts"), self, shortcut=QKeySequence("F1"))
         grammar.triggered.connect(self.show_help)
@@ -198,11 +223,14 @@ class MainWindow(QMainWindow):
             "<tt>new KIND PRIORITY @PLACE [note]</tt> — a new incident (e.g. <tt>new fire 1 @Mannerheimintie 5</tt>)<br>"
             "<tt>assign UNIT INCIDENT</tt> — dispatch a unit (e.g. <tt>assign P-03 I12</tt>)<br>"
             "<tt>status UNIT STATUS</tt> — enroute, onscene, available, busy, offduty<br>"
-            "<tt>close INCIDENT</tt> — close with a disposition<br>"
+            "<tt>close INCIDENT CODE [note]</tt> — close with a disposition code (Enter again confirms); "
+            "<tt>close INCIDENT</tt> opens the close dialog<br>"
             "<tt>find UNIT | INCIDENT | PLACE</tt> — show it on the map<br><br>"
             "<b>Shortcuts</b><br>"
-            "Ctrl+L command line · Home fit the city · arrow keys pan · +/− zoom · F1 this help · Ctrl+Q quit<br>"
-            "Drag a unit onto an incident (map or queue) to dispatch it; right-click the map for a new incident."))
+            "Ctrl+L command line · Ctrl+N new incident · Home fit the city · arrow keys pan · +/− zoom · F1 this help · Ctrl+Q quit<br>"
+            "F5 en route · F6 on scene · F7 available · F8 busy — for the selected unit<br>"
+            "Drag a unit onto an incident (map or queue) to dispatch it; Ctrl-click several on the unit board to "
+            "drag them together. Right-click a unit for its status, the map for a new incident."))
         box.setModal(False)
         box.show()
         self.help_box = box
@@ -213,6 +241,11 @@ class MainWindow(QMainWindow):
         if ok:
             settings().setValue("alerts/volume", volume)
             self.alerts.set_volume(volume / 100)
+
+    def _focus_command_line(self) -> None:
+        """Ctrl+L: the command line with its text selected, so what is typed next replaces what failed."""
+        self.command_line.setFocus()
+        self.command_line.selectAll()
 
     def _set_language(self, code: str) -> None:
         settings().setValue("language", code)
@@ -462,10 +495,27 @@ class MainWindow(QMainWindow):
             self.notify(self.explain(cmd, args, reply), concerning)
         elif cmd == "incident.create":
             incident_id = reply.get("incident_id")
-            if incident_id is None:  # a server older than the ack's incident_id: nothing to guess from
-                return
-            self.notify(self.tr("Created {0}").format(incident_id))
-            self.select_incident(incident_id)
+            if incident_id is not None:  # a server older than the ack's incident_id names nothing to select
+                self.select_incident(incident_id)
+        if reply["op"] == "ack":
+            self.log_done(cmd, args, reply)
+
+    def log_done(self, cmd: str, args: dict, reply: dict) -> None:
+        """A line in Messages for what the server accepted, so the shift's work leaves a trace."""
+        units = self.live.state["units"]
+        unit = units.get(args.get("unit_id", ""), {})
+        name = unit.get("callsign") or args.get("unit_id", "")
+        text = {
+            "unit.assign": lambda: self.tr("{0} assigned to {1}").format(name, args.get("incident_id")),
+            "unit.status": lambda: self.tr("{0} is {1}").format(name, word(args.get("status", ""))),
+            "incident.create": lambda: self.tr("Created {0}: {1} {2}").format(
+                reply.get("incident_id", ""), word(args.get("kind", "")), args.get("address") or ""),
+            "incident.close": lambda: self.tr("{0} closed").format(args.get("incident_id")),
+        }.get(cmd)
+        if text is not None:
+            line = f"{time.strftime('%H:%M:%S')}  ✓ {text().strip()}"
+            self.messages.insertItem(0, line)
+            self.messages_shown.append(line)
 
     def explain(self, cmd: str, args: dict, reply: dict) -> str:
         reason = {
@@ -522,10 +572,19 @@ class MainWindow(QMainWindow):
     def create_incident(self, args: dict) -> None:
         self.send("incident.create", args)
 
+    @property
+    def dispositions(self) -> list[dict]:
+        """The city pack's disposition codes (the server's, as it loads the same pack)."""
+        return self.city.meta["dispositions"] if self.city is not None else list(DEFAULT_DISPOSITIONS)
+
+    @property
+    def run_cards(self) -> dict[str, list[dict]]:
+        return self.city.meta["run_cards"] if self.city is not None else DEFAULT_RUN_CARDS
+
     def recommendations(self, incident_id: str, limit: int = RECOMMENDATIONS) -> list[Recommendation]:
         if incident_id not in self.live.state["incidents"]:
             return []
-        return recommend(self.live.state, incident_id, self.router, limit)
+        return recommend(self.live.state, incident_id, self.router, limit, self.run_cards)
 
     def _drag_over(self, unit_id: str, incident_id: str) -> None:
         if not incident_id:
@@ -551,12 +610,56 @@ class MainWindow(QMainWindow):
         # Every available unit: a unit the dispatcher is aiming at keeps its button with a fresh ETA.
         ranking = self.recommendations(self.selected_incident or "", len(self.live.state["units"]))
         self.details.show_incident(self.selected_incident, ranking, RECOMMENDATIONS)
+        incident = self.live.state["incidents"].get(self.selected_incident or "")
+        open_incident = incident is not None and incident["status"] != "closed"
+        self.details.needs.show_needs(needs_of(self.live.state, incident["incident_id"], self.run_cards)
+                                      if open_incident else [])
 
     def _map_selected(self, layer: str, feature_id: str) -> None:
+        if layer == "units":
+            self.selected_unit = feature_id
         if layer == "incidents" and feature_id != self.selected_incident:
             self.select_incident(feature_id)
 
+    def _board_selected(self, unit_id: str) -> None:
+        self.selected_unit = unit_id
+        self._find(("units", unit_id))
+
+    def set_unit_status(self, unit_id: str, status: str) -> None:
+        self.send("unit.status", {"unit_id": unit_id, "status": status}, ("units", unit_id))
+
+    def _status_key(self, status: str) -> None:
+        if self.selected_unit is None:
+            self.notify(self.tr("Select a unit first (on the map or the unit board)."))
+        else:
+            self.set_unit_status(self.selected_unit, status)
+
+    def unit_menu(self, unit_id: str, where: QPoint) -> QMenu:
+        """A unit's status without typing: what it is doing, then the statuses it may go to."""
+        unit = self.live.state["units"][unit_id]
+        self.selected_unit = unit_id
+        menu = QMenu(self)
+        on = f" → {unit['incident_id']}" if unit.get("incident_id") else ""
+        menu.addAction(f"{unit.get('callsign') or unit_id} · {word(unit['status'])}{on}").setEnabled(False)
+        for status in ("enroute", "onscene", "available", "busy", "offduty"):
+            if status in UNIT_TRANSITIONS[unit["status"]]:
+                action = menu.addAction(self.tr("Set {0}").format(word(status)))
+                action.setObjectName(f"unit-status-{status}")
+                action.triggered.connect(lambda _=False, s=status: self.set_unit_status(unit_id, s))
+        incident = self.live.state["incidents"].get(self.selected_incident or "")
+        if unit["status"] == "available" and incident is not None and incident["status"] != "closed":
+            menu.addSeparator()
+            assign = menu.addAction(self.tr("Assign to {0}").format(incident["incident_id"]))
+            assign.triggered.connect(lambda: self.assign(unit_id, incident["incident_id"]))
+        menu.popup(where)
+        self.context_menu = menu
+        return menu
+
     def _map_menu(self, lon: float, lat: float, where: QPoint) -> None:
+        hit = self.canvas.feature_at(QPointF(self.canvas.view.mapFromGlobal(where)), ("units",))
+        if hit is not None and hit.feature_id in self.live.state["units"]:
+            self.unit_menu(hit.feature_id, where)
+            return
         menu = QMenu(self)
         address = self.geocoder.reverse(lon, lat) if self.geocoder is not None else None
         if address is not None:  # where the dispatcher clicked, in words, before anything is chosen
@@ -575,17 +678,25 @@ class MainWindow(QMainWindow):
         self.incident_dialog = dialog
         return dialog
 
-    def _close_incident_dialog(self, incident_id: str) -> None:
-        disposition, ok = QInputDialog.getText(self, self.tr("Close incident"),
-                                               self.tr("Disposition of {0}:").format(incident_id))
-        if ok:
-            self.send("incident.close", {"incident_id": incident_id, "disposition": disposition or "closed"},
-                      ("incidents", incident_id))
+    def _close_incident_dialog(self, incident_id: str) -> CloseIncidentDialog | None:
+        incident = self.live.state["incidents"].get(incident_id)
+        if incident is None:
+            return None
+        dialog = CloseIncidentDialog(incident, self.dispositions, self)
+        dialog.submitted.connect(lambda args: self.send("incident.close", args, ("incidents", args["incident_id"])))
+        dialog.open()  # window-modal without a nested event loop
+        self.close_dialog = dialog
+        return dialog
 
     def _run_typed(self) -> None:
+        if self.typed_to_confirm is not None:  # the second Enter: send what was confirmed
+            typed = self.typed_to_confirm
+            self._end_confirmation()
+            self.send(typed.cmd, typed.args, typed.target)
+            return
         line = self.command_line.text()
         try:
-            typed = parse(line, self.live.state, self.geocoder)
+            typed = parse(line, self.live.state, self.geocoder, self.dispositions)
         except TypedError as error:
             self.notify(str(error))
             return
@@ -593,12 +704,61 @@ class MainWindow(QMainWindow):
         if typed.action == "find":
             self._find(typed.target)
             return
+        if typed.action == "close_dialog":
+            self._close_incident_dialog(typed.target[1])
+            return
+        if typed.confirm:
+            self._ask_to_confirm(typed)
+            return
         concerning = None
         for layer, key in (("incidents", "incident_id"), ("units", "unit_id")):
             if key in typed.args:
                 concerning = (layer, typed.args[key])
                 break
         self.send(typed.cmd, typed.args, concerning)
+
+    def _ask_to_confirm(self, typed: Typed) -> None:
+        """Closing is final: the command line says what will happen and waits for a second Enter (or Esc)."""
+        incident = self.live.state["incidents"][typed.args["incident_id"]]
+        label = next(disposition_label(d) for d in self.dispositions if d["code"] == typed.args["disposition"])
+        self.typed_to_confirm = typed
+        self.command_line.setReadOnly(True)
+        self.command_line.setStyleSheet("background: #fef3c7; font-weight: bold;")
+        self.command_line.setText(self.tr("Close {0} as {1}? Enter to confirm, Esc to cancel").format(
+            incident_title(incident), label))
+
+    def _cancel_typed(self) -> None:
+        if self.typed_to_confirm is not None:
+            incident_id = self.typed_to_confirm.args["incident_id"]
+            self._end_confirmation()
+            self.statusBar().showMessage(self.tr("Not closed: {0} stays open").format(incident_id), CALLOUT_MS)
+        else:
+            self.command_line.clear()
+
+    def _preview_typed(self, line: str) -> None:
+        words = line.split()
+        if self.typed_to_confirm is not None or not words or VERBS.get(words[0].casefold()) != "new" or "@" not in line:
+            self.typed_preview.clear()
+            return
+        try:
+            typed = parse(line, self.live.state, self.geocoder, self.dispositions)
+        except TypedError as error:
+            self.typed_preview.setStyleSheet("color: #92400e;")
+            self.typed_preview.setText(str(error))
+            return
+        if typed.place is None:
+            self.typed_preview.clear()
+            return
+        grid = self.city.grid_at(typed.place.lon, typed.place.lat) if self.city is not None else None
+        self.typed_preview.setStyleSheet("color: #166534; font-weight: bold;")
+        self.typed_preview.setText(self.tr("→ {0} — {1} · grid cell {2}").format(
+            typed.place.label, precision_words(typed.place), grid or "-"))
+
+    def _end_confirmation(self) -> None:
+        self.typed_to_confirm = None
+        self.command_line.setReadOnly(False)
+        self.command_line.setStyleSheet("")
+        self.command_line.clear()
 
     def _find(self, target: tuple[str, str]) -> None:
         layer, feature_id = target

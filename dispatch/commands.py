@@ -14,13 +14,16 @@ from typing import Any, Callable
 from dispatch.domain import (
     ALL_COMMANDS,
     ATTACHED_STATUSES,
+    FEED_UNIT_STATUSES,
     ROLE_COMMANDS,
     UNIT_STATUSES,
     UNIT_TRANSITIONS,
     is_exercise,
 )
+from dispatch.procedures import DEFAULT_DISPOSITION_CODES
 from dispatch.reducer import State
 
+DISPOSITION_NOTE_MAX = 1000
 _ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 
 
@@ -41,13 +44,15 @@ class Centre:
 
 @dataclass(frozen=True)
 class Context:
-    """What `decide` needs beyond the state: who asks, where, when, and the city's grid lookup."""
+    """What `decide` needs beyond the state: who asks, where, when, the city's grid lookup and its disposition
+    codes."""
 
     role: str
     namespace: str
     grid_at: Callable[[float, float], str | None]
     ts: str  # RFC 3339 time the command's events get: the only clock a decision reads
     centre: Centre
+    dispositions: frozenset[str] = DEFAULT_DISPOSITION_CODES  # the codes incident.close accepts
 
 
 Events = list[tuple[str, dict[str, Any]]]
@@ -198,6 +203,8 @@ def _unit_status(state: State, a: _Args, ctx: Context) -> Events:
     status = a.text("status", max_len=16)
     if status not in UNIT_STATUSES:
         raise Rejected("bad_request", f"unit.status: status {status!r} is not one of {', '.join(UNIT_STATUSES)}")
+    if ctx.role == "feed" and status not in FEED_UNIT_STATUSES:
+        raise Rejected("forbidden", f"a feed may report only {' or '.join(sorted(FEED_UNIT_STATUSES))}, not {status}")
     current = unit["status"]
     if status == "dispatched" and current != "dispatched":
         raise Rejected("invalid_transition",
@@ -220,10 +227,17 @@ def _unit_position(state: State, a: _Args, ctx: Context) -> Events:
 
 def _incident_close(state: State, a: _Args, ctx: Context) -> Events:
     incident = _incident(state, a.ident("incident_id"))
-    disposition = a.text("disposition")
+    disposition = a.text("disposition", required=False, max_len=64)
+    if disposition not in ctx.dispositions:
+        problem = ("is missing" if disposition is None else "is empty" if not disposition.strip()
+                   else f"{disposition!r} is not a disposition code")
+        raise Rejected("bad_request", f"incident.close: disposition {problem}; "
+                                      f"use one of {', '.join(sorted(ctx.dispositions))}")
+    note = (a.text("disposition_note", required=False, max_len=DISPOSITION_NOTE_MAX) or "").strip() or None
     if incident["status"] == "closed":
         raise Rejected("invalid_transition", f"incident {incident['incident_id']} is already closed")
-    events: Events = [("incident.closed", {"incident_id": incident["incident_id"], "disposition": disposition})]
+    events: Events = [("incident.closed", {"incident_id": incident["incident_id"], "disposition": disposition,
+                                           "disposition_note": note})]
     for unit_id in incident["units"]:
         events.append(("unit.status_changed", {"unit_id": unit_id, "status": "available", "incident_id": None}))
     return events
@@ -247,7 +261,7 @@ _COMMANDS: dict[str, tuple[Callable[[State, _Args, Context], Events], set[str]]]
     "unit.assign": (_unit_assign, {"unit_id", "incident_id"}),
     "unit.status": (_unit_status, {"unit_id", "status"}),
     "unit.position": (_unit_position, {"unit_id", "lon", "lat", "heading", "speed", "ts"}),
-    "incident.close": (_incident_close, {"incident_id", "disposition"}),
+    "incident.close": (_incident_close, {"incident_id", "disposition", "disposition_note"}),
     "camera.status": (_camera_status, {"camera_id", "online"}),
 }
 assert set(_COMMANDS) == ALL_COMMANDS

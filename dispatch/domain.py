@@ -27,7 +27,10 @@ ROLES = ("viewer", "dispatcher", "supervisor", "feed", "trainer")
 
 # Commands each role may send. A trainer may send anything, in exercise namespaces only (checked apart).
 CORE_COMMANDS = frozenset({"incident.create", "unit.assign", "unit.status", "unit.position", "incident.close"})
-FEED_COMMANDS = frozenset({"unit.position", "camera.status"})
+FEED_COMMANDS = frozenset({"unit.position", "unit.status", "camera.status"})
+# The statuses a feed (an AVL or MDT device) may report: how the unit is getting on with its incident.
+# Assigning, clearing and taking units off duty stay with the dispatchers.
+FEED_UNIT_STATUSES = frozenset({"enroute", "onscene"})
 ALL_COMMANDS = CORE_COMMANDS | FEED_COMMANDS
 ROLE_COMMANDS: dict[str, frozenset[str]] = {
     "viewer": frozenset(),

@@ -1,4 +1,9 @@
-"""Which units to send: the nearest available units to an incident, by straight line and by street.
+"""Which units to send: the nearest available units of the kinds the incident's run card needs, then the
+nearest others, by street (straight line where no street joins).
+
+The run card (dispatch/procedures.py) says what an incident kind needs, e.g. a fire 2 fire engines and 1
+ambulance; units already assigned count towards it, and the nearest available units fill what is still
+short, each saying which need it fills ("fire 2/2").
 
 Street distance is a shortest path over the city pack's street network (networkx), from the street node
 nearest each unit to the node nearest the incident; the ETA assumes an urban response speed. Dijkstra
@@ -13,6 +18,8 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 from scipy.spatial import cKDTree
+
+from dispatch.procedures import DEFAULT_RUN_CARDS, fill, needs_of
 
 # Assumed average speed on urban streets with lights and sirens; a stated assumption, not a measurement.
 RESPONSE_SPEED_MPS = 30 / 3.6
@@ -34,6 +41,8 @@ class Recommendation:
     straight_m: float
     street_m: float | None  # None when no street path joins the unit to the incident
     eta_s: float
+    kind: str = ""  # the unit's kind (patrol, fire, ...)
+    need: str | None = None  # the run card's need it fills, e.g. "fire 1/2"; None when beyond the card
 
 
 class StreetRouter:
@@ -77,8 +86,10 @@ class StreetRouter:
         return self._to_target[key]
 
 
-def recommend(state: dict, incident_id: str, router: StreetRouter | None, limit: int = 5) -> list[Recommendation]:
-    """The `limit` best available units for the incident, best first (by ETA over the streets)."""
+def recommend(state: dict, incident_id: str, router: StreetRouter | None, limit: int = 5,
+              run_cards: dict[str, list[dict]] = DEFAULT_RUN_CARDS) -> list[Recommendation]:
+    """The `limit` best available units for the incident: first the nearest (by ETA over the streets) that
+    fill what its run card still needs, then the nearest others."""
     incident = state["incidents"][incident_id]
     units = [u for u in state["units"].values() if u["status"] == "available"]
     if not units:
@@ -97,7 +108,15 @@ def recommend(state: dict, incident_id: str, router: StreetRouter | None, limit:
             if along is not None:
                 street[i] = offset + along + target_offset
     ranking_m = np.where(np.isnan(street), straight, street)
-    best = np.argsort(ranking_m, kind="stable")[:limit]
-    return [Recommendation(units[i]["unit_id"], units[i].get("callsign") or units[i]["unit_id"],
-                           float(straight[i]), None if np.isnan(street[i]) else float(street[i]),
-                           float(ranking_m[i] / RESPONSE_SPEED_MPS)) for i in best]
+    nearest_first = np.argsort(ranking_m, kind="stable")
+    needs, filled = fill(needs_of(state, incident_id, run_cards), [units[i].get("kind") for i in nearest_first])
+    labels = [None if f is None else f"{needs[f[0]].name} {f[1]}/{needs[f[0]].count}" for f in filled]
+    order = [k for k, f in enumerate(filled) if f is not None] + [k for k, f in enumerate(filled) if f is None]
+    chosen = []
+    for k in order[:limit]:
+        i = nearest_first[k]
+        chosen.append(Recommendation(units[i]["unit_id"], units[i].get("callsign") or units[i]["unit_id"],
+                                     float(straight[i]), None if np.isnan(street[i]) else float(street[i]),
+                                     float(ranking_m[i] / RESPONSE_SPEED_MPS), units[i].get("kind") or "",
+                                     labels[k]))
+    return chosen

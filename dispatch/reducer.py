@@ -85,6 +85,7 @@ def _incident_closed(state: State, event: Event) -> None:
     incident["status"] = "closed"
     incident["closed_ts"] = event["ts"]
     incident["disposition"] = data["disposition"]
+    incident["disposition_note"] = data.get("disposition_note")  # absent from events before the field existed
 
 
 def _camera_status_changed(state: State, event: Event) -> None:

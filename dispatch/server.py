@@ -35,6 +35,7 @@ from websockets.protocol import OPEN
 
 from dispatch.commands import Centre, Context, Rejected, decide
 from dispatch.domain import LIVE, valid_namespace
+from dispatch.procedures import DEFAULT_DISPOSITION_CODES
 from dispatch.reducer import State, apply, copy_state
 from dispatch.store import AuditRecord, EventStore, StoredEvent
 from dispatch.users import User, UsersError, UsersFile
@@ -263,7 +264,8 @@ class DispatchServer:
 
     def __init__(self, store_path: str, users_file: str | Path, initial_state: State,
                  grid_at: Callable[[float, float], str | None] = lambda lon, lat: None,
-                 limits: Limits | None = None, city_name: str | None = None, *, centre: Centre):
+                 limits: Limits | None = None, city_name: str | None = None,
+                 dispositions: frozenset[str] = DEFAULT_DISPOSITION_CODES, *, centre: Centre):
         """`users_file` is read now (a broken one stops the start) and followed while serving.
         `centre` names the incidents it numbers (dispatch.city_state.centre_of gives a city pack's)."""
         self.store_path = store_path
@@ -274,6 +276,7 @@ class DispatchServer:
         self._users_watch: asyncio.Task | None = None
         self.initial_state = initial_state
         self.grid_at = grid_at
+        self.dispositions = dispositions
         self.limits = limits or Limits()
         self._store: EventStore | None = None
         self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-store")
@@ -524,7 +527,8 @@ class DispatchServer:
             return self._reject(session, msg, raw, Rejected("rate_limited", "too many commands; slow down"))
         ts = rfc3339_now()
         try:
-            decided = decide(ns.decision_state, cmd, args, Context(session.role, ns.name, self.grid_at, ts, self.centre))
+            decided = decide(ns.decision_state, cmd, args,
+                             Context(session.role, ns.name, self.grid_at, ts, self.centre, self.dispositions))
         except Rejected as rejection:
             return self._reject(session, msg, raw, rejection)
         events, frames = [], []

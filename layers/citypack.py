@@ -6,6 +6,7 @@ or feature (both 1-based) and the problem.
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from dispatch.procedures import DEFAULT_CARD, DEFAULT_DISPOSITIONS, DEFAULT_RUN_CARDS
 from layers import crs as crs_lib
 
 CITIES_DIR = Path(__file__).resolve().parent.parent / "resources" / "cities"
@@ -81,6 +83,8 @@ _GEOMETRY_TYPES = {
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 _GEOD = None  # pyproj.Geod, made on first use: only packs without street lengths need it
+_DISPOSITION_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
+MAX_UNITS_PER_NEED = 50
 
 
 @dataclass(eq=False, repr=False)
@@ -221,6 +225,8 @@ def _read_meta(root: Path) -> dict:
             layers[layer] = {"file": setting}
         elif setting is not None and not isinstance(setting, dict):
             raise CityPackError(CITY_JSON, f'"layers"."{layer}" must be null, a file name or an object')
+    meta["dispositions"] = _checked_dispositions(meta.get("dispositions", copy.deepcopy(DEFAULT_DISPOSITIONS)))
+    meta["run_cards"] = _checked_run_cards(meta.get("run_cards", copy.deepcopy(DEFAULT_RUN_CARDS)))
     return meta
 
 
@@ -235,6 +241,56 @@ def _check_centre(meta: dict) -> None:
     except (TypeError, ValueError, zoneinfo.ZoneInfoNotFoundError):
         raise CityPackError(CITY_JSON, f'"timezone" {meta["timezone"]!r} is not an IANA time zone '
                                        '(e.g. "Europe/Helsinki", "Asia/Shanghai")') from None
+
+
+def _checked_dispositions(dispositions) -> list[dict]:
+    """The codes an incident may be closed with: [{"code", "label", "label_zh"}, ...], codes unique."""
+    if not isinstance(dispositions, (list, tuple)) or not dispositions:
+        raise CityPackError(CITY_JSON, '"dispositions" must be a non-empty list of {"code", "label", "label_zh"}')
+    seen: dict[str, int] = {}
+    for number, item in enumerate(dispositions, start=1):
+        where = f'"dispositions" item {number}'
+        if not isinstance(item, dict) or set(item) != {"code", "label", "label_zh"}:
+            raise CityPackError(CITY_JSON, 'must be an object with exactly "code", "label" and "label_zh"', where)
+        code = item["code"]
+        if not isinstance(code, str) or not _DISPOSITION_CODE.fullmatch(code):
+            raise CityPackError(CITY_JSON, f"code {code!r} must be 1-32 capital letters, digits or _, "
+                                           "starting with a letter", where)
+        if code in seen:
+            raise CityPackError(CITY_JSON, f"duplicate code {code!r} (first in item {seen[code]})", where)
+        seen[code] = number
+        for key in ("label", "label_zh"):
+            if not isinstance(item[key], str) or not item[key].strip():
+                raise CityPackError(CITY_JSON, f'"{key}" of {code} must be a non-empty string', where)
+    return list(dispositions)
+
+
+def _checked_run_cards(cards) -> dict[str, list[dict]]:
+    """Incident kind -> [{"kinds": [unit kind, ...], "count": n}, ...], with a "default" card for other kinds."""
+    if not isinstance(cards, dict):
+        raise CityPackError(CITY_JSON, '"run_cards" must be an object: incident kind -> list of needs')
+    if DEFAULT_CARD not in cards:
+        raise CityPackError(CITY_JSON, f'"run_cards" needs a "{DEFAULT_CARD}" card for the incident kinds it '
+                                       f'does not name, e.g. "{DEFAULT_CARD}": [{{"kinds": ["patrol"], "count": 1}}]')
+    for incident_kind, card in cards.items():
+        if not incident_kind.strip():
+            raise CityPackError(CITY_JSON, '"run_cards" has an empty incident kind')
+        if not isinstance(card, list) or not card:
+            raise CityPackError(CITY_JSON, 'must be a non-empty list of {"kinds": [...], "count": n}',
+                                f'"run_cards"."{incident_kind}"')
+        for number, need in enumerate(card, start=1):
+            where = f'"run_cards"."{incident_kind}" need {number}'
+            if not isinstance(need, dict) or set(need) != {"kinds", "count"}:
+                raise CityPackError(CITY_JSON, 'must be an object with exactly "kinds" and "count"', where)
+            kinds, count = need["kinds"], need["count"]
+            if (not isinstance(kinds, list) or not kinds
+                    or not all(isinstance(k, str) and k.strip() for k in kinds) or len(set(kinds)) != len(kinds)):
+                raise CityPackError(CITY_JSON, f'"kinds" {kinds!r} must be a non-empty list of distinct unit kinds '
+                                               '(as in units.csv "kind")', where)
+            if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_UNITS_PER_NEED:
+                raise CityPackError(CITY_JSON, f'"count" {count!r} must be a whole number from 1 to '
+                                               f'{MAX_UNITS_PER_NEED}', where)
+    return cards
 
 
 def _check_lon_lat_list(value, key: str, length: int) -> None:

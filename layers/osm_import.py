@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 
 from layers import crs as crs_lib
+from dispatch.procedures import DEFAULT_DISPOSITIONS, DEFAULT_RUN_CARDS
 from layers.citypack import CITY_JSON, SCHEMAS, CityPackError
 
 PLACEMENT_SEED = 20240601
@@ -77,7 +78,8 @@ def build_city_from_osm(
 ) -> Path:
     """Build a city pack in `out_dir` from the extract `pbf`; returns `out_dir`.
 
-    Rebuilding into an existing pack keeps its city.json title and title_zh unless new ones are given.
+    Rebuilding into an existing pack keeps its city.json title and title_zh unless new ones are given, and
+    its dispositions and run cards (a city's own procedures); a new pack gets the default ones.
     """
     pbf, out_dir = Path(pbf), Path(out_dir)
     _check_pbf(pbf)
@@ -157,6 +159,8 @@ def build_city_from_osm(
             ),
             "seed": PLACEMENT_SEED,
         },
+        "dispositions": old_meta.get("dispositions") or [dict(d) for d in DEFAULT_DISPOSITIONS],
+        "run_cards": old_meta.get("run_cards") or DEFAULT_RUN_CARDS,
     }
 
     progress(f"Writing the pack to {out_dir}")

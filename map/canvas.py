@@ -51,8 +51,27 @@ ZOOM_STEP = math.sqrt(2)       # one key press: one tile level
 # Zoom stays on tile levels (tiles are then blitted 1:1, four times faster than stretched) within:
 MIN_LEVEL, MAX_LEVEL = -24, 6  # about 4 km to 0.125 m per pixel
 DEFAULT_INCIDENT_WINDOW_S = 24 * 3600
-MIME_UNIT = "application/x-onemap-unit"
+MIME_UNIT = "application/x-onemap-unit"  # {"unit_ids": [...]}: one or more units dragged together
 MIME_CAMERA = "application/x-onemap-camera"
+
+
+def units_mime(unit_ids: list[str], callsigns: list[str]) -> QtCore.QMimeData:
+    """The drag payload of one or more units (the map's and the unit board's)."""
+    mime = QtCore.QMimeData()
+    mime.setData(MIME_UNIT, json.dumps({"unit_ids": list(unit_ids)}).encode())
+    mime.setText(" + ".join(callsigns))
+    return mime
+
+
+def units_from_mime(mime: QtCore.QMimeData) -> list[str]:
+    """The units a drag carries; [] for anything else or a malformed payload."""
+    if not mime.hasFormat(MIME_UNIT):
+        return []
+    try:
+        unit_ids = json.loads(bytes(mime.data(MIME_UNIT)).decode())["unit_ids"]
+    except (ValueError, KeyError, TypeError):
+        return []
+    return [str(u) for u in unit_ids] if isinstance(unit_ids, list) else []
 
 
 @dataclass
@@ -952,8 +971,7 @@ class MapCanvas(QtWidgets.QWidget):
         record = model.record(model.row(feature_id))
         mime = QtCore.QMimeData()
         if layer == "units":
-            mime.setData(MIME_UNIT, json.dumps({"unit_id": record["unit_id"]}).encode())
-            mime.setText(record["callsign"] or record["unit_id"])
+            return units_mime([record["unit_id"]], [record["callsign"] or record["unit_id"]])
         elif layer == "cameras":
             payload = {"camera_id": record["camera_id"], "name": record["name"], "stream_url": record["stream_url"]}
             mime.setData(MIME_CAMERA, json.dumps(payload, ensure_ascii=False).encode())
@@ -974,18 +992,10 @@ class MapCanvas(QtWidgets.QWidget):
         drag.setPixmap(label)
         drag.exec(Qt.DropAction.CopyAction)
 
-    @staticmethod
-    def _dragged_unit(mime: QtCore.QMimeData) -> str | None:
-        if not mime.hasFormat(MIME_UNIT):
-            return None
-        try:
-            return str(json.loads(bytes(mime.data(MIME_UNIT)).decode())["unit_id"])
-        except (ValueError, KeyError, TypeError):
-            return None
-
     def _drag_over(self, mime: QtCore.QMimeData, pos: QtCore.QPointF) -> str:
         """Track which incident a unit drag is over; returns its id or ""."""
-        unit_id = self._dragged_unit(mime)
+        dragged = units_from_mime(mime)
+        unit_id = dragged[0] if dragged else None  # the first stands for the group while it is dragged
         hit = self.feature_at(pos, layers=("incidents",)) if unit_id else None
         incident_id = hit.feature_id if hit is not None and hit.feature_id else ""
         target = (unit_id, incident_id) if unit_id else None
@@ -1008,9 +1018,9 @@ class MapCanvas(QtWidgets.QWidget):
 
     def _drop(self, mime: QtCore.QMimeData, pos: QtCore.QPointF) -> bool:
         incident_id = self._drag_over(mime, pos)
-        unit_id = self._dragged_unit(mime)
         self._drag_left()
-        if unit_id and incident_id:
+        if not incident_id:
+            return False
+        for unit_id in units_from_mime(mime):  # each assignment is judged on its own by the server
             self.unitDroppedOnIncident.emit(unit_id, incident_id)
-            return True
-        return False
+        return bool(units_from_mime(mime))

@@ -2,7 +2,68 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
-    <name></name>
+    <name>AssignedUnits</name>
+    <message>
+        <source>left the incident</source>
+        <translation>已离开该警情</translation>
+    </message>
+</context>
+<context>
+    <name>CameraList</name>
+    <message>
+        <source>Search cameras</source>
+        <translation>搜索摄像头</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>离线</translation>
+    </message>
+</context>
+<context>
+    <name>CloseIncidentDialog</name>
+    <message>
+        <source>Close incident {0}</source>
+        <translation>结案 {0}</translation>
+    </message>
+    <message>
+        <source>Optional: what was done, by whom, references</source>
+        <translation>选填：处置经过、处置人、相关编号</translation>
+    </message>
+    <message>
+        <source>Close incident</source>
+        <translation>结案</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>警情</translation>
+    </message>
+    <message>
+        <source>Disposition</source>
+        <translation>处置结果</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>The note is longer than {0} characters.</source>
+        <translation>备注超过 {0} 个字符。</translation>
+    </message>
+    <message>
+        <source>Choose a disposition.</source>
+        <translation>请选择处置结果。</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectionIndicator</name>
     <message>
         <source>your sign-in is not valid (ask a supervisor for a new token)</source>
         <translation>您的登录凭据无效（请向值班长申请新令牌）</translation>
@@ -54,25 +115,6 @@
     <message>
         <source>Disconnected — commands are refused until the link is back: {0}</source>
         <translation>已断开 — 连接恢复前指令不会发送：{0}</translation>
-    </message>
-</context>
-<context>
-    <name>CameraList</name>
-    <message>
-        <source>Search cameras</source>
-        <translation>搜索摄像头</translation>
-    </message>
-    <message>
-        <source>unknown</source>
-        <translation>未知</translation>
-    </message>
-    <message>
-        <source>online</source>
-        <translation>在线</translation>
-    </message>
-    <message>
-        <source>offline</source>
-        <translation>离线</translation>
     </message>
 </context>
 <context>
@@ -259,6 +301,22 @@
         <translation>退出</translation>
     </message>
     <message>
+        <source>&amp;Incident</source>
+        <translation>警情(&amp;I)</translation>
+    </message>
+    <message>
+        <source>New incident…</source>
+        <translation>新建警情…</translation>
+    </message>
+    <message>
+        <source>&amp;Unit</source>
+        <translation>警力(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Selected unit: {0}</source>
+        <translation>所选警力：{0}</translation>
+    </message>
+    <message>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
@@ -275,8 +333,8 @@
         <translation>OneMap 调度控制台。一张图展示摄像头、卡口卡点、网格、警力和警情；视频墙；通过所有控制台同步的同一服务器进行调度。</translation>
     </message>
     <message>
-        <source>&lt;b&gt;Command line&lt;/b&gt; (Ctrl+L)&lt;br&gt;&lt;tt&gt;new KIND PRIORITY @PLACE [note]&lt;/tt&gt; — a new incident (e.g. &lt;tt&gt;new fire 1 @Mannerheimintie 5&lt;/tt&gt;)&lt;br&gt;&lt;tt&gt;assign UNIT INCIDENT&lt;/tt&gt; — dispatch a unit (e.g. &lt;tt&gt;assign P-03 I12&lt;/tt&gt;)&lt;br&gt;&lt;tt&gt;status UNIT STATUS&lt;/tt&gt; — enroute, onscene, available, busy, offduty&lt;br&gt;&lt;tt&gt;close INCIDENT&lt;/tt&gt; — close with a disposition&lt;br&gt;&lt;tt&gt;find UNIT | INCIDENT | PLACE&lt;/tt&gt; — show it on the map&lt;br&gt;&lt;br&gt;&lt;b&gt;Shortcuts&lt;/b&gt;&lt;br&gt;Ctrl+L command line · Home fit the city · arrow keys pan · +/− zoom · F1 this help · Ctrl+Q quit&lt;br&gt;Drag a unit onto an incident (map or queue) to dispatch it; right-click the map for a new incident.</source>
-        <translation>&lt;b&gt;命令行&lt;/b&gt;（Ctrl+L）&lt;br&gt;&lt;tt&gt;new 类型 优先级 @地点 [备注]&lt;/tt&gt; — 新建警情（例如 &lt;tt&gt;new fire 1 @Mannerheimintie 5&lt;/tt&gt;）&lt;br&gt;&lt;tt&gt;assign 警力 警情&lt;/tt&gt; — 派遣警力（例如 &lt;tt&gt;assign P-03 I12&lt;/tt&gt;）&lt;br&gt;&lt;tt&gt;status 警力 状态&lt;/tt&gt; — enroute、onscene、available、busy、offduty&lt;br&gt;&lt;tt&gt;close 警情&lt;/tt&gt; — 填写处置结果后结案&lt;br&gt;&lt;tt&gt;find 警力 | 警情 | 地点&lt;/tt&gt; — 在地图上显示&lt;br&gt;&lt;br&gt;&lt;b&gt;快捷键&lt;/b&gt;&lt;br&gt;Ctrl+L 命令行 · Home 显示全城 · 方向键平移 · +/− 缩放 · F1 本帮助 · Ctrl+Q 退出&lt;br&gt;将警力拖到警情上（地图或队列）即可派遣；在地图上右键可新建警情。</translation>
+        <source>&lt;b&gt;Command line&lt;/b&gt; (Ctrl+L)&lt;br&gt;&lt;tt&gt;new KIND PRIORITY @PLACE [note]&lt;/tt&gt; — a new incident (e.g. &lt;tt&gt;new fire 1 @Mannerheimintie 5&lt;/tt&gt;)&lt;br&gt;&lt;tt&gt;assign UNIT INCIDENT&lt;/tt&gt; — dispatch a unit (e.g. &lt;tt&gt;assign P-03 I12&lt;/tt&gt;)&lt;br&gt;&lt;tt&gt;status UNIT STATUS&lt;/tt&gt; — enroute, onscene, available, busy, offduty&lt;br&gt;&lt;tt&gt;close INCIDENT CODE [note]&lt;/tt&gt; — close with a disposition code (Enter again confirms); &lt;tt&gt;close INCIDENT&lt;/tt&gt; opens the close dialog&lt;br&gt;&lt;tt&gt;find UNIT | INCIDENT | PLACE&lt;/tt&gt; — show it on the map&lt;br&gt;&lt;br&gt;&lt;b&gt;Shortcuts&lt;/b&gt;&lt;br&gt;Ctrl+L command line · Ctrl+N new incident · Home fit the city · arrow keys pan · +/− zoom · F1 this help · Ctrl+Q quit&lt;br&gt;F5 en route · F6 on scene · F7 available · F8 busy — for the selected unit&lt;br&gt;Drag a unit onto an incident (map or queue) to dispatch it; Ctrl-click several on the unit board to drag them together. Right-click a unit for its status, the map for a new incident.</source>
+        <translation>&lt;b&gt;命令行&lt;/b&gt;（Ctrl+L）&lt;br&gt;&lt;tt&gt;new 类型 优先级 @地点 [备注]&lt;/tt&gt; — 新建警情（例如 &lt;tt&gt;new fire 1 @Mannerheimintie 5&lt;/tt&gt;）&lt;br&gt;&lt;tt&gt;assign 警力 警情&lt;/tt&gt; — 派遣警力（例如 &lt;tt&gt;assign P-03 I12&lt;/tt&gt;）&lt;br&gt;&lt;tt&gt;status 警力 状态&lt;/tt&gt; — enroute、onscene、available、busy、offduty&lt;br&gt;&lt;tt&gt;close 警情 代码 [备注]&lt;/tt&gt; — 以处置结果代码结案（再按 Enter 确认）；&lt;tt&gt;close 警情&lt;/tt&gt; 打开结案对话框&lt;br&gt;&lt;tt&gt;find 警力 | 警情 | 地点&lt;/tt&gt; — 在地图上显示&lt;br&gt;&lt;br&gt;&lt;b&gt;快捷键&lt;/b&gt;&lt;br&gt;Ctrl+L 命令行 · Ctrl+N 新建警情 · Home 显示全城 · 方向键平移 · +/− 缩放 · F1 本帮助 · Ctrl+Q 退出&lt;br&gt;F5 在途 · F6 到场 · F7 空闲 · F8 忙碌 — 作用于所选警力&lt;br&gt;将警力拖到警情上（地图或队列）即可派遣；在警力面板中按住 Ctrl 点选多个可一起拖动。右键警力可设置状态，右键地图可新建警情。</translation>
     </message>
     <message>
         <source>Alert volume</source>
@@ -371,6 +429,22 @@
         <translation>指令</translation>
     </message>
     <message>
+        <source>{0} assigned to {1}</source>
+        <translation>{0} 已派往 {1}</translation>
+    </message>
+    <message>
+        <source>{0} is {1}</source>
+        <translation>{0}：{1}</translation>
+    </message>
+    <message>
+        <source>New incident created: {0} {1}</source>
+        <translation>已新建警情：{0} {1}</translation>
+    </message>
+    <message>
+        <source>{0} closed</source>
+        <translation>{0} 已结案</translation>
+    </message>
+    <message>
         <source>Not possible now</source>
         <translation>现在无法执行</translation>
     </message>
@@ -407,16 +481,43 @@
         <translation>{0} 推荐：{1}</translation>
     </message>
     <message>
+        <source>Select a unit first (on the map or the unit board).</source>
+        <translation>请先选择警力（在地图或警力面板上）。</translation>
+    </message>
+    <message>
+        <source>Set {0}</source>
+        <translation>设为{0}</translation>
+    </message>
+    <message>
+        <source>Assign to {0}</source>
+        <translation>派往 {0}</translation>
+    </message>
+    <message>
         <source>New incident here…</source>
         <translation>在此新建警情…</translation>
     </message>
     <message>
-        <source>Close incident</source>
-        <translation>结案</translation>
+        <source>Close {0} as {1}? Enter to confirm, Esc to cancel</source>
+        <translation>以“{1}”结案 {0}？按 Enter 确认，按 Esc 取消</translation>
     </message>
     <message>
-        <source>Disposition of {0}:</source>
-        <translation>{0} 的处置结果：</translation>
+        <source>Not closed: {0} stays open</source>
+        <translation>未结案：{0} 仍在处理中</translation>
+    </message>
+    <message>
+        <source>→ {0} — {1} · grid cell {2}</source>
+        <translation>→ {0} — {1} · 网格 {2}</translation>
+    </message>
+</context>
+<context>
+    <name>NeedsLabel</name>
+    <message>
+        <source>{0} {1} of {2}</source>
+        <translation>{0} {1}/{2}</translation>
+    </message>
+    <message>
+        <source>Needs: {0}</source>
+        <translation>所需警力：{0}</translation>
     </message>
 </context>
 <context>
@@ -474,12 +575,16 @@
         <translation>{0}{1:.5f}, {2:.5f} · 网格 {3}</translation>
     </message>
     <message>
-        <source>address</source>
-        <translation>地址</translation>
+        <source>Possible duplicate of {0}, {1:.0f} m, {2:.0f} min ago</source>
+        <translation>可能与 {0} 重复，相距 {1:.0f} 米，{2:.0f} 分钟前</translation>
     </message>
     <message>
-        <source>interpolated between {0} and {1}, {2:.0f} m apart</source>
-        <translation>在 {0} 与 {1} 之间插值，两者相距 {2:.0f} 米</translation>
+        <source>Give the place as lon, lat or an address, place or street of the city.</source>
+        <translation>请以经度, 纬度或本城市的地址、地点或街道给出位置。</translation>
+    </message>
+    <message>
+        <source>address</source>
+        <translation>地址</translation>
     </message>
     <message>
         <source>place</source>
@@ -488,6 +593,10 @@
     <message>
         <source>intersection</source>
         <translation>路口</translation>
+    </message>
+    <message>
+        <source>interpolated between {0} and {1}, {2:.0f} m apart</source>
+        <translation>在 {0} 与 {1} 之间插值，两者相距 {2:.0f} 米</translation>
     </message>
     <message>
         <source>street only: centre of a {0:.1f} km street</source>
@@ -500,14 +609,6 @@
     <message>
         <source>no number {0} on this street; {1}</source>
         <translation>该街道没有 {0} 号；{1}</translation>
-    </message>
-    <message>
-        <source>Possible duplicate of {0}, {1:.0f} m, {2:.0f} min ago</source>
-        <translation>可能与 {0} 重复，相距 {1:.0f} 米，{2:.0f} 分钟前</translation>
-    </message>
-    <message>
-        <source>Give the place as lon, lat or an address, place or street of the city.</source>
-        <translation>请以经度, 纬度或本城市的地址、地点或街道给出位置。</translation>
     </message>
 </context>
 <context>
@@ -560,8 +661,35 @@
         <translation>警情</translation>
     </message>
     <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
         <source>Station</source>
         <translation>驻地</translation>
+    </message>
+    <message>
+        <source>{0}: {1}</source>
+        <translation>{0}：{1}</translation>
+    </message>
+</context>
+<context>
+    <name>UnitKind</name>
+    <message>
+        <source>patrol car</source>
+        <translation>巡逻车</translation>
+    </message>
+    <message>
+        <source>traffic unit</source>
+        <translation>交警车</translation>
+    </message>
+    <message>
+        <source>fire engine</source>
+        <translation>消防车</translation>
+    </message>
+    <message>
+        <source>ambulance</source>
+        <translation>救护车</translation>
     </message>
 </context>
 <context>

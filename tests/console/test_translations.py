@@ -44,3 +44,11 @@ def test_chinese_is_installed_and_english_is_the_source(qapp):
     assert i18n.install(qapp, "en") == "en"
     assert word("available") == "available"
     assert i18n.resolve("zh_TW") == "zh_CN" and i18n.resolve("fi_FI") == "en"
+
+
+def test_no_string_is_marked_outside_a_translation_context():
+    """lupdate files a tr() it cannot tie to a class (e.g. a local alias of translate) under an empty
+    context, where the running console never looks it up: it would stay English in every language."""
+    nameless = [m.find("source").text for context in ET.parse(TS).iter("context")
+                if not (context.findtext("name") or "").strip() for m in context.iter("message")]
+    assert nameless == []

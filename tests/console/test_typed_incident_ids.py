@@ -64,7 +64,7 @@ def test_short_typed_ids_resolve(two_days, word, incident_id):
 
 def test_an_ambiguous_end_of_an_id_is_refused_with_the_candidates(two_days):
     with pytest.raises(TypedError) as ambiguous:
-        parse("close -0002 done", two_days, None)
+        parse("close -0002 RESOLVED", two_days, None)
     assert str(ambiguous.value) == "-0002 could be DEMO-261201-0002, DEMO-261202-0002: type more of the id"
     with pytest.raises(TypedError, match="^no incident 13$"):
         parse("assign P-03 13", two_days, None)
@@ -100,6 +100,6 @@ def test_the_console_selects_and_says_the_id_the_ack_names(qtbot, server, users)
     incident = window.live.state["incidents"][created]
     day = datetime.fromisoformat(incident["created_ts"].replace("Z", "+00:00")).astimezone(ZoneInfo("Europe/Helsinki"))
     assert created == f"DEMO-{day:%y%m%d}-0002" and incident["note"] == "smoke"
-    assert f"Created {created}" in window.messages_shown
+    assert any(f"✓ Created {created}: fire" in line for line in window.messages_shown), window.messages_shown
     # Typed by today's number, the new call is the one meant.
-    assert parse("close 2 done", window.live.state, window.geocoder).args["incident_id"] == created
+    assert parse("find 2", window.live.state, window.geocoder).target == ("incidents", created)

@@ -36,7 +36,7 @@ COMMAND_CASES = [
     ("priority 6", None, "incident.create", {"kind": "fire", "priority": 6, "lon": 24.9, "lat": 60.1},
      "bad_request", "priority 6 is outside [1, 5]"),
     ("unknown unit", None, "unit.status", {"unit_id": "NOPE-1", "status": "busy"}, "not_found", "no unit 'NOPE-1'"),
-    ("unknown incident", None, "incident.close", {"incident_id": "I999999", "disposition": "x"},
+    ("unknown incident", None, "incident.close", {"incident_id": "I999999", "disposition": "REPORT"},
      "not_found", "no incident 'I999999'"),
     ("forbidden transition", None, "unit.status", {"unit_id": "{unit}", "status": "onscene"},
      "invalid_transition", "cannot go from available to onscene"),

@@ -32,7 +32,7 @@ async def _race(url: str, tokens: dict[str, str]) -> None:
             nack = next(r for r in replies if r["op"] == "nack")
             assert nack["code"] == "conflict"
             assert "not available" in nack["message"]
-            closed = await asyncio.gather(*(alice.command("incident.close", incident_id=i, disposition="drill")
+            closed = await asyncio.gather(*(alice.command("incident.close", incident_id=i, disposition="RESOLVED")
                                             for i in incidents))
             assert [r["op"] for r in closed] == ["ack", "ack"], closed
         last = max(alice.seq, bob.seq)

@@ -82,13 +82,14 @@ def test_incident_lifecycle_new_dispatched_onscene_closed_releases_units():
     desk.do("unit.status", unit_id="U0", status="enroute")
     desk.do("unit.status", unit_id="U0", status="onscene")
     assert incident["status"] == "onscene" and incident["onscene_ts"] == desk.ts(5)
-    events = desk.do("incident.close", incident_id=incident_id, disposition="extinguished")
+    events = desk.do("incident.close", incident_id=incident_id, disposition="FIRE_OUT", disposition_note="  out at 14:02  ")
     assert [e["type"] for e in events] == ["incident.closed", "unit.status_changed", "unit.status_changed"]
-    assert incident["status"] == "closed" and incident["disposition"] == "extinguished"
+    assert incident["status"] == "closed" and incident["disposition"] == "FIRE_OUT"
+    assert incident["disposition_note"] == "out at 14:02"
     assert all(desk.state["units"][u]["status"] == "available" and desk.state["units"][u]["incident_id"] is None
                for u in ("U0", "U1"))
     with pytest.raises(Rejected) as twice:
-        desk.do("incident.close", incident_id=incident_id, disposition="again")
+        desk.do("incident.close", incident_id=incident_id, disposition="REPORT")
     assert twice.value.code == "invalid_transition"
     with pytest.raises(Rejected) as closed:
         desk.do("unit.assign", unit_id="U2", incident_id=incident_id)
@@ -142,7 +143,7 @@ def test_roles(role, namespace, cmd, allowed):
     desk = Desk(role, namespace)
     args = {"unit.position": {"unit_id": "U0", "lon": 24.9, "lat": 60.1},
             "incident.create": {"kind": "x", "priority": 3, "lon": 24.9, "lat": 60.1},
-            "incident.close": {"incident_id": "nope", "disposition": "x"}}[cmd]
+            "incident.close": {"incident_id": "nope", "disposition": "REPORT"}}[cmd]
     try:
         desk.do(cmd, **args)
         outcome = True

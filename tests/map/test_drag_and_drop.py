@@ -7,7 +7,7 @@ from PySide6 import QtCore, QtGui
 from PySide6.QtCore import Qt
 
 from map import canvas as canvas_module
-from map.canvas import MIME_CAMERA, MIME_UNIT
+from map.canvas import MIME_CAMERA, units_from_mime, units_mime
 
 from .conftest import CENTER
 
@@ -22,9 +22,7 @@ def place(canvas):
 
 
 def unit_mime(unit_id: str) -> QtCore.QMimeData:
-    mime = QtCore.QMimeData()
-    mime.setData(MIME_UNIT, json.dumps({"unit_id": unit_id}).encode())
-    return mime
+    return units_mime([unit_id], [unit_id])
 
 
 def send(canvas, event_type, mime, pos):
@@ -102,7 +100,7 @@ def test_dragging_a_unit_or_camera_starts_a_drag_with_its_payload(canvas, qtbot,
     drag_from(canvas, qtbot, CENTER[0] - 0.001, CENTER[1])
     drag_from(canvas, qtbot, CENTER[0] + 0.001, CENTER[1])
     assert len(FakeDrag.started) == 2
-    assert json.loads(bytes(FakeDrag.started[0].data(MIME_UNIT)).decode()) == {"unit_id": "u-7"}
+    assert units_from_mime(FakeDrag.started[0]) == ["u-7"]
     assert json.loads(bytes(FakeDrag.started[1].data(MIME_CAMERA)).decode()) == {
         "camera_id": "cam-1", "name": "Narinkka", "stream_url": "rtsp://x/1"}
     assert canvas.view_box() == view_before  # a drag from a unit does not pan the map

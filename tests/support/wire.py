@@ -8,6 +8,10 @@ import orjson
 from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 
+# The demo pack's disposition codes, written out here so the oracle does not read the server's own list.
+DEMO_DISPOSITIONS = {"REPORT", "ARREST", "CITATION", "ADVISED", "RESOLVED", "NO_TRACE", "FALSE_ALARM", "DUPLICATE",
+                     "REFERRED", "FIRE_OUT", "TRANSPORTED", "TREATED", "CANCELLED"}
+
 
 async def hello(url: str, token: str, **extra):
     ws = await connect(url, max_size=None)
@@ -24,8 +28,8 @@ json_values = st.recursive(json_scalars, lambda children: st.one_of(
 commands = st.sampled_from(["incident.create", "unit.assign", "unit.status", "unit.position", "incident.close",
                             "camera.status", "unit.teleport", ""])
 arg_names = st.sampled_from(["kind", "priority", "lon", "lat", "unit_id", "incident_id", "status", "disposition",
-                             "heading", "speed", "camera_id", "online", "address", "note", "junk"])
-arg_values = st.one_of(json_scalars, st.sampled_from(["P-01", "I1", "available", "busy", "onscene", "fire"]),
+                             "disposition_note", "heading", "speed", "camera_id", "online", "address", "note", "junk"])
+arg_values = st.one_of(json_scalars, st.sampled_from(["P-01", "I1", "available", "busy", "onscene", "fire", "REPORT"]),
                        st.floats(-200, 200), st.integers(-2, 8))
 
 
@@ -57,7 +61,10 @@ def shape_valid(cmd: str, args: dict) -> bool:
     if cmd == "unit.assign":
         return set(args) <= {"unit_id", "incident_id"} and text("unit_id") and text("incident_id")
     if cmd == "incident.close":
-        return set(args) <= {"incident_id", "disposition"} and text("incident_id") and text("disposition")
+        note = args.get("disposition_note")
+        return (set(args) <= {"incident_id", "disposition", "disposition_note"} and text("incident_id")
+                and args.get("disposition") in DEMO_DISPOSITIONS
+                and (note is None or (isinstance(note, str) and len(note) <= 1000)))
     if cmd == "camera.status":
         return set(args) <= {"camera_id", "online"} and isinstance(args.get("online"), bool)
     return False

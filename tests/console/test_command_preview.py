@@ -1,0 +1,38 @@
+"""The command line shows where a typed place resolved, and how exactly, before Enter sends it."""
+from __future__ import annotations
+
+import subprocess
+
+from support.console import open_window
+
+
+def _type(window, qtbot, text: str) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=3000)
+    subprocess.run(["xdotool", "key", "ctrl+l", "type", "--delay", "15", text], check=True, timeout=30)
+    qtbot.waitUntil(lambda: window.command_line.text() == text, timeout=5000)
+
+
+def test_a_typed_address_is_previewed_with_its_precision_and_created_there(qtbot, server, users):
+    _, tokens = users
+    window = open_window(qtbot, server.url, tokens["alice"])
+    _type(window, qtbot, "new fire 1 @Mannerheimintie 5 smoke from a window")
+    preview = window.typed_preview.text()
+    place = window.geocoder.resolve("Mannerheimintie 5")
+    assert preview.startswith(f"→ {place.label} — address · grid cell "), preview
+    subprocess.run(["xdotool", "key", "Return"], check=True, timeout=10)
+    qtbot.waitUntil(lambda: window.selected_incident in window.live.state["incidents"], timeout=5000)
+    incident = window.live.state["incidents"][window.selected_incident]
+    assert (incident["lon"], incident["lat"]) == (place.lon, place.lat)
+    assert incident["address"] == place.label and incident["note"] == "smoke from a window"
+    assert window.typed_preview.text() == ""  # the line is cleared with what it previewed
+
+
+def test_a_typed_place_that_does_not_exist_is_refused_in_the_preview_with_suggestions(qtbot, server, users):
+    _, tokens = users
+    window = open_window(qtbot, server.url, tokens["alice"])
+    _type(window, qtbot, "new theft 3 @Mannerheimintiex")
+    assert "Mannerheimintie" in window.typed_preview.text()  # a misspelling still finds the street
+    _type(window, qtbot, "new theft 3 @Qwzxv Plaza")
+    assert "no place called" in window.typed_preview.text().casefold()
+    assert window.typed_preview.styleSheet() != "" and "166534" not in window.typed_preview.styleSheet()
