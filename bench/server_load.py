@@ -238,7 +238,7 @@ async def dispatcher(url: str, token: str, start: float, duration: float, units:
 
     client = await DispatchClient.connect(url, token, subscribe=False)
     created = await client.command("incident.create", kind="bench", priority=3, lon=CENTER[0], lat=CENTER[1])
-    incident = f"I{created['seq']}"
+    incident = created["incident_id"]
     samples = []
     while time.time() < start:
         await asyncio.sleep(start - time.time())

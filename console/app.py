@@ -103,7 +103,7 @@ class EmbeddedServer:
         self._loop.run_until_complete(self._main())
 
     async def _main(self) -> None:
-        from dispatch.city_state import initial_state
+        from dispatch.city_state import centre_of, initial_state
         from dispatch.client import DispatchClient
         from dispatch.procedures import disposition_codes
         from dispatch.server import DispatchServer
@@ -116,7 +116,7 @@ class EmbeddedServer:
             city = load_city(self.city_name)
             server = DispatchServer(str(self.data_dir / "events.db"), self.users_file,
                                     initial_state(city), city.grid_at, city_name=city.name,
-                                    dispositions=disposition_codes(city.meta["dispositions"]))
+                                    dispositions=disposition_codes(city.meta["dispositions"]), centre=centre_of(city))
             host, port = await server.start("127.0.0.1", 0)
         except BaseException as exc:  # shown to the user by start()
             self._failure = exc

@@ -51,9 +51,24 @@ def _unit_id(state: dict, word: str) -> str:
 
 
 def _incident_id(state: dict, word: str) -> str:
-    for incident_id in state["incidents"]:
-        if incident_id.casefold() == word.casefold():
+    """An incident by its full id, by today's number (7 or 0007 for DEMO-261202-0007) or by any unique
+    end of its id (02-0007, I1124). Today is the day of the last numbered incident (the state's counter)."""
+    key = word.casefold()
+    incidents = state["incidents"]
+    for incident_id in incidents:
+        if incident_id.casefold() == key:
             return incident_id
+    if word.isascii() and word.isdigit():
+        today = state.get("counters", {}).get("incidents", {}).get("day")
+        for incident_id, incident in incidents.items():
+            if incident.get("number") == int(word) and incident.get("day") == today:
+                return incident_id
+    matches = sorted(incident_id for incident_id in incidents if incident_id.casefold().endswith(key))
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        shown = ", ".join(matches[:5]) + (f" and {len(matches) - 5} more" if len(matches) > 5 else "")
+        raise TypedError(f"{word} could be {shown}: type more of the id")
     raise TypedError(f"no incident {word}")
 
 

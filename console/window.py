@@ -569,11 +569,13 @@ class MainWindow(QMainWindow):
         if reply["op"] == "nack":
             self.notify(self.explain(cmd, args, reply), concerning)
         elif cmd == "incident.create":
-            self.select_incident(f"I{reply['seq']}" if "incident_id" not in args else args["incident_id"])
+            incident_id = reply.get("incident_id")
+            if incident_id is not None:  # a server older than the ack's incident_id names nothing to select
+                self.select_incident(incident_id)
         if reply["op"] == "ack":
-            self.log_done(cmd, args)
+            self.log_done(cmd, args, reply)
 
-    def log_done(self, cmd: str, args: dict) -> None:
+    def log_done(self, cmd: str, args: dict, reply: dict) -> None:
         """A line in Messages for what the server accepted, so the shift's work leaves a trace."""
         units = self.live.state["units"]
         unit = units.get(args.get("unit_id", ""), {})
@@ -581,8 +583,8 @@ class MainWindow(QMainWindow):
         text = {
             "unit.assign": lambda: self.tr("{0} assigned to {1}").format(name, args.get("incident_id")),
             "unit.status": lambda: self.tr("{0} is {1}").format(name, word(args.get("status", ""))),
-            "incident.create": lambda: self.tr("New incident created: {0} {1}").format(
-                word(args.get("kind", "")), args.get("address") or ""),
+            "incident.create": lambda: self.tr("Created {0}: {1} {2}").format(
+                reply.get("incident_id", ""), word(args.get("kind", "")), args.get("address") or ""),
             "incident.close": lambda: self.tr("{0} closed").format(args.get("incident_id")),
         }.get(cmd)
         if text is not None:

@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import math
+import zoneinfo
 
+from dispatch.commands import Centre
 from dispatch.reducer import State, empty_state
 
 
 def _num(value) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
+
+
+def centre_of(city) -> Centre:
+    """The centre that numbers a city pack's incidents (city.json `centre_code`, `timezone`)."""
+    return Centre(city.meta["centre_code"], zoneinfo.ZoneInfo(city.meta["timezone"]))
 
 
 def initial_state(city) -> State:

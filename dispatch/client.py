@@ -158,6 +158,8 @@ class DispatchClient:
                     future.set_exception(Disconnected(f"connection closed: {exc}"))
 
     async def command(self, cmd: str, timeout: float = 10.0, **args: Any) -> dict:
+        """Send and wait for the reply: the ack (its `incident_id` names the incident an `incident.create`
+        made) or the nack."""
         return await asyncio.wait_for(self.send_command(cmd, args), timeout)
 
     async def send_raw(self, frame: str | bytes) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from typing import Any, Callable
 
 from dispatch.domain import (
@@ -42,13 +42,23 @@ class Rejected(Exception):
 
 
 @dataclass(frozen=True)
+class Centre:
+    """The command centre that names incidents: its code and the time zone its days are counted in."""
+
+    code: str
+    zone: tzinfo
+
+
+@dataclass(frozen=True)
 class Context:
-    """What `decide` needs beyond the state: who asks, where, the city's grid lookup and its disposition codes."""
+    """What `decide` needs beyond the state: who asks, where, when, the city's grid lookup and its disposition
+    codes."""
 
     role: str
     namespace: str
     grid_at: Callable[[float, float], str | None]
-    next_seq: int  # seq the first event of this command will get; makes server-chosen ids unique
+    ts: str  # RFC 3339 time the command's events get: the only clock a decision reads
+    centre: Centre
     dispositions: frozenset[str] = DEFAULT_DISPOSITION_CODES  # the codes incident.close accepts
 
 
@@ -171,14 +181,33 @@ def _incident_create(state: State, a: _Args, ctx: Context) -> Events:
     caller_name = a.text("caller_name", required=False, max_len=100)
     callback = a.phone("callback")
     source = a.choice("source", CALL_SOURCES)
-    incident_id = a.ident("incident_id", required=False) or f"I{ctx.next_seq}"
-    if incident_id in state["incidents"]:
-        raise Rejected("conflict", f"incident {incident_id} already exists")
+    given_id = a.ident("incident_id", required=False)
+    numbered: dict[str, Any] = {}
+    if given_id is None:
+        day, number, incident_id = _next_incident_number(state, ctx)
+        numbered = {"day": day.isoformat(), "number": number}
+    elif given_id in state["incidents"]:
+        raise Rejected("conflict", f"incident {given_id} already exists")
+    else:
+        incident_id = given_id
     return [("incident.created", {
         "incident_id": incident_id, "kind": kind, "priority": priority, "lon": lon, "lat": lat,
         "address": address, "note": note, "status": "new", "grid_id": ctx.grid_at(lon, lat), "units": [],
-        "caller_name": caller_name, "callback": callback, "source": source,
+        "caller_name": caller_name, "callback": callback, "source": source, **numbered,
     })]
+
+
+def _next_incident_number(state: State, ctx: Context) -> tuple[date, int, str]:
+    """The centre's day of `ctx.ts`, the next number of that day and the id they make (DEMO-261202-0007).
+
+    Numbers count from 1 each day, whatever other traffic takes seqs. An id already taken (given
+    explicitly, or the clock went back over midnight) is skipped rather than refused."""
+    day = datetime.fromisoformat(ctx.ts.replace("Z", "+00:00")).astimezone(ctx.centre.zone).date()
+    last = state.get("counters", {}).get("incidents", {})
+    number = last["number"] + 1 if last.get("day") == day.isoformat() else 1
+    while (incident_id := f"{ctx.centre.code}-{day:%y%m%d}-{number:04d}") in state["incidents"]:
+        number += 1
+    return day, number, incident_id
 
 
 def _incident_note(state: State, a: _Args, ctx: Context) -> Events:

@@ -2,7 +2,8 @@
 
 State is plain JSON-able dicts (it is also the welcome snapshot):
     {"units": {id: unit}, "incidents": {id: incident}, "cameras": {id: camera},
-     "checkpoints": {id: checkpoint}, "grids": {id: grid}}
+     "checkpoints": {id: checkpoint}, "grids": {id: grid},
+     "counters": {"incidents": {"day": "2026-12-02", "number": 7}}}  # the last incident number given
 An incident also keeps its notes ({ts, actor, text}, in order) and the seqs of its events (`event_seqs`:
 created, assignments, its units' status changes, notes, closed), by which its history is read.
 
@@ -22,7 +23,7 @@ Event = dict[str, Any]
 
 
 def empty_state() -> State:
-    return {"units": {}, "incidents": {}, "cameras": {}, "checkpoints": {}, "grids": {}}
+    return {"units": {}, "incidents": {}, "cameras": {}, "checkpoints": {}, "grids": {}, "counters": {}}
 
 
 def copy_state(state: State) -> State:
@@ -41,6 +42,9 @@ def _incident_created(state: State, event: Event) -> None:
     incident["notes"] = []
     _record(incident, event)
     state["incidents"][incident["incident_id"]] = incident
+    if "number" in incident:  # a server-numbered incident (not an explicit id, not an old I<seq>)
+        # Snapshots stored before counters existed have no "counters".
+        state.setdefault("counters", {})["incidents"] = {"day": incident["day"], "number": incident["number"]}
 
 
 def _unit_assigned(state: State, event: Event) -> None:

@@ -9,7 +9,7 @@ import ssl
 import sys
 from pathlib import Path
 
-from dispatch.city_state import initial_state
+from dispatch.city_state import centre_of, initial_state
 from dispatch.procedures import disposition_codes
 from dispatch.server import DispatchServer, Limits
 
@@ -35,7 +35,7 @@ async def serve_city(city_name: str, db: str, users_file: str, host: str, port: 
     context = tls_context(cert, key)
     city = load_city(city_name)
     server = DispatchServer(str(Path(db)), users_file, initial_state(city), city.grid_at, limits, city_name=city.name,
-                            dispositions=disposition_codes(city.meta["dispositions"]))
+                            dispositions=disposition_codes(city.meta["dispositions"]), centre=centre_of(city))
     bound_host, bound_port = await server.start(host, port, context)
     # The city, its live state and the loaded modules live as long as the server: frozen, full
     # collections skip them instead of pausing the event loop ~30 ms each (5,000 units).

@@ -33,7 +33,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.protocol import OPEN
 
-from dispatch.commands import Context, Rejected, decide, history_seqs
+from dispatch.commands import Centre, Context, Rejected, decide, history_seqs
 from dispatch.domain import LIVE, PERSONAL_DATA_ROLES, READ_COMMANDS, valid_namespace
 from dispatch.privacy import carries_personal, public_event, public_frame, public_state
 from dispatch.procedures import DEFAULT_DISPOSITION_CODES
@@ -254,6 +254,7 @@ class _Accepted:
     frames: list[bytes]
     # The frames as readers without personal data see them, when any of the events carries some.
     public_frames: list[bytes] | None
+    created_id: str | None = None  # what the command created (an incident), named in its ack
     # For a command of a `cmds` frame: that frame's replies, in command order, and this command's place
     # in them. The frame's last accepted command sends them all, once its events are out.
     frame_replies: list[bytes | None] | None = None
@@ -276,10 +277,12 @@ class DispatchServer:
     def __init__(self, store_path: str, users_file: str | Path, initial_state: State,
                  grid_at: Callable[[float, float], str | None] = lambda lon, lat: None,
                  limits: Limits | None = None, city_name: str | None = None,
-                 dispositions: frozenset[str] = DEFAULT_DISPOSITION_CODES):
-        """`users_file` is read now (a broken one stops the start) and followed while serving."""
+                 dispositions: frozenset[str] = DEFAULT_DISPOSITION_CODES, *, centre: Centre):
+        """`users_file` is read now (a broken one stops the start) and followed while serving.
+        `centre` names the incidents it numbers (dispatch.city_state.centre_of gives a city pack's)."""
         self.store_path = store_path
         self.city_name = city_name
+        self.centre = centre
         self.users_file = UsersFile(users_file)
         self._sessions: dict[Session, User] = {}  # every connection past its hello, and who it is
         self._users_watch: asyncio.Task | None = None
@@ -540,12 +543,12 @@ class DispatchServer:
         ns = session.namespace
         if not session.bucket.take():
             return self._reject(session, msg, raw, Rejected("rate_limited", "too many commands; slow down"))
+        ts = rfc3339_now()
         try:
             decided = decide(ns.decision_state, cmd, args,
-                             Context(session.role, ns.name, self.grid_at, ns.seq + 1, self.dispositions))
+                             Context(session.role, ns.name, self.grid_at, ts, self.centre, self.dispositions))
         except Rejected as rejection:
             return self._reject(session, msg, raw, rejection)
-        ts = rfc3339_now()
         events, frames = [], []
         public_frames = None
         for event_type, data in decided:
@@ -560,7 +563,8 @@ class DispatchServer:
                 public_frames.append(orjson.dumps(public_event(event)))
             elif public_frames is not None:
                 public_frames.append(frames[-1])
-        accepted = _Accepted(session, cmd_id, ns, events, frames, public_frames)
+        accepted = _Accepted(session, cmd_id, ns, events, frames, public_frames,
+                             events[0]["data"]["incident_id"] if cmd == "incident.create" else None)
         self._pending.append(accepted)
         # An accepted command is on record as its events (up to seq); only refusals keep the frame.
         self._pending_audit.append(AuditRecord(ts, ns.name, session.user, session.role, cmd_id, cmd,
@@ -577,7 +581,8 @@ class DispatchServer:
             return
         try:
             seqs, more = history_seqs(ns.committed_state, msg.get("args"),
-                                      Context(session.role, ns.name, self.grid_at, ns.seq + 1))
+                                      Context(session.role, ns.name, self.grid_at, rfc3339_now(), self.centre,
+                                              self.dispositions))
         except Rejected as rejection:
             session.write(self._reject(session, msg, raw, rejection))
             return
@@ -714,7 +719,8 @@ class DispatchServer:
         for accepted in group:
             ack = (b'{"op":"ack","id":' + orjson.dumps(accepted.cmd_id) + b',"seq":'
                    + str(accepted.events[-1]["seq"] if accepted.events else accepted.namespace.committed_seq).encode()
-                   + b"}")
+                   + (b"}" if accepted.created_id is None
+                      else b',"incident_id":' + orjson.dumps(accepted.created_id) + b"}"))
             if accepted.frame_replies is not None:
                 accepted.frame_replies[accepted.slot] = ack
                 if not accepted.last_of_frame:

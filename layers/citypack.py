@@ -10,6 +10,7 @@ import copy
 import json
 import math
 import re
+import zoneinfo
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -25,6 +26,9 @@ from layers import crs as crs_lib
 CITIES_DIR = Path(__file__).resolve().parent.parent / "resources" / "cities"
 CITY_JSON = "city.json"
 WGS84 = crs_lib.WGS84
+
+
+_CENTRE_CODE = re.compile(r"[A-Z0-9]{1,12}")
 
 
 class CityPackError(ValueError):
@@ -201,6 +205,7 @@ def _read_meta(root: Path) -> dict:
     for key in ("name", "title", "title_zh"):
         if not isinstance(meta[key], str) or not meta[key]:
             raise CityPackError(CITY_JSON, f'"{key}" must be a non-empty string')
+    _check_centre(meta)
     if "center" in meta:
         _check_lon_lat_list(meta["center"], "center", 2)
     if "zoom_extent" in meta:
@@ -223,6 +228,19 @@ def _read_meta(root: Path) -> dict:
     meta["dispositions"] = _checked_dispositions(meta.get("dispositions", copy.deepcopy(DEFAULT_DISPOSITIONS)))
     meta["run_cards"] = _checked_run_cards(meta.get("run_cards", copy.deepcopy(DEFAULT_RUN_CARDS)))
     return meta
+
+
+def _check_centre(meta: dict) -> None:
+    """`centre_code` and `timezone` name the incidents the centre numbers (DEMO-261202-0007, docs/protocol.md)."""
+    meta.setdefault("centre_code", re.sub(r"[^A-Z0-9]", "", meta["name"].upper())[:12] or "OPS")
+    if not isinstance(meta["centre_code"], str) or not _CENTRE_CODE.fullmatch(meta["centre_code"]):
+        raise CityPackError(CITY_JSON, '"centre_code" must be 1-12 upper-case letters or digits (A-Z, 0-9)')
+    meta.setdefault("timezone", "UTC")
+    try:
+        zoneinfo.ZoneInfo(meta["timezone"])
+    except (TypeError, ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise CityPackError(CITY_JSON, f'"timezone" {meta["timezone"]!r} is not an IANA time zone '
+                                       '(e.g. "Europe/Helsinki", "Asia/Shanghai")') from None
 
 
 def _checked_dispositions(dispositions) -> list[dict]:

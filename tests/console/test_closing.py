@@ -23,7 +23,7 @@ def _create_incident(url: str, token: str, **args) -> str:
         reply = await client.command("incident.create", **args)
         await client.close()
         assert reply["op"] == "ack", reply
-        return f"I{reply['seq']}"
+        return reply["incident_id"]
     return asyncio.run(run())
 
 

@@ -17,7 +17,7 @@ def _create_incident(url: str, token: str, lon: float, lat: float) -> str:
         reply = await client.command("incident.create", kind="fight", priority=1, lon=lon, lat=lat)
         await client.close()
         assert reply["op"] == "ack", reply
-        return f"I{reply['seq']}"
+        return reply["incident_id"]
     return asyncio.run(run())
 
 

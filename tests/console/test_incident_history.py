@@ -22,7 +22,7 @@ def _run(url: str, token: str, steps) -> list[dict]:
             args = {k: (incident_id if v == "{incident}" else v) for k, v in args.items()}
             reply = await client.command(cmd, **args)
             assert reply["op"] == "ack", (cmd, reply)
-            incident_id = incident_id or f"I{reply['seq']}"
+            incident_id = incident_id or reply["incident_id"]
             replies.append(reply)
         await client.close()
         return replies
@@ -124,7 +124,7 @@ def test_search_finds_a_closed_incident_by_its_note_and_selecting_it_shows_its_t
         ("incident.close", {"incident_id": "{incident}", "disposition": "NO_TRACE"}),
         ("incident.create", {"kind": "theft", "priority": 4, "lon": 24.95, "lat": 60.17}),  # no such note
     ])
-    closed_id = f"I{replies[0]['seq']}"
+    closed_id = replies[0]["incident_id"]
     window = open_window(qtbot, server.url, tokens["bob"])
     window.history.search.setFocus()
     QTest.keyClicks(window.history.search, "blue jopo")

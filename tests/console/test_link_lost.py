@@ -94,7 +94,7 @@ def test_a_new_high_priority_call_and_an_incident_going_overdue_are_announced_on
         reply = await client.command("incident.create", kind="fight", priority=priority, lon=24.944, lat=60.170,
                                      address="Mannerheimintie 5")
         await client.close()
-        return f"I{reply['seq']}"
+        return reply["incident_id"]
 
     low = asyncio.run(create(4))
     qtbot.waitUntil(lambda: low in window.live.state["incidents"], timeout=5000)

@@ -113,7 +113,7 @@ def _create(url: str, token: str) -> str:
                                      address="Mannerheimintie 5")
         await client.close()
         assert reply["op"] == "ack", reply
-        return f"I{reply['seq']}"
+        return reply["incident_id"]
     return asyncio.run(run())
 
 

@@ -80,7 +80,7 @@ def test_a_click_on_a_recommendation_assigns_the_unit_it_reads(qtbot, server, us
                     + (units[u]["lat"] - centre["lat"]) ** 2)[:MOVERS]
     reply = _command(server.url, tokens["sam"], "incident.create", kind="fight", priority=1,
                      lon=centre["lon"], lat=centre["lat"])
-    incident_id = f"I{reply['seq']}"
+    incident_id = reply["incident_id"]
     qtbot.waitUntil(lambda: incident_id in window.live.state["incidents"], timeout=5000)
     window.select_incident(incident_id)
     recommended = window.details.recommended

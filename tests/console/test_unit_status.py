@@ -63,7 +63,7 @@ def test_the_details_show_each_assigned_units_status_with_buttons_and_F6_sets_on
     unit = _lone_unit(window)
     reply = _command(server.url, tokens["sam"], "incident.create", kind="fight", priority=2,
                      lon=unit["lon"], lat=unit["lat"])
-    incident_id = f"I{reply['seq']}"
+    incident_id = reply["incident_id"]
     _command(server.url, tokens["sam"], "unit.assign", unit_id=unit["unit_id"], incident_id=incident_id)
     qtbot.waitUntil(lambda: _status(window, unit["unit_id"]) == "dispatched", timeout=5000)
     window.select_incident(incident_id)
@@ -95,7 +95,7 @@ def test_two_units_selected_on_the_board_are_assigned_in_one_drop(qtbot, server,
     _, tokens = users
     window = open_window(qtbot, server.url, tokens["alice"])
     reply = _command(server.url, tokens["sam"], "incident.create", kind="fire", priority=1, lon=24.944, lat=60.170)
-    incident_id = f"I{reply['seq']}"
+    incident_id = reply["incident_id"]
     qtbot.waitUntil(lambda: window.queue.row_of(incident_id) is not None, timeout=5000)
     view = window.board.view
     engine, ambulance = "F-01", "E-01"
@@ -130,7 +130,7 @@ def test_one_click_assigns_the_whole_run_card_it_names_and_a_closed_incident_off
     _, tokens = users
     window = open_window(qtbot, server.url, tokens["alice"])
     reply = _command(server.url, tokens["sam"], "incident.create", kind="fire", priority=1, lon=24.944, lat=60.170)
-    incident_id = f"I{reply['seq']}"
+    incident_id = reply["incident_id"]
     qtbot.waitUntil(lambda: incident_id in window.live.state["incidents"], timeout=5000)
     window.select_incident(incident_id)
     card = window.details.recommended.card

@@ -31,7 +31,7 @@ def _calls_with_units(url: str, token: str, window) -> None:
             reply = await client.command("incident.create", kind=kind, priority=priority, address=address,
                                          lon=24.94, lat=60.17)
             assert reply["op"] == "ack", reply
-            first = first or f"I{reply['seq']}"
+            first = first or reply["incident_id"]
         for unit_id in unit_ids:
             assert (await client.command("unit.assign", unit_id=unit_id, incident_id=first))["op"] == "ack"
         await client.close()

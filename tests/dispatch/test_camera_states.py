@@ -5,10 +5,12 @@ and the online rate counts only the cameras someone has observed.
 """
 from __future__ import annotations
 
+from datetime import timezone
+
 import pytest
 
 from dispatch.city_state import initial_state
-from dispatch.commands import Context, decide
+from dispatch.commands import Centre, Context, decide
 from dispatch.reducer import apply, fold
 from layers.camera_health import online_rates
 from layers.citypack import load_city
@@ -21,10 +23,10 @@ def demo_state():
 
 def report(state, camera_id: str, online: bool, seq: int) -> list[dict]:
     """A feed's `camera.status` decided and applied as the server does; the events it made."""
+    ts = f"2026-12-02T06:00:{seq:02d}.000Z"
     decided = decide(state, "camera.status", {"camera_id": camera_id, "online": online},
-                     Context("feed", "live", lambda lon, lat: None, seq))
-    events = [{"seq": seq, "ts": f"2026-12-02T06:00:{seq:02d}.000Z", "actor": "probe", "type": t, "data": d}
-              for t, d in decided]
+                     Context("feed", "live", lambda lon, lat: None, ts, Centre("T", timezone.utc)))
+    events = [{"seq": seq, "ts": ts, "actor": "probe", "type": t, "data": d} for t, d in decided]
     fold(state, events)
     return events
 

@@ -79,7 +79,9 @@ def test_a_malformed_cmds_frame_runs_none_of_its_commands(server, tokens):
         await ws.send(json.dumps({"op": "cmds", "cmds": [{"id": "after", "cmd": "incident.create", "args": {
             "kind": "x", "priority": 3, "lon": 24.9, "lat": 60.1}}]}))
         _, replies = await _frames_until_replies(ws)
-        assert replies["replies"] == [{"op": "ack", "id": "after", "seq": welcome["seq"] + 1}]
+        [ack] = replies["replies"]
+        assert ack == {"op": "ack", "id": "after", "seq": welcome["seq"] + 1, "incident_id": ack["incident_id"]}
+        assert ack["incident_id"].startswith("DEMO-")
         await ws.close()
     asyncio.run(run())
 

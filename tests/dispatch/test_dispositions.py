@@ -4,11 +4,12 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+from datetime import timezone
 
 import pytest
 
 from dispatch.client import DispatchClient
-from dispatch.commands import Context, Rejected, decide
+from dispatch.commands import Centre, Context, Rejected, decide
 from dispatch.reducer import apply, empty_state
 from support.server import ROOT, ServerProcess
 
@@ -35,7 +36,7 @@ def harbour_server(tmp_path_factory, tokens):
 async def _open_incident(client: DispatchClient) -> tuple[str, str]:
     """A new incident with one unit assigned; (incident id, unit id)."""
     created = await client.command("incident.create", kind="fire", priority=1, lon=24.94, lat=60.17)
-    incident_id = f"I{created['seq']}"
+    incident_id = created["incident_id"]
     unit_id = next(u for u, unit in sorted(client.state["units"].items()) if unit["status"] == "available")
     assert (await client.command("unit.assign", unit_id=unit_id, incident_id=incident_id))["op"] == "ack"
     return incident_id, unit_id
@@ -99,7 +100,8 @@ def test_a_close_with_a_pack_code_records_code_and_note_in_the_log_and_the_state
 def test_the_rule_takes_its_codes_from_the_context_and_a_note_is_optional():
     state = empty_state()
     state["incidents"]["I1"] = {"incident_id": "I1", "kind": "theft", "status": "new", "units": []}
-    ctx = Context("dispatcher", "live", lambda lon, lat: None, 2, frozenset({"SOLVED"}))
+    ctx = Context("dispatcher", "live", lambda lon, lat: None, "2026-12-02T06:00:00.000Z", Centre("T", timezone.utc),
+                  frozenset({"SOLVED"}))
     with pytest.raises(Rejected) as refused:
         decide(state, "incident.close", {"incident_id": "I1", "disposition": "REPORT"}, ctx)
     assert refused.value.code == "bad_request" and refused.value.message.endswith("use one of SOLVED")

@@ -22,7 +22,7 @@ async def _incident_with_a_story(url: str, token: str, unit_id: str) -> tuple[st
     reply = await client.command("incident.create", kind="burglary", priority=2, lon=24.94, lat=60.17,
                                  address="Mannerheimintie 5", caller_name=CALLER, callback=NUMBER, source="phone")
     assert reply["op"] == "ack", reply
-    incident_id = f"I{reply['seq']}"
+    incident_id = reply["incident_id"]
     steps = [("unit.assign", {"unit_id": unit_id, "incident_id": incident_id}),
              ("unit.status", {"unit_id": unit_id, "status": "enroute"}),
              ("incident.note", {"incident_id": incident_id, "text": "caller says two men, one in a red jacket"}),
@@ -167,12 +167,12 @@ def test_bad_narrative_input_gets_a_clear_nack(server, tokens, name, cmd, args, 
     async def run():
         client = await DispatchClient.connect(server.url, tokens[1]["alice"], subscribe=False)
         created = await client.command("incident.create", kind="check", priority=5, lon=24.94, lat=60.17)
-        args_now = {k: (f"I{created['seq']}" if v == "{incident}" else v) for k, v in args.items()}
+        args_now = {k: (created["incident_id"] if v == "{incident}" else v) for k, v in args.items()}
         reply = await client.command(cmd, **args_now)
         assert reply["op"] == "nack" and reply["code"] == code, reply
         assert words in reply["message"], reply
         # Nothing was recorded: the incident has no note, and the connection still works.
-        history = await client.command("incident.history", incident_id=f"I{created['seq']}")
+        history = await client.command("incident.history", incident_id=created["incident_id"])
         assert [e["type"] for e in history["events"]] == ["incident.created"]
         await client.close()
     asyncio.run(run())
@@ -182,7 +182,7 @@ def test_who_may_note_and_read(server, tokens):
     async def run():
         alice = await DispatchClient.connect(server.url, tokens[1]["alice"], subscribe=False)
         created = await alice.command("incident.create", kind="check", priority=5, lon=24.94, lat=60.17)
-        incident_id = f"I{created['seq']}"
+        incident_id = created["incident_id"]
         viewer = await DispatchClient.connect(server.url, tokens[1]["vic"], subscribe=False)
         refused = await viewer.command("incident.note", incident_id=incident_id, text="x")
         assert refused["code"] == "forbidden", refused
@@ -209,13 +209,13 @@ def test_a_history_that_cannot_be_read_gets_a_nack_and_the_server_serves_on(fres
     async def run():
         client = await DispatchClient.connect(fresh_server.url, alice, subscribe=False)
         created = await client.command("incident.create", kind="check", priority=5, lon=24.94, lat=60.17)
-        noted = await client.command("incident.note", incident_id=f"I{created['seq']}", text="will go missing")
+        noted = await client.command("incident.note", incident_id=created["incident_id"], text="will go missing")
         # The event log loses the note's row behind the server's back (real SQLite, another connection).
         with sqlite3.connect(fresh_server.db) as db:
             db.execute("DELETE FROM events WHERE ns = 'live' AND seq = ?", (noted["seq"],))
-        reply = await client.command("incident.history", incident_id=f"I{created['seq']}")
+        reply = await client.command("incident.history", incident_id=created["incident_id"])
         assert reply["op"] == "nack" and reply["code"] == "not_found", reply
         assert f"event {noted['seq']} is missing from the event log" in reply["message"], reply
-        assert (await client.command("incident.note", incident_id=f"I{created['seq']}", text="still here"))["op"] == "ack"
+        assert (await client.command("incident.note", incident_id=created["incident_id"], text="still here"))["op"] == "ack"
         await client.close()
     asyncio.run(run())

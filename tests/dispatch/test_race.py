@@ -22,7 +22,7 @@ async def _race(url: str, tokens: dict[str, str]) -> None:
                 bob.command("incident.create", kind="theft", priority=3, lon=lon, lat=lat),
             )
             assert [r["op"] for r in created] == ["ack", "ack"], created
-            incidents = [f"I{r['seq']}" for r in created]
+            incidents = [r["incident_id"] for r in created]
             replies = await asyncio.gather(
                 alice.command("unit.assign", unit_id=unit_id, incident_id=incidents[0]),
                 bob.command("unit.assign", unit_id=unit_id, incident_id=incidents[1]),

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timezone
 
 import pytest
 
-from dispatch.commands import Context, Rejected, decide
+from dispatch.commands import Centre, Context, Rejected, decide
 from dispatch.domain import UNIT_STATUSES, UNIT_TRANSITIONS
 from dispatch.reducer import apply, empty_state
 
@@ -22,12 +23,19 @@ class Desk:
         self.seq = 0
         self.role, self.namespace = role, namespace
 
+    @staticmethod
+    def ts(seq: int) -> str:
+        """The time of a command whose first event is `seq`: one second per seq, from 06:00 UTC."""
+        return f"2026-12-02T{6 + seq // 3600:02d}:{seq // 60 % 60:02d}:{seq % 60:02d}.000Z"
+
     def do(self, cmd: str, **args) -> list[dict]:
-        decided = decide(self.state, cmd, args, Context(self.role, self.namespace, lambda lon, lat: "G7", self.seq + 1))
+        ts = self.ts(self.seq + 1)
+        decided = decide(self.state, cmd, args,
+                         Context(self.role, self.namespace, lambda lon, lat: "G7", ts, Centre("T", timezone.utc)))
         events = []
         for event_type, data in decided:
             self.seq += 1
-            event = {"seq": self.seq, "ts": f"t{self.seq}", "actor": "a", "type": event_type, "data": data}
+            event = {"seq": self.seq, "ts": ts, "actor": "a", "type": event_type, "data": data}
             apply(self.state, event)
             events.append(event)
         return events
@@ -66,14 +74,14 @@ def test_incident_lifecycle_new_dispatched_onscene_closed_releases_units():
     desk = Desk()
     incident_id = desk.incident()
     incident = desk.state["incidents"][incident_id]
-    assert (incident["status"], incident["grid_id"], incident["created_ts"]) == ("new", "G7", "t1")
+    assert (incident["status"], incident["grid_id"], incident["created_ts"]) == ("new", "G7", desk.ts(1))
     desk.do("unit.assign", unit_id="U0", incident_id=incident_id)
     desk.do("unit.assign", unit_id="U1", incident_id=incident_id)
-    assert incident["status"] == "dispatched" and incident["dispatched_ts"] == "t2"
+    assert incident["status"] == "dispatched" and incident["dispatched_ts"] == desk.ts(2)
     assert incident["units"] == ["U0", "U1"]
     desk.do("unit.status", unit_id="U0", status="enroute")
     desk.do("unit.status", unit_id="U0", status="onscene")
-    assert incident["status"] == "onscene" and incident["onscene_ts"] == "t5"
+    assert incident["status"] == "onscene" and incident["onscene_ts"] == desk.ts(5)
     events = desk.do("incident.close", incident_id=incident_id, disposition="FIRE_OUT", disposition_note="  out at 14:02  ")
     assert [e["type"] for e in events] == ["incident.closed", "unit.status_changed", "unit.status_changed"]
     assert incident["status"] == "closed" and incident["disposition"] == "FIRE_OUT"

@@ -53,7 +53,7 @@ def test_sigterm_stops_cleanly_and_a_restart_keeps_the_state(fresh_server, token
         client = await DispatchClient.connect(url, token["alice"])
         unit = sorted(client.state["units"])[0]
         created = await client.command("incident.create", kind="fire", priority=1, lon=24.94, lat=60.17)
-        await client.command("unit.assign", unit_id=unit, incident_id=f"I{created['seq']}")
+        await client.command("unit.assign", unit_id=unit, incident_id=created["incident_id"])
         await client.wait_for_seq(client.seq)
         state, seq = client.state, client.seq
         await client.close()

@@ -2,9 +2,11 @@
 else: judged by the pure rules, for every step the state machine allows a dispatcher."""
 from __future__ import annotations
 
+from datetime import timezone
+
 import pytest
 
-from dispatch.commands import Context, Rejected, decide
+from dispatch.commands import Centre, Context, Rejected, decide
 from dispatch.domain import ATTACHED_STATUSES, UNIT_TRANSITIONS
 
 STEPS = [(current, target) for current, targets in UNIT_TRANSITIONS.items() for target in sorted(targets)]
@@ -19,7 +21,7 @@ def state_with_unit(status: str) -> dict:
 
 def judge(role: str, current: str, target: str):
     return decide(state_with_unit(current), "unit.status", {"unit_id": "U0", "status": target},
-                  Context(role, "live", lambda lon, lat: None, 1))
+                  Context(role, "live", lambda lon, lat: None, "2026-12-02T06:00:00.000Z", Centre("T", timezone.utc)))
 
 
 @pytest.mark.parametrize("current,target", STEPS)

@@ -3,6 +3,8 @@ feed) and folded by the real reducer, with no network: one-way streets, turnout,
 determinism. Its clock is the test's: steps of any length, no waiting."""
 from __future__ import annotations
 
+from datetime import timezone
+
 import numpy as np
 import pytest
 from pyproj import Transformer
@@ -10,7 +12,7 @@ from shapely import STRtree
 from shapely.geometry import Point
 
 from dispatch.city_state import initial_state
-from dispatch.commands import Context, Rejected, decide
+from dispatch.commands import Centre, Context, Rejected, decide
 from dispatch.reducer import apply
 from dispatch.simulate import TURNOUT_S, UnitSimulator
 from layers.citypack import load_city
@@ -38,10 +40,11 @@ class Desk:
                 self.do("dispatcher", "unit.status", unit_id=unit_id, status="offduty")
 
     def do(self, role: str, cmd: str, **args) -> None:
+        ts = f"t{self.seq + 1}"  # explicit incident ids only: no day is read from it
         for event_type, data in decide(self.state, cmd, args, Context(role, "live", lambda lon, lat: None,
-                                                                       self.seq + 1)):
+                                                                       ts, Centre("T", timezone.utc))):
             self.seq += 1
-            apply(self.state, {"seq": self.seq, "ts": f"t{self.seq}", "actor": role, "type": event_type,
+            apply(self.state, {"seq": self.seq, "ts": ts, "actor": role, "type": event_type,
                                "data": data})
 
     def feed(self, simulator: UnitSimulator, commands: list[tuple[str, dict]]) -> None:

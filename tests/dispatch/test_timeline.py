@@ -3,8 +3,9 @@ events (the seqs the reducer keeps), in order, with other incidents' events left
 from __future__ import annotations
 
 import random
+from datetime import timezone
 
-from dispatch.commands import Context, decide
+from dispatch.commands import Centre, Context, decide
 from dispatch.reducer import apply, empty_state
 from dispatch.timeline import timeline
 
@@ -17,15 +18,17 @@ def _log() -> tuple[list[dict], dict]:
     log: list[dict] = []
 
     def do(actor: str, cmd: str, **args) -> None:
-        for event_type, data in decide(state, cmd, args, Context("dispatcher", "live", lambda lon, lat: None,
-                                                                 len(log) + 1)):
-            event = {"seq": len(log) + 1, "ts": f"2026-12-02T06:{len(log):02d}:00.000Z", "actor": actor,
+        ts = f"2026-12-02T06:{len(log):02d}:00.000Z"
+        for event_type, data in decide(state, cmd, args, Context("dispatcher", "live", lambda lon, lat: None, ts,
+                                                                 Centre("T", timezone.utc))):
+            event = {"seq": len(log) + 1, "ts": ts, "actor": actor,
                      "type": event_type, "data": data}
             apply(state, event)
             log.append(event)
 
-    do("alice", "incident.create", kind="fire", priority=1, lon=24.9, lat=60.1, source="app", caller_name="A")
-    do("bob", "incident.create", kind="theft", priority=4, lon=24.9, lat=60.1)  # another incident
+    do("alice", "incident.create", kind="fire", priority=1, lon=24.9, lat=60.1, source="app", caller_name="A",
+       incident_id="I1")
+    do("bob", "incident.create", kind="theft", priority=4, lon=24.9, lat=60.1, incident_id="I2")  # another one
     do("alice", "unit.assign", unit_id="U0", incident_id="I1")
     do("bob", "unit.assign", unit_id="U1", incident_id="I2")
     do("alice", "unit.status", unit_id="U0", status="enroute")
