@@ -480,6 +480,10 @@
         <translation>与服务器的连接已中断：{0}</translation>
     </message>
     <message>
+        <source>Created {0}: {1} {2}</source>
+        <translation>已新建警情 {0}：{1} {2}</translation>
+    </message>
+    <message>
         <source>OneMap — {0} ({1})</source>
         <translation>一张图 — {0}（{1}）</translation>
     </message>
@@ -554,10 +558,6 @@
     <message>
         <source>{0} is {1}</source>
         <translation>{0}：{1}</translation>
-    </message>
-    <message>
-        <source>New incident created: {0} {1}</source>
-        <translation>已新建警情：{0} {1}</translation>
     </message>
     <message>
         <source>{0} closed</source>
