@@ -92,8 +92,14 @@ class ServerLink(QObject):
         except Disconnected:
             self.replied.emit(cmd_id, _lost(cmd_id))
             return
-        future.add_done_callback(lambda f: self.replied.emit(
+        future.add_done_callback(lambda f: self._reply(
             cmd_id, f.result() if not f.cancelled() and f.exception() is None else _lost(cmd_id)))
+
+    def _reply(self, cmd_id: str, reply: dict) -> None:
+        # The server sends a command's events before its ack: hand them over first, so the window knows
+        # what the ack names (the incident it created) when the ack arrives.
+        self._flush()
+        self.replied.emit(cmd_id, reply)
 
     def _run(self) -> None:
         self._loop = asyncio.new_event_loop()

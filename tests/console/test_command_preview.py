@@ -36,3 +36,16 @@ def test_a_typed_place_that_does_not_exist_is_refused_in_the_preview_with_sugges
     _type(window, qtbot, "new theft 3 @Qwzxv Plaza")
     assert "no place called" in window.typed_preview.text().casefold()
     assert window.typed_preview.styleSheet() != "" and "166534" not in window.typed_preview.styleSheet()
+
+
+def test_the_ack_of_a_new_incident_reaches_the_window_after_its_event(qtbot, server, users):
+    _, tokens = users
+    window = open_window(qtbot, server.url, tokens["alice"])
+    known_at_ack: list[bool] = []
+    window.link.replied.connect(
+        lambda cmd_id, reply: known_at_ack.append(reply.get("incident_id") in window.live.state["incidents"]))
+    for _ in range(5):
+        window.create_incident({"kind": "theft", "priority": 4, "lon": 24.944, "lat": 60.170})
+    qtbot.waitUntil(lambda: len(known_at_ack) == 5, timeout=5000)
+    assert known_at_ack == [True] * 5
+    assert window.details.header.text().startswith(f"<b>{window.selected_incident}</b>")
