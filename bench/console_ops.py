@@ -114,7 +114,9 @@ def run() -> None:
             actions = 2
             wait_until(lambda: window.selected_incident not in known | {None}
                        and bool(window.details.recommended.buttons)
-                       and next(iter(window.details.recommended.buttons.values())).isVisible())
+                       and next(iter(window.details.recommended.buttons.values())).isVisible()
+                       # a button takes clicks 0.5 s after it came to its place (a human reads it meanwhile)
+                       and next(iter(window.details.recommended.buttons.values())).clicked_in_time())
             incident_id = window.selected_incident
             click(next(iter(window.details.recommended.buttons.values())))
             actions += 1
@@ -124,7 +126,8 @@ def run() -> None:
             unit_id = window.live.state["incidents"][incident_id]["units"][0]
             for status in ("enroute", "onscene"):
                 wait_until(lambda s=status: window.details.assigned.rows.get(unit_id)
-                           and window.details.assigned.rows[unit_id][1][s].isEnabled())
+                           and window.details.assigned.rows[unit_id][1][s].isEnabled()
+                           and window.details.assigned.rows[unit_id][1][s].clicked_in_time())
                 click(window.details.assigned.rows[unit_id][1][status])
                 actions += 1
                 wait_until(lambda s=status: window.live.state["units"][unit_id]["status"] == s)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from console.live import LiveState
@@ -57,7 +57,6 @@ class IncidentHistory(QWidget):
         self.requests: dict[str, str] = {}  # history reads in flight: command id -> incident
         self.search = QLineEdit(self)
         self.search.setObjectName("history-search")
-        self.search.setPlaceholderText(self.tr("Search all incidents, closed too: id, address, kind, note, caller"))
         self.search.setClearButtonEnabled(True)
         self.results = QListWidget(self)
         self.results.setObjectName("history-results")
@@ -76,7 +75,6 @@ class IncidentHistory(QWidget):
         self.note = QLineEdit(self)
         self.note.setObjectName("note-box")
         self.note.setMaxLength(MAX_NOTE)
-        self.note.setPlaceholderText(self.tr("Add a note (Enter)"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.search)
@@ -88,7 +86,19 @@ class IncidentHistory(QWidget):
         self.search.textChanged.connect(self.find)
         self.results.itemClicked.connect(self._chosen)
         self.note.returnPressed.connect(self._add_note)
+        self.retranslate()
         self.show_incident(None)
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+            self._render()
+            self.find()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.search.setPlaceholderText(self.tr("Search all incidents, closed too: id, address, kind, note, caller"))
+        self.note.setPlaceholderText(self.tr("Add a note (Enter)"))
 
     # ---- the shown incident ----------------------------------------------------------------------
 

@@ -1,10 +1,11 @@
 """The docks around the map: the incident queue, the unit board and the incident details."""
 from __future__ import annotations
 
+import re
 import time
 
 from PySide6.QtCore import (QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QEvent, QModelIndex, QPoint,
-                            QSortFilterProxyModel, Qt, Signal)
+                            QSortFilterProxyModel, Qt, QTimer, Signal)
 from PySide6.QtGui import QBrush, QColor, QDrag, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QTableView, QTreeView, QVBoxLayout, QWidget)
@@ -24,7 +25,7 @@ UNIT_STATUS_COLORS = {"available": QColor(22, 163, 74), "dispatched": QColor(234
                       "enroute": QColor(202, 138, 4), "onscene": QColor(220, 38, 38),
                       "busy": QColor(124, 58, 237), "offduty": QColor(100, 116, 139)}
 OVERDUE_COLOR = QColor(220, 38, 38)
-REACTION_S = 0.5  # a click sooner than this after the buttons moved was aimed at where they were
+REACTION_S = 0.4  # a click sooner than this after a button came to its place was aimed at what was there
 NEED_MET_COLOR, NEED_SHORT_COLOR = "#15803d", "#b91c1c"
 
 
@@ -99,7 +100,7 @@ class IncidentQueueModel(QAbstractTableModel):
             units = self.live.state["units"]
             return {
                 "priority": f"P{incident['priority']}",
-                "id": incident["incident_id"],
+                "id": short_id(incident["incident_id"]),
                 "kind": word(incident["kind"]),
                 "status": word(incident["status"]),
                 "grid": incident.get("grid_id") or "",
@@ -124,7 +125,7 @@ class IncidentQueueModel(QAbstractTableModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
-            return incident.get("note") or None
+            return "\n".join(t for t in (incident["incident_id"], incident.get("note")) if t)
         return None
 
 
@@ -343,6 +344,35 @@ class _BoardView(QTreeView):
         drag.exec(Qt.DropAction.LinkAction | Qt.DropAction.CopyAction)
 
 
+class AimedButton(QPushButton):
+    """A button that knows when it last came to where it is on the screen: a click sooner than REACTION_S
+    after that was aimed at whatever was there before, and is refused (`clicked_in_time`)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a mouse click must not leave the focus holding
+        self.arrived_at = time.monotonic()
+        self._seen_at: QPoint | None = None
+
+    def _note_place(self) -> None:
+        place = self.mapToGlobal(QPoint(0, 0))
+        if place != self._seen_at:
+            self._seen_at = place
+            self.arrived_at = time.monotonic()
+
+    def moveEvent(self, event) -> None:
+        super().moveEvent(event)
+        self._note_place()
+
+    def paintEvent(self, event) -> None:  # a move of a parent shows here: the button is painted anew
+        self._note_place()
+        super().paintEvent(event)
+
+    def clicked_in_time(self) -> bool:
+        self._note_place()
+        return time.monotonic() - self.arrived_at >= REACTION_S
+
+
 class RecommendedUnits(QWidget):
     """One-click assign buttons for the best units of one incident.
 
@@ -366,9 +396,8 @@ class RecommendedUnits(QWidget):
         self.box.setContentsMargins(0, 0, 0, 0)
         # One click for everything the run card needs (an engine and an ambulance for a fire): bound, like
         # the unit buttons, to the units it names.
-        self.card = QPushButton(self)
+        self.card = AimedButton(self)
         self.card.setObjectName("assign-run-card")
-        self.card.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.card.clicked.connect(self._card_clicked)
         self.card_units: list[str] = []  # bound while the dispatcher aims
         self.card_named: list[str] = []  # what the card button's text names: exactly what a click assigns
@@ -379,7 +408,6 @@ class RecommendedUnits(QWidget):
         self.incident_id: str | None = None
         self.limit = 5
         self.ranking: list[Recommendation] = []
-        self.reordered_at = -REACTION_S
         self._show_nothing()
         self.retranslate()
 
@@ -405,9 +433,7 @@ class RecommendedUnits(QWidget):
         card = [rec.unit_id for rec in ranking if rec.need]
         if not self.holding() or not self.buttons:
             self._order(wanted)
-            if card != self.card_units:
-                self.card_units = card
-                self.reordered_at = time.monotonic() if self.card.isVisible() else self.reordered_at
+            self.card_units = card
         self._label_all()
         self.notice.setVisible(list(self.buttons) != wanted or self.card_units != card)
         self.title.setVisible(bool(self.buttons))
@@ -437,8 +463,6 @@ class RecommendedUnits(QWidget):
         self.buttons = {}
 
     def _order(self, wanted: list[str]) -> None:
-        if self.buttons and list(self.buttons) != wanted:
-            self.reordered_at = time.monotonic()
         for unit_id in [u for u in self.buttons if u not in wanted]:
             button = self.buttons.pop(unit_id)
             self.box.removeWidget(button)
@@ -451,29 +475,31 @@ class RecommendedUnits(QWidget):
             self.buttons[unit_id] = button
 
     def _button(self, unit_id: str) -> QPushButton:
-        button = QPushButton(self)
+        button = AimedButton(self)
         button.setObjectName(f"recommend-{unit_id}")
         button.setProperty("unit_id", unit_id)
-        # Keyboard focus holds the order (Space would press it); a mouse click must not leave it holding.
-        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        button.clicked.connect(lambda _=False, u=unit_id: self._clicked(u))
+        button.clicked.connect(lambda _=False, u=unit_id, b=button: self._clicked(b, [u]))
         return button
 
     def _card_clicked(self) -> None:
-        for unit_id in list(self.card_named):  # each assignment is judged on its own by the server
-            self._clicked(unit_id)
+        self._clicked(self.card, list(self.card_named))
 
-    def _clicked(self, unit_id: str) -> None:
-        if time.monotonic() - self.reordered_at < REACTION_S:
-            # The buttons moved just before this click: it was aimed at the old order.
+    def _clicked(self, button: AimedButton, unit_ids: list[str]) -> None:
+        if not button.clicked_in_time():
+            # The button came here (moved, or now names other units) just before the click: it was aimed
+            # at what was here before.
             self.clickRefused.emit(self.tr("The list changed just before your click: nothing was assigned. "
                                            "Check the unit and click again."))
             return
-        self.assignRequested.emit(unit_id)
+        for unit_id in unit_ids:  # each assignment is judged on its own by the server
+            self.assignRequested.emit(unit_id)
 
     def _label_all(self) -> None:
         ranks = {rec.unit_id: (rank, rec) for rank, rec in enumerate(self.ranking, start=1)}
-        self.card_named = [u for u in self.card_units if u in ranks]
+        named = [u for u in self.card_units if u in ranks]
+        if named != self.card_named:
+            self.card.arrived_at = time.monotonic()  # it names other units now: as if it had just come
+        self.card_named = named
         self.card.setVisible(len(self.card_named) > 1)
         self.card.setText(self.tr("Assign the run card: {0}").format(
             ", ".join(ranks[u][1].callsign for u in self.card_named)))
@@ -500,6 +526,7 @@ class AssignedUnits(QWidget):
     never move while the dispatcher aims (`holding()`), as with the recommendations."""
 
     statusRequested = Signal(str, str)  # unit_id, status
+    clickRefused = Signal(str)  # why, in words
 
     BUTTONS = ("enroute", "onscene", "available")
 
@@ -553,13 +580,20 @@ class AssignedUnits(QWidget):
         self.grid.addWidget(label, row, 0)
         buttons = {}
         for column, status in enumerate(self.BUTTONS, start=1):
-            button = QPushButton(word(status), self)
+            button = AimedButton(self)
+            button.setText(word(status))
             button.setObjectName(f"status-{unit_id}-{status}")
-            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-            button.clicked.connect(lambda _=False, u=unit_id, s=status: self.statusRequested.emit(u, s))
+            button.clicked.connect(lambda _=False, u=unit_id, s=status, b=button: self._clicked(b, u, s))
             self.grid.addWidget(button, row, column)
             buttons[status] = button
         self.rows[unit_id] = (label, buttons)
+
+    def _clicked(self, button: AimedButton, unit_id: str, status: str) -> None:
+        if button.clicked_in_time():
+            self.statusRequested.emit(unit_id, status)
+        else:
+            self.clickRefused.emit(self.tr("The units moved just before your click: nothing was changed. "
+                                           "Check the unit and click again."))
 
 
 class NeedsLabel(QLabel):
@@ -608,6 +642,7 @@ class IncidentDetails(QWidget):
             lambda unit_id: self.incident_id and self.assignRequested.emit(unit_id, self.incident_id))
         self.recommended.clickRefused.connect(self.show_message)
         self.assigned = AssignedUnits(live, self._dispatcher_is_aiming, self)
+        self.assigned.clickRefused.connect(self.show_message)
         self.needs = NeedsLabel(self)
         self.close_button = QPushButton(self)
         self.close_button.clicked.connect(lambda: self.incident_id and self.closeRequested.emit(self.incident_id))
@@ -639,6 +674,13 @@ class IncidentDetails(QWidget):
 
     def leaveEvent(self, event) -> None:
         super().leaveEvent(event)
+        # After this event: a leave also comes while a button under the pointer is being hidden, in the
+        # middle of re-ordering the buttons.
+        QTimer.singleShot(0, self, self._released)
+
+    def _released(self) -> None:
+        if self._dispatcher_is_aiming():
+            return  # back already
         self.recommended.release()
         self.assigned.show_units(self.live.state["incidents"].get(self.incident_id or ""), time.time())
 
@@ -695,6 +737,15 @@ _FAILURES = {
     "not_a_server": QT_TRANSLATE_NOOP("ConnectionIndicator", "the address does not lead to a dispatch server"),
     "": QT_TRANSLATE_NOOP("ConnectionIndicator", "the connection was cut"),
 }
+
+
+_NUMBERED_ID = re.compile(r"^[A-Z0-9]{1,12}-(\d{6}-\d{4,})$")
+
+
+def short_id(incident_id: str) -> str:
+    """A centre's numbered id without the centre's code (every incident of the queue has it): 261202-0007."""
+    match = _NUMBERED_ID.match(incident_id)
+    return match.group(1) if match else incident_id
 
 
 def link_reason(state: str, detail: str) -> str:

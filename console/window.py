@@ -7,9 +7,9 @@ import time
 
 from PySide6.QtCore import QByteArray, QEvent, QPoint, QPointF, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QApplication, QCompleter, QDockWidget, QInputDialog, QLabel, QLineEdit,
-                               QListWidget, QMainWindow, QMenu, QMenuBar, QMessageBox, QToolBar, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QApplication, QCompleter, QDockWidget, QFrame, QInputDialog, QLabel, QLineEdit,
+                               QListWidget, QMainWindow, QMenu, QMenuBar, QMessageBox, QScrollArea, QToolBar,
+                               QVBoxLayout, QWidget)
 
 from console import i18n
 from console.alerts import Alerts
@@ -87,7 +87,13 @@ class MainWindow(QMainWindow):
         self.messages = QListWidget(self)
         self.camera_list = CameraList(parent=self)
         self._dock("queue", self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("details", self.details, Qt.DockWidgetArea.RightDockWidgetArea)
+        # In a scroll area: details taller than their dock scroll instead of being squeezed, which moved
+        # the buttons under the dispatcher's pointer whenever a line came or went.
+        details_scroll = QScrollArea(self)
+        details_scroll.setWidgetResizable(True)
+        details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        details_scroll.setWidget(self.details)
+        self._dock("details", details_scroll, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("history", self.history, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("units", self.board, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("layers", self.canvas.layer_panel(), Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -95,7 +101,7 @@ class MainWindow(QMainWindow):
         self._dock("messages", self.messages, Qt.DockWidgetArea.BottomDockWidgetArea)
         docks = self.docks()
         # The queue wide enough for all its columns at 1920 px (tests/console/test_window_layout.py).
-        self.resizeDocks([docks["queue"], docks["units"]], [700, 300], Qt.Orientation.Horizontal)
+        self.resizeDocks([docks["queue"], docks["units"]], [730, 300], Qt.Orientation.Horizontal)
         self.resizeDocks([docks["queue"], docks["details"], docks["history"], docks["messages"]],
                          [300, 330, 330, 110], Qt.Orientation.Vertical)
 

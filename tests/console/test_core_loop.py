@@ -8,7 +8,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from dispatch.client import DispatchClient
-from support.console import open_window, screen_point, wait_until, xdrag
+from support.console import click_when_readable, open_window, screen_point, wait_until, xdrag
 
 
 def _create_incident(url: str, token: str, lon: float, lat: float) -> str:
@@ -134,7 +134,7 @@ def test_call_to_dispatch_in_four_actions(qtbot, server, users):
     incident_id = window.selected_incident
     top = window.recommendations(incident_id)[0]
     # 4: one click on the top recommended unit
-    QTest.mouseClick(next(iter(window.details.recommended.buttons.values())), Qt.MouseButton.LeftButton)
+    click_when_readable(qtbot, next(iter(window.details.recommended.buttons.values())))
     actions += 1
     qtbot.waitUntil(lambda: window.live.state["units"][top.unit_id]["incident_id"] == incident_id, timeout=5000)
     assert window.live.state["incidents"][incident_id]["status"] == "dispatched"

@@ -22,7 +22,7 @@ def _run(url: str, token: str, steps) -> list[dict]:
             args = {k: (incident_id if v == "{incident}" else v) for k, v in args.items()}
             reply = await client.command(cmd, **args)
             assert reply["op"] == "ack", (cmd, reply)
-            incident_id = incident_id or reply["incident_id"]
+            incident_id = incident_id or reply.get("incident_id")
             replies.append(reply)
         await client.close()
         return replies

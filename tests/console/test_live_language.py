@@ -127,6 +127,7 @@ def test_english_chinese_english_while_running(qtbot, server, users, tmp_path):
     wall = window.open_wall()
     dialog = window.new_incident_dialog(24.941, 60.169)
     qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: not window.history.requests, timeout=5_000)  # its "loading…" is of a moment
     english = visible_texts(window)
     assert wall.tiles[0]._message.title == "Drop a camera here"
     assert english_left(english, templates) >= {"Incident queue", "&View", "Unit board", "available", "Fit the city"}

@@ -109,7 +109,7 @@ def test_a_click_on_a_recommendation_assigns_the_unit_it_reads(qtbot, server, us
                     continue
             assert _button_under_pointer() is not None, "the pointer found no recommendation button"
             read = re.search(r"Assign (\S+) —", _button_under_pointer().text())
-            qtbot.wait(rng.randint(50, 700))  # the dispatcher reads, decides and clicks; units keep moving
+            qtbot.wait(rng.randint(150, 900))  # the dispatcher reads, decides and clicks; units keep moving
             assert _button_under_pointer() is not None, "the button under the pointer went away while aimed at"
             refused_before = len(refusals)
             _xdotool("click", "1")

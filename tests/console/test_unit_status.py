@@ -10,7 +10,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from dispatch.client import DispatchClient
-from support.console import open_window, screen_point, xdrag
+from support.console import click_when_readable, open_window, screen_point, xdrag
 
 
 def _command(url: str, token: str, cmd: str, **args) -> dict:
@@ -72,7 +72,7 @@ def test_the_details_show_each_assigned_units_status_with_buttons_and_F6_sets_on
     label, buttons = assigned.rows[unit["unit_id"]]
     assert label.text().startswith(f"<b>{unit['callsign']}</b> · dispatched")
     assert buttons["enroute"].isEnabled() and buttons["available"].isEnabled()
-    QTest.mouseClick(buttons["enroute"], Qt.MouseButton.LeftButton)
+    click_when_readable(qtbot, buttons["enroute"])
     qtbot.waitUntil(lambda: _status(window, unit["unit_id"]) == "enroute", timeout=5000)
     qtbot.waitUntil(lambda: "enroute" in assigned.rows[unit["unit_id"]][0].text(), timeout=3000)
     assert not assigned.rows[unit["unit_id"]][1]["enroute"].isEnabled()  # already there
@@ -139,7 +139,7 @@ def test_one_click_assigns_the_whole_run_card_it_names_and_a_closed_incident_off
     named = [units[u]["callsign"] for u in window.details.recommended.card_named]
     assert card.text() == "Assign the run card: " + ", ".join(named)
     assert sorted(units[u]["kind"] for u in window.details.recommended.card_named) == ["ems", "fire", "fire"]
-    QTest.mouseClick(card, Qt.MouseButton.LeftButton)
+    click_when_readable(qtbot, card)
     qtbot.waitUntil(lambda: sorted(units[u]["callsign"] for u in window.live.state["incidents"][incident_id]["units"])
                     == sorted(named), timeout=5000)
     _command(server.url, tokens["sam"], "incident.close", incident_id=incident_id, disposition="FIRE_OUT")

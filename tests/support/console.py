@@ -45,3 +45,13 @@ def wait_until(qtbot, condition, timeout_ms: int) -> float:
     began = time.monotonic()
     qtbot.waitUntil(condition, timeout=timeout_ms)
     return time.monotonic() - began
+
+
+def click_when_readable(qtbot, button) -> None:
+    """Click a one-click button as a person would: once it has stood still long enough to be read (a click
+    sooner is refused as aimed at what was there before)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    qtbot.waitUntil(lambda: button.isVisible() and button.isEnabled() and button.clicked_in_time(), timeout=5000)
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
