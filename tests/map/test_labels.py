@@ -221,3 +221,30 @@ def test_occupancy_keeps_rectangles_apart():
     assert taken.place((0, 0, 50, 14))
     assert not taken.place((49, 10, 120, 24))
     assert taken.place((60, 0, 100, 14))
+
+
+def test_a_new_incident_on_a_camera_name_moves_it_and_its_tiles_are_drawn_again(city, demo):
+    lon, lat = demo.meta["center"]
+    city.center_on(lon, lat, 250)
+    before = drawn_rects(city)  # the view's tiles are cached now
+    row = int(next(what for what, _ in before if what.startswith("cameras:")).split(":")[1])
+    cam = city.cameras_layer
+    city.incidents_layer.upsert([{"incident_id": "INC-NEW", "lon": float(cam.lon[row]), "lat": float(cam.lat[row]),
+                                  "kind": "theft", "priority": 1, "created_ts": NOW - 60}])
+    after = drawn_rects(city)
+    shown = {what for what, _ in after}
+    new = city.incidents_layer.row("INC-NEW")
+    assert f"incidents:{new}" in shown and f"cameras:{row}" not in shown  # the incident's name comes first
+    assert overlapping(after) == []
+    # What the map shows is what the plan says now: every cached tile of the cameras' group in view is
+    # the tile a fresh render draws.
+    group = city._group_of["cameras"]
+    level, tiles = visible_tiles(city)
+    compared = 0
+    for tx, ty in tiles:
+        key = (id(group), level, tx, ty)
+        if key in group.cache:
+            fresh, cached = group._composite(TileFrame(level, tx, ty)), group.cache.get(key)
+            assert (fresh is None) == (cached is None) and (fresh is None or fresh == cached), (tx, ty)
+            compared += 1
+    assert compared >= 4
