@@ -27,6 +27,7 @@ BLOCK_PX = 1024  # four tiles of 256 pixels
 OCCUPANCY_CELL_PX = 32
 # Rectangles are kept this far apart: a drawn label is rounded to whole pixels (up to half a pixel off).
 GAP_PX = 2.0
+MIN_WIDTH_PX = 3.0  # no label is narrower (its halo and a pixel)
 # Plans are kept for this many levels (the most recently used); a level dropped is reported to the map,
 # which drops its labelled tiles at that level, so no cached tile outlives the plan it was drawn from.
 PLAN_LEVELS = 6
@@ -37,15 +38,17 @@ Rect = tuple[float, float, float, float]  # (x0, y0, x1, y1) in level pixels, y 
 @dataclass(frozen=True)
 class Candidates:
     """Labels a source would like to draw, in its priority order: anchors in Web Mercator metres, and
-    each rectangle's offset from its anchor's pixel (left, top) and size, in pixels."""
+    each rectangle's offset from its anchor's pixel (left, top) and height, in pixels. Widths are asked
+    (`width(i)`, None: no label) only of labels whose first MIN_WIDTH_PX are free: measuring a text is
+    most of a label's cost, and where names are dense most candidates start on a placed label."""
 
     keys: np.ndarray  # what the source draws the label from (e.g. its row)
     x: np.ndarray
     y: np.ndarray
     left: np.ndarray
     top: np.ndarray
-    width: np.ndarray
     height: np.ndarray
+    width: Callable[[int], "float | None"]
 
 
 # A source: (scale in pixels per metre, box (xmin, ymin, xmax, ymax) in metres) -> candidates anchored in
@@ -72,10 +75,15 @@ class Occupancy:
 
     def free(self, r: Rect) -> bool:
         """No placed rectangle comes within GAP_PX of r."""
-        g = GAP_PX
-        wide = (r[0] - g, r[1] - g, r[2] + g, r[3] + g)
+        g, c = GAP_PX, self.cell
+        x0, y0, x1, y1 = r[0] - g, r[1] - g, r[2] + g, r[3] + g
         cells = self._cells
-        return not any(intersects(wide, other) for key in self._cells_of(wide) for other in cells.get(key, ()))
+        for cy in range(math.floor(y0 / c), math.floor(y1 / c) + 1):
+            for cx in range(math.floor(x0 / c), math.floor(x1 / c) + 1):
+                for o in cells.get((cx, cy), ()):
+                    if x0 < o[2] and o[0] < x1 and y0 < o[3] and o[1] < y1:
+                        return False
+        return True
 
     def add(self, r: Rect) -> None:
         for key in self._cells_of(r):
@@ -207,15 +215,21 @@ class LabelPlan:
             if c is None or not len(c.keys):
                 continue
             px, py = c.x * scale, -c.y * scale
-            # Anchored in this block (a box's edge belongs to one block only), wholly inside it.
+            # Anchored in this block (a box's edge belongs to one block only), and starting inside it.
             left, top = px + c.left, py + c.top
-            right, bottom = left + c.width, top + c.height
+            bottom = top + c.height
             mine = ((np.floor(px / b) == bx) & (np.floor(py / b) == by)
-                    & (left >= bx0) & (top >= by0) & (right <= bx1) & (bottom <= by1))
+                    & (left >= bx0) & (top >= by0) & (left + MIN_WIDTH_PX <= bx1) & (bottom <= by1))
             placed = []
             occupancy = block.occupancy
-            for i in np.flatnonzero(mine).tolist():
-                r = (float(left[i]), float(top[i]), float(right[i]), float(bottom[i]))
+            chosen = np.flatnonzero(mine)
+            for i, x0, y0, y1 in zip(chosen.tolist(), left[chosen].tolist(), top[chosen].tolist(), bottom[chosen].tolist()):
+                if not occupancy.free((x0, y0, x0 + MIN_WIDTH_PX, y1)):
+                    continue
+                width = c.width(i)
+                if width is None or x0 + width > bx1:  # no label, or one reaching out of its block
+                    continue
+                r = (x0, y0, x0 + width, y1)
                 if occupancy.place(r):
                     placed.append((c.keys[i], r))
             block.placed[name] = placed

@@ -437,7 +437,8 @@ class GridRenderer:
         width, height = label_sizes(self._text, texts)
         fits = (p.xmax[rows] - p.xmin[rows]) * scale >= width + 16
         rows, width, height = rows[fits], width[fits], height[fits]
-        return Candidates(rows, p.label_x[rows], p.label_y[rows], -width / 2, -height / 2, width, height)
+        return Candidates(rows, p.label_x[rows], p.label_y[rows], -width / 2, -height / 2, height,
+                          lambda i: float(width[i]))
 
     def _names(self, tile: TileImage, frame: TileFrame) -> None:
         """The names the label plan placed that reach into this tile."""
@@ -742,13 +743,15 @@ class PointRenderer:
         if not len(rows):
             return None
         rows = st.draw_order(layer, rows)[::-1]
-        texts = [st.label_room(layer, row) for row in rows.tolist()]
-        named = np.array([bool(text) for text in texts], dtype=bool)
-        width, height = label_sizes(self._text, texts)
-        rows, width, height = rows[named], width[named], height[named]
-        left = np.full(len(rows), st.atlas.cell_px / 2 - TextCache.HALO)
-        top = np.full(len(rows), -LABEL_RAISE_PX - TextCache.HALO)
-        return Candidates(rows, layer.x[rows], layer.y[rows], left, top, width, height)
+        _, height = label_sizes(self._text, [""])
+
+        def width(i: int) -> float | None:
+            text = st.label_room(layer, int(rows[i]))
+            return float(label_sizes(self._text, [text])[0][0]) if text else None
+
+        n = len(rows)
+        return Candidates(rows, layer.x[rows], layer.y[rows], np.full(n, st.atlas.cell_px / 2 - TextCache.HALO),
+                          np.full(n, -LABEL_RAISE_PX - TextCache.HALO), np.full(n, height[0]), width)
 
     def render_tile(self, tile: TileImage, frame: TileFrame) -> None:
         self._symbols(tile, frame)

@@ -10,7 +10,7 @@ import pytest
 
 from layers import crs as crs_lib
 from layers.citypack import load_city
-from layers.labels import BLOCK_PX, LabelPlan, Occupancy
+from layers.labels import BLOCK_PX, Candidates, LabelPlan, Occupancy
 from map.canvas import LABEL_PRIORITY
 from map.tiles import TILE_PX, TileFrame, TileImage, level_for_scale, level_scale
 
@@ -200,12 +200,11 @@ def test_the_plan_is_the_same_whatever_order_blocks_are_planned_in(city, demo):
 
 def test_a_lower_priority_label_gives_way_and_a_hidden_layer_takes_no_room():
     plan = LabelPlan()
-    from layers.labels import Candidates
 
     def source(x_px):
         def candidates(scale, box):
             return Candidates(np.array([0]), np.array([x_px / scale]), np.array([-100.0 / scale]), np.array([0.0]),
-                              np.array([0.0]), np.array([60.0]), np.array([14.0]))
+                              np.array([0.0]), np.array([14.0]), lambda i: 60.0)
         return candidates
 
     plan.add_source("first", source(100.0))
