@@ -27,8 +27,10 @@ TRAILS_BELOW = 300
 # planned yet are planned, for at most this long a frame.
 NEW_LABELS_BUDGET_S = 0.002
 # Where a callsign may go, in order of preference: its top-left from its unit in pixels, as
-# (x, y) + (width, height) * (kx, ky): right of the unit, left of it, above, below.
-CALLSIGN_PLACES = ((11, -8, 0.0, 0.0), (-11, -8, -1.0, 0.0), (0, -12, -0.5, -1.0), (0, 12, -0.5, 0.0))
+# (x, y) + (width, height) * (kx, ky): right of the unit, left of it, the four corners, above, below
+# (units waiting together at a station share one spot).
+CALLSIGN_PLACES = ((11, -8, 0.0, 0.0), (-11, -8, -1.0, 0.0), (11, -25, 0.0, 0.0), (11, 9, 0.0, 0.0),
+                   (-11, -25, -1.0, 0.0), (-11, 9, -1.0, 0.0), (0, -12, -0.5, -1.0), (0, 12, -0.5, 0.0))
 VIEW_MARGIN_PX = 24
 
 
