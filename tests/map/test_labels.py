@@ -235,10 +235,18 @@ def test_a_new_incident_on_a_camera_name_moves_it_and_its_tiles_are_drawn_again(
     new = city.incidents_layer.row("INC-NEW")
     assert f"incidents:{new}" in shown and f"cameras:{row}" not in shown  # the incident's name comes first
     assert overlapping(after) == []
-    # What the map shows is what the plan says now: every cached tile of the cameras' group in view is
-    # the tile a fresh render draws.
-    group = city._group_of["cameras"]
-    level, tiles = visible_tiles(city)
+    assert_cached_tiles_fresh(city, "cameras")
+    # Incidents hidden: their names take no room, and the camera's name is back.
+    city.set_layer_visible("incidents", False)
+    assert f"cameras:{row}" in {what for what, _ in drawn_rects(city)}
+    assert_cached_tiles_fresh(city, "cameras")
+
+
+def assert_cached_tiles_fresh(canvas, name: str) -> None:
+    """What the map shows is what the plan says now: every cached tile of the layer's group in view is
+    the tile a fresh render draws."""
+    group = canvas._group_of[name]
+    level, tiles = visible_tiles(canvas)
     compared = 0
     for tx, ty in tiles:
         key = (id(group), level, tx, ty)
