@@ -30,6 +30,7 @@ from layers.spatial import cell_clusters
 from layers.units import STATUS_CODE as UNIT_STATUS_CODE
 from layers.units import UnitLayer
 from map import i18n
+from layers.labels import LabelPlan
 from map.glide import Glide
 from map.live import MarksItem, TrailsItem, UnitsItem
 from map.overlays import CursorLabel, LoadingPanel, ScaleBar, StaleNotice
@@ -53,6 +54,8 @@ MIN_LEVEL, MAX_LEVEL = -24, 6  # about 4 km to 0.125 m per pixel
 DEFAULT_INCIDENT_WINDOW_S = 24 * 3600
 MIME_UNIT = "application/x-onemap-unit"  # {"unit_ids": [...]}: one or more units dragged together
 MIME_CAMERA = "application/x-onemap-camera"
+# Names drawn into tiles, highest priority first (unit callsigns, drawn each frame, give way to all).
+LABEL_PRIORITY = ("incidents", "stations", "checkpoints", "cameras", "grids")
 
 
 def units_mime(unit_ids: list[str], callsigns: list[str]) -> QtCore.QMimeData:
@@ -278,20 +281,27 @@ class MapCanvas(QtWidgets.QWidget):
         self._tile_cache = TileCache(MAX_CACHED_TILES)
         self._group_of: dict[str, TileGroup] = {}
         self._composite_of: dict[str, CompositeItem] = {}
+        # One plan of the names drawn into tiles, by priority: no two overlap (layers/labels.py).
+        self.labels = LabelPlan()
+        self.labels.level_dropped = self._labels_dropped
         self._add_tiled("basemap", "Streets", self.basemap, BasemapRenderer(self.basemap))
-        self._add_tiled("grids", "Grid cells", self.grids_layer, GridRenderer(self.grids_layer), volatile=True)
+        self._add_tiled("grids", "Grid cells", self.grids_layer, GridRenderer(self.grids_layer, self.labels),
+                        volatile=True)
         self._add(MapLayer("incident_heat", "Incident heatmap", self.incident_heat,
                            image=HeatImage(self.incident_heat, style.INCIDENT_HEAT_LUT)))
         self._add(MapLayer("patrol_heat", "Patrol strength heatmap", self.patrol_heat,
                            image=HeatImage(self.patrol_heat, style.PATROL_HEAT_LUT)))
         for model in (self.stations_layer, self.checkpoints_layer, self.cameras_layer):
-            self._add_tiled(model.name, model.title, model, PointRenderer(model, style_for(model)))
+            self._add_tiled(model.name, model.title, model, PointRenderer(model, style_for(model), self.labels))
         # Incidents change often and show their age (in minutes): tiles of their own, so a change or the
         # minute's new ages draw incidents again, never the cameras under them.
-        incidents = PointRenderer(self.incidents_layer, style_for(self.incidents_layer, clock=lambda: self.clock()))
+        incidents = PointRenderer(self.incidents_layer, style_for(self.incidents_layer, clock=lambda: self.clock()),
+                                  self.labels)
         self._add_tiled("incidents", self.incidents_layer.title, self.incidents_layer, incidents, volatile=True)
         self._add(MapLayer("trails", "Unit trails", self.units_layer, item=TrailsItem(self.units_layer)))
-        self._add(MapLayer("units", "Units", self.units_layer, item=UnitsItem(self.units_layer)))
+        for name in LABEL_PRIORITY:
+            self.labels.add_source(name, self.layers[name].renderer.label_candidates)
+        self._add(MapLayer("units", "Units", self.units_layer, item=UnitsItem(self.units_layer, self.labels)))
         self.marks = MarksItem()
         self.marks.setZValue(1000)
         self.viewbox.addItem(self.marks, ignoreBounds=True)
@@ -417,6 +427,7 @@ class MapCanvas(QtWidgets.QWidget):
         if layer.tiles is not None:
             layer.tiles.visible = visible
             self._group_of[name].restyle()
+            self._labels_active(name)
         elif layer.image is not None:
             layer.image.visible = visible
             self._composite_of[name].changed()
@@ -456,6 +467,7 @@ class MapCanvas(QtWidgets.QWidget):
         if layer.tiles is not None:
             layer.tiles.opacity = opacity
             self._group_of[name].restyle()
+            self._labels_active(name)
         elif layer.image is not None:
             layer.image.opacity = opacity
             self._composite_of[name].changed()
@@ -486,6 +498,7 @@ class MapCanvas(QtWidgets.QWidget):
 
     def changeEvent(self, event) -> None:
         if event.type() == QEvent.Type.LanguageChange:  # names and labels are drawn into the cached tiles
+            self.labels.forget_all()  # their sizes changed
             for group in set(self._group_of.values()):
                 group.restyle()
             self._schedule_frame()
@@ -504,6 +517,8 @@ class MapCanvas(QtWidgets.QWidget):
         layer = self.layers[name]
         if layer.tiles is not None:
             self._group_of[name].invalidate(layer.tiles, change)
+            if name in LABEL_PRIORITY:
+                self._labels_changed(name, change)
         elif layer.image is not None:
             self._composite_of[name].changed()
         if name == "units":
@@ -513,6 +528,37 @@ class MapCanvas(QtWidgets.QWidget):
         elif name == "incidents":
             self._heat_dirty["incident_heat"] = True
         self._schedule_frame()
+
+    def _labels_changed(self, name: str, change: Change) -> None:
+        """A labelled layer changed: plan its blocks again, and draw again the tiles whose labels moved.
+        Labels of higher priority never depend on it; a few features re-plan only the blocks they are in."""
+        if change.everything:
+            self.labels.forget_all()
+            self._restyle_labels(self.labels.names_below(name))
+            return
+        reach = self.labels.block_px / 2 + 1  # from a block's centre: the whole block, where its labels stay
+        for changed, centres in self.labels.forget_near(change.x, change.y).items():
+            group = self._group_of[changed]
+            x = np.array([c[1] for c in centres])
+            y = np.array([c[2] for c in centres])
+            group.cache.drop_near(id(group), x, y, reach)
+            group.changed(Change.at(x, y), reach)
+
+    def _labels_active(self, name: str) -> None:
+        """A labelled layer shown or hidden: only shown labels take room from those below them."""
+        if name in LABEL_PRIORITY:
+            tiles = self.layers[name].tiles
+            if self.labels.set_active(name, tiles.visible and tiles.opacity > 0):
+                self._restyle_labels(self.labels.names_below(name))
+
+    def _restyle_labels(self, names) -> None:
+        for group in {id(self._group_of[n]): self._group_of[n] for n in names}.values():
+            group.restyle()
+
+    def _labels_dropped(self, level: int) -> None:
+        """The label plan forgot a level: tiles drawn from it go too (a new plan may differ after a change)."""
+        for group in {id(self._group_of[n]): self._group_of[n] for n in LABEL_PRIORITY if n in self._group_of}.values():
+            self._tile_cache.drop_level(id(group), level)
 
     def _incident_ages(self) -> None:
         """Once a minute: ages on incident labels and the "new" rings; only the incidents' tiles are

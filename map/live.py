@@ -11,18 +11,26 @@ from pyqtgraph.Qt import internals
 
 from dispatch.domain import UNIT_STATUSES
 from layers import style
+from layers.labels import LabelPlan, Occupancy
 from layers.units import UnitLayer
 from map import symbols
-from map.renderers import LABEL_CELL_PX, LABEL_COLOR, first_per_cell
+from map.renderers import LABEL_COLOR, label_sizes
 from map.symbols import SymbolAtlas, TextCache, qcolor
+from map.tiles import level_for_scale, level_scale
 
 HEADINGS = 16
 # Fewer units than this in view are drawn as arrows with their heading, more as small dots.
 ARROWS_BELOW = 1500
 LABELS_BELOW = 250
 TRAILS_BELOW = 300
-# New callsign images (about 0.25 ms each, with their halo) are made for at most this long a frame.
+# New callsign images (about 0.25 ms each, with their halo) are made, and blocks of the label plan not
+# planned yet are planned, for at most this long a frame.
 NEW_LABELS_BUDGET_S = 0.002
+# Where a callsign may go, in order of preference: its top-left from its unit in pixels, as
+# (x, y) + (width, height) * (kx, ky): right of the unit, left of it, the four corners, above, below
+# (units waiting together at a station share one spot).
+CALLSIGN_PLACES = ((11, -8, 0.0, 0.0), (-11, -8, -1.0, 0.0), (11, -25, 0.0, 0.0), (11, 9, 0.0, 0.0),
+                   (-11, -25, -1.0, 0.0), (-11, 9, -1.0, 0.0), (0, -12, -0.5, -1.0), (0, 12, -0.5, 0.0))
 VIEW_MARGIN_PX = 24
 
 
@@ -59,9 +67,11 @@ class _ViewItem(pg.GraphicsObject):
 class UnitsItem(_ViewItem):
     """Units: status-coloured dots at city scale, heading arrows and callsigns closer in."""
 
-    def __init__(self, units: UnitLayer):
+    def __init__(self, units: UnitLayer, labels: LabelPlan | None = None):
         super().__init__()
         self.units = units
+        self.labels = labels or LabelPlan()  # the names in tiles, which callsigns keep clear of
+        self.drawn_labels: list[tuple[str, tuple[float, float, float, float]]] = []  # last frame's, view pixels
         colors = [style.UNIT_STATUS_COLORS[s] for s in UNIT_STATUSES]
         self._dots = SymbolAtlas(12, [symbols.disc(c, 7) for c in colors])
         arrows = [symbols.disc(c, 11) for c in colors]  # heading unknown
@@ -81,6 +91,7 @@ class UnitsItem(_ViewItem):
         px = u.x[rows] * scale + world.dx()
         py = u.y[rows] * world.m22() + world.dy()
         status = u.data["status"][rows].astype(np.int64)
+        self.drawn_labels = []
         painter.save()
         painter.resetTransform()
         marked = u.highlighted[rows]
@@ -95,20 +106,45 @@ class UnitsItem(_ViewItem):
                               len(UNIT_STATUSES) + status * HEADINGS + bucket)
             self._arrows.draw(painter, px, py, symbol)
             if len(rows) < LABELS_BELOW:
-                self._labels(painter, rows, px, py)
+                self._labels(painter, rows, px, py, world)
         painter.restore()
 
-    def _labels(self, painter: QtGui.QPainter, rows: np.ndarray, px: np.ndarray, py: np.ndarray) -> None:
-        """Callsigns, one per screen cell; new label images are made for at most NEW_LABELS_BUDGET_S a
-        frame (then the next frame adds more), so panning or zooming onto many units never stalls a frame."""
-        named = first_per_cell(px, py, LABEL_CELL_PX, LABEL_CELL_PX / 2)
+    def _labels(self, painter: QtGui.QPainter, rows: np.ndarray, px: np.ndarray, py: np.ndarray,
+                world: QtGui.QTransform) -> None:
+        """Callsigns, in row order, each where no callsign drawn before it in this frame and no name in the
+        tiles is (the label plan of the level the tiles are drawn at). New label images are made, and
+        missing blocks of the plan planned, for at most NEW_LABELS_BUDGET_S a frame (then the next frame
+        adds more), so panning or zooming onto many units never stalls a frame."""
+        scale = world.m11()
+        level = level_for_scale(scale)
+        ratio = scale / level_scale(level)  # view pixels per level pixel
+        texts = [str(t) for t in self.units.data["callsign"][rows]]
+        width, height = label_sizes(self._text, texts)
+        taken = Occupancy()
         deadline = time.perf_counter() + NEW_LABELS_BUDGET_S
-        for x, y, text in zip(px[named], py[named], self.units.data["callsign"][rows[named]]):
-            text = str(text)
-            if not self._text.has(text, LABEL_COLOR) and time.perf_counter() > deadline:
-                QtCore.QTimer.singleShot(0, self.update)
+        late = False
+        for i, text in enumerate(texts):
+            if not text:
                 continue
-            self._text.draw_haloed(painter, x + 11, y - 8, text, LABEL_COLOR)
+            w, h = float(width[i]), float(height[i])
+            for ox, oy, kx, ky in CALLSIGN_PLACES:
+                x, y = float(px[i]) + ox + kx * w - TextCache.HALO, float(py[i]) + oy + ky * h - TextCache.HALO
+                r = (x, y, x + w, y + h)
+                if not taken.free(r):
+                    continue
+                in_level = ((r[0] - world.dx()) / ratio, (r[1] - world.dy()) / ratio,
+                            (r[2] - world.dx()) / ratio, (r[3] - world.dy()) / ratio)
+                clear = self.labels.free(level, level_scale(level), in_level, compute=time.perf_counter() < deadline)
+                if clear is None or (not self._text.has(text, LABEL_COLOR) and time.perf_counter() > deadline):
+                    late = True  # the next frame draws it
+                    break
+                if clear:
+                    taken.add(r)
+                    self._text.draw_haloed(painter, x + TextCache.HALO, y + TextCache.HALO, text, LABEL_COLOR)
+                    self.drawn_labels.append((text, r))
+                    break
+        if late:
+            QtCore.QTimer.singleShot(0, self.update)
 
 
 class TrailsItem(_ViewItem):

@@ -20,6 +20,7 @@ from layers.basemap import Basemap
 from layers.grids import GridLayer
 from layers.heatmap import HeatmapLayer
 from layers.incidents import IncidentLayer
+from layers.labels import Candidates, LabelPlan
 from layers.points import CAMERA_STATE_CODE, CameraLayer, CheckpointLayer, PointLayer, StationLayer
 from layers.polygons import PolygonSet
 from layers.spatial import cell_clusters, concat_ranges
@@ -30,6 +31,26 @@ from map.tiles import TILE_PX, TileFrame, TileImage, level_scale
 AA = QtGui.QPainter.RenderHint.Antialiasing
 NO_PEN = QtCore.Qt.PenStyle.NoPen
 LABEL_COLOR = QtGui.QColor(226, 230, 236)
+
+
+def label_sizes(text: TextCache, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Widths and heights in pixels of the haloed images TextCache makes of these texts (without making
+    them: most candidates of a label plan are never drawn)."""
+    halo = TextCache.HALO
+    widths = np.array([math.ceil(text.metrics.horizontalAdvance(t)) + 2 * halo + 1 for t in texts], dtype=np.float64)
+    return widths, np.full(len(texts), math.ceil(text.metrics.height()) + 2 * halo, dtype=np.float64)
+
+
+def tile_origin(frame: TileFrame) -> tuple[int, int]:
+    """The tile's top-left corner in level pixels (x * scale, -y * scale), where label plans live."""
+    return frame.tx * TILE_PX, -(frame.ty + 1) * TILE_PX
+
+
+def own_plan(name: str, source) -> LabelPlan:
+    """A plan of one layer's labels, for a renderer used without a map's shared plan."""
+    plan = LabelPlan()
+    plan.add_source(name, source)
+    return plan
 
 
 def zoom_width_factor(scale: float) -> float:
@@ -332,9 +353,10 @@ class GridRenderer:
 
     margin_px = 2.0
 
-    def __init__(self, grids: GridLayer):
+    def __init__(self, grids: GridLayer, labels: LabelPlan | None = None):
         self.grids = grids
         self._text = TextCache(11)
+        self.labels = labels or own_plan(grids.name, self.label_candidates)
         self._lines = internals.PrimitiveArray(QtCore.QLineF, 4)
         self._brushes = [QtGui.QBrush(qcolor(rgb, GRID_FILL_ALPHA)) for rgb in style.CHOROPLETH_RAMP]
         self._shapes_of = None  # the PolygonSet the cached shapes are of
@@ -366,9 +388,12 @@ class GridRenderer:
     def render_tile(self, tile: TileImage, frame: TileFrame) -> None:
         g = self.grids
         rows = g.polygons.in_box(*frame.box(self.margin_px))
-        if not len(rows):
-            return
-        painter = tile.painter
+        if len(rows):
+            self._cells(tile.painter, frame, rows)
+        self._names(tile, frame)
+
+    def _cells(self, painter: QtGui.QPainter, frame: TileFrame, rows: np.ndarray) -> None:
+        g = self.grids
         filled = rows[g.classes[rows] >= 0]
         painter.save()
         # Fainter as one zooms in: at street scale the fill is a hint; streets and labels come first.
@@ -394,21 +419,35 @@ class GridRenderer:
         painter.setRenderHint(AA)
         painter.setPen(QtGui.QPen(GRID_OUTLINE, 1.0))
         draw_lines(painter, self._lines, x[:-1][joined], y[:-1][joined], x[1:][joined], y[1:][joined])
-        self._names(painter, frame, rows)
 
-    def _names(self, painter: QtGui.QPainter, frame: TileFrame, rows: np.ndarray) -> None:
+    def _label(self, row: int) -> str:
         g = self.grids
-        p = g.polygons
-        wide = rows[(p.xmax[rows] - p.xmin[rows]) * frame.scale > 90]
-        for row in wide:
-            text = i18n.feature_name(str(g.names[row]))
-            value = g.values[row]
-            if value > 0:
-                text = f"{text} · {value:.0f}"
-            if (p.xmax[row] - p.xmin[row]) * frame.scale < self._text.width(text) + 16:
-                continue
-            self._text.draw_centred(painter, float(frame.px(p.label_x[row])), float(frame.py(p.label_y[row])),
-                                    text, GRID_LABEL_COLOR)
+        text = i18n.feature_name(str(g.names[row]))
+        value = g.values[row]
+        return f"{text} · {value:.0f}" if value > 0 else text
+
+    def label_candidates(self, scale: float, box) -> Candidates | None:
+        """Names of the cells wide enough on screen for them, centred on each cell's label point."""
+        p = self.grids.polygons
+        rows = p.in_box(*box)
+        rows = rows[(p.xmax[rows] - p.xmin[rows]) * scale > 90] if len(rows) else rows
+        if not len(rows):
+            return None
+        texts = [self._label(row) for row in rows.tolist()]
+        width, height = label_sizes(self._text, texts)
+        fits = (p.xmax[rows] - p.xmin[rows]) * scale >= width + 16
+        rows, width, height = rows[fits], width[fits], height[fits]
+        return Candidates(rows, p.label_x[rows], p.label_y[rows], -width / 2, -height / 2, height,
+                          lambda i: float(width[i]))
+
+    def _names(self, tile: TileImage, frame: TileFrame) -> None:
+        """The names the label plan placed that reach into this tile."""
+        ox, oy = tile_origin(frame)
+        placed = self.labels.placed(self.grids.name, frame.level, frame.scale, ox, oy, ox + TILE_PX, oy + TILE_PX)
+        for row, r in placed:
+            image = self._text.image(self._label(row), GRID_LABEL_COLOR)
+            tile.painter.drawImage(QtCore.QPointF(round(r[0] - ox), round(r[1] - oy)), image)
+            tile.labels.append((self.grids.name, row, r))
 
 
 # --- point layers ----------------------------------------------------------------------------------
@@ -416,19 +455,7 @@ class GridRenderer:
 CELL_PX = 64  # cluster cells: TILE_PX is a whole number of cells, so tiles cluster without seams
 LABEL_REACH_PX = 150  # how far a name reaches right of its point
 BUBBLE_REACH_PX = 32  # the largest cluster bubble's radius
-LABEL_CELL_PX = 64  # at most one name per LABEL_CELL_PX x LABEL_CELL_PX/2 cell, so names do not pile up
-
-
-def first_per_cell(px: np.ndarray, py: np.ndarray, cell_w: float, cell_h: float) -> np.ndarray:
-    """Indices of the first point in each (cell_w x cell_h) cell of a grid fixed on the map, in order.
-
-    Fixed cells make every tile that sees a cell pick the same point, so names never split at tile edges.
-    """
-    if not len(px):
-        return np.empty(0, dtype=np.int64)
-    key = np.floor(px / cell_w).astype(np.int64) * (1 << 31) + np.floor(py / cell_h).astype(np.int64)
-    _, first = np.unique(key, return_index=True)
-    return np.sort(first)
+LABEL_RAISE_PX = 7  # a name's top sits this far above its point
 
 
 BUBBLE_SIZES_PER_DECADE = 2
@@ -483,6 +510,11 @@ class PointStyle:
 
     def label(self, layer: PointLayer, row: int) -> str:
         return i18n.feature_name(str(layer.data["name"][row]))
+
+    def label_room(self, layer: PointLayer, row: int) -> str:
+        """The text whose size the label plan keeps for this label: the label itself, unless it changes
+        by the minute (a plan must not change with the clock)."""
+        return self.label(layer, row)
 
     def draw_below(self, painter, layer: PointLayer, rows: np.ndarray, px, py, scale: float) -> None:
         """Anything under the symbols (camera view cones)."""
@@ -652,6 +684,12 @@ class IncidentStyle(PointStyle):
         kind = QtCore.QCoreApplication.translate("words", str(layer.data['kind'][row]))
         return f"P{layer.data['priority'][row]} {kind}{age_text}".strip()
 
+    def label_room(self, layer, row):
+        # Room for the widest age the label can show, so the minute's new ages never move other labels.
+        kind = QtCore.QCoreApplication.translate("words", str(layer.data['kind'][row]))
+        widest_age = max(format_age(119 * 60), format_age(99999 * 3600), key=len)
+        return f"P{layer.data['priority'][row]} {kind} · {widest_age}"
+
 
 def format_age(seconds: float) -> str:
     minutes = max(int(seconds // 60), 0)
@@ -678,9 +716,10 @@ class PointRenderer:
 
     margin_px = LABEL_REACH_PX
 
-    def __init__(self, layer: PointLayer, point_style: PointStyle | None = None):
+    def __init__(self, layer: PointLayer, point_style: PointStyle | None = None, labels: LabelPlan | None = None):
         self.layer = layer
         self.style = point_style or style_for(layer)
+        self.labels = labels or own_plan(layer.name, self.label_candidates)
         self._text = TextCache(11)
         self._count_text = TextCache(11, bold=True)
         self._bubble_atlas = SymbolAtlas(2 * BUBBLE_REACH_PX, [
@@ -693,11 +732,46 @@ class PointRenderer:
     def clusters_at(self, scale: float) -> bool:
         return scale < self.style.no_clusters_from
 
+    def label_candidates(self, scale: float, box) -> Candidates | None:
+        """Names right of the symbols, where names are drawn and every point is drawn on its own; the
+        symbol drawn on top names itself first."""
+        layer, st = self.layer, self.style
+        if scale < st.labels_from or self.clusters_at(scale) or not len(layer):
+            return None
+        rows = layer.index.query(*box)
+        rows = rows[layer.drawn()[rows]] if len(rows) else rows
+        if not len(rows):
+            return None
+        rows = st.draw_order(layer, rows)[::-1]
+        _, height = label_sizes(self._text, [""])
+
+        def width(i: int) -> float | None:
+            text = st.label_room(layer, int(rows[i]))
+            return float(label_sizes(self._text, [text])[0][0]) if text else None
+
+        n = len(rows)
+        return Candidates(rows, layer.x[rows], layer.y[rows], np.full(n, st.atlas.cell_px / 2 - TextCache.HALO),
+                          np.full(n, -LABEL_RAISE_PX - TextCache.HALO), np.full(n, height[0]), width)
+
     def render_tile(self, tile: TileImage, frame: TileFrame) -> None:
+        self._symbols(tile, frame)
+        if frame.scale >= self.style.labels_from:
+            self._names(tile, frame)
+
+    def _names(self, tile: TileImage, frame: TileFrame) -> None:
+        """The names the label plan placed that reach into this tile."""
+        name = self.layer.name
+        ox, oy = tile_origin(frame)
+        for row, r in self.labels.placed(name, frame.level, frame.scale, ox, oy, ox + TILE_PX, oy + TILE_PX):
+            self._text.draw_haloed(tile.painter, r[0] + TextCache.HALO - ox, r[1] + TextCache.HALO - oy,
+                                   self.style.label(self.layer, row), LABEL_COLOR)
+            tile.labels.append((name, row, r))
+
+    def _symbols(self, tile: TileImage, frame: TileFrame) -> None:
         layer, st = self.layer, self.style
         cell = CELL_PX / frame.scale
-        labels = frame.scale >= st.labels_from
-        x0, y0, x1, y1 = frame.box(LABEL_REACH_PX if labels else BUBBLE_REACH_PX)
+        # Near enough for the widest symbol drawn at this scale (a cone where names show).
+        x0, y0, x1, y1 = frame.box(LABEL_REACH_PX if frame.scale >= st.labels_from else BUBBLE_REACH_PX)
         # Whole cells only, so every tile sees the same count in a cell it shares with a neighbour.
         x0, y0 = math.floor(x0 / cell) * cell, math.floor(y0 / cell) * cell
         x1, y1 = math.ceil(x1 / cell) * cell, math.ceil(y1 / cell) * cell
@@ -721,14 +795,6 @@ class PointRenderer:
         st.atlas.draw(painter, px, py, st.symbols(layer, singles, frame.scale >= st.detail_from))
         if bubbles is not None:
             self._bubbles(painter, frame, *bubbles)
-        if labels:
-            offset = st.atlas.cell_px / 2
-            named = first_per_cell(layer.x[singles] * frame.scale, layer.y[singles] * frame.scale,
-                                   LABEL_CELL_PX, LABEL_CELL_PX / 2)
-            for row, x, y in zip(singles[named], px[named], py[named]):
-                text = st.label(layer, row)
-                if text:
-                    self._text.draw_haloed(painter, x + offset, y - 7, text, LABEL_COLOR)
 
     def _bubbles(self, painter, frame: TileFrame, counts, mx, my, colors) -> None:
         px, py = frame.px(mx), frame.py(my)

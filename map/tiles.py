@@ -95,6 +95,7 @@ class TileImage:
         self._image: QtGui.QImage | None = None
         self._painter: QtGui.QPainter | None = None
         self._opacity = 1.0
+        self.labels: list[tuple[str, object, tuple[float, float, float, float]]] = []  # drawn: (layer, key, level-pixel rect)
 
     def next_layer(self, opacity: float) -> None:
         """Start drawing the next layer up: fresh painter state, this opacity."""
@@ -164,6 +165,10 @@ class TileCache:
 
     def clear(self, group: int) -> None:
         for key in [k for k in self._tiles if k[0] == group]:
+            del self._tiles[key]
+
+    def drop_level(self, group: int, level: int) -> None:
+        for key in [k for k in self._tiles if k[0] == group and k[1] == level]:
             del self._tiles[key]
 
     def drop_near(self, group: int, x: np.ndarray, y: np.ndarray, margin_px: float) -> None:
