@@ -604,6 +604,11 @@ def _geodesic_lengths(lines) -> np.ndarray:
     return np.array([_GEOD.geometry_length(line) for line in lines], dtype=np.float64)
 
 
+def empty_layer(layer: str) -> gpd.GeoDataFrame:
+    """A layer with its columns and no features (a pack built in code that has none of it)."""
+    return _empty_layer(SCHEMAS[layer])
+
+
 def _empty_layer(schema: _Schema) -> gpd.GeoDataFrame:
     columns = {c: pd.Series(dtype=object) for c in schema.required}
     for column, default in schema.optional.items():

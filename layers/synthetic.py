@@ -12,7 +12,7 @@ import numpy as np
 import shapely
 
 from dispatch.domain import UNIT_STATUSES
-from layers.citypack import CityPack
+from layers.citypack import CityPack, empty_layer
 
 CENTER = (113.75, 23.02)
 HALF_WIDTH_DEG = (0.26, 0.19)  # about 53 km x 42 km
@@ -78,7 +78,7 @@ def make_city(cameras: int = 150_000, grids: int = 3_000, units: int = 5_000, in
             "center": [cx, cy], "zoom_extent": [lon0, lat0, lon1, lat1]}
     pack = CityPack(name="synthetic", root=Path("."), meta=meta, units=unit_frame, cameras=camera_frame,
                     checkpoints=checkpoint_frame, grids=grid_frame, streets=streets, stations=station_frame,
-                    areas=areas)
+                    areas=areas, places=empty_layer("places"))
     ilon, ilat = near_towns(incidents, 0.8)
     incident_columns = {
         "ids": np.array([f"I{i:05d}" for i in range(incidents)], dtype=object), "lon": ilon, "lat": ilat,
