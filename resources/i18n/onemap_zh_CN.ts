@@ -7,6 +7,10 @@
         <source>left the incident</source>
         <translation>已离开该警情</translation>
     </message>
+    <message>
+        <source>The units moved just before your click: nothing was changed. Check the unit and click again.</source>
+        <translation>点击前警力列表刚刚移动：未作任何更改。请核对警力后再点击。</translation>
+    </message>
 </context>
 <context>
     <name>CameraList</name>

@@ -111,3 +111,22 @@ def test_a_new_high_priority_call_and_an_incident_going_overdue_are_announced_on
         with qtbot.waitSignal(window.clock.timeout, timeout=3000):
             pass
     assert alerts.count("overdue") == 2
+
+
+def test_a_revoked_users_open_console_is_refused_at_once_and_says_why(qtbot, server, users):
+    import subprocess
+    import sys
+    import time
+
+    from support.server import ROOT
+
+    users_file, tokens = users
+    window = open_window(qtbot, server.url, tokens["bob"])
+    began = time.monotonic()
+    subprocess.run([sys.executable, "-m", "console.cli", "users", "remove", "bob", "--users", str(users_file)],
+                   cwd=ROOT, check=True, capture_output=True, timeout=60)
+    qtbot.waitUntil(lambda: window.connection.state == "refused" and window.link_banner.isVisible(), timeout=5000)
+    assert time.monotonic() - began < 3.0
+    assert "your sign-in is not valid" in window.link_banner.text()
+    assert "does not retry" in window.link_banner.text()
+    assert window.send("unit.status", {"unit_id": "U001", "status": "busy"}) is None
