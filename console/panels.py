@@ -8,6 +8,7 @@ from PySide6.QtCore import (QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplica
                             QSortFilterProxyModel, Qt, QTimer, Signal)
 from PySide6.QtGui import QBrush, QColor, QDrag, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+                               QSizePolicy,
                                QTableView, QTreeView, QVBoxLayout, QWidget)
 
 from console.live import LiveState, epoch, format_duration
@@ -392,6 +393,9 @@ class RecommendedUnits(QWidget):
         self.notice.setObjectName("ranking-changed")
         self.notice.setStyleSheet("color: #92400e; font-style: italic;")
         self.notice.setWordWrap(True)
+        # Always as tall as its buttons need: a layout short of room squeezed the buttons (3 px each),
+        # moving them under the pointer.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.box = QVBoxLayout(self)
         self.box.setContentsMargins(0, 0, 0, 0)
         # One click for everything the run card needs (an engine and an ambulance for a fire): bound, like
@@ -401,6 +405,10 @@ class RecommendedUnits(QWidget):
         self.card.clicked.connect(self._card_clicked)
         self.card_units: list[str] = []  # bound while the dispatcher aims
         self.card_named: list[str] = []  # what the card button's text names: exactly what a click assigns
+        for widget in (self.title, self.card, self.notice):  # shown or hidden, they keep their room: no move
+            policy = widget.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            widget.setSizePolicy(policy)
         self.box.addWidget(self.title)
         self.box.addWidget(self.card)  # unit buttons go in above it
         self.box.addWidget(self.notice)  # stays last: shown or hidden, it moves no button
@@ -534,6 +542,7 @@ class AssignedUnits(QWidget):
         super().__init__(parent)
         self.live = live
         self.holding = holding
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)  # never squeezed (above)
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.rows: dict[str, tuple[QLabel, dict[str, QPushButton]]] = {}
@@ -647,13 +656,16 @@ class IncidentDetails(QWidget):
         self.close_button = QPushButton(self)
         self.close_button.clicked.connect(lambda: self.incident_id and self.closeRequested.emit(self.incident_id))
         layout = QVBoxLayout(self)
-        layout.addWidget(self.header)
+        top = QHBoxLayout()  # the close button beside the header: always in sight, never moved by text
+        top.addWidget(self.header, 1)
+        top.addWidget(self.close_button)
+        self.header.setMinimumHeight(self.close_button.sizeHint().height())  # the row keeps its height
+        layout.addLayout(top)
         layout.addWidget(self.recommended)
         layout.addWidget(self.assigned)
         layout.addWidget(self.needs)
         layout.addWidget(self.message)
         layout.addWidget(self.summary)
-        layout.addWidget(self.close_button)
         layout.addStretch(1)
         self.retranslate()
         self.show_incident(None, [])

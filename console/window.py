@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
         # The queue wide enough for all its columns at 1920 px (tests/console/test_window_layout.py).
         self.resizeDocks([docks["queue"], docks["units"]], [730, 300], Qt.Orientation.Horizontal)
         self.resizeDocks([docks["queue"], docks["details"], docks["history"], docks["messages"]],
-                         [300, 330, 330, 110], Qt.Orientation.Vertical)
+                         [300, 400, 260, 110], Qt.Orientation.Vertical)
 
         self.command_line = QLineEdit(self)
         self.command_line.setObjectName("command-line")

@@ -46,6 +46,9 @@ def test_the_ack_of_a_new_incident_reaches_the_window_after_its_event(qtbot, ser
         lambda cmd_id, reply: known_at_ack.append(reply.get("incident_id") in window.live.state["incidents"]))
     for _ in range(5):
         window.create_incident({"kind": "theft", "priority": 4, "lon": 24.944, "lat": 60.170})
-    qtbot.waitUntil(lambda: len(known_at_ack) == 5, timeout=5000)
+    try:
+        qtbot.waitUntil(lambda: len(known_at_ack) == 5, timeout=5000)
+    except qtbot.TimeoutError:
+        raise AssertionError(f"acks seen: {known_at_ack}; messages: {window.messages_shown[-6:]}") from None
     assert known_at_ack == [True] * 5
     assert window.details.header.text().startswith(f"<b>{window.selected_incident}</b>")
