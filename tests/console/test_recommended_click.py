@@ -13,7 +13,7 @@ from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from dispatch.client import DispatchClient
-from support.console import open_window
+from support.console import command, open_window
 
 CLICKS = 50
 MOVERS = 8
@@ -52,15 +52,6 @@ class CirclingUnits:
         self.thread.join(timeout=10)
 
 
-def _command(url: str, token: str, cmd: str, **args) -> dict:
-    async def run():
-        client = await DispatchClient.connect(url, token, subscribe=False)
-        reply = await client.command(cmd, **args)
-        await client.close()
-        assert reply["op"] == "ack", reply
-        return reply
-    return asyncio.run(run())
-
 
 def _xdotool(*args: str) -> None:
     subprocess.run(["xdotool", *args], check=True, timeout=10)
@@ -78,7 +69,7 @@ def test_a_click_on_a_recommendation_assigns_the_unit_it_reads(qtbot, server, us
     centre = next(iter(units.values()))
     movers = sorted(units, key=lambda u: (units[u]["lon"] - centre["lon"]) ** 2
                     + (units[u]["lat"] - centre["lat"]) ** 2)[:MOVERS]
-    reply = _command(server.url, tokens["sam"], "incident.create", kind="fight", priority=1,
+    reply = command(server.url, tokens["sam"], "incident.create", kind="fight", priority=1,
                      lon=centre["lon"], lat=centre["lat"])
     incident_id = reply["incident_id"]
     qtbot.waitUntil(lambda: incident_id in window.live.state["incidents"], timeout=5000)
@@ -122,7 +113,7 @@ def test_a_click_on_a_recommendation_assigns_the_unit_it_reads(qtbot, server, us
             if [units[u]["callsign"] for u in on_incident] != [read.group(1)]:
                 wrong.append((read.group(1), [units[u]["callsign"] for u in on_incident]))
             for unit_id in on_incident:
-                _command(server.url, tokens["sam"], "unit.status", unit_id=unit_id, status="available")
+                command(server.url, tokens["sam"], "unit.status", unit_id=unit_id, status="available")
             qtbot.waitUntil(lambda: not window.live.state["incidents"][incident_id]["units"]
                             and all(units[u]["status"] == "available" for u in on_incident), timeout=5000)
     assert not wrong, f"clicks that assigned another unit than the button read: {wrong}"

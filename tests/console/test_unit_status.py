@@ -2,25 +2,14 @@
 one drop, and the command line's small manners."""
 from __future__ import annotations
 
-import asyncio
 import subprocess
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton
 
-from dispatch.client import DispatchClient
-from support.console import click_when_readable, open_window, screen_point, xdrag
+from support.console import command, click_when_readable, open_window, screen_point, xdrag
 
-
-def _command(url: str, token: str, cmd: str, **args) -> dict:
-    async def run():
-        client = await DispatchClient.connect(url, token, subscribe=False)
-        reply = await client.command(cmd, **args)
-        await client.close()
-        assert reply["op"] == "ack", reply
-        return reply
-    return asyncio.run(run())
 
 
 def _lone_unit(window) -> dict:
@@ -61,10 +50,10 @@ def test_the_details_show_each_assigned_units_status_with_buttons_and_F6_sets_on
     _, tokens = users
     window = open_window(qtbot, server.url, tokens["alice"])
     unit = _lone_unit(window)
-    reply = _command(server.url, tokens["sam"], "incident.create", kind="fight", priority=2,
+    reply = command(server.url, tokens["sam"], "incident.create", kind="fight", priority=2,
                      lon=unit["lon"], lat=unit["lat"])
     incident_id = reply["incident_id"]
-    _command(server.url, tokens["sam"], "unit.assign", unit_id=unit["unit_id"], incident_id=incident_id)
+    command(server.url, tokens["sam"], "unit.assign", unit_id=unit["unit_id"], incident_id=incident_id)
     qtbot.waitUntil(lambda: _status(window, unit["unit_id"]) == "dispatched", timeout=5000)
     window.select_incident(incident_id)
     assigned = window.details.assigned
@@ -94,7 +83,7 @@ def test_the_details_show_each_assigned_units_status_with_buttons_and_F6_sets_on
 def test_two_units_selected_on_the_board_are_assigned_in_one_drop(qtbot, server, users):
     _, tokens = users
     window = open_window(qtbot, server.url, tokens["alice"])
-    reply = _command(server.url, tokens["sam"], "incident.create", kind="fire", priority=1, lon=24.944, lat=60.170)
+    reply = command(server.url, tokens["sam"], "incident.create", kind="fire", priority=1, lon=24.944, lat=60.170)
     incident_id = reply["incident_id"]
     qtbot.waitUntil(lambda: window.queue.row_of(incident_id) is not None, timeout=5000)
     view = window.board.view
@@ -129,7 +118,7 @@ def test_ctrl_l_selects_what_failed_so_the_next_command_replaces_it(qtbot, serve
 def test_one_click_assigns_the_whole_run_card_it_names_and_a_closed_incident_offers_nothing(qtbot, server, users):
     _, tokens = users
     window = open_window(qtbot, server.url, tokens["alice"])
-    reply = _command(server.url, tokens["sam"], "incident.create", kind="fire", priority=1, lon=24.944, lat=60.170)
+    reply = command(server.url, tokens["sam"], "incident.create", kind="fire", priority=1, lon=24.944, lat=60.170)
     incident_id = reply["incident_id"]
     qtbot.waitUntil(lambda: incident_id in window.live.state["incidents"], timeout=5000)
     window.select_incident(incident_id)
@@ -142,7 +131,7 @@ def test_one_click_assigns_the_whole_run_card_it_names_and_a_closed_incident_off
     click_when_readable(qtbot, card)
     qtbot.waitUntil(lambda: sorted(units[u]["callsign"] for u in window.live.state["incidents"][incident_id]["units"])
                     == sorted(named), timeout=5000)
-    _command(server.url, tokens["sam"], "incident.close", incident_id=incident_id, disposition="FIRE_OUT")
+    command(server.url, tokens["sam"], "incident.close", incident_id=incident_id, disposition="FIRE_OUT")
     qtbot.waitUntil(lambda: window.live.state["incidents"][incident_id]["status"] == "closed", timeout=5000)
     recommended = window.details.recommended
     qtbot.waitUntil(lambda: not recommended.buttons and not recommended.title.isVisible()

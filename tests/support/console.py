@@ -55,3 +55,18 @@ def click_when_readable(qtbot, button) -> None:
 
     qtbot.waitUntil(lambda: button.isVisible() and button.isEnabled() and button.clicked_in_time(), timeout=5000)
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def command(url: str, token: str, cmd: str, **args) -> dict:
+    """One command from another client (a second desk, a supervisor), outside the window; its ack."""
+    import asyncio
+
+    from dispatch.client import DispatchClient
+
+    async def run():
+        client = await DispatchClient.connect(url, token, subscribe=False)
+        reply = await client.command(cmd, **args)
+        await client.close()
+        assert reply["op"] == "ack", reply
+        return reply
+    return asyncio.run(run())
