@@ -29,6 +29,7 @@ class NewIncidentDialog(QDialog):
     """
 
     submitted = Signal(dict)  # the args of incident.create
+    placeShown = Signal(object)  # (lon, lat, label) where the typed place is now, or None: the map pins it
 
     def __init__(self, geocoder: Geocoder | None, grid_at, lon: float | None, lat: float | None, parent=None, *,
                  address: Place | None = None, incidents=dict, now=time.time):
@@ -138,6 +139,10 @@ class NewIncidentDialog(QDialog):
         return (self.resolved.lon, self.resolved.lat, self.resolved.label) if self.resolved is not None else None
 
     def _locate(self) -> None:
+        self._describe_place()
+        self.placeShown.emit(self.location())
+
+    def _describe_place(self) -> None:
         self.resolved = None
         text = self.place.text().strip()
         if self.map_point is not None and self.map_point[2] is not None and text == self.map_point[2].label:

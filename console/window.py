@@ -761,9 +761,18 @@ class MainWindow(QMainWindow):
         dialog = NewIncidentDialog(self.geocoder, self.city.grid_at if self.city else None, lon, lat, self,
                                    address=address, incidents=lambda: self.live.state["incidents"])
         dialog.submitted.connect(self.create_incident)
+        dialog.placeShown.connect(self._pin_place)
+        dialog.finished.connect(lambda _result: self._pin_place(None))
+        self._pin_place(dialog.location())
         dialog.show()
         self.incident_dialog = dialog
         return dialog
+
+    def _pin_place(self, where: tuple[float, float, str | None] | None) -> None:
+        """The map pins where the incident being typed will be, before it is created."""
+        if self.city is None:
+            return
+        self.canvas.show_place(*(where[:2] if where else (None,)))
 
     def _close_incident_dialog(self, incident_id: str) -> CloseIncidentDialog | None:
         incident = self.live.state["incidents"].get(incident_id)

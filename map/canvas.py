@@ -762,6 +762,19 @@ class MapCanvas(QtWidgets.QWidget):
             half = extent_m / 2 / math.cos(math.radians(lat))
         self.set_view(float(x) - half, float(y) - half, float(x) + half, float(y) + half)
 
+    def show_place(self, lon: float | None, lat: float | None = None) -> None:
+        """Pin a WGS84 point (where a new incident being typed will be; None takes the pin away), and bring
+        it into view if it is outside."""
+        if lon is None:
+            self.marks.place = None
+        else:
+            x, y = (float(v) for v in crs_lib.wgs84_to_mercator(lon, lat))
+            self.marks.place = (x, y)
+            x0, y0, x1, y1 = self.view_box()
+            if not (x0 <= x <= x1 and y0 <= y <= y1):
+                self.center_on(lon, lat)
+        self._schedule_frame()
+
     def fit_city(self) -> None:
         if self.city is not None:
             minlon, minlat, maxlon, maxlat = self.city.meta.get("zoom_extent") or self.city.bounds()

@@ -195,6 +195,8 @@ class MarksItem(_ViewItem):
         self.selected: tuple[float, float] | None = None
         self.hovered: tuple[float, float] | None = None
         self.drop_target: tuple[float, float] | None = None
+        self.place: tuple[float, float] | None = None  # where a new incident being typed will be
+        self._place_pen = QtGui.QPen(QtGui.QColor(34, 211, 238), 3.0)
         self._select_pen = QtGui.QPen(QtGui.QColor(255, 255, 255), 2.5)
         self._hover_pen = QtGui.QPen(QtGui.QColor(255, 255, 255, 140), 1.5)
         self._drop_pen = QtGui.QPen(QtGui.QColor(250, 204, 21), 3.0, QtCore.Qt.PenStyle.DashLine)
@@ -221,6 +223,12 @@ class MarksItem(_ViewItem):
             painter.setPen(QtGui.QColor("white"))
             painter.drawText(badge, QtCore.Qt.AlignmentFlag.AlignCenter, "!")
             painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        if self.place is not None:  # a pin: a ring with a cross
+            centre = world.map(QtCore.QPointF(*self.place))
+            painter.setPen(self._place_pen)
+            painter.drawEllipse(centre, 12, 12)
+            painter.drawLine(centre + QtCore.QPointF(-18, 0), centre + QtCore.QPointF(18, 0))
+            painter.drawLine(centre + QtCore.QPointF(0, -18), centre + QtCore.QPointF(0, 18))
         for where, pen, radius in ((self.hovered, self._hover_pen, 13), (self.selected, self._select_pen, 15),
                                    (self.drop_target, self._drop_pen, 20)):
             if where is not None:

@@ -52,3 +52,25 @@ def test_the_ack_of_a_new_incident_reaches_the_window_after_its_event(qtbot, ser
         raise AssertionError(f"acks seen: {known_at_ack}; messages: {window.messages_shown[-6:]}") from None
     assert known_at_ack == [True] * 5
     assert window.details.header.text().startswith(f"<b>{window.selected_incident}</b>")
+
+
+def test_the_map_pins_where_the_new_incident_being_typed_will_be(qtbot, server, users, screenshot):
+    from layers import crs as crs_lib
+
+    _, tokens = users
+    window = open_window(qtbot, server.url, tokens["alice"])
+    dialog = window.new_incident_dialog()
+    assert window.canvas.marks.place is None  # nothing typed yet
+    dialog.place.setText("Aleksanterinkatu 52")
+    place = window.geocoder.resolve("Aleksanterinkatu 52")
+    x, y = (float(v) for v in crs_lib.wgs84_to_mercator(place.lon, place.lat))
+    assert window.canvas.marks.place == (x, y)
+    x0, y0, x1, y1 = window.canvas.view_box()
+    assert x0 <= x <= x1 and y0 <= y <= y1  # in view
+    dialog.place.setText("Qwzxv Plaza")
+    assert window.canvas.marks.place is None  # no place, no pin
+    dialog.place.setText("Aleksanterinkatu 52")
+    window.canvas.render_now()
+    screenshot("new_incident_pin")
+    dialog.reject()
+    assert window.canvas.marks.place is None  # the dialog gone, the pin with it
