@@ -11,7 +11,6 @@ place as it is typed, to show where it resolved).
 """
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import sys
@@ -54,15 +53,10 @@ def xdotool(*args: str) -> None:
 
 
 def main() -> None:
-    from support.xvfb import start_xvfb
+    from support.xvfb import on_xvfb
 
-    display, xvfb = start_xvfb(two_monitors=False)
-    os.environ["DISPLAY"] = display
-    os.environ["QT_QPA_PLATFORM"] = "xcb"
-    try:
+    with on_xvfb():
         run()
-    finally:
-        xvfb.terminate()
 
 
 def run() -> None:

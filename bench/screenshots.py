@@ -73,18 +73,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--here", action="store_true", help="use the current DISPLAY instead of a new Xvfb")
     args = parser.parse_args()
-    xvfb = None
-    if not args.here:
-        from support.xvfb import start_xvfb
-        display, xvfb = start_xvfb(two_monitors=False)
-        os.environ["DISPLAY"] = display
-    os.environ["QT_QPA_PLATFORM"] = "xcb"
-    try:
+    if args.here:
+        os.environ["QT_QPA_PLATFORM"] = "xcb"
         run()
-    finally:
-        if xvfb is not None:
-            xvfb.terminate()
-            xvfb.wait(timeout=10)
+    else:
+        from support.xvfb import on_xvfb
+        with on_xvfb():
+            run()
 
 
 def run() -> None:

@@ -13,6 +13,8 @@ apt_packages=(
   xvfb x11-xserver-utils xdotool
   # TLS tests make a certificate with the openssl command
   openssl
+  # the IANA time zones a city pack names (city.json "timezone": a centre's day for incident numbers)
+  tzdata
   libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libxcb-image0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libpulse0 libegl1 libgl1
   libfontconfig1 fonts-noto-cjk

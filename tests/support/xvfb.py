@@ -5,6 +5,7 @@ Xvfb's +xinerama puts both heads at 0,0, so one wide screen is split into two Ra
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -54,3 +55,16 @@ def start_xvfb(two_monitors: bool = True, timeout: float = 10.0) -> tuple[str, s
                 env=env, check=True, capture_output=True,
             )
     return display, proc
+
+
+@contextlib.contextmanager
+def on_xvfb(two_monitors: bool = False):
+    """Run the block's Qt windows on a fresh Xvfb (for scripts: tests get theirs from conftest.py)."""
+    display, proc = start_xvfb(two_monitors=two_monitors)
+    os.environ["DISPLAY"] = display
+    os.environ["QT_QPA_PLATFORM"] = "xcb"
+    try:
+        yield display
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
