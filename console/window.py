@@ -650,8 +650,8 @@ class MainWindow(QMainWindow):
         self.board.highlight([])
         self.send("unit.assign", {"unit_id": unit_id, "incident_id": incident_id}, ("incidents", incident_id))
 
-    def create_incident(self, args: dict) -> None:
-        self.send("incident.create", args)
+    def create_incident(self, args: dict) -> str | None:
+        return self.send("incident.create", args)
 
     @property
     def dispositions(self) -> list[dict]:
