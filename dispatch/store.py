@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -24,6 +24,8 @@ CREATE TABLE IF NOT EXISTS events (
     frame BLOB NOT NULL,
     PRIMARY KEY (ns, seq)
 ) WITHOUT ROWID;
+-- Replay and reports find the seq at an instant by the event time (the server never lets it go back).
+CREATE INDEX IF NOT EXISTS events_by_time ON events (ns, ts, seq);
 CREATE TABLE IF NOT EXISTS snapshots (
     ns TEXT NOT NULL,
     seq INTEGER NOT NULL,
@@ -144,22 +146,37 @@ class EventStore:
         row = self._db.execute("SELECT MAX(seq) FROM events WHERE ns = ?", (ns,)).fetchone()
         return row[0] or 0
 
-    def frames_after(self, ns: str, after_seq: int, limit: int = 10_000) -> list[tuple[int, bytes]]:
-        """Up to `limit` (seq, frame) pairs with seq > after_seq, in order."""
-        return self._db.execute(
-            "SELECT seq, frame FROM events WHERE ns = ? AND seq > ? ORDER BY seq LIMIT ?",
-            (ns, after_seq, limit),
-        ).fetchall()
+    def first_and_last(self, ns: str) -> tuple[tuple[int, str] | None, tuple[int, str] | None]:
+        """(seq, ts) of the namespace's first and last events; (None, None) when it has none."""
+        first = self._db.execute("SELECT seq, ts FROM events WHERE ns = ? ORDER BY seq LIMIT 1", (ns,)).fetchone()
+        last = self._db.execute("SELECT seq, ts FROM events WHERE ns = ? ORDER BY seq DESC LIMIT 1", (ns,)).fetchone()
+        return (tuple(first) if first else None), (tuple(last) if last else None)
+
+    def seq_at_or_before(self, ns: str, ts: str) -> int:
+        """The last seq with an event time at or before `ts` (RFC 3339 as stored); 0 if none."""
+        row = self._db.execute("SELECT MAX(seq) FROM events WHERE ns = ? AND ts <= ?", (ns, ts)).fetchone()
+        return row[0] or 0
+
+    def frames_after(self, ns: str, after_seq: int, limit: int = 10_000, until_seq: int | None = None,
+                     types: Iterable[str] | None = None) -> list[tuple[int, bytes]]:
+        """Up to `limit` (seq, frame) pairs with after_seq < seq <= until_seq, in order; `types`: only these."""
+        sql, values = "SELECT seq, frame FROM events WHERE ns = ? AND seq > ?", [ns, after_seq]
+        if until_seq is not None:
+            sql += " AND seq <= ?"
+            values.append(until_seq)
+        if types is not None:
+            types = list(types)
+            sql += f" AND type IN ({','.join('?' * len(types))})"
+            values.extend(types)
+        return self._db.execute(sql + " ORDER BY seq LIMIT ?", (*values, limit)).fetchall()
 
     def iter_frames(self, ns: str, after_seq: int = 0, until_seq: int | None = None,
-                    chunk: int = 10_000) -> Iterator[tuple[int, bytes]]:
+                    chunk: int = 10_000, types: Iterable[str] | None = None) -> Iterator[tuple[int, bytes]]:
+        types = None if types is None else list(types)
         last = after_seq
         while True:
-            rows = self.frames_after(ns, last, chunk)
-            for seq, frame in rows:
-                if until_seq is not None and seq > until_seq:
-                    return
-                yield seq, frame
+            rows = self.frames_after(ns, last, chunk, until_seq, types)
+            yield from rows
             if len(rows) < chunk:
                 return
             last = rows[-1][0]
