@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from console import i18n
+from console.link import ServerLink
 from console.window import MainWindow, settings
 
 SECOND_DISPATCHER = "dispatcher2"
@@ -34,7 +35,7 @@ def application() -> QApplication:
 def open_console(url: str, token: str, city: str | None = None, language: str | None = None) -> MainWindow:
     app = application()
     i18n.install(app, language or settings().value("language", "system"))
-    window = MainWindow(url, token, city)
+    window = MainWindow(ServerLink(url, token), city)
     # First start: the whole screen (the geometry too, for window managers that do not maximize); the
     # user's saved geometry replaces it once the server has said who the user is (MainWindow.restore_layout).
     window.setGeometry(window.screen().availableGeometry())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Callable
 
 from PySide6.QtCore import (QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QEvent, QModelIndex, QPoint,
                             QSortFilterProxyModel, Qt, QTimer, Signal)
@@ -42,11 +43,12 @@ def unit_kind_name(kind: str) -> str:
 class IncidentQueueModel(QAbstractTableModel):
     COLUMNS = ("priority", "id", "kind", "status", "grid", "to_dispatch", "to_onscene", "units", "address")
 
-    def __init__(self, live: LiveState, parent=None):
+    def __init__(self, live: LiveState, now: Callable[[], float], parent=None):
+        """`now()`: the console's clock (the wall clock live, the replayed instant in a replay)."""
         super().__init__(parent)
         self.live = live
         self.rows: list[str] = []
-        self.now = time.time
+        self.now = now
 
     def headers(self) -> list[str]:
         """Short, so every column fits a 1920 px screen's dock; `header_tips` says them in full."""
@@ -137,9 +139,9 @@ class IncidentQueue(QWidget):
     unitDropped = Signal(str, str)  # unit_id, incident_id
     unitDragOver = Signal(str, str)  # unit_id, incident_id ("" when it leaves)
 
-    def __init__(self, live: LiveState, parent=None):
+    def __init__(self, live: LiveState, now: Callable[[], float], parent=None):
         super().__init__(parent)
-        self.model = IncidentQueueModel(live, self)
+        self.model = IncidentQueueModel(live, now, self)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
@@ -632,9 +634,10 @@ class IncidentDetails(QWidget):
     assignRequested = Signal(str, str)  # unit_id, incident_id
     closeRequested = Signal(str)
 
-    def __init__(self, live: LiveState, parent=None):
+    def __init__(self, live: LiveState, now: Callable[[], float], parent=None):
         super().__init__(parent)
         self.live = live
+        self.now = now
         self.incident_id: str | None = None
         # One line above the buttons, the rest below them: text growing or wrapping never moves a button.
         self.header = QLabel(self)
@@ -694,7 +697,7 @@ class IncidentDetails(QWidget):
         if self._dispatcher_is_aiming():
             return  # back already
         self.recommended.release()
-        self.assigned.show_units(self.live.state["incidents"].get(self.incident_id or ""), time.time())
+        self.assigned.show_units(self.live.state["incidents"].get(self.incident_id or ""), self.now())
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
@@ -710,12 +713,12 @@ class IncidentDetails(QWidget):
             self.recommended.clear()
         else:
             self.recommended.show_ranking(incident_id, ranking, limit)
-        self.assigned.show_units(incident, time.time())
+        self.assigned.show_units(incident, self.now())
         if incident is None:
             self.header.setText(self.tr("Select an incident on the map or in the queue."))
             self.summary.clear()
             return
-        timers = self.live.timers(incident, time.time())
+        timers = self.live.timers(incident, self.now())
         units = ", ".join(self.live.state["units"][u].get("callsign") or u for u in incident["units"]) or "-"
         self.header.setText(f"<b>{incident['incident_id']}</b> · P{incident['priority']} · "
                             f"{word(incident['kind'])} · {word(incident['status'])}")

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QApplication, QCompleter, QDockWidget, QFrame, QI
 
 from console import i18n
 from console.alerts import Alerts
+from console.clock import Clock, LiveClock
 from console.dialogs import (CloseIncidentDialog, NewIncidentDialog, disposition_label, incident_title,
                              precision_words)
 from console.history import IncidentHistory
@@ -45,16 +46,19 @@ def settings() -> QSettings:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, url: str, token: str, city: str | None = None, namespace: str = "live"):
-        """`city`: a pack name or folder; None draws the city the server names in its welcome."""
+    def __init__(self, source: ServerLink, city: str | None = None, clock: Clock | None = None):
+        """`source`: where the state and its events come from (the server's link live, or a replay);
+        `city`: a pack name or folder, None to draw the city the source names in its welcome; `clock`:
+        what every time-dependent view reads (the wall clock unless given)."""
         super().__init__()
         self.setObjectName("onemap-console")
-        self.url = url
+        self.url = source.url
+        self.clock = clock or LiveClock(self)
         threshold = float(settings().value("overdue/dispatch_s", 180))
         self.live = LiveState(dispatch_threshold_s=threshold)
         self.user: str | None = None
         self.role: str | None = None
-        self.link_seen: tuple[str, str] = ("connecting", url)  # the link's last state and detail
+        self.link_seen: tuple[str, str] = ("connecting", self.url)  # the link's last state and detail
         self.city = None
         self.router: StreetRouter | None = None
         self.geocoder: Geocoder | None = None
@@ -79,9 +83,9 @@ class MainWindow(QMainWindow):
         self.link_down: tuple[float, str, str] | None = None  # since when, state, reason
         self.known_incidents: set[str] = set()
         self.overdue_shown: set[str] | None = None
-        self.queue = IncidentQueue(self.live, self)
+        self.queue = IncidentQueue(self.live, self.clock.now, self)
         self.board = UnitBoard(self.live, self)
-        self.details = IncidentDetails(self.live, self)
+        self.details = IncidentDetails(self.live, self.clock.now, self)
         self.history = IncidentHistory(self.live, lambda cmd, args: self.link.send(cmd, args),
                                        self.disposition_words, self)
         self.messages = QListWidget(self)
@@ -133,7 +137,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.cursor_label)
         self.retranslate()
 
-        self.link = ServerLink(url, token, namespace, self)
+        self.link = source
+        source.setParent(self)
         self.link.stateChanged.connect(self._link_state)
         self.link.welcomed.connect(self._welcomed)
         self.link.eventsReceived.connect(self._events)
@@ -160,9 +165,9 @@ class MainWindow(QMainWindow):
                                                 ("incidents", incident_id)))
         self.history.incidentChosen.connect(lambda incident_id: self._find(("incidents", incident_id)))
 
-        self.clock = QTimer(self, interval=1000)
-        self.clock.timeout.connect(self._tick)
-        self.clock.start()
+        self.canvas.clock = self.clock.now
+        self.clock.ticked.connect(lambda _now: self._tick())
+        self.clock.jumped.connect(lambda _now: self._tick())
         self.city_requested = city
         if city is not None:
             self.canvas.open_city(city)
@@ -212,7 +217,7 @@ class MainWindow(QMainWindow):
         for wall in self.walls:
             wall.setWindowTitle(self.tr("OneMap — video wall"))
         if self.link_down is not None:
-            self.link_banner.show_down(self.link_down[0], time.time(), *self.link_down[1:])
+            self.link_banner.show_down(self.link_down[0], self.clock.now(), *self.link_down[1:])
         self._show_details()
         self._menus()
 
@@ -349,7 +354,7 @@ class MainWindow(QMainWindow):
     def _link_state(self, state: str, detail: str) -> None:
         self.link_seen = (state, detail)
         self._show_link()
-        now = time.time()
+        now = self.clock.now()
         if state == CONNECTED:
             if self.link_down is not None:
                 self.notify(self.tr("The link to the server is back after {0}: the map is current again").format(
@@ -517,7 +522,7 @@ class MainWindow(QMainWindow):
             self.send("camera.status", {"camera_id": camera_id, "online": online}, ("cameras", camera_id))
 
     def _mark_overdue(self) -> None:
-        now = time.time()
+        now = self.clock.now()
         overdue = {i for i, inc in self.live.state["incidents"].items() if self.live.timers(inc, now).overdue}
         self.canvas.set_overdue_incidents(sorted(overdue))
         if self.overdue_shown is not None:  # what was overdue when the console opened was never news
@@ -529,7 +534,7 @@ class MainWindow(QMainWindow):
     def _tick(self) -> None:
         self.queue.model.tick()
         if self.link_down is not None:
-            self.link_banner.show_down(self.link_down[0], time.time(), *self.link_down[1:])
+            self.link_banner.show_down(self.link_down[0], self.clock.now(), *self.link_down[1:])
         if self.city is not None:
             self._mark_overdue()
         if self.selected_incident:
@@ -594,7 +599,7 @@ class MainWindow(QMainWindow):
             "incident.close": lambda: self.tr("{0} closed").format(args.get("incident_id")),
         }.get(cmd)
         if text is not None:
-            line = f"{time.strftime('%H:%M:%S')}  ✓ {text().strip()}"
+            line = f"{self._stamp()}  ✓ {text().strip()}"
             self.messages.insertItem(0, line)
             self.messages_shown.append(line)
 
@@ -616,9 +621,13 @@ class MainWindow(QMainWindow):
                     unit.get("callsign") or unit["unit_id"], word(unit["status"]), where)
         return f"{reason}: {reply['message']}"
 
+    def _stamp(self) -> str:
+        """The clock's time of day, local, for the message list (a replay's messages carry the replayed time)."""
+        return time.strftime("%H:%M:%S", time.localtime(self.clock.now()))
+
     def notify(self, text: str, concerning: tuple[str, str] | None = None) -> None:
         """Tell the dispatcher in words: status bar, message list, and a callout on the map at the object."""
-        stamp = time.strftime("%H:%M:%S")
+        stamp = self._stamp()
         self.messages.insertItem(0, f"{stamp}  {text}")
         self.messages_shown.append(text)
         self.statusBar().showMessage(text, CALLOUT_MS)
@@ -759,7 +768,8 @@ class MainWindow(QMainWindow):
     def new_incident_dialog(self, lon: float | None = None, lat: float | None = None,
                             address: Place | None = None) -> NewIncidentDialog:
         dialog = NewIncidentDialog(self.geocoder, self.city.grid_at if self.city else None, lon, lat, self,
-                                   address=address, incidents=lambda: self.live.state["incidents"])
+                                   address=address, incidents=lambda: self.live.state["incidents"],
+                                   now=self.clock.now)
         dialog.submitted.connect(self.create_incident)
         dialog.placeShown.connect(self._pin_place)
         dialog.finished.connect(lambda _result: self._pin_place(None))

@@ -493,7 +493,7 @@ class MapCanvas(QtWidgets.QWidget):
             self._stale_clock.start()
 
     def _show_stale_age(self) -> None:
-        self.stale_notice.show_age(self.stale_since, time.time())
+        self.stale_notice.show_age(self.stale_since, self.clock())
         self._place_overlays()
 
     def changeEvent(self, event) -> None:

@@ -108,7 +108,7 @@ def test_a_new_high_priority_call_and_an_incident_going_overdue_are_announced_on
     assert sorted(overdue_lines) == sorted([f"{low} is overdue", f"{high} is overdue"])
     assert alerts.count("high_priority") == 1
     for _ in range(2):  # two more clock ticks announce nothing new
-        with qtbot.waitSignal(window.clock.timeout, timeout=3000):
+        with qtbot.waitSignal(window.clock.ticked, timeout=3000):
             pass
     assert alerts.count("overdue") == 2
 
