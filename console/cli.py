@@ -77,6 +77,28 @@ def _console(args: argparse.Namespace) -> int:
     return run_console(args.server, token, args.city, args.language)
 
 
+def _replay(args: argparse.Namespace) -> int:
+    from dispatch.history import parse_instant
+
+    start = parse_instant(args.start) if args.start else None
+    end = parse_instant(args.end) if args.end else None
+    if start is not None and end is not None and end <= start:
+        raise ValueError(f"--to ({args.end}) is not after --from ({args.start})")
+    if (args.db is None) == (args.server is None):
+        raise ValueError("give either --db PATH (a copy of an event log) or --server URL")
+    if args.db is not None:
+        from pathlib import Path
+
+        if not Path(args.db).is_file():
+            raise ValueError(f"no event log at {args.db}")
+        token = None
+    else:
+        token = console_token(args.token_file, args.server)
+    from console.app import run_replay  # Qt only once the arguments hold
+
+    return run_replay(args.db, args.server, token, args.namespace, start, end, args.language)
+
+
 def _demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -139,6 +161,18 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--city", help="a city pack name or folder (default: the one the server names)")
     console.add_argument("--language", choices=["system", "en", "zh_CN"])
     console.set_defaults(run=_console)
+
+    replay = sub.add_parser("replay", help="replay a stretch of a shift, read-only, from a server or a copy of its log",
+                            allow_abbrev=False)
+    replay.add_argument("--db", help="a copy of an event log (no server needed)")
+    replay.add_argument("--server", help="a dispatch server's URL, e.g. ws://127.0.0.1:8765/ws")
+    replay.add_argument("--token-file", help="with --server: a file holding the token (else ONEMAP_TOKEN, else asked for)")
+    replay.add_argument("--from", dest="start", help="start (ISO 8601; without an offset: local time); "
+                                                   "default the log's first event")
+    replay.add_argument("--to", dest="end", help="end (as --from); default the log's last event")
+    replay.add_argument("--namespace", default="live", help="live, or exercise:NAME")
+    replay.add_argument("--language", choices=["system", "en", "zh_CN"])
+    replay.set_defaults(run=_replay)
 
     demo = sub.add_parser("demo", help="a dispatch server on the demo city, with moving patrols, and a console")
     demo.add_argument("--data", default="~/.local/share/onemap/demo", help="where the demo keeps its users and log")

@@ -81,6 +81,13 @@ class ReplayClock(Clock):
     def playing(self) -> bool:
         return self._anchor is not None
 
+    def set_span(self, start: float, end: float) -> None:
+        """The span replayed, once the log says what it holds; the clock stays within it."""
+        if end < start:
+            raise ValueError("a replay's span ends before it starts")
+        self.start, self.end = start, end
+        self.seek(self.now())
+
     # ---- controls --------------------------------------------------------------------------------
 
     def play(self) -> None:

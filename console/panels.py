@@ -548,6 +548,7 @@ class AssignedUnits(QWidget):
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.rows: dict[str, tuple[QLabel, dict[str, QPushButton]]] = {}
+        self.read_only = False  # rows without their status buttons (a replay)
 
     def changeEvent(self, event) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -596,6 +597,7 @@ class AssignedUnits(QWidget):
             button.setObjectName(f"status-{unit_id}-{status}")
             button.clicked.connect(lambda _=False, u=unit_id, s=status, b=button: self._clicked(b, u, s))
             self.grid.addWidget(button, row, column)
+            button.setVisible(not self.read_only)
             buttons[status] = button
         self.rows[unit_id] = (label, buttons)
 
@@ -638,6 +640,7 @@ class IncidentDetails(QWidget):
         super().__init__(parent)
         self.live = live
         self.now = now
+        self.read_only = False  # a replay's details: what was, with no control to act on it
         self.incident_id: str | None = None
         # One line above the buttons, the rest below them: text growing or wrapping never moves a button.
         self.header = QLabel(self)
@@ -708,8 +711,8 @@ class IncidentDetails(QWidget):
             self.message.clear()
         self.incident_id = incident_id
         incident = self.live.state["incidents"].get(incident_id or "")
-        self.close_button.setVisible(incident is not None and incident["status"] != "closed")
-        if incident is None or incident["status"] == "closed":
+        self.close_button.setVisible(not self.read_only and incident is not None and incident["status"] != "closed")
+        if self.read_only or incident is None or incident["status"] == "closed":
             self.recommended.clear()
         else:
             self.recommended.show_ranking(incident_id, ranking, limit)

@@ -46,6 +46,9 @@ def settings() -> QSettings:
 
 
 class MainWindow(QMainWindow):
+    read_only = False  # a replay's window (console/replay_window.py) shows, and never sends
+    layout_key = "layout"
+
     def __init__(self, source: ServerLink, city: str | None = None, clock: Clock | None = None):
         """`source`: where the state and its events come from (the server's link live, or a replay);
         `city`: a pack name or folder, None to draw the city the source names in its welcome; `clock`:
@@ -64,10 +67,12 @@ class MainWindow(QMainWindow):
         self.geocoder: Geocoder | None = None
         self.selected_incident: str | None = None
         self.selected_unit: str | None = None  # what the status keys (F5-F8) act on
+        self.followed_unit: str | None = None  # the map keeps it centred as it moves
         self.pending: dict[str, tuple[str, dict, tuple[str, str] | None]] = {}
         self.walls: list[Wall] = []
         self.grid_figure = "incidents"  # what the grid cells' colours say: open incidents or camera online rate
         self.messages_shown: list[str] = []
+        self.replays: list[QMainWindow] = []  # replay windows opened from this one (File > Replay…)
 
         self.canvas = MapCanvas(self)
         self.link_banner = LinkBanner(self)
@@ -133,8 +138,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.connection, 1)
         self.camera_rate = QLabel(self)
         self.statusBar().addPermanentWidget(self.camera_rate)
+        self.follow_label = QLabel(self)
+        self.follow_label.setObjectName("follow-line")
+        self.statusBar().addPermanentWidget(self.follow_label)
         self.cursor_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.cursor_label)
+        self.clock_label = QLabel(self)
+        self.clock_label.setObjectName("clock")
+        self.statusBar().addPermanentWidget(self.clock_label)
         self.retranslate()
 
         self.link = source
@@ -224,6 +235,7 @@ class MainWindow(QMainWindow):
     def _menus(self) -> None:
         """A new menu bar (the old one, its actions and their shortcuts are deleted with it)."""
         bar = QMenuBar(self)
+        self._file_menu(bar)
         view = bar.addMenu(self.tr("&View"))
         for dock in self.docks().values():
             view.addAction(dock.toggleViewAction())
@@ -237,11 +249,6 @@ class MainWindow(QMainWindow):
         for figure, title in (("incidents", self.tr("Open incidents")), ("cameras", self.tr("Camera online rate"))):
             action = figures.addAction(title)
             action.triggered.connect(lambda _=False, f=figure: self._set_grid_figure(f))
-        video = bar.addMenu(self.tr("Vi&deo"))
-        open_wall = video.addAction(self.tr("Open a video wall"))
-        open_wall.triggered.connect(lambda: self.open_wall())
-        nearest = video.addAction(self.tr("Fill a wall with the cameras nearest the incident"))
-        nearest.triggered.connect(self.fill_wall_nearest)
         options = bar.addMenu(self.tr("&Settings"))
         language = options.addMenu(self.tr("Language"))
         for code, name in (("system", self.tr("Follow the system")), ("en", "English"), ("zh_CN", "简体中文")):
@@ -254,15 +261,21 @@ class MainWindow(QMainWindow):
         quit_action = QAction(self.tr("Quit"), options, shortcut=QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
         options.addAction(quit_action)
-        incidents = bar.addMenu(self.tr("&Incident"))
-        new_incident = QAction(self.tr("New incident…"), incidents, shortcut=QKeySequence("Ctrl+N"))
-        new_incident.triggered.connect(lambda: self.new_incident_dialog())
-        incidents.addAction(new_incident)
-        units = bar.addMenu(self.tr("&Unit"))
-        for status, key in (("enroute", "F5"), ("onscene", "F6"), ("available", "F7"), ("busy", "F8")):
-            action = QAction(self.tr("Selected unit: {0}").format(word(status)), units, shortcut=QKeySequence(key))
-            action.triggered.connect(lambda _=False, s=status: self._status_key(s))
-            units.addAction(action)
+        if not self.read_only:  # a replay acts on nothing
+            video = bar.addMenu(self.tr("Vi&deo"))
+            open_wall = video.addAction(self.tr("Open a video wall"))
+            open_wall.triggered.connect(lambda: self.open_wall())
+            nearest = video.addAction(self.tr("Fill a wall with the cameras nearest the incident"))
+            nearest.triggered.connect(self.fill_wall_nearest)
+            incidents = bar.addMenu(self.tr("&Incident"))
+            new_incident = QAction(self.tr("New incident…"), incidents, shortcut=QKeySequence("Ctrl+N"))
+            new_incident.triggered.connect(lambda: self.new_incident_dialog())
+            incidents.addAction(new_incident)
+            units = bar.addMenu(self.tr("&Unit"))
+            for status, key in (("enroute", "F5"), ("onscene", "F6"), ("available", "F7"), ("busy", "F8")):
+                action = QAction(self.tr("Selected unit: {0}").format(word(status)), units, shortcut=QKeySequence(key))
+                action.triggered.connect(lambda _=False, s=status: self._status_key(s))
+                units.addAction(action)
         help_menu = bar.addMenu(self.tr("&Help"))
         grammar = QAction(self.tr("Command line and shortcuts"), help_menu, shortcut=QKeySequence("F1"))
         grammar.triggered.connect(self.show_help)
@@ -272,6 +285,20 @@ class MainWindow(QMainWindow):
             "OneMap dispatch console. One map of cameras, checkpoints, grid cells, units and incidents; "
             "video walls; dispatch through one server that every console follows.")))
         self.setMenuBar(bar)
+
+    def _file_menu(self, bar: QMenuBar) -> None:
+        menu = bar.addMenu(self.tr("&File"))
+        replay = menu.addAction(self.tr("Replay…"))
+        replay.triggered.connect(self.replay_dialog)
+
+    def replay_dialog(self) -> None:
+        """A stretch of the shift replayed from this console's server, in a window of its own."""
+        from console.replay_window import ReplayDialog, open_server_replay
+
+        dialog = ReplayDialog(self)
+        if dialog.exec():
+            start, end = dialog.span()
+            self.replays.append(open_server_replay(self.url, self.link.token, self.link.namespace, start, end))
 
     def show_help(self) -> None:
         """The command-line grammar and the shortcuts, in a window that stays open beside the work."""
@@ -324,21 +351,21 @@ class MainWindow(QMainWindow):
     def restore_layout(self) -> None:
         """Per user: the window's place and every dock's place, across monitors."""
         store = settings()
-        geometry = store.value(f"layout/{self.user}/geometry")
-        state = store.value(f"layout/{self.user}/state")
+        geometry = store.value(f"{self.layout_key}/{self.user}/geometry")
+        state = store.value(f"{self.layout_key}/{self.user}/state")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
             self.restoreState(state)
-        for wall in json.loads(store.value(f"layout/{self.user}/walls", "[]")):
+        for wall in json.loads(store.value(f"{self.layout_key}/{self.user}/walls", "[]")):
             self.open_wall(wall)
 
     def save_layout(self) -> None:
         if self.user:
             store = settings()
-            store.setValue(f"layout/{self.user}/geometry", self.saveGeometry())
-            store.setValue(f"layout/{self.user}/state", self.saveState())
-            store.setValue(f"layout/{self.user}/walls", json.dumps([w.to_dict() for w in self.walls if w.isVisible()]))
+            store.setValue(f"{self.layout_key}/{self.user}/geometry", self.saveGeometry())
+            store.setValue(f"{self.layout_key}/{self.user}/state", self.saveState())
+            store.setValue(f"{self.layout_key}/{self.user}/walls", json.dumps([w.to_dict() for w in self.walls if w.isVisible()]))
             store.sync()
 
     def closeEvent(self, event) -> None:
@@ -417,6 +444,9 @@ class MainWindow(QMainWindow):
         if self.selected_incident and (changes.reset or self.selected_incident in changes.incidents
                                        or changes.units):
             self._show_details()
+        if self.followed_unit and (changes.reset or self.followed_unit in changes.moved_units
+                                   or self.followed_unit in changes.units):
+            self._show_followed()
 
     def _announce_new_incidents(self, changes: Changes) -> None:
         """A new high-priority call is announced; what a snapshot brings was there before this console."""
@@ -532,6 +562,7 @@ class MainWindow(QMainWindow):
         self.overdue_shown = overdue
 
     def _tick(self) -> None:
+        self.clock_label.setText(time.strftime("%H:%M:%S", time.localtime(self.clock.now())))
         self.queue.model.tick()
         if self.link_down is not None:
             self.link_banner.show_down(self.link_down[0], self.clock.now(), *self.link_down[1:])
@@ -550,6 +581,8 @@ class MainWindow(QMainWindow):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.command_line.setCompleter(completer)
         self._show(Changes(reset=True))
+        if self.followed_unit:
+            self.follow(self.followed_unit)
         # The city (street graph, map layers) lives as long as the window: frozen out of the garbage
         # collector, full collections no longer walk it (they paused the map ~100 ms with a large city).
         gc.freeze()
@@ -558,6 +591,9 @@ class MainWindow(QMainWindow):
 
     def send(self, cmd: str, args: dict, concerning: tuple[str, str] | None = None) -> str | None:
         """Send a command, or say at once, next to what it concerned, that it was not sent."""
+        if self.read_only:
+            self.notify(self.tr("This is a replay: nothing is sent"), concerning)
+            return None
         cmd_id = self.link.send(cmd, args)
         if cmd_id is None:
             self.notify(self.tr("Not connected to the server: the {0} was not sent").format(self.command_words(cmd)),
@@ -742,6 +778,15 @@ class MainWindow(QMainWindow):
                 action = menu.addAction(self.tr("Set {0}").format(word(status)))
                 action.setObjectName(f"unit-status-{status}")
                 action.triggered.connect(lambda _=False, s=status: self.set_unit_status(unit_id, s))
+        following = self.followed_unit == unit_id
+        follow = menu.addAction(self.tr("Stop following") if following else self.tr("Follow on the map"))
+        follow.setObjectName("unit-follow")
+        follow.triggered.connect(lambda: self.follow(None if following else unit_id))
+        if self.read_only:  # a replay shows what the unit did; it can change nothing
+            menu.popup(where)
+            self.context_menu = menu
+            return menu
+        menu.addSeparator()
         incident = self.live.state["incidents"].get(self.selected_incident or "")
         if unit["status"] == "available" and incident is not None and incident["status"] != "closed":
             menu.addSeparator()
@@ -760,8 +805,9 @@ class MainWindow(QMainWindow):
         address = self.geocoder.reverse(lon, lat) if self.geocoder is not None else None
         if address is not None:  # where the dispatcher clicked, in words, before anything is chosen
             menu.addAction(address.label).setEnabled(False)
-        new = menu.addAction(self.tr("New incident here…"))
-        new.triggered.connect(lambda: self.new_incident_dialog(lon, lat, address))
+        if not self.read_only:
+            new = menu.addAction(self.tr("New incident here…"))
+            new.triggered.connect(lambda: self.new_incident_dialog(lon, lat, address))
         menu.popup(where)
         self.context_menu = menu
 
@@ -865,6 +911,28 @@ class MainWindow(QMainWindow):
         self.command_line.setReadOnly(False)
         self.command_line.setStyleSheet("")
         self.command_line.clear()
+
+    def follow(self, unit_id: str | None) -> None:
+        """Keep the unit centred on the map as it moves, with its status line (None: stop)."""
+        self.followed_unit = unit_id if unit_id in self.live.state["units"] else None
+        if self.followed_unit is None:
+            self.follow_label.clear()
+            return
+        unit = self.live.state["units"][self.followed_unit]
+        self.canvas.center_on(unit["lon"], unit["lat"], 1500)
+        self._show_followed()
+
+    def _show_followed(self) -> None:
+        unit = self.live.state["units"].get(self.followed_unit or "")
+        if unit is None:
+            self.follow(None)
+            return
+        if self.city is not None:
+            self.canvas.center_on(unit["lon"], unit["lat"])
+        on = f" → {unit['incident_id']}" if unit.get("incident_id") else ""
+        speed = f" · {unit['speed'] * 3.6:.0f} km/h" if unit.get("speed") is not None else ""
+        self.follow_label.setText(self.tr("Following {0}: {1}{2}{3}").format(
+            unit.get("callsign") or unit["unit_id"], word(unit["status"]), on, speed))
 
     def _find(self, target: tuple[str, str]) -> None:
         layer, feature_id = target

@@ -99,6 +99,26 @@ class UnitLayer(PointLayer):
         return (np.take_along_axis(self.trail_x[rows], order, axis=1),
                 np.take_along_axis(self.trail_y[rows], order, axis=1))
 
+    def set_trails(self, positions: dict[str, list[tuple[float, float]]]) -> None:
+        """Trails from each unit's earlier positions (WGS84, oldest first), as if it had been followed
+        along them up to where it is now (a replay's seek); units not named keep theirs."""
+        for unit_id, points in positions.items():
+            row = self._rows.get(str(unit_id))
+            if row is None or not points:
+                continue
+            lon, lat = np.array(points, dtype=np.float64).T
+            x, y = crs_lib.wgs84_to_mercator(lon, lat)
+            kept_x, kept_y = [x[0]], [y[0]]
+            for px, py in zip(np.append(x[1:], self.x[row]), np.append(y[1:], self.y[row])):
+                if (px - kept_x[-1]) ** 2 + (py - kept_y[-1]) ** 2 >= TRAIL_MIN_STEP_M ** 2:
+                    kept_x.append(px)
+                    kept_y.append(py)
+            kept_x, kept_y = kept_x[-TRAIL_LENGTH:], kept_y[-TRAIL_LENGTH:]
+            self.trail_x[row], self.trail_y[row] = np.nan, np.nan
+            self.trail_x[row, :len(kept_x)], self.trail_y[row, :len(kept_y)] = kept_x, kept_y
+            self.trail_head[row] = len(kept_x) % TRAIL_LENGTH
+        self._changed(Change(True))
+
     def _reset_trails(self, n: int) -> None:
         self.trail_x = np.full((n, TRAIL_LENGTH), np.nan)
         self.trail_y = np.full((n, TRAIL_LENGTH), np.nan)

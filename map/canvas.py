@@ -167,7 +167,7 @@ class _MapView(pg.GraphicsView):
 
     def mousePressEvent(self, ev):
         self.canvas.stop_glide()  # the hand takes over from the keys
-        if ev.button() == Qt.MouseButton.LeftButton and not ev.modifiers():
+        if ev.button() == Qt.MouseButton.LeftButton and not ev.modifiers() and self.canvas.draggable:
             hit = self.canvas.feature_at(ev.position(), layers=("units", "cameras"))
             if hit is not None and hit.feature_id is not None:
                 self._press = (ev.position(), hit)
@@ -241,6 +241,7 @@ class MapCanvas(QtWidgets.QWidget):
         self.bookmarks: dict[str, tuple[float, float, float]] = {}
         self.incident_window: tuple[float, float] | None = None
         self.clock: Callable[[], float] = time.time
+        self.draggable = True  # units and cameras can be dragged off the map (not in a replay)
 
         self.basemap = Basemap()
         self.grids_layer = GridLayer()

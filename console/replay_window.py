@@ -1,0 +1,264 @@
+"""The replay window: the console's own window and views on a replay clock, read-only, marked REPLAY.
+
+It is the main window with a `ReplaySource` for its source of events and a `ReplayClock` for its clock,
+so the map, queue, unit board and details show any instant the way they show the live one. Around them:
+the transport controls, the timeline dock (density, incidents, bookmarks, the selection), a banner and
+title that say REPLAY and the replayed time, and File > Export… for the after-action report.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QDateTime, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (QDateTimeEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QInputDialog,
+                               QLabel, QMainWindow, QMenuBar, QProgressDialog)
+
+from console.clock import ReplayClock
+from console.replay import LogReader, Overview, ReplayInfo, ReplaySource, ServerReader
+from console.replay_controls import ReplayControls
+from console.timeline import Timeline
+from console.window import MainWindow
+from dispatch.history import epoch
+
+REPLAY_COLOR = "#b45309"  # amber: never the live console's colours
+
+
+def local_zone():
+    return datetime.now().astimezone().tzinfo
+
+
+def replayed_time(instant: float) -> str:
+    """The replayed instant as a person reads it: local date, time and zone."""
+    return datetime.fromtimestamp(instant).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+class ReplayWindow(MainWindow):
+    read_only = True
+    layout_key = "replay-layout"  # a replay's docks and toolbars are not the live desk's
+    exported = Signal(list)  # the files an export wrote
+
+    def __init__(self, reader, start: float | None = None, end: float | None = None):
+        clock = ReplayClock(start or 0.0, end if end is not None else (start or 0.0))
+        self.replay: ReplaySource = ReplaySource(reader, clock, start, end)
+        self.info: ReplayInfo | None = None
+        self.overview = Overview()
+        self.map_window: QMainWindow | None = None
+        super().__init__(self.replay, None, clock)
+        self.setObjectName("onemap-replay")
+        self.alerts.set_volume(0)  # what a replay announces is history: no tones
+        self.command_bar.hide()
+        self.docks()["history"].hide()
+        self.details.read_only = True
+        self.details.assigned.read_only = True
+        self.board.view.setDragEnabled(False)
+        self.queue.view.setAcceptDrops(False)
+        self.canvas.view.setAcceptDrops(False)
+        self.canvas.draggable = False
+
+        self.banner = QLabel(self)
+        self.banner.setObjectName("replay-banner")
+        self.banner.setStyleSheet(f"background: {REPLAY_COLOR}; color: white; font-weight: bold; padding: 4px 10px;")
+        self.centralWidget().layout().insertWidget(0, self.banner)
+        self.setStyleSheet(f"QMainWindow#onemap-replay {{ border: 3px solid {REPLAY_COLOR}; }}")
+        zone = local_zone()
+        self.controls = ReplayControls(clock, zone, self)
+        self.addToolBarBreak()
+        bar = self.addToolBar("replay")
+        bar.setObjectName("toolbar-replay")
+        bar.addWidget(self.controls)
+        self.timeline = Timeline(clock, zone, self)
+        self._dock("timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.timeline.set_bookmarks_enabled(False, self.tr("Opening the replay…"))
+        self.timeline.bookmarkRequested.connect(self.add_bookmark)
+        self.timeline.selectionChanged.connect(self._selected)
+
+        self.replay.opened.connect(self._opened)
+        self.replay.overviewRead.connect(self._overview)
+        self.replay.trailsRead.connect(self._trails)
+        self.replay.failed.connect(lambda words: self.notify(self.tr("The replay cannot go on: {0}").format(words)))
+        clock.ticked.connect(self._show_replayed)
+        clock.jumped.connect(self._show_replayed)
+        self.selection: tuple[float, float] | None = None
+        self.retranslate()
+
+    # ---- what the window says --------------------------------------------------------------------
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        if hasattr(self, "banner"):
+            self._show_replayed()
+
+    def _show_replayed(self, *_args) -> None:
+        """REPLAY and the replayed time in the banner, the title and every dock's title."""
+        now = replayed_time(self.clock.now())
+        label = self.info.label if self.info else ""
+        self.banner.setText(self.tr("REPLAY · {0} · {1} · nothing here is live").format(now, label))
+        self.setWindowTitle(self.tr("REPLAY {0} — OneMap — {1}").format(now, label))
+        if self.map_window is not None:
+            self.map_window.setWindowTitle(self.tr("REPLAY {0} — OneMap map").format(now))
+
+    def _file_menu(self, bar: QMenuBar) -> None:
+        menu = bar.addMenu(self.tr("&File"))
+        export = QAction(self.tr("Export the after-action report…"), menu, shortcut=QKeySequence("Ctrl+E"))
+        export.triggered.connect(self.export_dialog)
+        menu.addAction(export)
+        bookmark = QAction(self.tr("Bookmark this instant…"), menu, shortcut=QKeySequence("Ctrl+B"))
+        bookmark.triggered.connect(lambda: self.add_bookmark(self.clock.now()))
+        menu.addAction(bookmark)
+        map_window = QAction(self.tr("Map in a window of its own (other monitor)"), menu, checkable=True)
+        map_window.setChecked(self.map_window is not None)
+        map_window.toggled.connect(self.detach_map)
+        menu.addAction(map_window)
+
+    def _opened(self, info: ReplayInfo) -> None:
+        self.info = info
+        if info.city:
+            self.city_requested = info.city
+        self.timeline.set_bookmarks_enabled(
+            info.can_bookmark, "" if info.can_bookmark else
+            self.tr("A replay of a file cannot add bookmarks: they are events of the server's log"))
+        self._show_replayed()
+
+    def _overview(self, overview: Overview) -> None:
+        self.overview = overview
+        self.clock.set_marks(overview.steps)
+        self.timeline.set_incident_marks(overview.marks)
+        self.timeline.set_bookmarks([{**b, "at": epoch(b["at"])} for b in overview.bookmarks])
+        if overview.density is not None:
+            self.timeline.set_density(*overview.density)
+
+    def _trails(self, trails: dict) -> None:
+        if self.city is not None:
+            self.canvas.units_layer.set_trails(trails)
+
+    def _selected(self, span) -> None:
+        self.selection = span
+        self.clock.set_loop(span if span and self.controls.looping() else None)
+
+    # ---- bookmarks, export, a map on the other monitor -------------------------------------------
+
+    def add_bookmark(self, at: float) -> None:
+        if self.info is None or not self.info.can_bookmark:
+            self.notify(self.tr("A replay of a file cannot add bookmarks: they are events of the server's log"))
+            return
+        note, ok = QInputDialog.getText(self, self.tr("Bookmark"),
+                                        self.tr("Note for {0}:").format(replayed_time(at)))
+        if ok and note.strip():
+            self.replay.add_bookmark(at, note.strip()[:500])
+
+    def export_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Export the after-action report into"))
+        if folder:
+            self.export(Path(folder) / f"report-{time.strftime('%Y%m%d-%H%M%S')}")
+
+    def export(self, out_dir: Path) -> None:
+        """The report of the selected span (the whole replay without one), written on a thread of its own
+        with its progress shown; the GUI never waits for it."""
+        from reports.after_action import write_report
+
+        if not isinstance(self.replay.reader, LogReader) or self.info is None:
+            self.notify(self.tr("The after-action report is written from a copy of the event log: "
+                                "replay it with onemap replay --db"))
+            return
+        start, end = self.selection or (self.info.start, self.info.end)
+        progress = QProgressDialog(self.tr("Writing the after-action report…"), None, 0, 100, self)
+        progress.setWindowModality(Qt.WindowModality.NonModal)
+        progress.show()
+        self.export_progress = progress
+        relay = _ExportRelay(self)
+        relay.progressed.connect(lambda share, words: (progress.setValue(int(share * 100)), progress.setLabelText(words)))
+        relay.finished.connect(lambda files, error: self._exported(progress, out_dir, files, error))
+
+        def work() -> None:
+            try:
+                files = write_report(self.replay.reader.path, self.info.namespace, start, end, out_dir,
+                                     progress=lambda share, words: relay.progressed.emit(share, words))
+                relay.finished.emit([str(f) for f in files], "")
+            except Exception as exc:  # said to the shift leader; the replay goes on
+                relay.finished.emit([], str(exc))
+
+        threading.Thread(target=work, name="report-export", daemon=True).start()
+
+    def _exported(self, progress: QProgressDialog, out_dir: Path, files: list, error: str) -> None:
+        progress.close()
+        if error:
+            self.notify(self.tr("The report was not written: {0}").format(error))
+            return
+        self.notify(self.tr("After-action report written to {0}").format(out_dir))
+        self.exported.emit(files)
+
+    def detach_map(self, detached: bool) -> None:
+        """The map in a window of its own on another monitor, beside this one's queue and timeline: both
+        windows follow the same clock because they are one window's views."""
+        if detached and self.map_window is None:
+            self.map_window = QMainWindow()
+            self.map_window.setObjectName("onemap-replay-map")
+            self.map_window.setStyleSheet(f"QMainWindow {{ border: 3px solid {REPLAY_COLOR}; }}")
+            self.map_window.setCentralWidget(self.centralWidget())
+            self.setCentralWidget(QLabel(self.tr("The map is in its own window"), self))
+            screens = QGuiApplication.screens()
+            target = next((s for s in screens if s is not self.screen()), self.screen())
+            self.map_window.setGeometry(target.availableGeometry())
+            self.map_window.show()
+            self._show_replayed()
+        elif not detached and self.map_window is not None:
+            central = self.map_window.takeCentralWidget()
+            self.setCentralWidget(central)
+            self.map_window.close()
+            self.map_window.deleteLater()
+            self.map_window = None
+
+    def closeEvent(self, event) -> None:
+        if self.map_window is not None:
+            self.detach_map(False)
+        super().closeEvent(event)
+
+
+class _ExportRelay(QObject):
+    """Carries the export thread's progress and end to the GUI thread."""
+    progressed = Signal(float, str)
+    finished = Signal(list, str)
+
+
+def open_replay(reader, start: float | None = None, end: float | None = None) -> ReplayWindow:
+    window = ReplayWindow(reader, start, end)
+    window.setGeometry(window.screen().availableGeometry())
+    window.showMaximized()
+    return window
+
+
+def open_server_replay(url: str, token: str, namespace: str, start: float | None, end: float | None) -> ReplayWindow:
+    return open_replay(ServerReader(url, token, namespace), start, end)
+
+
+def open_log_replay(path: str, namespace: str, start: float | None, end: float | None) -> ReplayWindow:
+    return open_replay(LogReader(path, namespace), start, end)
+
+
+class ReplayDialog(QDialog):
+    """File > Replay… in the live console: which stretch of the shift to replay (the last hour unless
+    changed), from the server the console is connected to."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Replay"))
+        form = QFormLayout(self)
+        now = QDateTime.currentDateTime()
+        self.start = QDateTimeEdit(now.addSecs(-3600), self)
+        self.end = QDateTimeEdit(now, self)
+        for edit in (self.start, self.end):
+            edit.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
+            edit.setCalendarPopup(True)
+        form.addRow(self.tr("From"), self.start)
+        form.addRow(self.tr("To"), self.end)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def span(self) -> tuple[float, float]:
+        return self.start.dateTime().toSecsSinceEpoch(), self.end.dateTime().toSecsSinceEpoch()

@@ -1,0 +1,147 @@
+"""A replay of a real server's log shows any instant: units where they were, the incidents open then, the
+queue's ages on the replay clock; it plays in proportion to real time and sends nothing."""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+
+import numpy as np
+import pytest
+
+from dispatch.client import DispatchClient
+from dispatch.history import epoch
+
+UNIT = "U001"
+SPOTS = ((24.9300, 60.1650), (24.9450, 60.1700), (24.9600, 60.1750))
+
+
+async def _shift(url: str, tokens: dict) -> dict:
+    """A short stretch of a shift: the unit at three spots, an incident opened and closed, one left open."""
+    events: list[dict] = []
+    feed = await DispatchClient.connect(url, tokens["fred"])
+    desk = await DispatchClient.connect(url, tokens["sam"], on_event=events.append)
+
+    async def sent(client, cmd, **args) -> dict:
+        reply = await client.command(cmd, **args)
+        assert reply["op"] == "ack", reply
+        await desk.wait_for_seq(reply["seq"])
+        return reply
+
+    await sent(feed, "unit.position", unit_id=UNIT, lon=SPOTS[0][0], lat=SPOTS[0][1])
+    first = await sent(desk, "incident.create", kind="theft", priority=4, lon=24.94, lat=60.17)
+    await sent(desk, "incident.close", incident_id=first["incident_id"], disposition="REPORT")
+    second = await sent(desk, "incident.create", kind="fire", priority=1, lon=24.95, lat=60.168)
+    for lon, lat in SPOTS[1:]:
+        await sent(feed, "unit.position", unit_id=UNIT, lon=lon, lat=lat)
+    await feed.close()
+    await desk.close()
+    return {"closed": first["incident_id"], "open": second["incident_id"], "events": events}
+
+
+def _copy(db_path, target) -> None:
+    """A copy of the running server's log, as a shift leader takes one."""
+    with sqlite3.connect(db_path) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+
+
+@pytest.fixture
+def shift_log(server, users, tmp_path):
+    _, tokens = users
+    shift = asyncio.run(_shift(server.url, tokens))
+    copy = tmp_path / "copy.db"
+    _copy(server.db, copy)
+    return copy, shift
+
+
+def _open(qtbot, path, end_after_s: float = 0.0):
+    from console.replay import LogReader
+    from console.replay_window import ReplayWindow
+    from dispatch.history import History
+    from dispatch.store import EventStore
+
+    bounds = History(EventStore(path)).bounds()
+    window = ReplayWindow(LogReader(path), None, bounds.last_ts + end_after_s)
+    qtbot.addWidget(window)
+    window.setGeometry(20, 40, 1600, 1000)
+    window.show()
+    qtbot.waitUntil(lambda: window.info is not None and window.city is not None
+                    and window.canvas.units_layer.row(UNIT) is not None, timeout=30_000)
+    return window
+
+
+def _unit_on_map(window) -> tuple[float, float]:
+    layer = window.canvas.units_layer
+    row = layer.row(UNIT)
+    return float(layer.lon[row]), float(layer.lat[row])
+
+
+def test_a_seek_shows_units_where_they_were_and_only_the_incidents_open_then(qtbot, shift_log, screenshot):
+    path, shift = shift_log
+    window = _open(qtbot, path)
+    second_created = next(epoch(e["ts"]) for e in shift["events"]
+                          if e["type"] == "incident.created" and e["data"]["incident_id"] == shift["open"])
+    moved = [e for e in shift["events"] if e["type"] == "unit.moved" and e["data"]["unit_id"] == UNIT]
+
+    window.clock.seek(second_created)
+    qtbot.waitUntil(lambda: window.live.seq >= next(e["seq"] for e in shift["events"]
+                                                    if e["type"] == "incident.created"
+                                                    and e["data"]["incident_id"] == shift["open"]), timeout=5000)
+    assert _unit_on_map(window) == pytest.approx(SPOTS[0], abs=1e-9)  # before its second report
+    layer = window.canvas.incidents_layer
+    assert not layer.drawn()[layer.row(shift["closed"])]  # closed before the instant: not drawn
+    assert layer.drawn()[layer.row(shift["open"])]
+    assert window.queue.model.rows == [shift["open"]]
+
+    window.clock.seek(epoch(moved[1]["ts"]))
+    qtbot.waitUntil(lambda: _unit_on_map(window) == pytest.approx(SPOTS[1], abs=1e-9), timeout=5000)
+    window.clock.seek(epoch(moved[2]["ts"]))
+    qtbot.waitUntil(lambda: _unit_on_map(window) == pytest.approx(SPOTS[2], abs=1e-9), timeout=5000)
+    window.clock.seek(epoch(moved[0]["ts"]))  # back: a keyframe and a fold, not a rewind of the layer
+    qtbot.waitUntil(lambda: _unit_on_map(window) == pytest.approx(SPOTS[0], abs=1e-9), timeout=5000)
+    assert window.canvas.incidents_layer.row(shift["open"]) is None  # not yet created at that instant
+    screenshot("replay-window-seek")
+
+
+def test_the_queue_ages_follow_the_replay_clock_not_the_wall_clock(qtbot, shift_log):
+    path, shift = shift_log
+    window = _open(qtbot, path, end_after_s=3600)
+    created = next(epoch(e["ts"]) for e in shift["events"]
+                   if e["type"] == "incident.created" and e["data"]["incident_id"] == shift["open"])
+    window.clock.seek(created + 125)
+    qtbot.waitUntil(lambda: window.queue.model.rows == [shift["open"]], timeout=5000)
+    model = window.queue.model
+    column = model.COLUMNS.index("to_dispatch")
+    qtbot.waitUntil(lambda: model.data(model.index(0, column)) == "2:05", timeout=3000)
+    window.clock.seek(created + 1800)
+    qtbot.waitUntil(lambda: model.data(model.index(0, column)) == "30:00", timeout=3000)
+    assert window.canvas.overdue == {shift["open"]} or shift["open"] in window.overdue_shown
+
+
+def test_playing_at_60x_for_2_s_moves_the_replay_clock_120_s(qtbot, shift_log):
+    path, _ = shift_log
+    window = _open(qtbot, path, end_after_s=3600)
+    clock = window.clock
+    clock.seek(clock.start)
+    clock.set_speed(60)
+    before, real = clock.now(), time.monotonic()
+    clock.play()
+    qtbot.wait(2000)  # real time is what is measured here
+    clock.pause()
+    elapsed_real = time.monotonic() - real
+    assert (clock.now() - before) / elapsed_real == pytest.approx(60, rel=0.05)
+    assert 114 <= clock.now() - before <= 126 + 60 * (elapsed_real - 2.0)
+
+
+def test_a_replay_sends_nothing_and_says_replay_with_the_replayed_time(qtbot, shift_log):
+    path, shift = shift_log
+    window = _open(qtbot, path)
+    window.clock.seek(window.clock.start)
+    assert window.windowTitle().startswith("REPLAY ")
+    assert "REPLAY" in window.banner.text()
+    assert window.command_bar.isHidden()
+    titles = [menu.title().replace("&", "") for menu in window.menuBar().findChildren(type(window.menuBar().addMenu("x")))]
+    assert "Incident" not in titles and "Unit" not in titles and "Video" not in titles
+    window.assign(UNIT, shift["open"])
+    assert window.messages_shown[-1].endswith("This is a replay: nothing is sent")
+    assert window.details.close_button.isHidden()
