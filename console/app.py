@@ -50,13 +50,13 @@ def run_console(url: str, token: str, city: str | None = None, language: str | N
 
 
 def run_replay(db: str | None, server: str | None, token: str | None, namespace: str,
-               start: float | None, end: float | None, language: str | None = None) -> int:
+               start: float | None, end: float | None, language: str | None = None, city: str | None = None) -> int:
     from console.replay_window import open_log_replay, open_server_replay
 
     app = application()
     i18n.install(app, language or settings().value("language", "system"))
     if db is not None:
-        window = open_log_replay(db, namespace, start, end)
+        window = open_log_replay(db, namespace, start, end, city)
     else:
         window = open_server_replay(server, token, namespace, start, end)
     window.replay.failed.connect(lambda words: print(f"onemap replay: {words}", file=sys.stderr))

@@ -96,7 +96,7 @@ def _replay(args: argparse.Namespace) -> int:
         token = console_token(args.token_file, args.server)
     from console.app import run_replay  # Qt only once the arguments hold
 
-    return run_replay(args.db, args.server, token, args.namespace, start, end, args.language)
+    return run_replay(args.db, args.server, token, args.namespace, start, end, args.language, args.city)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -171,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                    "default the log's first event")
     replay.add_argument("--to", dest="end", help="end (as --from); default the log's last event")
     replay.add_argument("--namespace", default="live", help="live, or exercise:NAME")
+    replay.add_argument("--city", help="with --db: the city pack to draw, for a log that does not name it")
     replay.add_argument("--language", choices=["system", "en", "zh_CN"])
     replay.set_defaults(run=_replay)
 

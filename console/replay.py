@@ -34,6 +34,7 @@ READ_LIMIT = 5000  # events per read, as the server's history.events answers at 
 TRAIL_S = 300.0  # a seek draws each unit's trail of the 5 minutes before the instant
 LOOKAHEAD_REAL_S = 2.0  # read ahead of the clock what it plays in this many real seconds
 LOOKAHEAD_MIN_S = 10.0
+BUFFER_MAX = 20_000  # events read ahead at most (1000x plays ~50,000 a second of a big city's log)
 # Events the timeline marks and the clock steps between (positions are too many to step through).
 MARK_TYPES = ("incident.created", "incident.closed", "unit.assigned", "unit.status_changed",
               "camera.status_changed", "bookmark.added")
@@ -243,6 +244,7 @@ class ReplaySource(QObject):
     _opened = Signal(object)
     _state = Signal(int, int, float, dict)  # generation, seq, instant, state
     _read = Signal(int, list, float, bool)  # generation, [(time, event)], read until, more to read
+    _trails = Signal(int, dict)
 
     def __init__(self, reader: Reader, clock: ReplayClock, start: float | None = None, end: float | None = None,
                  parent: QObject | None = None):
@@ -264,6 +266,7 @@ class ReplaySource(QObject):
         self._opened.connect(self._on_opened)
         self._state.connect(self._on_state)
         self._read.connect(self._on_read)
+        self._trails.connect(lambda generation, trails: generation == self._generation and self.trailsRead.emit(trails))
         clock.jumped.connect(self._seek)
         clock.ticked.connect(self._release)
 
@@ -292,11 +295,10 @@ class ReplaySource(QObject):
             self.failed.emit(info)
             return
         self.info = info
-        self.clock.set_span(info.start, info.end)
+        self.clock.set_span(info.start, info.end)  # a jump: the first seek
         self.state = CONNECTED
         self.opened.emit(info)
         self.stateChanged.emit(CONNECTED, f"{info.user} ({info.role})")
-        self._seek(self.clock.now())
         self._requests.put(("overview", 0, None))
 
     def _seek(self, instant: float) -> None:
@@ -337,7 +339,8 @@ class ReplaySource(QObject):
             self._seq = batch[-1]["seq"]
             self.eventsReceived.emit(batch)
         ahead = max(LOOKAHEAD_MIN_S, self.clock.speed * LOOKAHEAD_REAL_S)
-        if not self._reading and self._read_until < min(self.clock.end, instant + ahead):
+        if (not self._reading and len(self._buffer) < BUFFER_MAX
+                and self._read_until < min(self.clock.end, instant + ahead)):
             self._reading = True
             self._requests.put(("read", self._generation, (self._read_seq, min(self.clock.end, instant + 2 * ahead))))
 
@@ -387,7 +390,7 @@ class ReplaySource(QObject):
             elif kind == "state":
                 seq, state = self.reader.state_at(args)
                 self._state.emit(generation, seq, args, state)
-                self.trailsRead.emit(self._trails(seq, args))
+                self._trails.emit(generation, self._trails_before(seq, args))
             elif kind == "read":
                 after, until = args
                 events = self.reader.events(after, until)
@@ -410,7 +413,7 @@ class ReplaySource(QObject):
         else:
             self.failed.emit(words)
 
-    def _trails(self, seq: int, instant: float) -> dict:
+    def _trails_before(self, seq: int, instant: float) -> dict:
         """Each unit's positions in the TRAIL_S before the instant, oldest first."""
         trails: dict[str, list[tuple[float, float]]] = {}
         after = self.reader.seq_at(instant - TRAIL_S)

@@ -41,13 +41,16 @@ class ReplayWindow(MainWindow):
     layout_key = "replay-layout"  # a replay's docks and toolbars are not the live desk's
     exported = Signal(list)  # the files an export wrote
 
-    def __init__(self, reader, start: float | None = None, end: float | None = None):
+    def __init__(self, reader, start: float | None = None, end: float | None = None, city: str | None = None):
+        """`city`: the pack to draw, for a log that does not name its own."""
         clock = ReplayClock(start or 0.0, end if end is not None else (start or 0.0))
         self.replay: ReplaySource = ReplaySource(reader, clock, start, end)
         self.info: ReplayInfo | None = None
         self.overview = Overview()
         self.map_window: QMainWindow | None = None
-        super().__init__(self.replay, None, clock)
+        self._replayed_shown: tuple[str, str] | None = None
+        self._ticked_at = 0.0
+        super().__init__(self.replay, city, clock)
         self.setObjectName("onemap-replay")
         self.alerts.set_volume(0)  # what a replay announces is history: no tones
         self.command_bar.hide()
@@ -96,10 +99,19 @@ class ReplayWindow(MainWindow):
         """REPLAY and the replayed time in the banner, the title and every dock's title."""
         now = replayed_time(self.clock.now())
         label = self.info.label if self.info else ""
+        if (now, label) == self._replayed_shown:
+            return  # a second shown is a second said: not 60 titles a second while playing
+        self._replayed_shown = (now, label)
         self.banner.setText(self.tr("REPLAY · {0} · {1} · nothing here is live").format(now, label))
         self.setWindowTitle(self.tr("REPLAY {0} — OneMap — {1}").format(now, label))
         if self.map_window is not None:
             self.map_window.setWindowTitle(self.tr("REPLAY {0} — OneMap map").format(now))
+
+    def _tick(self) -> None:
+        """Ages and timers show whole seconds: redrawn at most ten times a second while playing."""
+        if time.monotonic() - self._ticked_at >= 0.1 or not self.clock.playing:
+            self._ticked_at = time.monotonic()
+            super()._tick()
 
     def _file_menu(self, bar: QMenuBar) -> None:
         menu = bar.addMenu(self.tr("&File"))
@@ -116,8 +128,6 @@ class ReplayWindow(MainWindow):
 
     def _opened(self, info: ReplayInfo) -> None:
         self.info = info
-        if info.city:
-            self.city_requested = info.city
         self.timeline.set_bookmarks_enabled(
             info.can_bookmark, "" if info.can_bookmark else
             self.tr("A replay of a file cannot add bookmarks: they are events of the server's log"))
@@ -224,8 +234,9 @@ class _ExportRelay(QObject):
     finished = Signal(list, str)
 
 
-def open_replay(reader, start: float | None = None, end: float | None = None) -> ReplayWindow:
-    window = ReplayWindow(reader, start, end)
+def open_replay(reader, start: float | None = None, end: float | None = None,
+                city: str | None = None) -> ReplayWindow:
+    window = ReplayWindow(reader, start, end, city)
     window.setGeometry(window.screen().availableGeometry())
     window.showMaximized()
     return window
@@ -235,8 +246,9 @@ def open_server_replay(url: str, token: str, namespace: str, start: float | None
     return open_replay(ServerReader(url, token, namespace), start, end)
 
 
-def open_log_replay(path: str, namespace: str, start: float | None, end: float | None) -> ReplayWindow:
-    return open_replay(LogReader(path, namespace), start, end)
+def open_log_replay(path: str, namespace: str, start: float | None, end: float | None,
+                    city: str | None = None) -> ReplayWindow:
+    return open_replay(LogReader(path, namespace), start, end, city)
 
 
 class ReplayDialog(QDialog):

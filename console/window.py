@@ -740,7 +740,9 @@ class MainWindow(QMainWindow):
 
     def _show_details(self) -> None:
         # Every available unit: a unit the dispatcher is aiming at keeps its button with a fresh ETA.
-        ranking = self.recommendations(self.selected_incident or "", len(self.live.state["units"]))
+        # A replay offers no unit to assign: nothing to rank.
+        ranking = [] if self.read_only else self.recommendations(self.selected_incident or "",
+                                                                  len(self.live.state["units"]))
         self.details.show_incident(self.selected_incident, ranking, RECOMMENDATIONS)
         incident = self.live.state["incidents"].get(self.selected_incident or "")
         open_incident = incident is not None and incident["status"] != "closed"
