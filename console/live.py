@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from dispatch.reducer import State, apply, copy_state, empty_state
+from dispatch.reducer import State, apply, empty_state
 
 DEFAULT_DISPATCH_THRESHOLD_S = 180.0  # 3 minutes from call to first unit dispatched
 DEFAULT_ONSCENE_THRESHOLD_S = 900.0
@@ -27,6 +27,7 @@ class Changes:
     incidents: set[str] = field(default_factory=set)
     cameras: set[str] = field(default_factory=set)
     reset: bool = False
+    jumped: bool = False  # the state of another instant (a replay's seek): nothing in it is news
 
     def __bool__(self) -> bool:
         return bool(self.reset or self.moved_units or self.units or self.incidents or self.cameras)
@@ -53,9 +54,32 @@ class LiveState:
         self.onscene_threshold_s = onscene_threshold_s
 
     def reset(self, snapshot: State, seq: int) -> Changes:
-        self.state = copy_state(snapshot)
+        """Take the snapshot as the state (it becomes this object's: the caller keeps no reference)."""
+        self.state = snapshot
         self.seq = seq
         return Changes(reset=True)
+
+    def replace(self, state: State, seq: int) -> Changes:
+        """The state of another instant (a replay's seek), and what differs from the one shown: the
+        window then redraws only that, as for a batch of events (a reset redraws everything)."""
+        old = self.state
+        if state["units"].keys() != old["units"].keys() or state["cameras"].keys() != old["cameras"].keys():
+            return self.reset(state, seq)
+        changes = Changes(jumped=True)
+        for unit_id, unit in state["units"].items():
+            before = old["units"][unit_id]
+            if before == unit:
+                continue
+            if (before.get("status"), before.get("incident_id")) != (unit.get("status"), unit.get("incident_id")):
+                changes.units.add(unit_id)
+            if (before.get("lon"), before.get("lat"), before.get("heading")) != (unit.get("lon"), unit.get("lat"), unit.get("heading")):
+                changes.moved_units.add(unit_id)
+        new, gone = state["incidents"], old["incidents"]
+        changes.incidents = ({i for i in new.keys() | gone.keys() if new.get(i) != gone.get(i)})
+        changes.cameras = {c for c, camera in state["cameras"].items() if old["cameras"][c] != camera}
+        self.state = state
+        self.seq = seq
+        return changes
 
     def apply_events(self, events: list[dict]) -> Changes:
         changes = Changes()

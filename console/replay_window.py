@@ -12,7 +12,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QDateTime, QObject, Qt, Signal
+from PySide6.QtCore import QDateTime, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QDateTimeEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QInputDialog,
                                QLabel, QMainWindow, QMenuBar, QProgressDialog)
@@ -25,6 +25,7 @@ from console.window import MainWindow
 from dispatch.history import epoch
 
 REPLAY_COLOR = "#b45309"  # amber: never the live console's colours
+LISTS_MS = 150
 
 
 def local_zone():
@@ -49,6 +50,9 @@ class ReplayWindow(MainWindow):
         self.overview = Overview()
         self.map_window: QMainWindow | None = None
         self._replayed_shown: tuple[str, str] | None = None
+        self._lists_due = (False, False)
+        self._lists_timer = QTimer(singleShot=True, interval=LISTS_MS)
+        self._lists_timer.timeout.connect(self._refresh_due_lists)
         self._ticked_at = 0.0
         super().__init__(self.replay, city, clock)
         self.setObjectName("onemap-replay")
@@ -112,6 +116,18 @@ class ReplayWindow(MainWindow):
         if time.monotonic() - self._ticked_at >= 0.1 or not self.clock.playing:
             self._ticked_at = time.monotonic()
             super()._tick()
+
+    def _refresh_lists(self, queue: bool, board: bool) -> None:
+        """The queue and the unit board are rebuilt whole (tens of ms with hundreds of units): while
+        the clock plays or is scrubbed, at most every LISTS_MS, so the map keeps its frame rate."""
+        self._lists_due = (self._lists_due[0] or queue, self._lists_due[1] or board)
+        if not self._lists_timer.isActive():
+            self._lists_timer.start()
+
+    def _refresh_due_lists(self) -> None:
+        queue, board = self._lists_due
+        self._lists_due = (False, False)
+        super()._refresh_lists(queue, board)
 
     def _file_menu(self, bar: QMenuBar) -> None:
         menu = bar.addMenu(self.tr("&File"))

@@ -418,7 +418,11 @@ class MainWindow(QMainWindow):
         if self.city_requested is None and welcome.get("city"):
             self.city_requested = welcome["city"]
             self.canvas.open_city(self.city_requested)
-        if welcome["snapshot"] is not None:
+        if welcome["snapshot"] is None:
+            return
+        if self.read_only and not first and self.city is not None:  # a replay's seek: redraw what differs
+            self._show(self.live.replace(welcome["snapshot"], welcome["seq"]))
+        else:
             self._show(self.live.reset(welcome["snapshot"], welcome["seq"]))
 
     def _events(self, events: list[dict]) -> None:
@@ -431,12 +435,8 @@ class MainWindow(QMainWindow):
         self._announce_new_incidents(changes)
         if self.city is not None:
             self._show_on_map(changes)
-        if changes.reset or changes.incidents or changes.units:
-            self.queue.refresh()
-            if self.selected_incident:
-                self.queue.select(self.selected_incident)
-        if changes.reset or changes.units:
-            self.board.refresh()
+        self._refresh_lists(queue=bool(changes.reset or changes.incidents or changes.units),
+                            board=bool(changes.reset or changes.units))
         if changes.reset:
             self.history.reload()
         if changes.reset or changes.incidents:
@@ -448,10 +448,18 @@ class MainWindow(QMainWindow):
                                    or self.followed_unit in changes.units):
             self._show_followed()
 
+    def _refresh_lists(self, queue: bool, board: bool) -> None:
+        if queue:
+            self.queue.refresh()
+            if self.selected_incident:
+                self.queue.select(self.selected_incident)
+        if board:
+            self.board.refresh()
+
     def _announce_new_incidents(self, changes: Changes) -> None:
         """A new high-priority call is announced; what a snapshot brings was there before this console."""
         incidents = self.live.state["incidents"]
-        if not changes.reset:
+        if not changes.reset and not changes.jumped:
             for incident_id in sorted(set(changes.incidents) - self.known_incidents):
                 incident = incidents.get(incident_id)
                 if incident and incident["status"] != "closed" and incident["priority"] <= HIGH_PRIORITY:
@@ -483,7 +491,10 @@ class MainWindow(QMainWindow):
         for unit_id in changes.units:
             units.upsert([state["units"][unit_id]])
         if changes.incidents:
-            incidents.upsert([state["incidents"][i] for i in changes.incidents])
+            gone = [i for i in changes.incidents if i not in state["incidents"]]  # a seek to before them
+            if gone:
+                incidents.remove(gone)
+            incidents.upsert([state["incidents"][i] for i in changes.incidents if i in state["incidents"]])
             self._mark_overdue()
         for camera_id in changes.cameras:
             self.canvas.cameras_layer.set_states([camera_id], state["cameras"][camera_id]["state"])
