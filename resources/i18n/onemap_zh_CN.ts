@@ -516,12 +516,24 @@
         <translation>一张图 — 视频墙</translation>
     </message>
     <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Replay…</source>
+        <translation>回放…</translation>
+    </message>
+    <message>
         <source>Select an incident first: the wall fills with the cameras nearest to it.</source>
         <translation>请先选择警情：视频墙将显示离它最近的摄像头。</translation>
     </message>
     <message>
         <source>{0} is overdue</source>
         <translation>{0} 已超时</translation>
+    </message>
+    <message>
+        <source>This is a replay: nothing is sent</source>
+        <translation>这是回放：不发送任何指令</translation>
     </message>
     <message>
         <source>Not connected to the server: the {0} was not sent</source>
@@ -612,6 +624,14 @@
         <translation>设为{0}</translation>
     </message>
     <message>
+        <source>Stop following</source>
+        <translation>停止跟随</translation>
+    </message>
+    <message>
+        <source>Follow on the map</source>
+        <translation>在地图上跟随</translation>
+    </message>
+    <message>
         <source>Assign to {0}</source>
         <translation>派往 {0}</translation>
     </message>
@@ -630,6 +650,10 @@
     <message>
         <source>→ {0} — {1} · grid cell {2}</source>
         <translation>→ {0} — {1} · 网格 {2}</translation>
+    </message>
+    <message>
+        <source>Following {0}: {1}{2}{3}</source>
+        <translation>正在跟随 {0}：{1}{2}{3}</translation>
     </message>
 </context>
 <context>
@@ -783,6 +807,96 @@
     <message>
         <source>Straight line {0:.0f} m; by street {1}</source>
         <translation>直线 {0:.0f} 米；道路 {1}</translation>
+    </message>
+</context>
+<context>
+    <name>ReplayDialog</name>
+    <message>
+        <source>Replay</source>
+        <translation>回放</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>结束</translation>
+    </message>
+</context>
+<context>
+    <name>ReplayWindow</name>
+    <message>
+        <source>Opening the replay…</source>
+        <translation>正在打开回放…</translation>
+    </message>
+    <message>
+        <source>The replay cannot go on: {0}</source>
+        <translation>回放无法继续：{0}</translation>
+    </message>
+    <message>
+        <source>REPLAY · {0} · {1} · nothing here is live</source>
+        <translation>回放 · {0} · {1} · 此处内容均非实时</translation>
+    </message>
+    <message>
+        <source>REPLAY {0} — OneMap — {1}</source>
+        <translation>回放 {0} — OneMap — {1}</translation>
+    </message>
+    <message>
+        <source>REPLAY {0} — OneMap map</source>
+        <translation>回放 {0} — OneMap 地图</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Export the after-action report…</source>
+        <translation>导出事后复盘报告…</translation>
+    </message>
+    <message>
+        <source>Bookmark this instant…</source>
+        <translation>为此时刻添加书签…</translation>
+    </message>
+    <message>
+        <source>Map in a window of its own (other monitor)</source>
+        <translation>地图单独成窗（另一显示器）</translation>
+    </message>
+    <message>
+        <source>A replay of a file cannot add bookmarks: they are events of the server&apos;s log</source>
+        <translation>文件回放不能添加书签：书签是服务器日志中的事件</translation>
+    </message>
+    <message>
+        <source>Bookmark</source>
+        <translation>书签</translation>
+    </message>
+    <message>
+        <source>Note for {0}:</source>
+        <translation>{0} 的备注：</translation>
+    </message>
+    <message>
+        <source>Export the after-action report into</source>
+        <translation>将事后复盘报告导出到</translation>
+    </message>
+    <message>
+        <source>The after-action report is written from a copy of the event log: replay it with onemap replay --db</source>
+        <translation>事后复盘报告由事件日志副本生成：请用 onemap replay --db 回放</translation>
+    </message>
+    <message>
+        <source>Writing the after-action report…</source>
+        <translation>正在生成事后复盘报告…</translation>
+    </message>
+    <message>
+        <source>The report was not written: {0}</source>
+        <translation>报告未生成：{0}</translation>
+    </message>
+    <message>
+        <source>After-action report written to {0}</source>
+        <translation>事后复盘报告已写入 {0}</translation>
+    </message>
+    <message>
+        <source>The map is in its own window</source>
+        <translation>地图已在单独窗口中</translation>
     </message>
 </context>
 <context>

@@ -145,3 +145,26 @@ def test_a_replay_sends_nothing_and_says_replay_with_the_replayed_time(qtbot, sh
     window.assign(UNIT, shift["open"])
     assert window.messages_shown[-1].endswith("This is a replay: nothing is sent")
     assert window.details.close_button.isHidden()
+
+
+def test_a_followed_unit_stays_centred_as_the_replay_moves_it(qtbot, shift_log):
+    path, shift = shift_log
+    window = _open(qtbot, path)
+    moved = [e for e in shift["events"] if e["type"] == "unit.moved" and e["data"]["unit_id"] == UNIT]
+    window.clock.seek(epoch(moved[0]["ts"]))
+    qtbot.waitUntil(lambda: _unit_on_map(window) == pytest.approx(SPOTS[0], abs=1e-9), timeout=5000)
+    window.follow(UNIT)
+    assert window.follow_label.text().startswith("Following F-01: ")
+
+    def centred_on(spot) -> bool:
+        from layers import crs as crs_lib
+
+        x, y = (float(v) for v in crs_lib.wgs84_to_mercator(*spot))
+        x0, y0, x1, y1 = window.canvas.view_box()
+        return abs((x0 + x1) / 2 - x) < 2 and abs((y0 + y1) / 2 - y) < 2
+
+    assert centred_on(SPOTS[0])
+    window.clock.seek(epoch(moved[2]["ts"]))
+    qtbot.waitUntil(lambda: centred_on(SPOTS[2]), timeout=5000)
+    window.follow(None)
+    assert window.follow_label.text() == ""
