@@ -120,3 +120,25 @@ def test_an_unknown_place_is_an_error_with_suggestions_not_a_note(state, streets
     assert "Atlantit" in str(refused.value)
     assert parse("find Mannerheimintie 5", state, streets).target == (
         "point", f"{streets.resolve('Mannerheimintie 5').lon},{streets.resolve('Mannerheimintie 5').lat}")
+
+
+def test_the_state_of_another_instant_names_only_what_differs(state):
+    import copy
+
+    live = LiveState()
+    live.reset(copy.deepcopy(state), 10)
+    moved, sent = list(state["units"])[:2]
+    other = copy.deepcopy(state)
+    other["units"][moved]["lon"] += 0.01
+    other["units"][sent].update(status="dispatched", incident_id="I7")
+    del other["incidents"]["I7"]  # the instant is before it was created
+    other["incidents"]["I9"] = {**state["incidents"]["I7"], "incident_id": "I9"}
+    other["cameras"][next(iter(other["cameras"]))]["state"] = "online"
+    changes = live.replace(other, 4)
+    assert not changes.reset and changes.jumped
+    assert changes.moved_units == {moved} and changes.units == {sent}
+    assert changes.incidents == {"I7", "I9"} and len(changes.cameras) == 1
+    assert live.state is other and live.seq == 4
+    fewer = copy.deepcopy(other)
+    del fewer["units"][moved]  # another set of units: nothing to compare, everything is redrawn
+    assert live.replace(fewer, 5).reset
