@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, Signal
 
 from console.clock import ReplayClock
-from console.link import CONNECTED, CONNECTING, REFUSED
+from console.link import CONNECTED, CONNECTING
 from dispatch.history import History, epoch, rfc3339
 from dispatch.store import EventStore, StoreError
 
@@ -289,9 +289,7 @@ class ReplaySource(QObject):
         self._requests.put(("bookmark", self._generation, (at, note)))
 
     def _on_opened(self, info) -> None:
-        if isinstance(info, str):
-            self.state = REFUSED
-            self.stateChanged.emit(REFUSED, info)
+        if isinstance(info, str):  # it did not open: the replay window says why (it is no lost link)
             self.failed.emit(info)
             return
         self.info = info

@@ -50,6 +50,7 @@ class ReplayWindow(MainWindow):
         self.overview = Overview()
         self.map_window: QMainWindow | None = None
         self._replayed_shown: tuple[str, str] | None = None
+        self.failure: str | None = None  # why the replay could not open or go on
         self._lists_due = (False, False)
         self._lists_timer = QTimer(singleShot=True, interval=LISTS_MS)
         self._lists_timer.timeout.connect(self._refresh_due_lists)
@@ -86,7 +87,7 @@ class ReplayWindow(MainWindow):
         self.replay.opened.connect(self._opened)
         self.replay.overviewRead.connect(self._overview)
         self.replay.trailsRead.connect(self._trails)
-        self.replay.failed.connect(lambda words: self.notify(self.tr("The replay cannot go on: {0}").format(words)))
+        self.replay.failed.connect(self._failed)
         clock.ticked.connect(self._show_replayed)
         clock.jumped.connect(self._show_replayed)
         self.selection: tuple[float, float] | None = None
@@ -101,6 +102,8 @@ class ReplayWindow(MainWindow):
 
     def _show_replayed(self, *_args) -> None:
         """REPLAY and the replayed time in the banner, the title and every dock's title."""
+        if self.failure is not None:
+            return
         now = replayed_time(self.clock.now())
         label = self.info.label if self.info else ""
         if (now, label) == self._replayed_shown:
@@ -148,6 +151,11 @@ class ReplayWindow(MainWindow):
             info.can_bookmark, "" if info.can_bookmark else
             self.tr("A replay of a file cannot add bookmarks: they are events of the server's log"))
         self._show_replayed()
+
+    def _failed(self, words: str) -> None:
+        self.failure = words
+        self.notify(self.tr("The replay cannot go on: {0}").format(words))
+        self.banner.setText(self.tr("REPLAY · the replay cannot go on: {0}").format(words))
 
     def _overview(self, overview: Overview) -> None:
         self.overview = overview
