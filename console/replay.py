@@ -77,6 +77,7 @@ class Reader(Protocol):
     def density(self, start: float, end: float, bucket_s: int) -> tuple[list[str], list[list[int]]]: ...
     def bookmarks(self) -> list[dict]: ...
     def add_bookmark(self, at: float, note: str) -> dict: ...
+    def clone(self) -> "Reader": ...
     def close(self) -> None: ...
 
 
@@ -127,6 +128,9 @@ class LogReader:
 
     def add_bookmark(self, at: float, note: str) -> dict:
         raise ReplayError("a replay of a file cannot add bookmarks: they are events of the server's log")
+
+    def clone(self) -> "LogReader":
+        return LogReader(self.path, self.namespace)
 
     def close(self) -> None:
         if self.history is not None:
@@ -197,6 +201,9 @@ class ServerReader:
     def add_bookmark(self, at: float, note: str) -> dict:
         return self._ask("bookmark.add", {"at": rfc3339(at), "note": note})
 
+    def clone(self) -> "ServerReader":
+        return ServerReader(self.url, self.token, self.namespace)
+
     def close(self) -> None:
         if self._client is not None:
             self._loop.run_until_complete(self._client.close())
@@ -237,7 +244,6 @@ class ReplaySource(QObject):
     overviewRead = Signal(object)  # Overview
     trailsRead = Signal(dict)  # unit_id -> [(lon, lat), ...] oldest first, after a seek
     failed = Signal(str)  # the reader could not go on: in words
-    bookmarked = Signal(dict)
     read_only = True
 
     # from the reader's thread
@@ -254,8 +260,13 @@ class ReplaySource(QObject):
         self.info: ReplayInfo | None = None
         self.url = getattr(reader, "url", None) or str(getattr(reader, "path", "replay"))
         self.state = CONNECTING
+        # Two readers, each on a thread of its own: one serves seeks and plays, the other reads the
+        # span's overview and adds bookmarks (reading a day's marks takes seconds: seeks must not wait).
         self._requests: queue.Queue = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="replay-reader", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(reader, self._requests), name="replay-reader",
+                                        daemon=True)
+        self._survey: queue.Queue = queue.Queue()
+        self._surveyor: threading.Thread | None = None
         self._generation = 0
         self._seq = 0  # the last event handed to the window
         self._shown = 0.0  # the instant the window shows
@@ -277,16 +288,17 @@ class ReplaySource(QObject):
         self._requests.put(("open", 0, None))
 
     def stop(self) -> None:
-        if self._thread.is_alive():
-            self._requests.put(("stop", 0, None))
-            self._thread.join(timeout=5)
+        for thread, requests in ((self._thread, self._requests), (self._surveyor, self._survey)):
+            if thread is not None and thread.is_alive():
+                requests.put(("stop", 0, None))
+                thread.join(timeout=5)
 
     def send(self, cmd: str, args: dict) -> None:
         """A replay sends nothing: the window keeps its command controls away from it."""
         return None
 
     def add_bookmark(self, at: float, note: str) -> None:
-        self._requests.put(("bookmark", self._generation, (at, note)))
+        self._survey.put(("bookmark", 0, (at, note)))
 
     def _on_opened(self, info) -> None:
         if isinstance(info, str):  # it did not open: the replay window says why (it is no lost link)
@@ -297,7 +309,11 @@ class ReplaySource(QObject):
         self.state = CONNECTED
         self.opened.emit(info)
         self.stateChanged.emit(CONNECTED, f"{info.user} ({info.role})")
-        self._requests.put(("overview", 0, None))
+        self._surveyor = threading.Thread(target=self._run, args=(self.reader.clone(), self._survey),
+                                          name="replay-overview", daemon=True)
+        self._surveyor.start()
+        self._survey.put(("attach", 0, None))
+        self._survey.put(("overview", 0, None))
 
     def _seek(self, instant: float) -> None:
         if self.info is None:
@@ -355,13 +371,13 @@ class ReplaySource(QObject):
 
     # ---- the reader's thread ----------------------------------------------------------------------
 
-    def _run(self) -> None:
+    def _run(self, reader: Reader, requests: queue.Queue) -> None:
         try:
             while True:
-                pending = [self._requests.get()]
+                pending = [requests.get()]
                 while True:  # take what else is waiting: only the newest generation's requests count
                     try:
-                        pending.append(self._requests.get_nowait())
+                        pending.append(requests.get_nowait())
                     except queue.Empty:
                         break
                 if any(kind == "stop" for kind, _, _ in pending):
@@ -374,31 +390,33 @@ class ReplaySource(QObject):
                         continue  # a later seek of the same scrub replaces it
                     if kind in ("state", "read") and generation < newest:
                         continue
-                    self._serve(kind, generation, args)
+                    self._serve(reader, kind, generation, args)
         finally:
             try:
-                self.reader.close()
+                reader.close()
             except Exception:  # closing what failed to open
                 log.debug("closing the replay's reader", exc_info=True)
 
-    def _serve(self, kind: str, generation: int, args) -> None:
+    def _serve(self, reader: Reader, kind: str, generation: int, args) -> None:
         try:
             if kind == "open":
-                self._opened.emit(self.reader.open(*self.span))
+                self._opened.emit(reader.open(*self.span))
+            elif kind == "attach":  # the overview's reader, on the span the first one opened
+                reader.open(self.info.start, self.info.end)
             elif kind == "state":
-                seq, state = self.reader.state_at(args)
+                seq, state = reader.state_at(args)
                 self._state.emit(generation, seq, args, state)
-                self._trails.emit(generation, self._trails_before(seq, args))
+                self._trails.emit(generation, self._trails_before(reader, seq, args))
             elif kind == "read":
                 after, until = args
-                events = self.reader.events(after, until)
+                events = reader.events(after, until)
                 self._read.emit(generation, [(epoch(e["ts"]), e) for e in events], until,
                                 len(events) == READ_LIMIT)
             elif kind == "overview":
-                self.overviewRead.emit(overview(self.reader, self.info))
+                self.overviewRead.emit(overview(reader, self.info))
             elif kind == "bookmark":
-                self.reader.add_bookmark(*args)
-                self.overviewRead.emit(overview(self.reader, self.info))
+                reader.add_bookmark(*args)
+                self.overviewRead.emit(overview(reader, self.info))
         except ReplayError as exc:
             self._fail(kind, str(exc))
         except Exception as exc:  # whatever a log or a server does, the console stays up and says so
@@ -411,12 +429,13 @@ class ReplaySource(QObject):
         else:
             self.failed.emit(words)
 
-    def _trails_before(self, seq: int, instant: float) -> dict:
+    @staticmethod
+    def _trails_before(reader: Reader, seq: int, instant: float) -> dict:
         """Each unit's positions in the TRAIL_S before the instant, oldest first."""
         trails: dict[str, list[tuple[float, float]]] = {}
-        after = self.reader.seq_at(instant - TRAIL_S)
+        after = reader.seq_at(instant - TRAIL_S)
         while after < seq:
-            events = self.reader.events(after, instant, ["unit.moved"])
+            events = reader.events(after, instant, ["unit.moved"])
             for event in events:
                 data = event["data"]
                 trails.setdefault(data["unit_id"], []).append((data["lon"], data["lat"]))

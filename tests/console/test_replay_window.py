@@ -76,6 +76,16 @@ def _unit_on_map(window) -> tuple[float, float]:
     return float(layer.lon[row]), float(layer.lat[row])
 
 
+def _trail(window) -> list[tuple[float, float]]:
+    from layers import crs as crs_lib
+
+    layer = window.canvas.units_layer
+    xs, ys = layer.trails(np.array([layer.row(UNIT)]))
+    kept = ~np.isnan(xs[0])
+    lon, lat = crs_lib.mercator_to_wgs84(xs[0][kept], ys[0][kept])
+    return list(zip(lon.tolist(), lat.tolist()))
+
+
 def test_a_seek_shows_units_where_they_were_and_only_the_incidents_open_then(qtbot, shift_log, screenshot):
     path, shift = shift_log
     window = _open(qtbot, path)
@@ -97,6 +107,7 @@ def test_a_seek_shows_units_where_they_were_and_only_the_incidents_open_then(qtb
     qtbot.waitUntil(lambda: _unit_on_map(window) == pytest.approx(SPOTS[1], abs=1e-9), timeout=5000)
     window.clock.seek(epoch(moved[2]["ts"]))
     qtbot.waitUntil(lambda: _unit_on_map(window) == pytest.approx(SPOTS[2], abs=1e-9), timeout=5000)
+    qtbot.waitUntil(lambda: _trail(window) == pytest.approx(SPOTS, abs=1e-7), timeout=5000)  # the minutes before
     window.clock.seek(epoch(moved[0]["ts"]))  # back: a keyframe and a fold, not a rewind of the layer
     qtbot.waitUntil(lambda: _unit_on_map(window) == pytest.approx(SPOTS[0], abs=1e-9), timeout=5000)
     assert window.canvas.incidents_layer.row(shift["open"]) is None  # not yet created at that instant
