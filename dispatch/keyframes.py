@@ -210,6 +210,6 @@ def build_keyframes(store: EventStore, namespace: str, initial_state: State | No
             writer.last_keyframe = event_seq
         written += writer.add((event,))
         if event_seq % progress_every == 0:
-            progress(f"{namespace}: {event_seq:,} / {last:,} events, {written:,} keyframes written")
-    progress(f"{namespace}: {last:,} events, {written:,} keyframes written")
+            progress(f"{namespace}: {event_seq:,} of {last:,} events folded, keyframes written: {written:,}")
+    progress(f"{namespace}: {last:,} events folded, keyframes written: {written:,}")
     return written
