@@ -99,6 +99,32 @@ def _replay(args: argparse.Namespace) -> int:
     return run_replay(args.db, args.server, token, args.namespace, start, end, args.language, args.city)
 
 
+def _keyframes(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from dispatch.keyframes import build_keyframes
+    from dispatch.store import EventStore
+
+    if not Path(args.db).is_file():
+        raise ValueError(f"no event log at {args.db}")
+    store = EventStore(args.db)
+    try:
+        initial = None
+        if args.city:
+            from dispatch.city_state import initial_state
+            from layers.citypack import load_city
+
+            city = load_city(args.city)
+            initial = initial_state(city)
+            if store.meta("city") is None:
+                store.set_meta("city", city.name)
+        for namespace in [args.namespace] if args.namespace else store.namespaces():
+            build_keyframes(store, namespace, initial, progress=lambda line: print(line, flush=True))
+    finally:
+        store.close()
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -174,6 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--city", help="with --db: the city pack to draw, for a log that does not name it")
     replay.add_argument("--language", choices=["system", "en", "zh_CN"])
     replay.set_defaults(run=_replay)
+
+    keyframes = sub.add_parser("keyframes", help="build the keyframes of an event log written before them "
+                                                 "(replays of it then seek fast)")
+    keyframes.add_argument("--db", required=True, help="the SQLite event store file (stop its server first)")
+    keyframes.add_argument("--city", help="the city pack the log's namespaces started from (needed when the log "
+                                          "has no keyframe at seq 0); recorded in the log if it names none")
+    keyframes.add_argument("--namespace", help="only this namespace (default: every one in the log)")
+    keyframes.set_defaults(run=_keyframes)
 
     demo = sub.add_parser("demo", help="a dispatch server on the demo city, with moving patrols, and a console")
     demo.add_argument("--data", default="~/.local/share/onemap/demo", help="where the demo keeps its users and log")

@@ -15,12 +15,14 @@ from dispatch.domain import (
     ALL_COMMANDS,
     ATTACHED_STATUSES,
     FEED_UNIT_STATUSES,
+    HISTORY_READS,
     READ_COMMANDS,
     ROLE_COMMANDS,
     UNIT_STATUSES,
     UNIT_TRANSITIONS,
     is_exercise,
 )
+from dispatch.history import rfc3339
 from dispatch.procedures import DEFAULT_DISPOSITION_CODES
 from dispatch.reducer import State
 
@@ -30,6 +32,10 @@ _ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 _PHONE_PATTERN = re.compile(r"\+?[0-9 ()./-]+")
 MAX_NOTE = 1000
 MAX_HISTORY_EVENTS = 500  # events per incident.history reply; `after` pages on
+MAX_BOOKMARK_NOTE = 500
+MAX_EVENTS_READ = 5000  # events per history.events reply (its `limit`); `after_seq` pages on
+MAX_DENSITY_BUCKETS = 10_000
+MAX_TYPES = 50
 # Where a call came from: phone (110/112), the one-key alarm app, a walk-in, radio, a field unit, a camera.
 CALL_SOURCES = ("phone", "app", "walk_in", "radio", "field_unit", "camera")
 
@@ -143,6 +149,26 @@ class _Args:
 
     def position(self) -> tuple[float, float]:
         return self.number("lon", -180.0, 180.0), self.number("lat", -90.0, 90.0)
+
+    def instant(self, name: str) -> float:
+        """A required RFC 3339 time with its offset (`Z` or `+hh:mm`), as epoch seconds."""
+        value = self.text(name, max_len=40)
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise self._bad(name, f"{value!r} is not an RFC 3339 time") from None
+        if moment.tzinfo is None:
+            raise self._bad(name, f"{value!r} has no offset (end it with Z or +hh:mm)")
+        return moment.timestamp()
+
+    def strings(self, name: str, max_items: int) -> list[str]:
+        value = self.args.get(name)
+        if not isinstance(value, list) or not 0 < len(value) <= max_items:
+            raise self._bad(name, f"must be a list of 1-{max_items} strings")
+        for item in value:
+            if not isinstance(item, str) or not 0 < len(item) <= 64:
+                raise self._bad(name, "must hold strings of 1-64 characters")
+        return value
 
     def timestamp(self, name: str) -> str | None:
         value = self.text(name, required=False, max_len=40)
@@ -286,6 +312,17 @@ def _camera_status(state: State, a: _Args, ctx: Context) -> Events:
     return [("camera.status_changed", {"camera_id": camera_id, "online": online, "state": observed})]
 
 
+def _bookmark_add(state: State, a: _Args, ctx: Context) -> Events:
+    """A marked instant of the log (any instant: a shift leader marks what a replay shows)."""
+    at = rfc3339(a.instant("at"))
+    note = a.text("note", max_len=MAX_BOOKMARK_NOTE).strip()
+    bookmarks = state.get("bookmarks", {})  # snapshots stored before bookmarks existed have none
+    number = len(bookmarks) + 1
+    while f"B{number}" in bookmarks:
+        number += 1
+    return [("bookmark.added", {"bookmark_id": f"B{number}", "at": at, "note": note})]
+
+
 _COMMANDS: dict[str, tuple[Callable[[State, _Args, Context], Events], set[str]]] = {
     "incident.create": (_incident_create, {"kind", "priority", "lon", "lat", "address", "note", "incident_id",
                                            "caller_name", "callback", "source"}),
@@ -295,6 +332,7 @@ _COMMANDS: dict[str, tuple[Callable[[State, _Args, Context], Events], set[str]]]
     "unit.position": (_unit_position, {"unit_id", "lon", "lat", "heading", "speed", "ts"}),
     "incident.close": (_incident_close, {"incident_id", "disposition", "disposition_note"}),
     "camera.status": (_camera_status, {"camera_id", "online"}),
+    "bookmark.add": (_bookmark_add, {"at", "note"}),
 }
 assert set(_COMMANDS) == ALL_COMMANDS
 
@@ -330,3 +368,35 @@ def history_seqs(state: State, args: object, ctx: Context) -> tuple[list[int], b
     after = a.integer("after", 0, 2**62) if a.args.get("after") is not None else 0
     seqs = [seq for seq in incident.get("event_seqs", ()) if seq > after]
     return seqs[:MAX_HISTORY_EVENTS], len(seqs) > MAX_HISTORY_EVENTS
+
+
+def history_read(cmd: str, args: object, ctx: Context) -> dict[str, Any]:
+    """A `history.*` read's args, checked and made plain (times as epoch seconds), or `Rejected`."""
+    allowed = {"history.bounds": set(), "history.seq": {"at"}, "history.state": {"seq", "at"},
+               "history.events": {"after_seq", "until_seq", "until", "types", "limit"},
+               "history.density": {"from", "to", "bucket_s"}}
+    assert set(allowed) == HISTORY_READS
+    a = _Args(cmd, _authorized_args(cmd, args, ctx), allowed[cmd])
+    given = {name for name, value in a.args.items() if value is not None}
+    if cmd == "history.bounds":
+        return {}
+    if cmd == "history.seq":
+        return {"at": a.instant("at")}
+    if cmd == "history.state":
+        if len(given & {"seq", "at"}) != 1:
+            raise Rejected("bad_request", "history.state: give exactly one of seq and at")
+        return {"seq": a.integer("seq", 0, 2**62)} if "seq" in given else {"at": a.instant("at")}
+    if cmd == "history.events":
+        return {"after_seq": a.integer("after_seq", 0, 2**62),
+                "until_seq": a.integer("until_seq", 0, 2**62) if "until_seq" in given else None,
+                "until": a.instant("until") if "until" in given else None,
+                "types": a.strings("types", MAX_TYPES) if "types" in given else None,
+                "limit": a.integer("limit", 1, MAX_EVENTS_READ) if "limit" in given else MAX_EVENTS_READ}
+    start, end, bucket_s = a.instant("from"), a.instant("to"), a.integer("bucket_s", 1, 2**31)
+    if end <= start:
+        raise Rejected("bad_request", "history.density: to must be after from")
+    buckets = math.ceil((end - start) / bucket_s)
+    if buckets > MAX_DENSITY_BUCKETS:
+        raise Rejected("bad_request", f"history.density: bucket_s {bucket_s} makes {buckets:,} buckets of that span; "
+                                      f"at most {MAX_DENSITY_BUCKETS:,}")
+    return {"from": start, "to": end, "bucket_s": bucket_s}

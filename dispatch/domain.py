@@ -31,11 +31,14 @@ FEED_COMMANDS = frozenset({"unit.position", "unit.status", "camera.status"})
 # The statuses a feed (an AVL or MDT device) may report: how the unit is getting on with its incident.
 # Assigning, clearing and taking units off duty stay with the dispatchers.
 FEED_UNIT_STATUSES = frozenset({"enroute", "onscene"})
-ALL_COMMANDS = CORE_COMMANDS | FEED_COMMANDS | {"incident.note"}
-# Reads change nothing and produce no event; a viewer may send them (and nothing else).
-READ_COMMANDS = frozenset({"incident.history"})
+ALL_COMMANDS = CORE_COMMANDS | FEED_COMMANDS | {"incident.note", "bookmark.add"}
+# The log's history, for replays: any instant's state, the events of a span, the timeline's counts.
+HISTORY_READS = frozenset({"history.bounds", "history.seq", "history.state", "history.events", "history.density"})
+# Reads change nothing and produce no event; the ack carries the answer. A viewer may read an incident's
+# history (and send nothing else); the log's history is for those who may send commands.
+READ_COMMANDS = frozenset({"incident.history"}) | HISTORY_READS
 ROLE_COMMANDS: dict[str, frozenset[str]] = {
-    "viewer": READ_COMMANDS,
+    "viewer": frozenset({"incident.history"}),
     "dispatcher": ALL_COMMANDS | READ_COMMANDS,
     "supervisor": ALL_COMMANDS | READ_COMMANDS,
     "feed": FEED_COMMANDS,

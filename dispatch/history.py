@@ -1,20 +1,30 @@
 """Any instant of one namespace's log: the state at a seq, the seq at a time, the events of a span.
 
-Replay, the server's history requests and after-action reports read the log through this one class. It
-does no I/O of its own beyond its store and holds no thread: like the store, it belongs to one thread.
+Replay, the server's history requests, the server's start-up and after-action reports read the log through
+this one class. A state is one keyframe load and a short fold (dispatch/keyframes.py); a log written before
+keyframes folds from its nearest older snapshot, or from `initial_state`. It does no I/O of its own beyond
+its store and holds no thread: like the store, it belongs to one thread.
 Times are epoch seconds (float); the log's own times are RFC 3339 UTC strings with milliseconds, which
 sort as the times they name.
 """
 from __future__ import annotations
 
+import bisect
+import math
+import zlib
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
 
 import orjson
 
+from dispatch.keyframes import decode_manifest, state_json
 from dispatch.reducer import State, apply, copy_state, empty_state
-from dispatch.store import EventStore
+from dispatch.store import EventStore, StoreError
+
+CHUNK_CACHE_BYTES = 64 * 1024 * 1024  # decompressed chunks kept: cameras and closed incidents, mostly
+DENSITY_SAMPLE = 256  # events looked at to find a span's most common type (counted by difference, not read)
 
 
 def rfc3339(epoch_s: float) -> str:
@@ -55,6 +65,12 @@ class History:
         self.store = store
         self.namespace = namespace
         self.initial_state = initial_state
+        self._chunks: OrderedDict[bytes, bytes] = OrderedDict()
+        self._chunk_bytes = 0
+
+    def city(self) -> str | None:
+        """The city pack the server that wrote the log ran (None for a log from before it was recorded)."""
+        return self.store.meta("city")
 
     def bounds(self) -> Bounds:
         first, last = self.store.first_and_last(self.namespace)
@@ -62,19 +78,37 @@ class History:
             return Bounds(0, 0, None, None)
         return Bounds(first[0], last[0], epoch(first[1]), epoch(last[1]))
 
+    def ts_of(self, seq: int) -> float | None:
+        ts = self.store.ts_of(self.namespace, seq)
+        return None if ts is None else epoch(ts)
+
     def seq_at(self, epoch_s: float) -> int:
         """The last seq whose event time is at or before `epoch_s` (0 before the first event)."""
         return self.store.seq_at_or_before(self.namespace, rfc3339(epoch_s))
 
+    def base(self, seq: int) -> tuple[int, State] | None:
+        """The nearest state stored at or before `seq` (a keyframe, else an old log's snapshot), else
+        `initial_state` at 0, as (its seq, the caller's own copy); None when there is none of them."""
+        keyframe = self.store.keyframe_at_or_before(self.namespace, seq)
+        snapshot = self.store.latest_snapshot(self.namespace, seq)
+        if snapshot is not None and (keyframe is None or snapshot[0] > keyframe[0]):
+            return snapshot[0], orjson.loads(snapshot[1])
+        if keyframe is not None:
+            return keyframe[0], orjson.loads(state_json(decode_manifest(keyframe[1]), self._chunk_json))
+        if self.initial_state is not None:
+            return 0, copy_state(self.initial_state)
+        return None
+
     def state_at(self, seq: int) -> State:
         """The state just after event `seq`: the caller's own copy, to fold further or change."""
-        snapshot = self.store.latest_snapshot(self.namespace, at_or_before=seq)
-        if snapshot is None:
-            start, state = 0, copy_state(self.initial_state) if self.initial_state is not None else empty_state()
-        else:
-            start, state = snapshot[0], orjson.loads(snapshot[1])
-        for _, frame in self.store.iter_frames(self.namespace, start, seq):
+        start, state = self.base(seq) or (0, empty_state())
+        for event_seq, frame in self.store.iter_frames(self.namespace, start, seq):
+            if event_seq != start + 1:
+                raise StoreError(f"the event log of {self.namespace} jumps from seq {start} to {event_seq}")
             apply(state, orjson.loads(frame))
+            start = event_seq
+        if start != seq:
+            raise StoreError(f"the event log of {self.namespace} ends at seq {start}, before {seq}")
         return state
 
     def state_at_time(self, epoch_s: float) -> tuple[int, State]:
@@ -86,3 +120,57 @@ class History:
         in memory); `types`: only events of these types."""
         for _, frame in self.store.iter_frames(self.namespace, after_seq, until_seq, types=types):
             yield orjson.loads(frame)
+
+    def density(self, start_epoch: float, end_epoch: float, bucket_s: int) -> tuple[list[str], list[list[int]]]:
+        """Events per time bucket and type: bucket i holds the events with start + i*bucket_s <= ts <
+        start + (i+1)*bucket_s, the last one also those at `end_epoch` exactly. Returns the types present
+        (sorted) and, per bucket, the count of each.
+
+        No event is read: event time never goes back, so a bucket is the seqs between the last seqs
+        before its edges (one step down the time index each), and each type's seqs come from the type
+        index. The most common type (usually positions) is not read at all: it is what the other types
+        leave of each bucket's total. So the cost is the number of buckets plus the number of the
+        other types' events."""
+        if bucket_s < 1 or end_epoch <= start_epoch:
+            raise ValueError("density needs bucket_s >= 1 and an end after the start")
+        buckets = math.ceil((end_epoch - start_epoch) / bucket_s)
+        edges = [self.store.seq_before(self.namespace, rfc3339(start_epoch + i * bucket_s)) for i in range(buckets)]
+        edges.append(self.seq_at(end_epoch))
+        for i in range(1, len(edges)):  # a log from before time was kept from going back: never negative
+            edges[i] = max(edges[i], edges[i - 1])
+        first, last = edges[0], edges[-1]
+        types = self.store.types_between(self.namespace, first, last) if last > first else []
+        counts = [[0] * len(types) for _ in range(buckets)]
+        if not types:
+            return types, counts
+        step = max(1, (last - first) // DENSITY_SAMPLE)
+        common = Counter(self.store.types_at(self.namespace, list(range(first + 1, last + 1, step)))).most_common(1)
+        bulk = types.index(common[0][0]) if common else 0
+        for index, event_type in enumerate(types):
+            if index == bulk:
+                continue
+            for seq in self.store.seqs_of_type(self.namespace, event_type, first, last):
+                counts[bisect.bisect_left(edges, seq) - 1][index] += 1
+        for i, row in enumerate(counts):
+            row[bulk] = edges[i + 1] - edges[i] - sum(row)
+        return types, counts
+
+    def _chunk_json(self, hashes: list[bytes]) -> dict[bytes, bytes]:
+        """The chunks' JSON, from the cache or the store (decompressed once, kept up to CHUNK_CACHE_BYTES)."""
+        out = {h: self._chunks[h] for h in hashes if h in self._chunks}
+        for h in out:
+            self._chunks.move_to_end(h)
+        missing = [h for h in dict.fromkeys(hashes) if h not in out]
+        if missing:
+            stored = self.store.chunks(missing)
+            if len(stored) != len(missing):
+                raise StoreError(f"a keyframe of {self.namespace} names {len(missing) - len(stored)} chunks "
+                                 "missing from the event log")
+            for h, data in stored.items():
+                raw = zlib.decompress(data)
+                out[h] = self._chunks[h] = raw
+                self._chunk_bytes += len(raw)
+            while self._chunk_bytes > CHUNK_CACHE_BYTES and self._chunks:
+                _, dropped = self._chunks.popitem(last=False)
+                self._chunk_bytes -= len(dropped)
+        return out

@@ -3,7 +3,8 @@
 State is plain JSON-able dicts (it is also the welcome snapshot):
     {"units": {id: unit}, "incidents": {id: incident}, "cameras": {id: camera},
      "checkpoints": {id: checkpoint}, "grids": {id: grid},
-     "counters": {"incidents": {"day": "2026-12-02", "number": 7}}}  # the last incident number given
+     "counters": {"incidents": {"day": "2026-12-02", "number": 7}},  # the last incident number given
+     "bookmarks": {id: {bookmark_id, at, note, actor, ts}}}  # instants marked for replays
 An incident also keeps its notes ({ts, actor, text}, in order) and the seqs of its events (`event_seqs`:
 created, assignments, its units' status changes, notes, closed), by which its history is read.
 
@@ -23,7 +24,8 @@ Event = dict[str, Any]
 
 
 def empty_state() -> State:
-    return {"units": {}, "incidents": {}, "cameras": {}, "checkpoints": {}, "grids": {}, "counters": {}}
+    return {"units": {}, "incidents": {}, "cameras": {}, "checkpoints": {}, "grids": {}, "counters": {},
+            "bookmarks": {}}
 
 
 def copy_state(state: State) -> State:
@@ -118,6 +120,14 @@ def _camera_status_changed(state: State, event: Event) -> None:
     camera["state_ts"] = event["ts"]
 
 
+def _bookmark_added(state: State, event: Event) -> None:
+    data = event["data"]
+    # Snapshots stored before bookmarks existed have no "bookmarks".
+    state.setdefault("bookmarks", {})[data["bookmark_id"]] = {
+        "bookmark_id": data["bookmark_id"], "at": data["at"], "note": data["note"], "actor": event["actor"],
+        "ts": event["ts"]}
+
+
 _HANDLERS: dict[str, Callable[[State, Event], None]] = {
     "incident.created": _incident_created,
     "unit.assigned": _unit_assigned,
@@ -126,7 +136,27 @@ _HANDLERS: dict[str, Callable[[State, Event], None]] = {
     "incident.closed": _incident_closed,
     "incident.noted": _incident_noted,
     "camera.status_changed": _camera_status_changed,
+    "bookmark.added": _bookmark_added,
 }
+
+# The collection each id field of an event's data names a record of.
+_ID_FIELDS = {"unit_id": "units", "incident_id": "incidents", "camera_id": "cameras", "bookmark_id": "bookmarks"}
+
+
+def touches(state: State, event: Event) -> list[tuple[str, str]]:
+    """The records `apply(state, event)` may change, as (collection, id), called before it: what a keyframe
+    writes again (dispatch/keyframes.py). Naming too many costs a little time; too few, a wrong keyframe
+    (tests/dispatch/test_keyframes.py folds random commands to catch that). A new handler that changes
+    other records must name them here."""
+    data = event["data"]
+    touched = [(collection, data[field]) for field, collection in _ID_FIELDS.items()
+               if isinstance(data.get(field), str)]
+    unit = state["units"].get(data.get("unit_id"))
+    if unit is not None and unit.get("incident_id"):  # a status change takes the unit off its incident
+        touched.append(("incidents", unit["incident_id"]))
+    if event["type"] == "incident.created":
+        touched.append(("counters", "incidents"))
+    return touched
 
 EVENT_TYPES = frozenset(_HANDLERS)
 

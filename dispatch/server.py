@@ -33,8 +33,10 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.protocol import OPEN
 
-from dispatch.commands import Centre, Context, Rejected, decide, history_seqs
-from dispatch.domain import LIVE, PERSONAL_DATA_ROLES, READ_COMMANDS, valid_namespace
+from dispatch.commands import Centre, Context, Rejected, decide, history_read, history_seqs
+from dispatch.domain import HISTORY_READS, LIVE, PERSONAL_DATA_ROLES, READ_COMMANDS, valid_namespace
+from dispatch.history import History, rfc3339
+from dispatch.keyframes import KeyframeWriter
 from dispatch.privacy import carries_personal, public_event, public_frame, public_state
 from dispatch.procedures import DEFAULT_DISPOSITION_CODES
 from dispatch.reducer import State, apply, copy_state
@@ -74,16 +76,16 @@ class Limits:
         "feed": (2000.0, 4000.0),
     })
     max_buffered_bytes: int = 8 * 1024 * 1024  # unsent bytes per session (about 40,000 positions)
-    snapshot_every: int = 50_000
 
 
 _second: tuple[int, str] = (-1, "")
+wall_clock = time.time  # the one clock events are stamped by (tests step it back)
 
 
 def rfc3339_now() -> str:
     """UTC now with milliseconds; the part up to the second is formatted once a second."""
     global _second
-    now = time.time()
+    now = wall_clock()
     whole = int(now)
     if whole != _second[0]:
         _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
@@ -215,13 +217,16 @@ def events_frames(event_frames: list[bytes]) -> list[bytes]:
 
 
 class Namespace:
-    def __init__(self, name: str, state: State, seq: int, snapshot_seq: int):
+    def __init__(self, name: str, state: State, seq: int, last_ts: str, keyframes: KeyframeWriter):
         self.name = name
         self.decision_state = state
         self.committed_state = copy_state(state)
         self.seq = seq  # last seq handed out
         self.committed_seq = seq  # last seq stored and fanned out
-        self.snapshot_seq = snapshot_seq
+        # The last event time given: events are stamped no earlier, so event time never goes back (RFC 3339
+        # strings of one format compare as the times they name).
+        self.last_ts = last_ts
+        self.keyframes = keyframes  # belongs to the store thread: folds what is stored, writes keyframes
         self.sessions: set[Session] = set()
         self._snapshot_cache: tuple[int, bytes] | None = None
         self._public_snapshot_cache: tuple[int, bytes] | None = None
@@ -254,7 +259,7 @@ class _Accepted:
     frames: list[bytes]
     # The frames as readers without personal data see them, when any of the events carries some.
     public_frames: list[bytes] | None
-    created_id: str | None = None  # what the command created (an incident), named in its ack
+    created: tuple[str, str] | None = None  # what the command created, named in its ack: (field, id)
     # For a command of a `cmds` frame: that frame's replies, in command order, and this command's place
     # in them. The frame's last accepted command sends them all, once its events are out.
     frame_replies: list[bytes | None] | None = None
@@ -292,6 +297,11 @@ class DispatchServer:
         self.limits = limits or Limits()
         self._store: EventStore | None = None
         self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-store")
+        # History reads (replays) on a connection and thread of their own: they never wait for commits,
+        # nor commits for them.
+        self._history_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="history")
+        self._histories: dict[str, History] = {}
+        self._history_store: EventStore | None = None
         self._checkpoint_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkpoint")
         self._checkpointer: asyncio.Task | None = None
         self._namespaces: dict[str, Namespace] = {}
@@ -309,9 +319,26 @@ class DispatchServer:
     async def _in_store(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._store_thread, fn, *args)
 
+    def _record_city(self) -> None:
+        """Runs on the store thread: the log names its city pack, so a copy of it replays with no server.
+        The first city stays: the log's keyframe at seq 0 is that city's."""
+        recorded = self._store.meta("city")
+        if recorded is None:
+            self._store.set_meta("city", self.city_name)
+        elif recorded != self.city_name:
+            log.warning("the event log %s was written with city %s; this server runs %s",
+                        self.store_path, recorded, self.city_name)
+
+    def _open_history_store(self) -> None:
+        """Runs on the store thread, after the schema is in place: the history thread's own connection."""
+        self._history_store = EventStore(self.store_path)
+
     async def start(self, host: str = "127.0.0.1", port: int = 8765,
                     ssl: ssl_module.SSLContext | None = None) -> tuple[str, int]:
         self._store = await self._in_store(EventStore, self.store_path)
+        if self.city_name is not None:
+            await self._in_store(self._record_city)
+        await self._in_store(self._open_history_store)
         await self._namespace(LIVE)
         self._committer = asyncio.create_task(self._commit_loop(), name="committer")
         self._checkpointer = asyncio.create_task(self._checkpoint_loop(), name="checkpointer")
@@ -340,12 +367,14 @@ class DispatchServer:
             if self._failed is None and (self._pending or self._pending_audit):
                 await self._commit_group()
         if self._store is not None:
-            if self._failed is None:
+            if self._failed is None:  # the next start-up folds nothing
                 for ns in self._namespaces.values():
-                    await self._in_store(self._store.save_snapshot, ns.name, ns.committed_seq,
-                                         orjson.dumps(ns.committed_state))
+                    await self._in_store(ns.keyframes.write_or_log)
             await asyncio.get_running_loop().run_in_executor(self._checkpoint_thread, self._store.close_checkpointer)
             await self._in_store(self._store.close)
+        self._history_thread.shutdown(wait=True)
+        if self._history_store is not None:
+            self._history_store.close()
         self._checkpoint_thread.shutdown(wait=True)
         self._store_thread.shutdown(wait=True)
         self._stopped.set()
@@ -369,19 +398,21 @@ class DispatchServer:
         return self._namespaces[name]
 
     def _load_namespace(self, name: str) -> Namespace:
-        """Runs on the store thread: the latest snapshot, then every event after it."""
-        snapshot = self._store.latest_snapshot(name)
-        if snapshot is None:
-            seq, state = 0, copy_state(self.initial_state)
-        else:
-            seq, state = snapshot[0], orjson.loads(snapshot[1])
-        snapshot_seq = seq
-        for event_seq, frame in self._store.iter_frames(name, seq):
-            if event_seq != seq + 1:
-                raise FatalStoreError(f"event log of {name} jumps from seq {seq} to {event_seq}")
-            apply(state, orjson.loads(frame))
-            seq = event_seq
-        return Namespace(name, state, seq, snapshot_seq)
+        """Runs on the store thread: the latest keyframe, then every event after it. A namespace seen for
+        the first time gets its keyframe at seq 0 (the initial state), so a copy of the log replays
+        without the city pack; one whose latest keyframe is far behind (a log from before keyframes) gets
+        one now, so the next start-up folds little."""
+        seq = self._store.last_seq(name)
+        try:
+            state = History(self._store, name, self.initial_state).state_at(seq)
+        except StoreError as exc:
+            raise FatalStoreError(str(exc)) from exc
+        ts = self._store.ts_of(name, seq)
+        writer = KeyframeWriter(self._store, name, copy_state(state), seq, ts,
+                                self._store.keyframe_seq_at_or_before(name, seq))
+        if writer.due():
+            writer.write()
+        return Namespace(name, state, seq, ts or "", writer)
 
     # ---- connections ---------------------------------------------------------------------------
 
@@ -496,6 +527,9 @@ class DispatchServer:
             if not _valid_cmd_id(msg.get("id")):
                 session.write(_error("bad_request", "a cmd needs an id: a string of 1-128 characters"))
                 return
+            if msg.get("cmd") in HISTORY_READS:
+                asyncio.ensure_future(self._answer_history_read(session, msg, raw))
+                return
             if msg.get("cmd") in READ_COMMANDS:
                 asyncio.ensure_future(self._answer_history(session, msg, raw))
                 return
@@ -543,7 +577,7 @@ class DispatchServer:
         ns = session.namespace
         if not session.bucket.take():
             return self._reject(session, msg, raw, Rejected("rate_limited", "too many commands; slow down"))
-        ts = rfc3339_now()
+        ts = max(rfc3339_now(), ns.last_ts)
         try:
             decided = decide(ns.decision_state, cmd, args,
                              Context(session.role, ns.name, self.grid_at, ts, self.centre, self.dispositions))
@@ -563,8 +597,11 @@ class DispatchServer:
                 public_frames.append(orjson.dumps(public_event(event)))
             elif public_frames is not None:
                 public_frames.append(frames[-1])
-        accepted = _Accepted(session, cmd_id, ns, events, frames, public_frames,
-                             events[0]["data"]["incident_id"] if cmd == "incident.create" else None)
+        if events:
+            ns.last_ts = ts
+        created = (("incident_id", events[0]["data"]["incident_id"]) if cmd == "incident.create"
+                   else ("bookmark_id", events[0]["data"]["bookmark_id"]) if cmd == "bookmark.add" else None)
+        accepted = _Accepted(session, cmd_id, ns, events, frames, public_frames, created)
         self._pending.append(accepted)
         # An accepted command is on record as its events (up to seq); only refusals keep the frame.
         self._pending_audit.append(AuditRecord(ts, ns.name, session.user, session.role, cmd_id, cmd,
@@ -602,6 +639,80 @@ class DispatchServer:
         session.write(b'{"op":"ack","id":' + orjson.dumps(msg["id"]) + b',"seq":' + str(seq).encode()
                       + b',"more":' + (b"true" if more else b"false")
                       + b',"events":[' + b",".join(frames) + b"]}")
+
+    async def _answer_history_read(self, session: Session, msg: dict, raw: str) -> None:
+        """`history.*`: a read of the log, answered in the ack, worked out on the history thread. Nothing
+        later than the committed seq of the moment it was asked is in it."""
+        ns = session.namespace
+        if not session.bucket.take():
+            session.write(self._reject(session, msg, raw, Rejected("rate_limited", "too many commands; slow down")))
+            return
+        try:
+            request = history_read(msg["cmd"], msg.get("args"),
+                                   Context(session.role, ns.name, self.grid_at, rfc3339_now(), self.centre,
+                                           self.dispositions))
+        except Rejected as rejection:
+            session.write(self._reject(session, msg, raw, rejection))
+            return
+        self._pending_audit.append(AuditRecord(rfc3339_now(), ns.name, session.user, session.role, msg["id"],
+                                               msg["cmd"], None, "ack", None, None, None))
+        self._work.set()
+        loop = asyncio.get_running_loop()
+        try:
+            body = await loop.run_in_executor(self._history_thread, self._read_history, ns.name, msg["cmd"], request,
+                                              ns.committed_seq, session.sees_personal)
+        except Rejected as rejection:
+            session.write(orjson.dumps({"op": "nack", "id": msg["id"], "code": rejection.code,
+                                        "message": rejection.message}))
+            return
+        except (sqlite3.Error, StoreError, ValueError) as exc:  # a read changes nothing: it fails alone
+            log.error("%s in %s failed: %s", msg["cmd"], ns.name, exc)
+            session.write(orjson.dumps({"op": "nack", "id": msg["id"], "code": "not_found",
+                                        "message": f"the event log cannot answer {msg['cmd']}: {exc}"}))
+            return
+        session.write(b'{"op":"ack","id":' + orjson.dumps(msg["id"]) + b"," + body + b"}")
+
+    def _read_history(self, name: str, cmd: str, request: dict, committed: int, sees_personal: bool) -> bytes:
+        """Runs on the history thread: the ack's fields (JSON without its braces) for one history read."""
+        history = self._histories.get(name)
+        if history is None:
+            history = self._histories[name] = History(self._history_store, name, self.initial_state)
+        store = self._history_store
+        if cmd == "history.bounds":
+            bounds = history.bounds()
+            last = min(bounds.last_seq, committed)
+            return orjson.dumps({"first_seq": bounds.first_seq if last else 0, "last_seq": last,
+                                 "first_ts": store.ts_of(name, bounds.first_seq) if last else None,
+                                 "last_ts": store.ts_of(name, last)})[1:-1]
+        if cmd == "history.seq":
+            seq = min(history.seq_at(request["at"]), committed)
+            return orjson.dumps({"seq": seq, "ts": store.ts_of(name, seq)})[1:-1]
+        if cmd == "history.state":
+            if "at" in request:
+                seq = min(history.seq_at(request["at"]), committed)
+            elif request["seq"] > committed:
+                raise Rejected("bad_request", f"history.state: seq {request['seq']} is after the last event ({committed})")
+            else:
+                seq = request["seq"]
+            state = history.state_at(seq)
+            return (b'"seq":' + str(seq).encode() + b',"ts":' + orjson.dumps(store.ts_of(name, seq))
+                    + b',"state":' + orjson.dumps(state if sees_personal else public_state(state)))
+        if cmd == "history.events":
+            after = request["after_seq"]
+            until = committed
+            if request["until_seq"] is not None:
+                until = min(until, request["until_seq"])
+            if request["until"] is not None:
+                until = min(until, history.seq_at(request["until"]))
+            rows = store.frames_after(name, after, request["limit"] + 1, until, request["types"])
+            more = len(rows) > request["limit"]
+            rows = rows[:request["limit"]]
+            frames = [frame if sees_personal else public_frame(frame) for _, frame in rows]
+            return (b'"events":[' + b",".join(frames) + b'],"seq":' + str(rows[-1][0] if rows else after).encode()
+                    + b',"more":' + (b"true" if more else b"false"))
+        types, counts = history.density(request["from"], request["to"], request["bucket_s"])
+        return orjson.dumps({"start": rfc3339(request["from"]), "bucket_s": request["bucket_s"], "types": types,
+                             "counts": counts})[1:-1]
 
     def _frames_at(self, ns: str, seqs: list[int]) -> list[bytes]:
         """Runs on the store thread: the stored frames of these seqs, in order."""
@@ -665,6 +776,11 @@ class DispatchServer:
         stored = [StoredEvent(a.namespace.name, e["seq"], e["ts"], e["actor"], e["type"], f)
                   for a in group for e, f in zip(a.events, a.frames)]
         await self._in_store(self._store.append, stored, audit)
+        # Queued behind the append, not awaited: the acks go out while the store thread folds the group
+        # into the keyframe writers (about 1 us an event) and writes any keyframe that fell due.
+        for accepted in group:
+            if accepted.events:
+                self._store_thread.submit(accepted.namespace.keyframes.add, accepted.events)
         self._publish(group)
         return len(stored)
 
@@ -719,8 +835,8 @@ class DispatchServer:
         for accepted in group:
             ack = (b'{"op":"ack","id":' + orjson.dumps(accepted.cmd_id) + b',"seq":'
                    + str(accepted.events[-1]["seq"] if accepted.events else accepted.namespace.committed_seq).encode()
-                   + (b"}" if accepted.created_id is None
-                      else b',"incident_id":' + orjson.dumps(accepted.created_id) + b"}"))
+                   + (b"}" if accepted.created is None
+                      else b',"' + accepted.created[0].encode() + b'":' + orjson.dumps(accepted.created[1]) + b"}"))
             if accepted.frame_replies is not None:
                 accepted.frame_replies[accepted.slot] = ack
                 if not accepted.last_of_frame:
@@ -739,11 +855,6 @@ class DispatchServer:
             if ns.flush_handle is None:
                 interval = BATCH_INTERVAL_S if ns.published.rate > BUSY_EPS else BATCH_INTERVAL_IDLE_S
                 ns.flush_handle = loop.call_later(max(0.0, ns.last_flush + interval - now), self._flush, ns)
-        for ns in frames:
-            if ns.committed_seq - ns.snapshot_seq >= self.limits.snapshot_every:
-                ns.snapshot_seq = ns.committed_seq
-                self._store_thread.submit(self._store.save_snapshot, ns.name, ns.committed_seq,
-                                          orjson.dumps(ns.committed_state))
 
     def _flush(self, ns: Namespace) -> None:
         """One batch frame (or several of at most BATCH_MAX_EVENTS) for every batch session of the

@@ -2,8 +2,10 @@
 
 One `append` call is one transaction, so commands that arrive together share one fsync (the server
 gathers them: group commit). Each event is stored as the exact JSON frame sent to clients, so resume
-sends stored bytes without encoding them again. Snapshots of the folded state let start-up and replay
-seek without folding the whole log. Every command, accepted or not, leaves an audit row.
+sends stored bytes without encoding them again. Keyframes of the folded state (dispatch/keyframes.py)
+let start-up and replay seek without folding the whole log; `snapshots` are what logs written before
+keyframes kept instead, read only as a fallback. `meta` names what the log belongs to (the city pack).
+Every command, accepted or not, leaves an audit row.
 
 A store belongs to one thread at a time; the server gives it a thread of its own.
 """
@@ -26,6 +28,23 @@ CREATE TABLE IF NOT EXISTS events (
 ) WITHOUT ROWID;
 -- Replay and reports find the seq at an instant by the event time (the server never lets it go back).
 CREATE INDEX IF NOT EXISTS events_by_time ON events (ns, ts, seq);
+-- The timeline's counts per type (History.density) read the seqs of the rarer types from this index alone.
+CREATE INDEX IF NOT EXISTS events_by_type ON events (ns, type, seq);
+CREATE TABLE IF NOT EXISTS keyframes (
+    ns TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    ts TEXT,
+    manifest BLOB NOT NULL,
+    PRIMARY KEY (ns, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS chunks (
+    hash BLOB PRIMARY KEY,
+    data BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS snapshots (
     ns TEXT NOT NULL,
     seq INTEGER NOT NULL,
@@ -153,9 +172,48 @@ class EventStore:
         return (tuple(first) if first else None), (tuple(last) if last else None)
 
     def seq_at_or_before(self, ns: str, ts: str) -> int:
-        """The last seq with an event time at or before `ts` (RFC 3339 as stored); 0 if none."""
-        row = self._db.execute("SELECT MAX(seq) FROM events WHERE ns = ? AND ts <= ?", (ns, ts)).fetchone()
-        return row[0] or 0
+        """The last seq with an event time at or before `ts` (RFC 3339 as stored); 0 if none. One step down
+        the time index: event time never goes back within a namespace, so the last by time is the last by seq."""
+        row = self._db.execute("SELECT seq FROM events WHERE ns = ? AND ts <= ? ORDER BY ts DESC, seq DESC LIMIT 1",
+                               (ns, ts)).fetchone()
+        return row[0] if row else 0
+
+    def seq_before(self, ns: str, ts: str) -> int:
+        """The last seq with an event time before `ts`; 0 if none."""
+        row = self._db.execute("SELECT seq FROM events WHERE ns = ? AND ts < ? ORDER BY ts DESC, seq DESC LIMIT 1",
+                               (ns, ts)).fetchone()
+        return row[0] if row else 0
+
+    def ts_of(self, ns: str, seq: int) -> str | None:
+        row = self._db.execute("SELECT ts FROM events WHERE ns = ? AND seq = ?", (ns, seq)).fetchone()
+        return row[0] if row else None
+
+    def types_between(self, ns: str, after_seq: int, until_seq: int) -> list[str]:
+        """The event types with an event in after_seq < seq <= until_seq, sorted: a skip along the type index,
+        two lookups per type in the whole log."""
+        found, last = [], ""
+        while True:
+            row = self._db.execute("SELECT type FROM events WHERE ns = ? AND type > ? ORDER BY type LIMIT 1",
+                                   (ns, last)).fetchone()
+            if row is None:
+                return found
+            last = row[0]
+            if self._db.execute("SELECT 1 FROM events WHERE ns = ? AND type = ? AND seq > ? AND seq <= ? LIMIT 1",
+                                (ns, last, after_seq, until_seq)).fetchone():
+                found.append(last)
+
+    def types_at(self, ns: str, seqs: list[int]) -> list[str]:
+        out = []
+        for start in range(0, len(seqs), ROWS_PER_STATEMENT):
+            part = seqs[start:start + ROWS_PER_STATEMENT]
+            out += [row[0] for row in self._db.execute(
+                f"SELECT type FROM events WHERE ns = ? AND seq IN ({','.join('?' * len(part))})", (ns, *part))]
+        return out
+
+    def seqs_of_type(self, ns: str, event_type: str, after_seq: int, until_seq: int) -> list[int]:
+        return [row[0] for row in self._db.execute(
+            "SELECT seq FROM events WHERE ns = ? AND type = ? AND seq > ? AND seq <= ? ORDER BY seq",
+            (ns, event_type, after_seq, until_seq))]
 
     def frames_after(self, ns: str, after_seq: int, limit: int = 10_000, until_seq: int | None = None,
                      types: Iterable[str] | None = None) -> list[tuple[int, bytes]]:
@@ -181,19 +239,72 @@ class EventStore:
                 return
             last = rows[-1][0]
 
-    def save_snapshot(self, ns: str, seq: int, state_json: bytes) -> None:
-        self._db.execute("INSERT OR REPLACE INTO snapshots (ns, seq, state) VALUES (?, ?, ?)",
-                         (ns, seq, state_json))
-
-    def latest_snapshot(self, ns: str, at_or_before: int | None = None) -> tuple[int, bytes] | None:
-        if at_or_before is None:
-            row = self._db.execute(
-                "SELECT seq, state FROM snapshots WHERE ns = ? ORDER BY seq DESC LIMIT 1", (ns,)).fetchone()
-        else:
-            row = self._db.execute(
-                "SELECT seq, state FROM snapshots WHERE ns = ? AND seq <= ? ORDER BY seq DESC LIMIT 1",
-                (ns, at_or_before)).fetchone()
+    def latest_snapshot(self, ns: str, at_or_before: int) -> tuple[int, bytes] | None:
+        """A snapshot of a log written before keyframes (none are written now)."""
+        row = self._db.execute("SELECT seq, state FROM snapshots WHERE ns = ? AND seq <= ? ORDER BY seq DESC LIMIT 1",
+                               (ns, at_or_before)).fetchone()
         return (row[0], row[1]) if row else None
+
+    def earliest_snapshot(self, ns: str) -> tuple[int, bytes] | None:
+        row = self._db.execute("SELECT seq, state FROM snapshots WHERE ns = ? ORDER BY seq LIMIT 1", (ns,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def save_keyframe(self, ns: str, seq: int, ts: str | None, manifest: bytes,
+                      chunks: list[tuple[bytes, bytes]]) -> None:
+        """A keyframe and its new chunks in one transaction. Without an fsync of its own (synchronous=NORMAL):
+        a keyframe is derived from the log, and the next commit of events makes it durable with them; one
+        lost in a crash only means the fold starts from an older one."""
+        db = self._db
+        db.execute("PRAGMA synchronous=NORMAL")
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                self._insert("INSERT OR IGNORE INTO chunks (hash, data) VALUES ", 2, chunks)
+                db.execute("INSERT OR REPLACE INTO keyframes (ns, seq, ts, manifest) VALUES (?, ?, ?, ?)",
+                           (ns, seq, ts, manifest))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        finally:
+            db.execute("PRAGMA synchronous=FULL")
+
+    def has_chunk(self, chunk_hash: bytes) -> bool:
+        return self._db.execute("SELECT 1 FROM chunks WHERE hash = ?", (chunk_hash,)).fetchone() is not None
+
+    def chunks(self, hashes: list[bytes]) -> dict[bytes, bytes]:
+        """Stored (compressed) chunks by hash; a hash not stored is absent from the answer."""
+        out = {}
+        for start in range(0, len(hashes), ROWS_PER_STATEMENT):
+            part = hashes[start:start + ROWS_PER_STATEMENT]
+            out.update(self._db.execute(f"SELECT hash, data FROM chunks WHERE hash IN ({','.join('?' * len(part))})",
+                                        part).fetchall())
+        return out
+
+    def keyframe_at_or_before(self, ns: str, seq: int) -> tuple[int, bytes] | None:
+        row = self._db.execute("SELECT seq, manifest FROM keyframes WHERE ns = ? AND seq <= ? ORDER BY seq DESC LIMIT 1",
+                               (ns, seq)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def keyframe_seq_at_or_before(self, ns: str, seq: int) -> int | None:
+        row = self._db.execute("SELECT seq FROM keyframes WHERE ns = ? AND seq <= ? ORDER BY seq DESC LIMIT 1",
+                               (ns, seq)).fetchone()
+        return row[0] if row else None
+
+    def keyframe_seqs(self, ns: str) -> list[int]:
+        return [row[0] for row in self._db.execute("SELECT seq FROM keyframes WHERE ns = ? ORDER BY seq", (ns,))]
+
+    def keyframe_bytes(self) -> int:
+        """What keyframes take in the file (manifests and chunks, as stored), for the benchmark."""
+        manifests = self._db.execute("SELECT COALESCE(SUM(LENGTH(manifest)), 0) FROM keyframes").fetchone()[0]
+        return manifests + self._db.execute("SELECT COALESCE(SUM(LENGTH(data)), 0) FROM chunks").fetchone()[0]
+
+    def meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     def audit_count(self, result: str | None = None) -> int:
         if result is None:

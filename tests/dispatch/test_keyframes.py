@@ -1,0 +1,143 @@
+"""Keyframes against the committed state: random command sequences judged as the server judges them
+(dispatch.commands.decide, then the reducer), stored in a real event log with the server's keyframe writer."""
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import zoneinfo
+from pathlib import Path
+
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dispatch.commands import Centre, Context, Rejected, decide
+from dispatch.history import History, rfc3339
+from dispatch.keyframes import KeyframeWriter
+from dispatch.reducer import apply, copy_state, empty_state
+from dispatch.store import EventStore, StoredEvent
+
+START = 1_796_256_000.0  # 2026-12-02T00:00:00Z
+CENTRE = Centre("TEST", zoneinfo.ZoneInfo("Asia/Shanghai"))
+UNITS = [f"U{i}" for i in range(3)]  # few, so commands often meet the same unit
+CAMERAS = [f"C{i}" for i in range(4)]
+
+
+def initial():
+    state = empty_state()
+    for unit_id in UNITS:
+        state["units"][unit_id] = {"unit_id": unit_id, "callsign": unit_id, "kind": "patrol_car", "station": "",
+                                   "status": "available", "incident_id": None, "lon": 113.7, "lat": 23.0,
+                                   "heading": None, "speed": None, "pos_ts": None, "status_ts": None}
+    for camera_id in CAMERAS:
+        state["cameras"][camera_id] = {"camera_id": camera_id, "online": False, "state": "unknown",
+                                       "state_ts": None}
+    return state
+
+
+def command(kind: str, pick: int, value: int, state) -> tuple[str, dict]:
+    """A command of `kind` about the `pick`-th unit/incident/camera of the moment, so most are accepted."""
+    incidents = sorted(state["incidents"]) or ["NONE"]
+    unit = UNITS[pick % len(UNITS)]
+    incident = incidents[pick % len(incidents)]
+    if kind == "create":
+        return "incident.create", {"kind": "theft", "priority": 1 + value % 5, "lon": 113.7 + value * 1e-3,
+                                   "lat": 23.0, "caller_name": "Li" if value % 2 else None}
+    if kind == "assign":
+        return "unit.assign", {"unit_id": unit, "incident_id": incidents[value % len(incidents)]}
+    if kind == "status":
+        return "unit.status", {"unit_id": unit,
+                               "status": ["enroute", "onscene", "available", "busy", "offduty"][value % 5]}
+    if kind == "move":
+        return "unit.position", {"unit_id": unit, "lon": 113.7 + value * 1e-4, "lat": 23.0, "speed": 5.0}
+    if kind == "close":
+        return "incident.close", {"incident_id": incident, "disposition": "REPORT"}
+    if kind == "note":
+        return "incident.note", {"incident_id": incident, "text": f"note {value}"}
+    if kind == "camera":
+        return "camera.status", {"camera_id": CAMERAS[pick % len(CAMERAS)], "online": bool(value % 2)}
+    return "bookmark.add", {"at": rfc3339(START + value), "note": f"mark {value}"}
+
+
+steps = st.lists(st.tuples(
+    st.sampled_from(["create", "assign", "assign", "status", "status", "move", "move", "close", "note", "camera",
+                     "bookmark"]),
+    st.integers(0, 5), st.integers(0, 1000),
+    st.sampled_from([0.0, 0.0004, 0.001, 0.5, 61.0, 86_400.0])), min_size=30, max_size=120)
+
+
+def run(steps_, store: EventStore, every: int, chunk_records: int) -> tuple[list[bytes], list[float]]:
+    """Judge and store the steps as the server does; the committed state after each seq, and event times."""
+    decision, committed = initial(), initial()
+    writer = KeyframeWriter(store, "live", initial(), 0, None, None, every=every, chunk_records=chunk_records)
+    writer.write()
+    states, times, seq, now = [orjson.dumps(committed)], [], 0, START
+    for kind, pick, value, step in steps_:
+        now += step
+        ts = rfc3339(now)
+        cmd, args = command(kind, pick, value, decision)
+        try:
+            decided = decide(decision, cmd, args, Context("dispatcher", "live", lambda lon, lat: None, ts, CENTRE))
+        except Rejected:
+            continue
+        events = []
+        for event_type, data in decided:
+            seq += 1
+            event = {"op": "event", "seq": seq, "ts": ts, "actor": "alice", "type": event_type, "data": data}
+            apply(decision, event)
+            events.append(event)
+        store.append([StoredEvent("live", e["seq"], e["ts"], e["actor"], e["type"], orjson.dumps(e))
+                      for e in events])
+        writer.add(events)
+        for event in events:
+            apply(committed, event)
+            states.append(orjson.dumps(committed))
+            times.append(now)
+    return states, times
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps_=steps, every=st.integers(1, 6), chunk_records=st.sampled_from([1, 2, 3, 64]),
+       instants=st.lists(st.floats(-10.0, 200_000.0), min_size=1, max_size=8))
+def test_the_state_from_any_keyframe_and_any_seek_equals_the_committed_state(steps_, every, chunk_records, instants):
+    with tempfile.TemporaryDirectory() as folder:
+        store = EventStore(Path(folder) / "events.db")
+        states, times = run(steps_, store, every, chunk_records)
+        history = History(store, "live")  # no initial state: the keyframe at seq 0 is what the log starts from
+        keyframes = store.keyframe_seqs("live")
+        assert keyframes[0] == 0
+        for keyframe in keyframes:  # every keyframe, loaded alone, is the committed state at its seq
+            seq, state = history.base(keyframe)
+            assert seq == keyframe and state == orjson.loads(states[keyframe])
+        for seq in range(len(states)):  # folded from the nearest keyframe
+            assert history.state_at(seq) == orjson.loads(states[seq]), seq
+        for offset in instants:  # a seek is the whole log folded up to the last event at or before it
+            instant = START + offset
+            expected_seq = sum(1 for t in times if rfc3339(t) <= rfc3339(instant))
+            seq, state = history.state_at_time(instant)
+            whole = copy_state(initial())
+            for event in history.events(0, expected_seq):
+                apply(whole, event)
+            assert seq == expected_seq and state == whole
+        store.close()
+
+
+def test_unchanged_chunks_are_stored_once_across_keyframes(tmp_path):
+    store = EventStore(tmp_path / "events.db")
+    state = initial()
+    for i in range(300):
+        name = hashlib.sha256(str(i).encode()).hexdigest()  # as incompressible as real names and URLs
+        state["cameras"][f"C{i:04d}"] = {"camera_id": f"C{i:04d}", "name": name, "online": False,
+                                        "state": "unknown", "state_ts": None}
+    writer = KeyframeWriter(store, "live", copy_state(state), 0, None, None, every=10)
+    writer.write()
+    first = store.keyframe_bytes()
+    events = [{"op": "event", "seq": seq, "ts": rfc3339(START + seq), "actor": "avl", "type": "unit.moved",
+               "data": {"unit_id": "U1", "lon": 113.7 + seq * 1e-5, "lat": 23.0, "heading": None, "speed": None,
+                        "ts": None}} for seq in range(1, 101)]
+    store.append([StoredEvent("live", e["seq"], e["ts"], e["actor"], e["type"], orjson.dumps(e)) for e in events])
+    assert writer.add(events) == 10
+    # Ten more keyframes take less than the first alone: only the chunk of the unit that moved (and a
+    # manifest) is new in each; the cameras' chunks are shared. Stored whole, they would take 10x.
+    assert store.keyframe_bytes() - first < first / 2
+    assert History(store, "live").state_at(100)["units"]["U1"]["lon"] == events[-1]["data"]["lon"]
