@@ -100,7 +100,8 @@ def _report(args: argparse.Namespace) -> int:
     def progress(done: float, words: str) -> None:
         print(f"{done:4.0%} {words}", file=sys.stderr)
 
-    for path in write_report(args.db, args.namespace, start, end, args.out, progress, zone=zone, city=city):
+    shown = progress if sys.stderr.isatty() else None  # a script reads only the files written, or the error
+    for path in write_report(args.db, args.namespace, start, end, args.out, shown, zone=zone, city=city):
         print(path)
     return 0
 

@@ -234,3 +234,60 @@ def test_summary_counts_and_percentiles_equal_an_independent_computation(report,
                 p50, p90 = _quantiles(values)
                 assert float(got["p50_s"]) == pytest.approx(p50, abs=PRINTED), (name, by, group)
                 assert float(got["p90_s"]) == pytest.approx(p90, abs=PRINTED), (name, by, group)
+
+
+@pytest.mark.parametrize("case, args, words", [
+    ("unparsable from", ["--from", "yesterday", "--to", "2026-12-02T10:00:00Z"], "--from: cannot read 'yesterday' as a time"),
+    ("unparsable to", ["--from", "2026-12-02T08:00:00Z", "--to", "2026-13-02T10:00:00Z"], "--to: cannot read"),
+    ("from after to", ["--from", "2026-12-02T10:00:00Z", "--to", "2026-12-02T08:00:00Z"], "the span must end after it starts"),
+    ("from equals to", ["--from", "2026-12-02T10:00:00+02:00", "--to", "2026-12-02T08:00:00Z"], "the span must end after it starts"),
+    ("unknown zone", ["--from", "2026-12-02T08:00", "--to", "2026-12-02T10:00", "--tz", "Mars/Olympus"], "unknown time zone 'Mars/Olympus'"),
+    ("missing log", ["--db-missing"], "no event log at"),
+    ("empty namespace", ["--namespace", "exercise:nothing"], "namespace 'exercise:nothing' has no events in"),
+])
+def test_bad_times_a_missing_log_or_an_empty_namespace_get_one_clear_line_exit_2_and_nothing_written(
+        server, shift, tmp_path, case, args, words):
+    db = server.db
+    if args == ["--db-missing"]:
+        db, args = tmp_path / "no-such.db", []
+    if "--from" not in args:
+        args = [*args, "--from", shift["from"], "--to", shift["to"], "--city", "demo"]
+    before = set(tmp_path.iterdir())
+    done = _run_report(db, tmp_path / "out", *args)
+    assert done.returncode == 2, (case, done.stderr)
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("onemap report: ") and words in lines[0], (case, done.stderr)
+    assert set(tmp_path.iterdir()) == before  # no report folder, no partial one, no log created
+    assert done.stdout == ""
+
+
+def test_a_folder_that_already_holds_files_is_refused_and_left_as_it_was(server, shift, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep me")
+    done = _run_report(server.db, out, "--from", shift["from"], "--to", shift["to"], "--city", "demo")
+    assert done.returncode == 2
+    assert "already exists and is not an empty folder" in done.stderr
+    assert [p.name for p in out.iterdir()] == ["mine.txt"] and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_log_that_does_not_record_its_start_asks_for_the_city(server, shift, tmp_path):
+    done = _run_report(server.db, tmp_path / "out", "--from", shift["from"], "--to", shift["to"])
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [done.stderr.strip()] and "name the city pack the server ran (--city)" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_time_without_an_offset_is_read_in_the_reports_zone(server, shift, tmp_path):
+    """The same span given as Helsinki wall-clock times (no offset, --tz) gives the same incidents."""
+    from datetime import timezone
+    from zoneinfo import ZoneInfo
+
+    def wall(ts: str) -> str:
+        utc = datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(timezone.utc)
+        return utc.astimezone(ZoneInfo("Europe/Helsinki")).replace(tzinfo=None).isoformat(timespec="milliseconds")
+
+    done = _run_report(server.db, tmp_path / "out", "--from", wall(shift["from"]), "--to", wall(shift["to"]),
+                       "--tz", "Europe/Helsinki", "--city", "demo")
+    assert done.returncode == 0, done.stderr
+    assert [r["incident_id"] for r in _rows(tmp_path / "out" / "incidents.csv")] == list(_expected_incidents(shift))
