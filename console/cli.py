@@ -133,6 +133,27 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.data).expanduser(), args.language)
 
 
+def _report(args: argparse.Namespace) -> int:
+    from reports.export import write_report
+    from reports.times import machine_zone, parse_time, zone_named
+
+    zone = zone_named(args.tz) if args.tz else machine_zone()
+    start, end = parse_time(args.start, zone, "--from"), parse_time(args.end, zone, "--to")
+    city = None
+    if args.city:
+        from layers.citypack import load_city
+
+        city = load_city(args.city)
+
+    def progress(done: float, words: str) -> None:
+        print(f"{done:4.0%} {words}", file=sys.stderr)
+
+    shown = progress if sys.stderr.isatty() else None  # a script reads only the files written, or the error
+    for path in write_report(args.db, args.namespace, start, end, args.out, shown, zone=zone, city=city):
+        print(path)
+    return 0
+
+
 def _wall(argv: list[str]) -> int:
     from video.wall_app import main
 
@@ -213,6 +234,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--data", default="~/.local/share/onemap/demo", help="where the demo keeps its users and log")
     demo.add_argument("--language", choices=["system", "en", "zh_CN"])
     demo.set_defaults(run=_demo)
+
+    report = sub.add_parser("report", help="an after-action report of a span of the log: CSV tables and an offline "
+                                           "HTML page (docs/reports.md)")
+    report.add_argument("--db", required=True, help="the SQLite event store file")
+    report.add_argument("--namespace", default="live", help="live (default) or exercise:<name>")
+    report.add_argument("--from", dest="start", required=True, metavar="TIME",
+                        help="RFC 3339, e.g. 2026-12-02T08:00:00Z; without an offset, a time in --tz")
+    report.add_argument("--to", dest="end", required=True, metavar="TIME", help="the span's end (not included)")
+    report.add_argument("--out", required=True, help="a new (or empty) folder for the report")
+    report.add_argument("--tz", help="the IANA zone the page shows times in (default: the machine's)")
+    report.add_argument("--city", help="the city pack the server ran (a name or folder): needed for a log that "
+                                       "does not record the state it started from; draws its grid cells")
+    report.set_defaults(run=_report)
 
     sub.add_parser("wall", help="a standalone video wall (see `onemap wall --help`)", add_help=False)
     return parser
