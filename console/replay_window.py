@@ -171,7 +171,7 @@ class ReplayWindow(MainWindow):
 
     def _selected(self, span) -> None:
         self.selection = span
-        self.clock.set_loop(span if span and self.controls.looping() else None)
+        self.controls.set_selection(span)
 
     # ---- bookmarks, export, a map on the other monitor -------------------------------------------
 
