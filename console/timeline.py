@@ -131,6 +131,9 @@ class TimelineCanvas(QWidget):
         self._invalidate()
 
     def set_bookmarks(self, bookmarks: list[dict]) -> None:
+        for bookmark in bookmarks:
+            if not isinstance(bookmark.get("at"), (int, float)) or not math.isfinite(bookmark["at"]):
+                raise ValueError(f"a bookmark needs a time ('at', epoch seconds): {bookmark!r}")
         self.bookmarks = sorted(bookmarks, key=lambda b: b["at"])
         self._invalidate()
 

@@ -89,7 +89,11 @@ def test_bad_density_is_refused_and_the_bars_shown_stay(replay):
         timeline.set_density(DAY_START, 0, ["incident.created"], [[2]])
     with pytest.raises(ValueError):
         timeline.set_incident_marks([(DAY_START, "reopened", "X")])
+    timeline.set_bookmarks([{"bookmark_id": "B1", "at": DAY_START + 60, "note": "kept", "actor": "lead"}])
+    with pytest.raises(ValueError, match="needs a time"):
+        timeline.set_bookmarks([{"bookmark_id": "B2", "note": "no time", "actor": "lead"}])
     assert timeline.canvas.kind_counts[:, INCIDENTS].tolist() == [2, 1]
+    assert [b["note"] for b in timeline.canvas.bookmarks] == ["kept"]
 
 
 def test_a_drag_across_the_timeline_seeks_along_with_the_pointer(qtbot, replay):
