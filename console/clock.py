@@ -52,6 +52,7 @@ class ReplayClock(Clock):
     playingChanged = Signal(bool)
     speedChanged = Signal(float)
     loopChanged = Signal(object)  # (start, end) or None
+    skipQuietChanged = Signal(bool)
 
     def __init__(self, start: float, end: float, parent: QObject | None = None,
                  monotonic: Callable[[], float] = time.monotonic):
@@ -148,14 +149,22 @@ class ReplayClock(Clock):
         self.marks = sorted(marks)
 
     def set_loop(self, span: tuple[float, float] | None) -> None:
+        """Loop over `span` (clipped to the replay's) or stop looping (None). A loop plays inside itself:
+        from a time outside it, the clock goes to its start."""
         if span is not None:
             start, end = sorted(span)
-            span = (max(self.start, start), min(self.end, end))
+            start, end = max(self.start, start), min(self.end, end)
+            if end <= start:
+                raise ValueError("a loop must span some time inside the replay")
+            span = (start, end)
         self.loop = span
         self.loopChanged.emit(span)
+        if span is not None and not span[0] <= self.now() < span[1]:
+            self.seek(span[0])
 
     def set_skip_quiet(self, on: bool) -> None:
-        self.skip_quiet = on
+        self.skip_quiet = bool(on)
+        self.skipQuietChanged.emit(self.skip_quiet)
 
     # ---- playing ---------------------------------------------------------------------------------
 

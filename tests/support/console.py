@@ -25,16 +25,22 @@ def screen_point(window, lon: float, lat: float) -> QPoint:
     return window.canvas.view.mapToGlobal(local)
 
 
-def xdrag(qtbot, start: QPoint, end: QPoint, steps: int = 12) -> None:
-    """A real drag on the X server (XTEST through xdotool): press, move in steps, release.
-    Runs beside the Qt event loop, which keeps processing the drag."""
+def drag_path(start: QPoint, end: QPoint, steps: int = 12) -> list[QPoint]:
+    """The points `xdrag` moves the pointer through after pressing at `start`."""
+    return [QPoint(start.x() + (end.x() - start.x()) * k // steps, start.y() + (end.y() - start.y()) * k // steps)
+            for k in range(1, steps + 1)]
+
+
+def xdrag(qtbot, start: QPoint, end: QPoint, steps: int = 12, holding: str | None = None) -> None:
+    """A real drag on the X server (XTEST through xdotool): press, move in steps, release; `holding`: a key
+    held down throughout (an X keysym such as "shift"). Runs beside the Qt event loop, which keeps
+    processing the drag."""
     moves = []
-    for k in range(1, steps + 1):
-        x = start.x() + (end.x() - start.x()) * k // steps
-        y = start.y() + (end.y() - start.y()) * k // steps
-        moves += ["mousemove", str(x), str(y), "sleep", "0.03"]
-    command = ["xdotool", "mousemove", str(start.x()), str(start.y()), "sleep", "0.1", "mousedown", "1",
-               "sleep", "0.1", *moves, "sleep", "0.15", "mouseup", "1"]
+    for point in drag_path(start, end, steps):
+        moves += ["mousemove", str(point.x()), str(point.y()), "sleep", "0.03"]
+    press, release = (["keydown", holding], ["keyup", holding]) if holding else ([], [])
+    command = ["xdotool", "mousemove", str(start.x()), str(start.y()), "sleep", "0.1", *press, "mousedown", "1",
+               "sleep", "0.1", *moves, "sleep", "0.15", "mouseup", "1", *release]
     proc = subprocess.Popen(command)
     qtbot.waitUntil(lambda: proc.poll() is not None, timeout=15_000)
     assert proc.returncode == 0
