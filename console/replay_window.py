@@ -97,8 +97,14 @@ class ReplayWindow(MainWindow):
 
     def retranslate(self) -> None:
         super().retranslate()
+        for dock in self.docks().values():  # no dock mistaken for the live desk's, even floating alone
+            dock.setWindowTitle(self.tr("REPLAY · {0}").format(dock.windowTitle()))
         if hasattr(self, "banner"):
+            self._replayed_shown = None
             self._show_replayed()
+
+    def _more_dock_titles(self) -> dict[str, str]:
+        return {"timeline": self.tr("Timeline")}
 
     def _show_replayed(self, *_args) -> None:
         """REPLAY and the replayed time in the banner, the title and every dock's title."""

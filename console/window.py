@@ -215,6 +215,7 @@ class MainWindow(QMainWindow):
                   "history": self.tr("Incident history"),
                   "units": self.tr("Unit board"), "layers": self.tr("Layers"), "cameras": self.tr("Cameras"),
                   "messages": self.tr("Messages")}
+        titles.update(self._more_dock_titles())
         for name, dock in self.docks().items():
             dock.setWindowTitle(titles[name])
         self.command_line.setPlaceholderText(self.tr("assign P-03 I12 · status P-03 enroute · close I12 · "
@@ -231,6 +232,10 @@ class MainWindow(QMainWindow):
             self.link_banner.show_down(self.link_down[0], self.clock.now(), *self.link_down[1:])
         self._show_details()
         self._menus()
+
+    def _more_dock_titles(self) -> dict[str, str]:
+        """Titles of docks a window of another kind adds (the replay's timeline)."""
+        return {}
 
     def _menus(self) -> None:
         """A new menu bar (the old one, its actions and their shortcuts are deleted with it)."""
