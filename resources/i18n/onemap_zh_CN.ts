@@ -810,6 +810,121 @@
     </message>
 </context>
 <context>
+    <name>ReplayControls</name>
+    <message>
+        <source>−15 min</source>
+        <translation>−15 分</translation>
+    </message>
+    <message>
+        <source>Back 15 minutes</source>
+        <translation>后退 15 分钟</translation>
+    </message>
+    <message>
+        <source>−1 min</source>
+        <translation>−1 分</translation>
+    </message>
+    <message>
+        <source>Back 1 minute</source>
+        <translation>后退 1 分钟</translation>
+    </message>
+    <message>
+        <source>−15 s</source>
+        <translation>−15 秒</translation>
+    </message>
+    <message>
+        <source>Back 15 seconds</source>
+        <translation>后退 15 秒</translation>
+    </message>
+    <message>
+        <source>+15 s</source>
+        <translation>+15 秒</translation>
+    </message>
+    <message>
+        <source>Forward 15 seconds</source>
+        <translation>前进 15 秒</translation>
+    </message>
+    <message>
+        <source>+1 min</source>
+        <translation>+1 分</translation>
+    </message>
+    <message>
+        <source>Forward 1 minute</source>
+        <translation>前进 1 分钟</translation>
+    </message>
+    <message>
+        <source>+15 min</source>
+        <translation>+15 分</translation>
+    </message>
+    <message>
+        <source>Forward 15 minutes</source>
+        <translation>前进 15 分钟</translation>
+    </message>
+    <message>
+        <source>Previous event</source>
+        <translation>上一事件</translation>
+    </message>
+    <message>
+        <source>Next event</source>
+        <translation>下一事件</translation>
+    </message>
+    <message>
+        <source>Play or pause the replay</source>
+        <translation>播放或暂停回放</translation>
+    </message>
+    <message>
+        <source>Replay speed: pick one or type a value from {0} to {1}</source>
+        <translation>回放速度：选择一项或输入 {0} 至 {1} 之间的值</translation>
+    </message>
+    <message>
+        <source>Loop</source>
+        <translation>循环</translation>
+    </message>
+    <message>
+        <source>Skip quiet</source>
+        <translation>跳过空闲</translation>
+    </message>
+    <message>
+        <source>Skip stretches of over {0} min without an incident or status event</source>
+        <translation>跳过超过 {0} 分钟无警情或状态事件的时段</translation>
+    </message>
+    <message>
+        <source>REPLAY {0}</source>
+        <translation>回放 {0}</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <source>Loop over the selected span</source>
+        <translation>在所选时段内循环</translation>
+    </message>
+    <message>
+        <source>Select a span on the timeline first (Shift+drag, or drag on the strip under the bars)</source>
+        <translation>请先在时间轴上选择时段（按住 Shift 拖动，或在柱状图下方条带拖动）</translation>
+    </message>
+    <message>
+        <source>The selection holds no time of the replay to loop over</source>
+        <translation>所选范围不含可循环的回放时间</translation>
+    </message>
+    <message>
+        <source>No later event</source>
+        <translation>没有更晚的事件</translation>
+    </message>
+    <message>
+        <source>No earlier event</source>
+        <translation>没有更早的事件</translation>
+    </message>
+    <message>
+        <source>A speed is a number from {0} to {1}</source>
+        <translation>速度须为 {0} 至 {1} 之间的数字</translation>
+    </message>
+</context>
+<context>
     <name>ReplayDialog</name>
     <message>
         <source>Replay</source>
@@ -839,6 +954,14 @@
         <translation>回放 · {0} · {1} · 此处内容均非实时</translation>
     </message>
     <message>
+        <source>REPLAY · {0}</source>
+        <translation>回放 · {0}</translation>
+    </message>
+    <message>
+        <source>Timeline</source>
+        <translation>时间轴</translation>
+    </message>
+    <message>
         <source>REPLAY {0} — OneMap — {1}</source>
         <translation>回放 {0} — OneMap — {1}</translation>
     </message>
@@ -865,6 +988,10 @@
     <message>
         <source>A replay of a file cannot add bookmarks: they are events of the server&apos;s log</source>
         <translation>文件回放不能添加书签：书签是服务器日志中的事件</translation>
+    </message>
+    <message>
+        <source>REPLAY · the replay cannot go on: {0}</source>
+        <translation>回放 · 回放无法继续：{0}</translation>
     </message>
     <message>
         <source>Bookmark</source>
@@ -897,6 +1024,84 @@
     <message>
         <source>The map is in its own window</source>
         <translation>地图已在单独窗口中</translation>
+    </message>
+</context>
+<context>
+    <name>Timeline</name>
+    <message>
+        <source>Bookmark…</source>
+        <translation>书签…</translation>
+    </message>
+    <message>
+        <source>Whole replay</source>
+        <translation>整个回放</translation>
+    </message>
+    <message>
+        <source>Zoom out to the whole replay (the wheel zooms, Shift+wheel pans)</source>
+        <translation>缩小到整个回放（滚轮缩放，Shift+滚轮平移）</translation>
+    </message>
+    <message>
+        <source>Bookmark the replayed time</source>
+        <translation>为回放时刻添加书签</translation>
+    </message>
+</context>
+<context>
+    <name>TimelineCanvas</name>
+    <message>
+        <source>Drag here (or Shift+drag above) to select a span</source>
+        <translation>在此拖动（或在上方按住 Shift 拖动）选择时段</translation>
+    </message>
+    <message>
+        <source>Incidents</source>
+        <translation>警情</translation>
+    </message>
+    <message>
+        <source>Unit status</source>
+        <translation>单位状态</translation>
+    </message>
+    <message>
+        <source>Cameras</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>Positions (own scale, peak {0})</source>
+        <translation>位置（独立刻度，峰值 {0}）</translation>
+    </message>
+    <message>
+        <source>A bar: {0} s; peak {1} events</source>
+        <translation>每柱 {0} 秒；峰值 {1} 个事件</translation>
+    </message>
+    <message>
+        <source>Bookmark at {0}: {1} ({2})</source>
+        <translation>书签 {0}：{1}（{2}）</translation>
+    </message>
+    <message>
+        <source>Incident {0} created at {1}</source>
+        <translation>警情 {0} 于 {1} 创建</translation>
+    </message>
+    <message>
+        <source>Incident {0} closed at {1}</source>
+        <translation>警情 {0} 于 {1} 结案</translation>
+    </message>
+    <message>
+        <source>{0}: incidents {1}, unit status {2}, cameras {3}, other {4}, positions {5}</source>
+        <translation>{0}：警情 {1}，单位状态 {2}，摄像头 {3}，其他 {4}，位置 {5}</translation>
+    </message>
+    <message>
+        <source>Bookmark at {0}…</source>
+        <translation>在 {0} 添加书签…</translation>
+    </message>
+    <message>
+        <source>Clear the selection</source>
+        <translation>清除选择</translation>
+    </message>
+    <message>
+        <source>Show the whole replay</source>
+        <translation>显示整个回放</translation>
     </message>
 </context>
 <context>
