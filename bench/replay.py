@@ -57,9 +57,17 @@ def window_figures(log: Path) -> dict[str, float]:
         from console.replay import LogReader
         from console.replay_window import ReplayWindow
 
+        from layers.synthetic import make_city
+        from replay_state import CAMERAS, UNITS
+
         app = application()
+        # The log names the synthetic city, which is generated, not shipped: the window is given it.
+        pack = make_city(cameras=CAMERAS, grids=300, units=UNITS, incidents=0).pack
         started = time.perf_counter()
         window = ReplayWindow(LogReader(log))
+        window.city_requested = "synthetic"  # before its welcome names it: not looked for among the packs
+        window.canvas.set_city(pack)
+        window.canvas.cityLoaded.emit(pack)
         window.setGeometry(0, 0, 1600, 1000)
         window.show()
         frames = window.canvas.view
