@@ -39,6 +39,7 @@ BUFFER_MAX = 20_000  # events read ahead at most (1000x plays ~50,000 a second o
 MARK_TYPES = ("incident.created", "incident.closed", "unit.assigned", "unit.status_changed",
               "camera.status_changed", "bookmark.added")
 DENSITY_BUCKET_S = 60
+ASK_TIMEOUT_S = 30.0  # a history read of a busy server's day can take seconds; longer is a server in trouble
 
 
 class ReplayError(RuntimeError):
@@ -149,7 +150,7 @@ class ServerReader:
         from dispatch.client import Disconnected
 
         try:
-            reply = self._loop.run_until_complete(asyncio.wait_for(self._client.send_command(cmd, args), 30))
+            reply = self._loop.run_until_complete(self._client.command(cmd, timeout=ASK_TIMEOUT_S, **args))
         except (Disconnected, asyncio.TimeoutError, OSError) as exc:
             raise ReplayError(f"the server {self.url} did not answer {cmd}: {exc}") from exc
         if reply.get("op") != "ack":

@@ -181,3 +181,47 @@ def test_a_followed_unit_stays_centred_as_the_replay_moves_it(qtbot, shift_log):
     qtbot.waitUntil(lambda: centred_on(SPOTS[2]), timeout=5000)
     window.follow(None)
     assert window.follow_label.text() == ""
+
+
+def _open_from_server(qtbot, url: str, token: str):
+    from console.replay import ServerReader
+    from console.replay_window import ReplayWindow
+
+    window = ReplayWindow(ServerReader(url, token))
+    qtbot.addWidget(window)
+    window.setGeometry(20, 40, 1800, 1000)
+    window.show()
+    return window
+
+
+def test_a_shift_leader_replays_from_the_server_bookmarks_an_instant_and_follows_a_unit(qtbot, server, users,
+                                                                                       screenshot):
+    _, tokens = users
+    shift = asyncio.run(_shift(server.url, tokens))
+    window = _open_from_server(qtbot, server.url, tokens["sam"])
+    qtbot.waitUntil(lambda: window.info is not None and window.city is not None
+                    and window.canvas.units_layer.row(UNIT) is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: window.overview.density is not None, timeout=10_000)
+    assert [m[1:] for m in window.overview.marks] == [("created", shift["closed"]), ("closed", shift["closed"]),
+                                                      ("created", shift["open"])]
+    moved = [e for e in shift["events"] if e["type"] == "unit.moved" and e["data"]["unit_id"] == UNIT]
+    at = epoch(moved[1]["ts"])
+    window.clock.seek(at)
+    window.replay.add_bookmark(at, "second report of F-01")
+    qtbot.waitUntil(lambda: [b["note"] for b in window.overview.bookmarks] == ["second report of F-01"],
+                    timeout=10_000)
+    assert epoch(window.overview.bookmarks[0]["at"]) == pytest.approx(at, abs=1e-3)
+    assert at in window.clock.marks  # the clock steps to it like to any event
+    window.follow(UNIT)
+    qtbot.waitUntil(lambda: _unit_on_map(window) == pytest.approx(SPOTS[1], abs=1e-9), timeout=5000)
+    window.select_incident(shift["open"])
+    qtbot.wait(300)  # the timeline and lists repaint (what the screenshot shows, not what is asserted)
+    screenshot("replay-window-server-bookmark-follow")
+
+
+def test_a_viewer_cannot_replay_and_is_told_why(qtbot, server, users):
+    _, tokens = users
+    window = _open_from_server(qtbot, server.url, tokens["vic"])
+    qtbot.waitUntil(lambda: window.failure is not None, timeout=10_000)
+    assert "forbidden" in window.failure and "forbidden" in window.banner.text()
+    assert window.info is None
