@@ -34,6 +34,8 @@ PRIORITY_COLOURS = {1: "#d7191c", 2: "#f07c2a", 3: "#e6c619", 4: "#4a9fd6", 5: "
 def duration_text(seconds: float | None) -> str:
     if seconds is None:
         return ""
+    if 0 < seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
     if seconds < 60:
         return f"{seconds:.1f} s"
     whole = round(seconds)
@@ -70,7 +72,7 @@ def response_time_svg(records: list[IncidentRecord]) -> str:
         value = top_value * k / 5
         parts.append(f'<line x1="{x(value):.1f}" y1="20" x2="{x(value):.1f}" y2="{height - 28}" class="grid"/>'
                      f'<text x="{x(value):.1f}" y="{height - 10}" class="tick" text-anchor="middle">'
-                     f'{html.escape(duration_text(value) or "0 s")}</text>')
+                     f'{html.escape(duration_text(value) if value else "0")}</text>')
     for index, (name, values) in enumerate(rows):
         y = 30 + row * index + row / 2
         stats = interval_stats(records, name)
@@ -181,7 +183,9 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 22px 0 8p
 .slider input[type=range] { flex: 1; } #slider-time { font: 600 16px monospace; min-width: 250px; }
 table { border-collapse: collapse; margin: 6px 0 14px; } th, td { border: 1px solid #c9d1d9; padding: 3px 7px; }
 th { background: #eef2f6; } td.num { text-align: right; } tr.total th, tr.total td { font-weight: 600; }
-table.incidents { font-size: 12px; }
+table.incidents { font-size: 12px; } table.incidents td { white-space: nowrap; }
+.leaflet-tooltip.grid-label { background: none; border: none; box-shadow: none; color: #6b7885; font-size: 11px; }
+.leaflet-tooltip.grid-label::before { display: none; }
 svg.chart text { font-size: 12px; fill: #33414e; } .grid { stroke: #dde3e8; } .tick { fill: #5a6875; }
 .dot { fill: #2f6fae; fill-opacity: .45; } .p50 { stroke: #102a43; stroke-width: 3; }
 .p90 { stroke: #d7191c; stroke-width: 3; } .p50-key { fill: #102a43; font-weight: 700; }

@@ -291,3 +291,53 @@ def test_a_time_without_an_offset_is_read_in_the_reports_zone(server, shift, tmp
                        "--tz", "Europe/Helsinki", "--city", "demo")
     assert done.returncode == 0, done.stderr
     assert [r["incident_id"] for r in _rows(tmp_path / "out" / "incidents.csv")] == list(_expected_incidents(shift))
+
+
+SCREENSHOTS = ROOT / "out" / "screenshots"
+
+_DRAWN_PIXELS = """(selector => {
+  const canvas = document.querySelector(selector);
+  if (!canvas) return -1;
+  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let drawn = 0;
+  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) drawn++;
+  return drawn;
+})"""
+
+
+def test_the_page_opens_in_headless_chromium_with_no_network_request_and_shows_map_slider_tables_and_charts(report, shift):
+    from zoneinfo import ZoneInfo
+
+    from support.chromium import ChromiumPage
+
+    def helsinki(ts: str) -> str:
+        return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(ZoneInfo("Europe/Helsinki")).strftime(
+            "%Y-%m-%d %H:%M:%S %Z")
+
+    expected = _expected_incidents(shift)
+    page_file = report / "report.html"
+    with ChromiumPage(width=1400, height=1000) as page:
+        page.open(page_file)
+        assert page.requests[0] == page_file.resolve().as_uri()  # the listener hears the page's requests
+        assert [url for url in page.requests if not url.startswith(("file:", "data:"))] == []
+        assert page.failed_requests == [] and page.console_errors == []
+        assert page.evaluate("document.body.dataset.ready") == "yes"
+        # The slider starts at the span's end, in local time with the zone; at its start it shows the start.
+        assert page.evaluate("document.getElementById('slider-time').textContent") == helsinki(shift["to"])
+        heat_at_end = page.evaluate(_DRAWN_PIXELS + "('.leaflet-overlay-pane canvas.leaflet-heatmap-layer')")
+        assert heat_at_end > 1000
+        drawn_at_end = page.evaluate(_DRAWN_PIXELS + "('.leaflet-overlay-pane canvas:not(.leaflet-heatmap-layer)')")
+        assert drawn_at_end > 1000
+        assert page.evaluate("document.querySelectorAll('#incident-table tr').length") == len(expected) + 1
+        dots = sum(row[name] is not None for row in expected.values() for name in INTERVALS)
+        assert page.evaluate("document.querySelectorAll('#response-times circle').length") == dots
+        assert page.evaluate("document.querySelectorAll('#per-hour rect').length") >= 1
+        assert page.evaluate("document.getElementById('count-created').textContent") == str(len(expected))
+        assert page.evaluate("document.getElementById('count-open-at-start').textContent") == "1"
+        page.screenshot(SCREENSHOTS / "report_html.png")
+
+        page.evaluate("(s => { s.value = 0; s.dispatchEvent(new Event('input')); })(document.getElementById('slider'))")
+        assert page.evaluate("document.getElementById('slider-time').textContent") == helsinki(shift["from"])
+        # At the start: the incident open then and the one created at that instant; less heat, shorter tracks.
+        assert 0 < page.evaluate(_DRAWN_PIXELS + "('.leaflet-overlay-pane canvas.leaflet-heatmap-layer')") < heat_at_end
+        assert page.evaluate(_DRAWN_PIXELS + "('.leaflet-overlay-pane canvas:not(.leaflet-heatmap-layer)')") < drawn_at_end
