@@ -121,7 +121,7 @@ def window_figures(log: Path) -> dict[str, float]:
 def report_seconds(log: Path) -> float:
     from dispatch.history import History
     from dispatch.store import EventStore
-    from reports.after_action import write_report
+    from reports.export import write_report
 
     bounds = History(EventStore(log)).bounds()
     with tempfile.TemporaryDirectory() as folder:

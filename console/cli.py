@@ -78,10 +78,10 @@ def _console(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from dispatch.history import parse_instant
+    from reports.times import machine_zone, parse_time
 
-    start = parse_instant(args.start) if args.start else None
-    end = parse_instant(args.end) if args.end else None
+    start = parse_time(args.start, machine_zone(), "--from") if args.start else None
+    end = parse_time(args.end, machine_zone(), "--to") if args.end else None
     if start is not None and end is not None and end <= start:
         raise ValueError(f"--to ({args.end}) is not after --from ({args.start})")
     if (args.db is None) == (args.server is None):

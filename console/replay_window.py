@@ -198,7 +198,7 @@ class ReplayWindow(MainWindow):
     def export(self, out_dir: Path) -> None:
         """The report of the selected span (the whole replay without one), written on a thread of its own
         with its progress shown; the GUI never waits for it."""
-        from reports.after_action import write_report
+        from reports.export import write_report
 
         if not isinstance(self.replay.reader, LogReader) or self.info is None:
             self.notify(self.tr("The after-action report is written from a copy of the event log: "

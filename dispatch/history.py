@@ -40,16 +40,6 @@ def epoch(ts: str) -> float:
     return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
 
 
-def parse_instant(text: str) -> float:
-    """A time a person typed (ISO 8601 / RFC 3339: `2026-12-02T08:00Z`, `2026-12-02 08:00+02:00`) as epoch
-    seconds; without an offset it is this machine's local time, as the person at it reads a clock."""
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"not a time: {text!r} (write e.g. 2026-12-02T08:00:00Z or 2026-12-02 10:00)") from None
-    return moment.timestamp()  # a naive datetime's timestamp() is taken in the local zone
-
-
 @dataclass(frozen=True)
 class Bounds:
     """What a namespace's log holds: seqs first..last and the times of those events (None when empty)."""

@@ -20,7 +20,7 @@ def test_a_bad_time_or_a_span_that_ends_before_it_starts_is_refused(tmp_path):
     log = tmp_path / "events.db"
     log.write_bytes(b"")
     bad = _replay("--db", str(log), "--from", "yesterday at eight")
-    assert bad.returncode == 2 and "not a time: 'yesterday at eight'" in bad.stderr
+    assert bad.returncode == 2 and "--from: cannot read 'yesterday at eight' as a time" in bad.stderr
     backwards = _replay("--db", str(log), "--from", "2026-12-02T10:00Z", "--to", "2026-12-02T09:00Z")
     assert backwards.returncode == 2 and "is not after --from" in backwards.stderr
 

@@ -272,10 +272,19 @@ def test_a_folder_that_already_holds_files_is_refused_and_left_as_it_was(server,
 
 
 def test_a_log_that_does_not_record_its_start_asks_for_the_city(server, shift, tmp_path):
-    done = _run_report(server.db, tmp_path / "out", "--from", shift["from"], "--to", shift["to"])
+    """A log written before keyframes (no state at seq 0, no city named): the report needs the pack."""
+    import sqlite3
+
+    old = tmp_path / "old.db"
+    with sqlite3.connect(server.db) as source, sqlite3.connect(old) as copy:
+        source.backup(copy)
+        for table in ("keyframes", "chunks", "meta", "snapshots"):
+            copy.execute(f"DELETE FROM {table}")
+    before = set(tmp_path.iterdir())
+    done = _run_report(old, tmp_path / "out", "--from", shift["from"], "--to", shift["to"])
     assert done.returncode == 2
     assert done.stderr.splitlines() == [done.stderr.strip()] and "name the city pack the server ran (--city)" in done.stderr
-    assert list(tmp_path.iterdir()) == []
+    assert set(tmp_path.iterdir()) == before
 
 
 def test_a_time_without_an_offset_is_read_in_the_reports_zone(server, shift, tmp_path):
