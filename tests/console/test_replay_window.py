@@ -225,3 +225,19 @@ def test_a_viewer_cannot_replay_and_is_told_why(qtbot, server, users):
     qtbot.waitUntil(lambda: window.failure is not None, timeout=10_000)
     assert "forbidden" in window.failure and "forbidden" in window.banner.text()
     assert window.info is None
+
+
+def test_export_writes_the_after_action_report_of_the_replay_without_waiting(qtbot, shift_log, tmp_path):
+    import csv
+
+    path, shift = shift_log
+    window = _open(qtbot, path, end_after_s=60)
+    with qtbot.waitSignal(window.exported, timeout=30_000) as written:
+        window.export(tmp_path / "report")
+        assert window.export_progress.isVisible()  # the window goes on; the report is written beside it
+    names = sorted(p.rsplit("/", 1)[-1] for p in written.args[0])
+    assert names == ["incidents.csv", "report.html", "summary.csv", "unit_status.csv"]
+    with open(tmp_path / "report" / "incidents.csv", newline="") as rows:
+        ids = [row["incident_id"] for row in csv.DictReader(rows)]
+    assert ids == [shift["closed"], shift["open"]]
+    assert window.messages_shown[-1].endswith(f"After-action report written to {tmp_path / 'report'}")
