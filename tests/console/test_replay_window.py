@@ -241,3 +241,27 @@ def test_export_writes_the_after_action_report_of_the_replay_without_waiting(qtb
         ids = [row["incident_id"] for row in csv.DictReader(rows)]
     assert ids == [shift["closed"], shift["open"]]
     assert window.messages_shown[-1].endswith(f"After-action report written to {tmp_path / 'report'}")
+
+
+def test_the_map_goes_to_the_other_monitor_and_follows_the_same_clock(qtbot, shift_log):
+    path, shift = shift_log
+    window = _open(qtbot, path)
+    moved = [e for e in shift["events"] if e["type"] == "unit.moved" and e["data"]["unit_id"] == UNIT]
+    window.detach_map(True)
+    qtbot.waitUntil(lambda: window.map_window.windowHandle() is not None and window.map_window.windowHandle().isExposed(),
+                    timeout=5000)
+    assert window.map_window.screen() is not window.screen()  # beside the queue and timeline, on monitor 2
+    assert window.map_window.windowTitle().startswith("REPLAY ")
+    for spot, event in zip(SPOTS, moved):
+        window.clock.seek(epoch(event["ts"]))
+        qtbot.waitUntil(lambda: _unit_on_map(window) == pytest.approx(spot, abs=1e-9), timeout=5000)
+        assert window.map_window.windowTitle() == f"REPLAY {replayed(window)} — OneMap map"
+    window.detach_map(False)
+    assert window.centralWidget().findChild(type(window.canvas)) is window.canvas or window.centralWidget() is not None
+    assert window.canvas.window() is window
+
+
+def replayed(window) -> str:
+    from console.replay_window import replayed_time
+
+    return replayed_time(window.clock.now())
