@@ -112,8 +112,8 @@ def _run_report(db: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def report(server, shift, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports") / "shift"
-    done = _run_report(server.db, out, "--from", shift["from"], "--to", shift["to"], "--city", "demo",
-                       "--tz", "Europe/Helsinki")
+    # No --city: the log records the state it started from and names its city (whose grid cells are drawn).
+    done = _run_report(server.db, out, "--from", shift["from"], "--to", shift["to"], "--tz", "Europe/Helsinki")
     assert done.returncode == 0, done.stderr
     return out
 
@@ -343,6 +343,7 @@ def test_the_page_opens_in_headless_chromium_with_no_network_request_and_shows_m
         assert page.evaluate("document.querySelectorAll('#per-hour rect').length") >= 1
         assert page.evaluate("document.getElementById('count-created').textContent") == str(len(expected))
         assert page.evaluate("document.getElementById('count-open-at-start').textContent") == "1"
+        assert page.evaluate("document.querySelectorAll('.grid-label').length") == 23  # the demo city's cells
         page.screenshot(SCREENSHOTS / "report_html.png")
 
         page.evaluate("(s => { s.value = 0; s.dispatchEvent(new Event('input')); })(document.getElementById('slider'))")
