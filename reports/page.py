@@ -283,8 +283,8 @@ def render_page(*, namespace: str, start_epoch: float, end_epoch: float, zone: t
     data = _map_data(records, open_at_start, tracks, callsigns, grids, start_epoch, end_epoch, zone)
     legend = "".join(f'<span><i style="background:{colour}"></i>P{p}</span>' for p, colour in PRIORITY_COLOURS.items())
     bookmark_items = "".join(
-        f"<li>{html.escape(_local(b.get('at') or b['ts'], zone))}: {html.escape(str(b.get('note', '')))}"
-        f" ({html.escape(str(b.get('actor') or ''))})</li>" for b in bookmarks)
+        f"<li>{html.escape(_local(b['at'], zone))}: {html.escape(b['note'])} ({html.escape(b['actor'])})</li>"
+        for b in bookmarks)
     bookmark_block = f"<h2>Bookmarks</h2><ul id=bookmarks>{bookmark_items}</ul>" if bookmarks else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
