@@ -357,3 +357,11 @@ def test_the_page_opens_in_headless_chromium_with_no_network_request_and_shows_m
         # At the start: the incident open then and the one created at that instant; less heat, shorter tracks.
         assert 0 < page.evaluate(_DRAWN_PIXELS + "('.leaflet-overlay-pane canvas.leaflet-heatmap-layer')") < heat_at_end
         assert page.evaluate(_DRAWN_PIXELS + "('.leaflet-overlay-pane canvas:not(.leaflet-heatmap-layer)')") < drawn_at_end
+
+
+def test_the_reports_room_never_imports_qt():
+    done = subprocess.run([sys.executable, "-c", "import sys, reports.export, reports.page, reports.times, reports.tracks; "
+                           "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')))"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
