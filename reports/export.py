@@ -20,7 +20,7 @@ from dispatch.city_state import initial_state
 from dispatch.history import History
 from dispatch.reducer import State
 from dispatch.store import EventStore, StoreError
-from reports.figures import FIGURE_EVENT_TYPES, INTERVALS, MILESTONES, SpanFigures, summary_rows
+from reports.figures import FIGURE_EVENT_TYPES, INTERVALS, MILESTONES, SpanFigures, bookmarks_in, summary_rows
 from reports.page import render_page
 from reports.times import ReportError, local_label, machine_zone
 from reports.tracks import sample_tracks
@@ -53,12 +53,25 @@ def grid_rings(city) -> list[tuple[str, list[list[float]]]]:
     return rings
 
 
+def _pack_named(name: str | None):
+    """The city pack a log names, for its grid cells on the map; None if it names none or this machine
+    lacks it (the report needs no more than the log then)."""
+    if name is None:
+        return None
+    from layers.citypack import load_city
+
+    try:
+        return load_city(name)
+    except (ValueError, OSError):
+        return None
+
+
 def _check_target(out_dir: Path) -> None:
     if out_dir.exists() and not (out_dir.is_dir() and not any(out_dir.iterdir())):
         raise ReportError(f"{out_dir} already exists and is not an empty folder: choose a new one")
 
 
-def _open_history(db_path: Path, namespace: str, state_before_first: State | None) -> tuple[EventStore, History]:
+def _open_history(db_path: Path, namespace: str, state_before_first: State | None) -> tuple[EventStore, History, int]:
     if not db_path.is_file():  # opening a missing path would create an empty log there
         raise ReportError(f"no event log at {db_path}")
     try:
@@ -74,7 +87,7 @@ def _open_history(db_path: Path, namespace: str, state_before_first: State | Non
     if bounds.first_ts is None:
         store.close()
         raise ReportError(f"namespace {namespace!r} has no events in {db_path}")
-    return store, history
+    return store, history, bounds.last_seq
 
 
 def write_report(db_path: str | Path, namespace: str, start_epoch: float, end_epoch: float, out_dir: str | Path,
@@ -82,8 +95,9 @@ def write_report(db_path: str | Path, namespace: str, start_epoch: float, end_ep
     """Write the report of [start_epoch, end_epoch) into the new folder `out_dir`; return the files written.
 
     `zone`: the zone the page shows times in (default: the machine's). `city`: the layers.citypack.CityPack
-    the server ran, for a log that does not record the state its namespace started from (units, callsigns),
-    and for the grid cells drawn on the map; None: the log must record that state.
+    the server ran, needed only for a log that does not record the state its namespace started from (a log
+    from before keyframes); None: the log's own keyframe at seq 0, and the grid cells of the pack the log
+    names, when this machine has it.
     `progress(done_fraction, words)` is called now and then from the calling thread.
     Bad input raises ReportError (a ValueError) before anything is written."""
     report = progress or (lambda done, words: None)
@@ -93,7 +107,7 @@ def write_report(db_path: str | Path, namespace: str, start_epoch: float, end_ep
         raise ReportError(f"the span must end after it starts ({local_label(start_epoch, zone)} to "
                           f"{local_label(end_epoch, zone)})")
     _check_target(out_dir)
-    store, history = _open_history(db_path, namespace, None if city is None else initial_state(city))
+    store, history, last_seq = _open_history(db_path, namespace, None if city is None else initial_state(city))
     try:
         report(0.0, "reading the state at the start")
 
@@ -116,6 +130,8 @@ def write_report(db_path: str | Path, namespace: str, start_epoch: float, end_ep
         report(0.3, "reading unit positions")
         tracks = sample_tracks(history, start_state, start_epoch, end_epoch, seq_before,
                                lambda done: report(0.3 + 0.6 * done, "reading unit positions"))
+        bookmarks = bookmarks_in(history.events(0, last_seq, types=("bookmark.added",)), start_epoch, end_epoch)
+        drawn_city = city if city is not None else _pack_named(history.city())
     finally:
         store.close()
 
@@ -146,7 +162,7 @@ def write_report(db_path: str | Path, namespace: str, start_epoch: float, end_ep
                 writer.writerow({**row, "p50_s": _seconds(row.get("p50_s")), "p90_s": _seconds(row.get("p90_s"))})
         page = render_page(namespace=namespace, start_epoch=start_epoch, end_epoch=end_epoch, zone=zone,
                            records=records, open_at_start=list(figures.open_at_start.values()), tracks=tracks,
-                           callsigns=callsigns, grids=grid_rings(city), bookmarks=figures.bookmarks,
+                           callsigns=callsigns, grids=grid_rings(drawn_city), bookmarks=bookmarks,
                            generated_epoch=time.time())
         (partial / "report.html").write_text(page, encoding="utf-8")
         _check_target(out_dir)  # it may have been filled meanwhile: never replace someone's files

@@ -23,7 +23,7 @@ INTERVALS = (
 MILESTONES = ("created", "first_dispatched", "first_enroute", "first_onscene", "closed")
 
 # The event types the figures read (all but positions, which tracks sample on their own).
-FIGURE_EVENT_TYPES = ("incident.created", "unit.assigned", "unit.status_changed", "incident.closed", "bookmark.added")
+FIGURE_EVENT_TYPES = ("incident.created", "unit.assigned", "unit.status_changed", "incident.closed")
 
 
 def millis(ts: str) -> int:
@@ -69,7 +69,7 @@ class StatusPeriod:
 
 
 class SpanFigures:
-    """Feed it the span's events in seq order (`add`); it keeps incidents, status periods and bookmarks."""
+    """Feed it the span's events in seq order (`add`); it keeps incidents and status periods."""
 
     def __init__(self, start_state: State):
         self.units = start_state["units"]
@@ -85,7 +85,6 @@ class SpanFigures:
                 self.open_at_start[record.incident_id] = record
         self.periods: list[StatusPeriod] = []
         self._open_period: dict[str, StatusPeriod] = {}
-        self.bookmarks: list[dict] = []
 
     def _incident(self, incident_id: str | None) -> IncidentRecord | None:
         if incident_id is None:
@@ -125,8 +124,6 @@ class SpanFigures:
             record = self._incident(data["incident_id"])
             if record is not None:
                 record.closed = ts
-        elif kind == "bookmark.added":
-            self.bookmarks.append({"ts": ts, "actor": event.get("actor"), **data})
 
     def feed(self, events: Iterable[dict]) -> None:
         for event in events:
@@ -136,6 +133,14 @@ class SpanFigures:
 def _record_of(incident: dict, created_ts: str) -> IncidentRecord:
     return IncidentRecord(incident["incident_id"], incident["kind"], incident["priority"], incident.get("grid_id"),
                           incident["lon"], incident["lat"], created_ts)
+
+
+def bookmarks_in(events: Iterable[dict], start_epoch: float, end_epoch: float) -> list[dict]:
+    """The bookmarks whose instant is in [start, end), by instant, whenever they were added (a shift leader
+    marks a span while replaying it, after the fact)."""
+    marks = [{**event["data"], "actor": event["actor"], "ts": event["ts"]} for event in events
+             if start_epoch <= epoch(event["data"]["at"]) < end_epoch]
+    return sorted(marks, key=lambda mark: mark["at"])
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -28,6 +28,7 @@ INTERVAL_TITLES = {
     "call_to_onscene_s": "Call to on scene",
     "call_to_close_s": "Call to close",
 }
+TRAIL_S = 1800  # a unit's line on the map: where it went in the half hour up to the slider's time
 PRIORITY_COLOURS = {1: "#d7191c", 2: "#f07c2a", 3: "#e6c619", 4: "#4a9fd6", 5: "#7b8a99"}
 
 
@@ -166,7 +167,7 @@ def _map_data(records: list[IncidentRecord], open_at_start: list[IncidentRecord]
     lats = [i[3] for i in incidents] + [p[1] for u in units for p in u[2]] + [c[0] for _, ring in grids for c in ring]
     lons = [i[4] for i in incidents] + [p[2] for u in units for p in u[2]] + [c[1] for _, ring in grids for c in ring]
     bounds = [[min(lats), min(lons)], [max(lats), max(lons)]] if lats else [[-60, -170], [70, 170]]
-    return {"step": tracks.step_s, "span": round(end_epoch - start_epoch, 3),
+    return {"step": tracks.step_s, "trail": TRAIL_S, "span": round(end_epoch - start_epoch, 3),
             "stops": [round(s - start_epoch, 3) for s in stops], "labels": [local_label(s, zone) for s in stops],
             "incidents": incidents, "units": units, "grids": [[name, ring] for name, ring in grids],
             "bounds": bounds, "colours": PRIORITY_COLOURS}
@@ -243,7 +244,8 @@ _SCRIPT = """
     heat.setLatLngs(hot);
     for (const u of units) {
       const last = lastAtOrBefore(u.points, t);
-      u.line.setLatLngs(u.points.slice(0, last + 1).map(p => [p[1], p[2]]));
+      const first = u.points[0][0] > t - D.trail ? 0 : lastAtOrBefore(u.points, t - D.trail) + 1;
+      u.line.setLatLngs(u.points.slice(Math.min(first, last), last + 1).map(p => [p[1], p[2]]));
       u.dot.setLatLng([u.points[last][1], u.points[last][2]]);
     }
   }
@@ -281,8 +283,8 @@ def render_page(*, namespace: str, start_epoch: float, end_epoch: float, zone: t
     data = _map_data(records, open_at_start, tracks, callsigns, grids, start_epoch, end_epoch, zone)
     legend = "".join(f'<span><i style="background:{colour}"></i>P{p}</span>' for p, colour in PRIORITY_COLOURS.items())
     bookmark_items = "".join(
-        f"<li>{html.escape(_local(b.get('at') or b['ts'], zone))}: {html.escape(str(b.get('note', '')))}"
-        f" ({html.escape(str(b.get('actor') or ''))})</li>" for b in bookmarks)
+        f"<li>{html.escape(_local(b['at'], zone))}: {html.escape(b['note'])} ({html.escape(b['actor'])})</li>"
+        for b in bookmarks)
     bookmark_block = f"<h2>Bookmarks</h2><ul id=bookmarks>{bookmark_items}</ul>" if bookmarks else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -299,7 +301,7 @@ def render_page(*, namespace: str, start_epoch: float, end_epoch: float, zone: t
 <div class="card"><b id="count-open-at-start">{len(open_at_start)}</b>open at the start</div>
 <div class="card"><b>{len(tracks.points)}</b>units</div></div>
 <h2>Map</h2>
-<div class="legend">{legend}<span>ring, dashed: closed</span><span>lines: unit tracks up to the slider's time</span></div>
+<div class="legend">{legend}<span>ring, dashed: closed</span><span>dots: units; lines: their last 30 min up to the slider's time</span></div>
 <div id="map"></div>
 <div class="slider"><button id="play" type="button">▶</button><input id="slider" type="range" min="0" step="1">
 <span id="slider-time"></span></div>

@@ -10,7 +10,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -61,6 +61,7 @@ async def _play_shift(url: str, token: str) -> dict:
     await do("unit.assign", unit_id=units[1], incident_id=never_enroute)
     await do("unit.status", unit_id=units[1], status="onscene")
     never_assigned = await create("fight", 1, 24.938, 60.166)
+    inside = datetime.now(timezone.utc).isoformat(timespec="milliseconds")  # this machine is the server's clock
     no_scene = await create("medical", 3, 24.942, 60.170)
     await do("unit.assign", unit_id=units[2], incident_id=no_scene)
     await do("unit.status", unit_id=units[2], status="enroute")
@@ -84,6 +85,9 @@ async def _play_shift(url: str, token: str) -> dict:
 
     await do("incident.close", incident_id=closes_later, disposition="REPORT")
     await do("unit.status", unit_id=units[6], status="available")
+    # Marked afterwards, as while replaying: one instant inside the span, one before it.
+    await do("bookmark.add", at=inside, note="first call of the rush <b>")
+    await do("bookmark.add", at="2020-01-01T00:00:00Z", note="long before")
     await client.close()
     return {"carried": carried, "never_assigned": never_assigned, "never_enroute": never_enroute,
             "no_scene": no_scene, "closes_later": closes_later, "full": full}
@@ -101,6 +105,7 @@ def shift(server, users):
     played["to"] = next(e["ts"] for e in events if e["type"] == "incident.closed"
                         and e["data"]["incident_id"] == played["closes_later"])
     played["events"] = events
+    played["bookmark"] = next(e["data"]["at"] for e in events if e["type"] == "bookmark.added")
     return played
 
 
@@ -112,8 +117,8 @@ def _run_report(db: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def report(server, shift, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports") / "shift"
-    done = _run_report(server.db, out, "--from", shift["from"], "--to", shift["to"], "--city", "demo",
-                       "--tz", "Europe/Helsinki")
+    # No --city: the log records the state it started from and names its city (whose grid cells are drawn).
+    done = _run_report(server.db, out, "--from", shift["from"], "--to", shift["to"], "--tz", "Europe/Helsinki")
     assert done.returncode == 0, done.stderr
     return out
 
@@ -289,7 +294,6 @@ def test_a_log_that_does_not_record_its_start_asks_for_the_city(server, shift, t
 
 def test_a_time_without_an_offset_is_read_in_the_reports_zone(server, shift, tmp_path):
     """The same span given as Helsinki wall-clock times (no offset, --tz) gives the same incidents."""
-    from datetime import timezone
     from zoneinfo import ZoneInfo
 
     def wall(ts: str) -> str:
@@ -343,6 +347,9 @@ def test_the_page_opens_in_headless_chromium_with_no_network_request_and_shows_m
         assert page.evaluate("document.querySelectorAll('#per-hour rect').length") >= 1
         assert page.evaluate("document.getElementById('count-created').textContent") == str(len(expected))
         assert page.evaluate("document.getElementById('count-open-at-start').textContent") == "1"
+        assert page.evaluate("document.querySelectorAll('.grid-label').length") == 23  # the demo city's cells
+        assert page.evaluate("[...document.querySelectorAll('#bookmarks li')].map(li => li.textContent)") == [
+            f"{helsinki(shift['bookmark'])[:19]}: first call of the rush <b> (alice)"]  # inside the span, as text
         page.screenshot(SCREENSHOTS / "report_html.png")
 
         page.evaluate("(s => { s.value = 0; s.dispatchEvent(new Event('input')); })(document.getElementById('slider'))")
@@ -350,3 +357,11 @@ def test_the_page_opens_in_headless_chromium_with_no_network_request_and_shows_m
         # At the start: the incident open then and the one created at that instant; less heat, shorter tracks.
         assert 0 < page.evaluate(_DRAWN_PIXELS + "('.leaflet-overlay-pane canvas.leaflet-heatmap-layer')") < heat_at_end
         assert page.evaluate(_DRAWN_PIXELS + "('.leaflet-overlay-pane canvas:not(.leaflet-heatmap-layer)')") < drawn_at_end
+
+
+def test_the_reports_room_never_imports_qt():
+    done = subprocess.run([sys.executable, "-c", "import sys, reports.export, reports.page, reports.times, reports.tracks; "
+                           "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')))"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
