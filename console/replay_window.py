@@ -12,7 +12,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QDateTime, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QDateTime, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QDateTimeEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QInputDialog,
                                QLabel, QMainWindow, QMenuBar, QProgressDialog)
@@ -24,6 +24,14 @@ from console.timeline import Timeline
 from console.window import MainWindow
 from dispatch.history import epoch
 
+# What reports.export says as it goes (Qt-free, in English), in the console's language.
+EXPORT_STEPS = {
+    "reading the state at the start": QT_TRANSLATE_NOOP("ReplayWindow", "reading the state at the start"),
+    "reading incidents and unit status changes": QT_TRANSLATE_NOOP("ReplayWindow", "reading incidents and unit status changes"),
+    "reading unit positions": QT_TRANSLATE_NOOP("ReplayWindow", "reading unit positions"),
+    "writing the report": QT_TRANSLATE_NOOP("ReplayWindow", "writing the report"),
+    "done": QT_TRANSLATE_NOOP("ReplayWindow", "done"),
+}
 REPLAY_COLOR = "#b45309"  # amber: never the live console's colours
 LISTS_MS = 150
 
@@ -51,7 +59,7 @@ class ReplayWindow(MainWindow):
         self.map_window: QMainWindow | None = None
         self._replayed_shown: tuple[str, str] | None = None
         self.failure: str | None = None  # why the replay could not open or go on
-        self._lists_due = (False, False)
+        self._lists_due = (False, False, False)
         self._lists_timer = QTimer(singleShot=True, interval=LISTS_MS)
         self._lists_timer.timeout.connect(self._refresh_due_lists)
         self._ticked_at = 0.0
@@ -126,17 +134,17 @@ class ReplayWindow(MainWindow):
             self._ticked_at = time.monotonic()
             super()._tick()
 
-    def _refresh_lists(self, queue: bool, board: bool) -> None:
-        """The queue and the unit board are rebuilt whole (tens of ms with hundreds of units): while
-        the clock plays or is scrubbed, at most every LISTS_MS, so the map keeps its frame rate."""
-        self._lists_due = (self._lists_due[0] or queue, self._lists_due[1] or board)
+    def _refresh_lists(self, queue: bool, board: bool, cameras: bool = False) -> None:
+        """The queue, the unit board and the camera list are rebuilt whole (tens of ms with hundreds of
+        units or thousands of cameras): in a replay at most every LISTS_MS, so the map keeps its frame rate."""
+        self._lists_due = tuple(due or now for due, now in zip(self._lists_due, (queue, board, cameras)))
         if not self._lists_timer.isActive():
             self._lists_timer.start()
 
     def _refresh_due_lists(self) -> None:
-        queue, board = self._lists_due
-        self._lists_due = (False, False)
-        super()._refresh_lists(queue, board)
+        queue, board, cameras = self._lists_due
+        self._lists_due = (False, False, False)
+        super()._refresh_lists(queue, board, cameras)
 
     def _file_menu(self, bar: QMenuBar) -> None:
         menu = bar.addMenu(self.tr("&File"))
@@ -210,7 +218,9 @@ class ReplayWindow(MainWindow):
         progress.show()
         self.export_progress = progress
         relay = _ExportRelay(self)
-        relay.progressed.connect(lambda share, words: (progress.setValue(int(share * 100)), progress.setLabelText(words)))
+        relay.progressed.connect(lambda share, words: (
+            progress.setValue(int(share * 100)),
+            progress.setLabelText(self.tr(EXPORT_STEPS[words]) if words in EXPORT_STEPS else words)))
         relay.finished.connect(lambda files, error: self._exported(progress, out_dir, files, error))
 
         def work() -> None:
@@ -244,6 +254,7 @@ class ReplayWindow(MainWindow):
             target = next((s for s in screens if s is not self.screen()), self.screen())
             self.map_window.setGeometry(target.availableGeometry())
             self.map_window.show()
+            self._replayed_shown = None  # the new window is titled at once
             self._show_replayed()
         elif not detached and self.map_window is not None:
             central = self.map_window.takeCentralWidget()

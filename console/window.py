@@ -453,7 +453,9 @@ class MainWindow(QMainWindow):
                                    or self.followed_unit in changes.units):
             self._show_followed()
 
-    def _refresh_lists(self, queue: bool, board: bool) -> None:
+    def _refresh_lists(self, queue: bool, board: bool, cameras: bool = False) -> None:
+        if cameras:
+            self.camera_list.set_cameras(Camera.from_dict(c) for c in self.live.state["cameras"].values())
         if queue:
             self.queue.refresh()
             if self.selected_incident:
@@ -501,12 +503,13 @@ class MainWindow(QMainWindow):
                 incidents.remove(gone)
             incidents.upsert([state["incidents"][i] for i in changes.incidents if i in state["incidents"]])
             self._mark_overdue()
-        for camera_id in changes.cameras:
-            self.canvas.cameras_layer.set_states([camera_id], state["cameras"][camera_id]["state"])
+        if changes.cameras:  # one change of the layer for all (a seek can bring thousands)
+            ids = [c for c in changes.cameras if self.canvas.cameras_layer.row(c) is not None]
+            self.canvas.cameras_layer.set_states(ids, [state["cameras"][c]["state"] for c in ids])
         if changes.cameras or changes.incidents:
             self._show_grid_figure()
         if changes.cameras:
-            self.camera_list.set_cameras(Camera.from_dict(c) for c in state["cameras"].values())
+            self._refresh_lists(queue=False, board=False, cameras=True)
 
     def _show_grid_figure(self) -> None:
         state = self.live.state

@@ -954,6 +954,26 @@
         <translation>回放 · {0} · {1} · 此处内容均非实时</translation>
     </message>
     <message>
+        <source>reading the state at the start</source>
+        <translation>正在读取开始时的状态</translation>
+    </message>
+    <message>
+        <source>reading incidents and unit status changes</source>
+        <translation>正在读取警情和单位状态变化</translation>
+    </message>
+    <message>
+        <source>reading unit positions</source>
+        <translation>正在读取单位位置</translation>
+    </message>
+    <message>
+        <source>writing the report</source>
+        <translation>正在写入报告</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
         <source>REPLAY · {0}</source>
         <translation>回放 · {0}</translation>
     </message>
