@@ -59,7 +59,7 @@ class ReplayWindow(MainWindow):
         self.map_window: QMainWindow | None = None
         self._replayed_shown: tuple[str, str] | None = None
         self.failure: str | None = None  # why the replay could not open or go on
-        self._lists_due = (False, False, False)
+        self._lists_due = (False, False)
         self._lists_timer = QTimer(singleShot=True, interval=LISTS_MS)
         self._lists_timer.timeout.connect(self._refresh_due_lists)
         self._ticked_at = 0.0
@@ -134,17 +134,17 @@ class ReplayWindow(MainWindow):
             self._ticked_at = time.monotonic()
             super()._tick()
 
-    def _refresh_lists(self, queue: bool, board: bool, cameras: bool = False) -> None:
-        """The queue, the unit board and the camera list are rebuilt whole (tens of ms with hundreds of
-        units or thousands of cameras): in a replay at most every LISTS_MS, so the map keeps its frame rate."""
-        self._lists_due = tuple(due or now for due, now in zip(self._lists_due, (queue, board, cameras)))
+    def _refresh_lists(self, queue: bool, board: bool) -> None:
+        """The queue and the unit board are rebuilt whole (tens of ms with hundreds of units): in a
+        replay at most every LISTS_MS, so the map keeps its frame rate."""
+        self._lists_due = (self._lists_due[0] or queue, self._lists_due[1] or board)
         if not self._lists_timer.isActive():
             self._lists_timer.start()
 
     def _refresh_due_lists(self) -> None:
-        queue, board, cameras = self._lists_due
-        self._lists_due = (False, False, False)
-        super()._refresh_lists(queue, board, cameras)
+        queue, board = self._lists_due
+        self._lists_due = (False, False)
+        super()._refresh_lists(queue, board)
 
     def _file_menu(self, bar: QMenuBar) -> None:
         menu = bar.addMenu(self.tr("&File"))

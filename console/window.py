@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         self.history = IncidentHistory(self.live, lambda cmd, args: self.link.send(cmd, args),
                                        self.disposition_words, self)
         self.messages = QListWidget(self)
-        self.camera_list = CameraList(parent=self)
+        self.camera_list = CameraList(parent=self, clock=self.clock.now)  # "online 12 min" at the console's instant
         self._dock("queue", self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
         # In a scroll area: details taller than their dock scroll instead of being squeezed, which moved
         # the buttons under the dispatcher's pointer whenever a line came or went.
@@ -453,9 +453,7 @@ class MainWindow(QMainWindow):
                                    or self.followed_unit in changes.units):
             self._show_followed()
 
-    def _refresh_lists(self, queue: bool, board: bool, cameras: bool = False) -> None:
-        if cameras:
-            self.camera_list.set_cameras(Camera.from_dict(c) for c in self.live.state["cameras"].values())
+    def _refresh_lists(self, queue: bool, board: bool) -> None:
         if queue:
             self.queue.refresh()
             if self.selected_incident:
@@ -509,7 +507,7 @@ class MainWindow(QMainWindow):
         if changes.cameras or changes.incidents:
             self._show_grid_figure()
         if changes.cameras:
-            self._refresh_lists(queue=False, board=False, cameras=True)
+            self.camera_list.update_states(Camera.from_dict(state["cameras"][c]) for c in changes.cameras)
 
     def _show_grid_figure(self) -> None:
         state = self.live.state

@@ -64,21 +64,35 @@ class CameraList(QWidget):
 
     def set_cameras(self, cameras: Iterable[Camera]) -> None:
         self.list.clear()
+        self._items: dict[str, QListWidgetItem] = {}
         for camera in sorted(cameras, key=lambda c: (natural_key(c.name), natural_key(c.camera_id))):
             item = QListWidgetItem()
             item.setData(_CAMERA_ROLE, camera)
             self.list.addItem(item)
+            self._items[camera.camera_id] = item
         self.refresh_ages()
         self._apply_filter(self.search.text())
+
+    def update_states(self, cameras: Iterable[Camera]) -> None:
+        """New observations of cameras the list holds: only their lines change (a list of thousands
+        rebuilt for each camera report, or a replay's seek, kept the GUI busy for a tenth of a second)."""
+        now = self.clock()
+        for camera in cameras:
+            item = self._items.get(camera.camera_id)
+            if item is not None:
+                item.setData(_CAMERA_ROLE, camera)
+                self._show(item, camera, now)
 
     def refresh_ages(self) -> None:
         now = self.clock()
         for row in range(self.list.count()):
             item = self.list.item(row)
-            camera: Camera = item.data(_CAMERA_ROLE)
-            item.setText(f"{feature_name(camera.name)}  ·  {self._state_text(camera, now)}")
-            item.setToolTip(self.tr("{0} · grid cell {1} · id {2}").format(
-                camera.name, camera.grid_id or "-", camera.camera_id))
+            self._show(item, item.data(_CAMERA_ROLE), now)
+
+    def _show(self, item: QListWidgetItem, camera: Camera, now: float) -> None:
+        item.setText(f"{feature_name(camera.name)}  ·  {self._state_text(camera, now)}")
+        item.setToolTip(self.tr("{0} · grid cell {1} · id {2}").format(
+            camera.name, camera.grid_id or "-", camera.camera_id))
 
     def _state_text(self, camera: Camera, now: float) -> str:
         """The state and how long it has held: "online 12 min", "offline 0 min", "unknown"."""
