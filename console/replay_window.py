@@ -34,6 +34,7 @@ EXPORT_STEPS = {
 }
 REPLAY_COLOR = "#b45309"  # amber: never the live console's colours
 LISTS_MS = 150
+TICK_MS = 100
 
 
 def local_zone():
@@ -62,7 +63,8 @@ class ReplayWindow(MainWindow):
         self._lists_due = (False, False)
         self._lists_timer = QTimer(singleShot=True, interval=LISTS_MS)
         self._lists_timer.timeout.connect(self._refresh_due_lists)
-        self._ticked_at = 0.0
+        self._tick_timer = QTimer(singleShot=True, interval=TICK_MS)
+        self._tick_timer.timeout.connect(super()._tick)
         super().__init__(self.replay, city, clock)
         self.setObjectName("onemap-replay")
         self.alerts.set_volume(0)  # what a replay announces is history: no tones
@@ -129,10 +131,10 @@ class ReplayWindow(MainWindow):
             self.map_window.setWindowTitle(self.tr("REPLAY {0} — OneMap map").format(now))
 
     def _tick(self) -> None:
-        """Ages and timers show whole seconds: redrawn at most ten times a second while playing."""
-        if time.monotonic() - self._ticked_at >= 0.1 or not self.clock.playing:
-            self._ticked_at = time.monotonic()
-            super()._tick()
+        """Ages and timers show whole seconds: redrawn at most every TICK_MS while the clock plays or is
+        scrubbed (a tick redraws every queue row's timers)."""
+        if not self._tick_timer.isActive():
+            self._tick_timer.start()
 
     def _refresh_lists(self, queue: bool, board: bool) -> None:
         """The queue and the unit board are rebuilt whole (tens of ms with hundreds of units): in a

@@ -570,7 +570,8 @@ class MainWindow(QMainWindow):
 
     def _mark_overdue(self) -> None:
         now = self.clock.now()
-        overdue = {i for i, inc in self.live.state["incidents"].items() if self.live.timers(inc, now).overdue}
+        overdue = {i for i, inc in self.live.state["incidents"].items()
+                   if inc["status"] != "closed" and self.live.timers(inc, now).overdue}  # closed ones never are
         self.canvas.set_overdue_incidents(sorted(overdue))
         if self.overdue_shown is not None:  # what was overdue when the console opened was never news
             for incident_id in sorted(overdue - self.overdue_shown):

@@ -128,7 +128,7 @@ def test_the_queue_ages_follow_the_replay_clock_not_the_wall_clock(qtbot, shift_
     window.clock.seek(created + 1800)
     # Overdue on the replay clock (3 minutes to dispatch): marked in the queue and on the map.
     qtbot.waitUntil(lambda: model.data(model.index(0, column)) == "⚠ 30:00", timeout=3000)
-    assert window.overdue_shown == {shift["open"]}
+    qtbot.waitUntil(lambda: window.overdue_shown == {shift["open"]}, timeout=3000)
 
 
 def test_playing_at_60x_for_2_s_moves_the_replay_clock_120_s(qtbot, shift_log):
