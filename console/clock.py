@@ -25,7 +25,6 @@ QUIET_LEAD_S = 5.0  # a skip lands this long before the next event, so it is see
 class Clock(QObject):
     ticked = Signal(float)
     jumped = Signal(float)
-    live = True
 
     def now(self) -> float:
         raise NotImplementedError
@@ -48,7 +47,6 @@ class ReplayClock(Clock):
     """The replayed instant within [start, end]. `marks`: the times of the events worth stepping to
     (incidents, status changes, bookmarks), sorted; `set_marks` replaces them as they are read."""
 
-    live = False
     playingChanged = Signal(bool)
     speedChanged = Signal(float)
     loopChanged = Signal(object)  # (start, end) or None

@@ -75,7 +75,7 @@ class LiveState:
             if (before.get("lon"), before.get("lat"), before.get("heading")) != (unit.get("lon"), unit.get("lat"), unit.get("heading")):
                 changes.moved_units.add(unit_id)
         new, gone = state["incidents"], old["incidents"]
-        changes.incidents = ({i for i in new.keys() | gone.keys() if new.get(i) != gone.get(i)})
+        changes.incidents = {i for i in new.keys() | gone.keys() if new.get(i) != gone.get(i)}
         changes.cameras = {c for c, camera in state["cameras"].items() if old["cameras"][c] != camera}
         self.state = state
         self.seq = seq

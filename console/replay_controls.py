@@ -11,13 +11,14 @@ Shift+Left/Right 1 min; Ctrl+Left/Right 15 min; Page Up/Page Down previous/next 
 from __future__ import annotations
 
 import math
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStyle, QToolButton, QWidget
 
 from console.clock import MAX_SPEED, MIN_SPEED, QUIET_S, SPEEDS, ReplayClock
+from reports.times import local_label
 
 NOTICE_MS = 4000  # a notice (a refused speed, no further event) stays this long
 JUMP_KEYS = {-15.0: "Left", 15.0: "Right", -60.0: "Shift+Left", 60.0: "Shift+Right",
@@ -158,8 +159,7 @@ class ReplayControls(QWidget):
         if second == self._shown_second:  # 60 ticks a second; the label changes once
             return
         self._shown_second = second
-        local = datetime.fromtimestamp(second, self.zone)
-        self.time_label.setText(self.tr("REPLAY {0}").format(local.strftime("%Y-%m-%d %H:%M:%S %Z")))
+        self.time_label.setText(self.tr("REPLAY {0}").format(local_label(second, self.zone)))
 
     def _show_playing(self, playing: bool) -> None:
         icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay

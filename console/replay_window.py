@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QDateTime, QObject, Qt, QTimer, Signal
@@ -23,6 +22,7 @@ from console.replay_controls import ReplayControls
 from console.timeline import Timeline
 from console.window import MainWindow
 from dispatch.history import epoch
+from reports.times import local_label, machine_zone
 
 # What reports.export says as it goes (Qt-free, in English), in the console's language.
 EXPORT_STEPS = {
@@ -35,15 +35,6 @@ EXPORT_STEPS = {
 REPLAY_COLOR = "#b45309"  # amber: never the live console's colours
 LISTS_MS = 150
 TICK_MS = 100
-
-
-def local_zone():
-    return datetime.now().astimezone().tzinfo
-
-
-def replayed_time(instant: float) -> str:
-    """The replayed instant as a person reads it: local date, time and zone."""
-    return datetime.fromtimestamp(instant).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 class ReplayWindow(MainWindow):
@@ -60,12 +51,14 @@ class ReplayWindow(MainWindow):
         self.map_window: QMainWindow | None = None
         self._replayed_shown: tuple[str, str] | None = None
         self.failure: str | None = None  # why the replay could not open or go on
+        self.zone = machine_zone()  # replayed times are shown in it, with its name
         self._lists_due = (False, False)
-        self._lists_timer = QTimer(singleShot=True, interval=LISTS_MS)
-        self._lists_timer.timeout.connect(self._refresh_due_lists)
-        self._tick_timer = QTimer(singleShot=True, interval=TICK_MS)
-        self._tick_timer.timeout.connect(super()._tick)
         super().__init__(self.replay, city, clock)
+        # Children of the window: a timer left running must not fire into a window already deleted.
+        self._lists_timer = QTimer(self, singleShot=True, interval=LISTS_MS)
+        self._lists_timer.timeout.connect(self._refresh_due_lists)
+        self._tick_timer = QTimer(self, singleShot=True, interval=TICK_MS)
+        self._tick_timer.timeout.connect(super()._tick)
         self.setObjectName("onemap-replay")
         self.alerts.set_volume(0)  # what a replay announces is history: no tones
         self.command_bar.hide()
@@ -82,13 +75,12 @@ class ReplayWindow(MainWindow):
         self.banner.setStyleSheet(f"background: {REPLAY_COLOR}; color: white; font-weight: bold; padding: 4px 10px;")
         self.centralWidget().layout().insertWidget(0, self.banner)
         self.setStyleSheet(f"QMainWindow#onemap-replay {{ border: 3px solid {REPLAY_COLOR}; }}")
-        zone = local_zone()
-        self.controls = ReplayControls(clock, zone, self)
+        self.controls = ReplayControls(clock, self.zone, self)
         self.addToolBarBreak()
         bar = self.addToolBar("replay")
         bar.setObjectName("toolbar-replay")
         bar.addWidget(self.controls)
-        self.timeline = Timeline(clock, zone, self)
+        self.timeline = Timeline(clock, self.zone, self)
         self._dock("timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.timeline.set_bookmarks_enabled(False, self.tr("Opening the replay…"))
         self.timeline.bookmarkRequested.connect(self.add_bookmark)
@@ -120,7 +112,7 @@ class ReplayWindow(MainWindow):
         """REPLAY and the replayed time in the banner, the title and every dock's title."""
         if self.failure is not None:
             return
-        now = replayed_time(self.clock.now())
+        now = local_label(self.clock.now(), self.zone)
         label = self.info.label if self.info else ""
         if (now, label) == self._replayed_shown:
             return  # a second shown is a second said: not 60 titles a second while playing
@@ -196,7 +188,7 @@ class ReplayWindow(MainWindow):
             self.notify(self.tr("A replay of a file cannot add bookmarks: they are events of the server's log"))
             return
         note, ok = QInputDialog.getText(self, self.tr("Bookmark"),
-                                        self.tr("Note for {0}:").format(replayed_time(at)))
+                                        self.tr("Note for {0}:").format(local_label(at, self.zone)))
         if ok and note.strip():
             self.replay.add_bookmark(at, note.strip()[:500])
 

@@ -262,6 +262,6 @@ def test_the_map_goes_to_the_other_monitor_and_follows_the_same_clock(qtbot, shi
 
 
 def replayed(window) -> str:
-    from console.replay_window import replayed_time
+    from reports.times import local_label
 
-    return replayed_time(window.clock.now())
+    return local_label(window.clock.now(), window.zone)
