@@ -28,7 +28,7 @@ class NewIncidentDialog(QDialog):
     the city (with the closest names), and flags open incidents of the same kind close by. Enter creates it.
     """
 
-    submitted = Signal(dict)  # the args of incident.create
+    submitted = Signal(object)  # the args of incident.create
     placeShown = Signal(object)  # (lon, lat, label) where the typed place is now, or None: the map pins it
 
     def __init__(self, geocoder: Geocoder | None, grid_at, lon: float | None, lat: float | None, parent=None, *,
@@ -241,7 +241,7 @@ def incident_title(incident: dict) -> str:
 class CloseIncidentDialog(QDialog):
     """The incident, its disposition (one of the city's codes, required) and a note. Esc cancels."""
 
-    submitted = Signal(dict)  # the args of incident.close
+    submitted = Signal(object)  # the args of incident.close
 
     def __init__(self, incident: dict, dispositions, parent=None):
         super().__init__(parent)

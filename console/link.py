@@ -39,10 +39,10 @@ class ServerLink(QObject):
     # connecting, "user (role)" when connected, a reason above when disconnected, an error code when refused.
     stateChanged = Signal(str, str)
     # the welcome frame; its snapshot is None when the link resumed from the last delivered seq
-    welcomed = Signal(dict)
-    eventsReceived = Signal(list)
+    welcomed = Signal(object)
+    eventsReceived = Signal(object)
     # (command id, reply): ack, nack, or a nack with code "disconnected" when the link fell mid-command
-    replied = Signal(str, dict)
+    replied = Signal(str, object)
 
     def __init__(self, url: str, token: str, namespace: str = "live", parent: QObject | None = None):
         super().__init__(parent)

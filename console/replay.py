@@ -238,20 +238,20 @@ class ReplaySource(QObject):
     """The window's source of events for a replay: the same signals as console.link.ServerLink."""
 
     stateChanged = Signal(str, str)
-    welcomed = Signal(dict)
-    eventsReceived = Signal(list)
-    replied = Signal(str, dict)
+    welcomed = Signal(object)
+    eventsReceived = Signal(object)
+    replied = Signal(str, object)
     opened = Signal(object)  # ReplayInfo
     overviewRead = Signal(object)  # Overview
-    trailsRead = Signal(dict)  # unit_id -> [(lon, lat), ...] oldest first, after a seek
+    trailsRead = Signal(object)  # unit_id -> [(lon, lat), ...] oldest first, after a seek
     failed = Signal(str)  # the reader could not go on: in words
     read_only = True
 
     # from the reader's thread
     _opened = Signal(object)
-    _state = Signal(int, int, float, dict)  # generation, seq, instant, state
-    _read = Signal(int, list, float, bool)  # generation, [(time, event)], read until, more to read
-    _trails = Signal(int, dict)
+    _state = Signal(int, int, float, object)  # generation, seq, instant, state
+    _read = Signal(int, object, float, bool)  # generation, [(time, event)], read until, more to read
+    _trails = Signal(int, object)
 
     def __init__(self, reader: Reader, clock: ReplayClock, start: float | None = None, end: float | None = None,
                  parent: QObject | None = None):

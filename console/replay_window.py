@@ -40,7 +40,7 @@ TICK_MS = 100
 class ReplayWindow(MainWindow):
     read_only = True
     layout_key = "replay-layout"  # a replay's docks and toolbars are not the live desk's
-    exported = Signal(list)  # the files an export wrote
+    exported = Signal(object)  # the files an export wrote
 
     def __init__(self, reader, start: float | None = None, end: float | None = None, city: str | None = None):
         """`city`: the pack to draw, for a log that does not name its own."""
@@ -266,7 +266,7 @@ class ReplayWindow(MainWindow):
 class _ExportRelay(QObject):
     """Carries the export thread's progress and end to the GUI thread."""
     progressed = Signal(float, str)
-    finished = Signal(list, str)
+    finished = Signal(object, str)
 
 
 def open_replay(reader, start: float | None = None, end: float | None = None,
