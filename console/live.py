@@ -5,6 +5,7 @@ changes only through events from the server.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,7 +15,9 @@ DEFAULT_DISPATCH_THRESHOLD_S = 180.0  # 3 minutes from call to first unit dispat
 DEFAULT_ONSCENE_THRESHOLD_S = 900.0
 
 
+@functools.lru_cache(maxsize=65536)
 def epoch(ts: str | None) -> float | None:
+    """Cached: every queue row's timers read the same few stamps many times a second."""
     if not ts:
         return None
     return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()

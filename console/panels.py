@@ -5,9 +5,9 @@ import re
 import time
 from typing import Callable
 
-from PySide6.QtCore import (QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QEvent, QModelIndex, QPoint,
+from PySide6.QtCore import (QT_TRANSLATE_NOOP, QAbstractItemModel, QAbstractTableModel, QCoreApplication, QEvent, QMetaObject, QModelIndex, QPoint,
                             QSortFilterProxyModel, Qt, QTimer, Signal)
-from PySide6.QtGui import QBrush, QColor, QDrag, QFont, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QBrush, QColor, QDrag, QFont
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QSizePolicy,
                                QTableView, QTreeView, QVBoxLayout, QWidget)
@@ -48,6 +48,7 @@ class IncidentQueueModel(QAbstractTableModel):
         super().__init__(parent)
         self.live = live
         self.rows: list[str] = []
+        self._shown: dict[str, tuple] = {}  # incident -> its row's signature, as last shown
         self.now = now
 
     def headers(self) -> list[str]:
@@ -61,10 +62,42 @@ class IncidentQueueModel(QAbstractTableModel):
                 self.tr("Time from the first dispatch to the first unit on scene"), self.tr("Units assigned"),
                 self.tr("Address")]
 
-    def refresh(self) -> None:
-        self.beginResetModel()
-        self.rows = [i for i, inc in self.live.state["incidents"].items() if inc["status"] != "closed"]
-        self.endResetModel()
+    def refresh(self) -> bool:
+        """The open incidents, as rows removed, added and changed: never a reset (a reset loses the view's
+        place and re-sorts every row; a replay refreshes many times a second)."""
+        incidents = self.live.state["incidents"]
+        wanted = {i: self._signature(inc) for i, inc in incidents.items() if inc["status"] != "closed"}
+        row = len(self.rows) - 1
+        while row >= 0:  # from the end, a run of gone rows at a time: the rows before keep their numbers
+            if self.rows[row] in wanted:
+                row -= 1
+                continue
+            end = row
+            while row > 0 and self.rows[row - 1] not in wanted:
+                row -= 1
+            self.beginRemoveRows(QModelIndex(), row, end)
+            del self.rows[row:end + 1]
+            self.endRemoveRows()
+            row -= 1
+        changed = [row for row, i in enumerate(self.rows) if self._shown.get(i) != wanted[i]]
+        present = set(self.rows)
+        added = [i for i in wanted if i not in present]
+        if added:
+            self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(added) - 1)
+            self.rows.extend(added)
+            self.endInsertRows()
+        removed = len(present) != len(self._shown)
+        self._shown = wanted
+        if changed:
+            self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), len(self.COLUMNS) - 1))
+        return bool(changed or added or removed)
+
+    def _signature(self, incident: dict) -> tuple:
+        """What a row shows but its running timers: a row whose signature is the same is not redrawn."""
+        units = self.live.state["units"]
+        return (incident["priority"], incident["kind"], incident["status"], incident.get("grid_id"),
+                incident.get("dispatched_ts"), incident.get("onscene_ts"), incident.get("address"),
+                incident.get("note"), tuple(units[u].get("callsign") or u for u in incident["units"] if u in units))
 
     def retranslate(self) -> None:
         """Headers and words (kinds, statuses) in the current language."""
@@ -98,38 +131,51 @@ class IncidentQueueModel(QAbstractTableModel):
         if incident is None:
             return None
         column = self.COLUMNS[index.column()]
-        timers = self.live.timers(incident, self.now())
         if role == Qt.ItemDataRole.DisplayRole:
-            units = self.live.state["units"]
-            return {
-                "priority": f"P{incident['priority']}",
-                "id": short_id(incident["incident_id"]),
-                "kind": word(incident["kind"]),
-                "status": word(incident["status"]),
-                "grid": incident.get("grid_id") or "",
-                "to_dispatch": ("⚠ " if timers.dispatch_overdue else "") + format_duration(timers.to_dispatch_s),
-                "to_onscene": ("⚠ " if timers.onscene_overdue else "") + format_duration(timers.to_onscene_s),
-                "units": " ".join(units[u].get("callsign") or u for u in incident["units"] if u in units),
-                "address": incident.get("address") or f"{incident['lon']:.5f}, {incident['lat']:.5f}",
-            }[column]
+            return self._text(incident, column)
         if role == Qt.ItemDataRole.UserRole:  # sort keys
-            return {"priority": incident["priority"], "to_dispatch": timers.to_dispatch_s,
-                    "to_onscene": timers.to_onscene_s or 0.0}.get(column, str(self.data(index)))
+            if column == "priority":
+                return incident["priority"]
+            if column in ("to_dispatch", "to_onscene"):
+                timers = self.live.timers(incident, self.now())
+                return timers.to_dispatch_s if column == "to_dispatch" else (timers.to_onscene_s or 0.0)
+            return self._text(incident, column)
         if role == Qt.ItemDataRole.BackgroundRole and column == "priority":
             return QBrush(PRIORITY_COLORS[incident["priority"]])
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == "priority":
                 return QBrush(QColor("white"))
-            if (column == "to_dispatch" and timers.dispatch_overdue) or (
-                    column == "to_onscene" and timers.onscene_overdue):
-                return QBrush(OVERDUE_COLOR)
-        if role == Qt.ItemDataRole.FontRole and timers.overdue and column in ("to_dispatch", "to_onscene", "id"):
+            if column in ("to_dispatch", "to_onscene"):
+                timers = self.live.timers(incident, self.now())
+                if timers.dispatch_overdue if column == "to_dispatch" else timers.onscene_overdue:
+                    return QBrush(OVERDUE_COLOR)
+        if role == Qt.ItemDataRole.FontRole and column in ("to_dispatch", "to_onscene", "id") and \
+                self.live.timers(incident, self.now()).overdue:
             font = QFont()
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
             return "\n".join(t for t in (incident["incident_id"], incident.get("note")) if t)
         return None
+
+    def _text(self, incident: dict, column: str) -> str:
+        if column == "priority":
+            return f"P{incident['priority']}"
+        if column == "id":
+            return short_id(incident["incident_id"])
+        if column in ("kind", "status"):
+            return word(incident[column])
+        if column == "grid":
+            return incident.get("grid_id") or ""
+        if column in ("to_dispatch", "to_onscene"):
+            timers = self.live.timers(incident, self.now())
+            if column == "to_dispatch":
+                return ("⚠ " if timers.dispatch_overdue else "") + format_duration(timers.to_dispatch_s)
+            return ("⚠ " if timers.onscene_overdue else "") + format_duration(timers.to_onscene_s)
+        if column == "units":
+            units = self.live.state["units"]
+            return " ".join(units[u].get("callsign") or u for u in incident["units"] if u in units)
+        return incident.get("address") or f"{incident['lon']:.5f}, {incident['lat']:.5f}"
 
 
 class IncidentQueue(QWidget):
@@ -154,6 +200,9 @@ class IncidentQueue(QWidget):
         self.view.verticalHeader().hide()
         # Every column as wide as its contents, but the address: last, taking what is left, elided.
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # ... measured on the rows in sight only: every change re-measures the columns, and hundreds of
+        # open incidents each asked for every cell cost tens of ms a change.
+        self.view.horizontalHeader().setResizeContentsPrecision(0)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.setAcceptDrops(True)
         self.view.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
@@ -171,7 +220,8 @@ class IncidentQueue(QWidget):
         return self.model.incident_at(self.proxy.mapToSource(proxy_index).row())
 
     def refresh(self) -> None:
-        self.model.refresh()
+        if self.model.refresh():  # the columns fit what is shown now (only a reset would re-measure them)
+            QMetaObject.invokeMethod(self.view.horizontalHeader(), "resizeSections")
 
     def row_of(self, incident_id: str) -> int | None:
         if incident_id not in self.model.rows:
@@ -223,6 +273,157 @@ class _QueueView(QTableView):
                 self.queue.unitDropped.emit(unit_id, incident_id)
 
 
+class UnitBoardModel(QAbstractItemModel):
+    """Units in groups (by status or by station), read from the state when shown: a refresh regroups
+    500 units in a millisecond and the view asks only for the rows in sight. Group rows have internal
+    id 0; a unit's row has its group's row + 1."""
+
+    COLUMNS = 5
+
+    def __init__(self, live: LiveState, parent=None):
+        super().__init__(parent)
+        self.live = live
+        self.by = "status"
+        self.groups: list[str] = []  # group keys, in order
+        self.members: dict[str, list[str]] = {}  # group key -> unit ids, by callsign
+        self.highlighted: set[str] = set()
+        self.station_names: dict[str, str] = {}
+        self.headers: list[str] = [""] * self.COLUMNS
+        self.tip = "{0}: {1}"
+
+    # ---- structure ---------------------------------------------------------------------------------
+
+    def refresh(self, by: str) -> list[str]:
+        """Regroup the units as the state has them now. Returns the groups that were not shown before."""
+        units = self.live.state["units"]
+        members: dict[str, list[str]] = {}
+        for unit in sorted(units.values(), key=lambda u: u.get("callsign") or u["unit_id"]):
+            members.setdefault(unit.get(by) or "-", []).append(unit["unit_id"])
+        if by == "status":
+            groups = [k for k in UNIT_STATUS_COLORS if members.get(k) or k == "available"]
+            groups += sorted(k for k in members if k not in UNIT_STATUS_COLORS)
+        else:
+            groups = sorted(members, key=lambda k: (self.group_title(k), k))
+        members = {k: members.get(k, []) for k in groups}
+        new = [k for k in groups if k not in self.members]
+        if by != self.by or groups != self.groups or members != self.members:
+            self._regroup(by, groups, members)
+        if self.groups:  # words and highlights may have changed in any row: the view redraws those in sight
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.groups) - 1, self.COLUMNS - 1))
+            for row, key in enumerate(self.groups):
+                if self.members[key]:
+                    parent = self.index(row, 0)
+                    self.dataChanged.emit(self.index(0, 0, parent),
+                                          self.index(len(self.members[key]) - 1, self.COLUMNS - 1, parent))
+        return new
+
+    def _regroup(self, by: str, groups: list[str], members: dict[str, list[str]]) -> None:
+        """A layout change that keeps selections, the current row and expanded groups on the same units
+        and groups wherever they moved."""
+        self.layoutAboutToBeChanged.emit()
+        place = {u: (g, r) for g, key in enumerate(groups) for r, u in enumerate(members[key])}
+        group_row = {key: g for g, key in enumerate(groups)}
+        old_indexes = self.persistentIndexList()
+        new_indexes = []
+        for index in old_indexes:
+            key_or_unit = self._what(index)
+            if index.internalId() == 0:
+                g = group_row.get(key_or_unit) if by == self.by else None
+                new_indexes.append(QModelIndex() if g is None else self.createIndex(g, index.column(), 0))
+            else:
+                g, r = place.get(key_or_unit, (None, None))
+                new_indexes.append(QModelIndex() if g is None else self.createIndex(r, index.column(), g + 1))
+        self.by, self.groups, self.members = by, groups, members
+        self.changePersistentIndexList(old_indexes, new_indexes)
+        self.layoutChanged.emit()
+
+    def _what(self, index: QModelIndex) -> str:
+        """A group row's key, a unit row's unit id."""
+        if index.internalId() == 0:
+            return self.groups[index.row()]
+        return self.members[self.groups[index.internalId() - 1]][index.row()]
+
+    def index(self, row: int, column: int, parent: QModelIndex = QModelIndex()) -> QModelIndex:
+        if not parent.isValid():
+            return self.createIndex(row, column, 0) if 0 <= row < len(self.groups) else QModelIndex()
+        if parent.internalId() != 0 or not 0 <= row < len(self.members[self.groups[parent.row()]]):
+            return QModelIndex()
+        return self.createIndex(row, column, parent.row() + 1)
+
+    def parent(self, index: QModelIndex = QModelIndex()) -> QModelIndex:
+        if not index.isValid() or index.internalId() == 0:
+            return QModelIndex()
+        return self.createIndex(index.internalId() - 1, 0, 0)
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        if not parent.isValid():
+            return len(self.groups)
+        if parent.internalId() == 0 and parent.column() == 0:
+            return len(self.members[self.groups[parent.row()]])
+        return 0
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return self.COLUMNS
+
+    def unit_index(self, unit_id: str) -> QModelIndex | None:
+        for g, key in enumerate(self.groups):
+            if unit_id in self.members[key]:
+                return self.createIndex(self.members[key].index(unit_id), 0, g + 1)
+        return None
+
+    # ---- what a row shows --------------------------------------------------------------------------
+
+    def group_title(self, key: str) -> str:
+        if self.by == "status":
+            return word(key)
+        return feature_name(self.station_names.get(key, key))
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers[section]
+        return None
+
+    def flags(self, index: QModelIndex):
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.internalId() != 0 and self.live.state["units"][self._what(index)]["status"] == "available":
+            flags |= Qt.ItemFlag.ItemIsDragEnabled
+        return flags
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        if index.internalId() == 0:
+            key = self.groups[index.row()]
+            if index.column() != 0:
+                return None
+            if role == Qt.ItemDataRole.DisplayRole:
+                return f"{self.group_title(key)} ({len(self.members[key])})"
+            if role == Qt.ItemDataRole.ForegroundRole and self.by == "status" and key in UNIT_STATUS_COLORS:
+                return QBrush(UNIT_STATUS_COLORS[key])
+            if role == Qt.ItemDataRole.UserRole + 1:
+                return key
+            return None
+        unit = self.live.state["units"].get(self._what(index))
+        if unit is None:
+            return None
+        column = index.column()
+        name = unit.get("callsign") or unit["unit_id"]
+        if role == Qt.ItemDataRole.DisplayRole:
+            station = unit.get("station") or ""
+            return (("★ " if unit["unit_id"] in self.highlighted else "") + name,
+                    unit_kind_name(unit.get("kind") or ""), word(unit["status"]), unit.get("incident_id") or "",
+                    feature_name(self.station_names.get(station, station)))[column]
+        if role == Qt.ItemDataRole.UserRole and column == 0:
+            return unit["unit_id"]
+        if role == Qt.ItemDataRole.ForegroundRole and column == 2:
+            return QBrush(UNIT_STATUS_COLORS[unit["status"]])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tip.format(name, unit_kind_name(unit.get("kind") or ""))
+        return None
+
+
 class UnitBoard(QWidget):
     """Units grouped by status or by station; drag a unit onto an incident to assign it."""
 
@@ -236,7 +437,7 @@ class UnitBoard(QWidget):
         self.group.addItem("", "status")
         self.group.addItem("", "station")
         self.group.currentIndexChanged.connect(self.refresh)
-        self.model = QStandardItemModel(self)
+        self.model = UnitBoardModel(live, self)
         self.view = _BoardView(self)
         self.view.setModel(self.model)
         self.view.setHeaderHidden(False)
@@ -250,8 +451,6 @@ class UnitBoard(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.group)
         layout.addWidget(self.view)
-        self.highlighted: set[str] = set()
-        self.station_names: dict[str, str] = {}
         self.retranslate()
 
     def changeEvent(self, event) -> None:
@@ -262,6 +461,10 @@ class UnitBoard(QWidget):
     def retranslate(self) -> None:
         self.group.setItemText(0, self.tr("By status"))
         self.group.setItemText(1, self.tr("By station"))
+        self.model.headers = [self.tr("Unit"), self.tr("Kind"), self.tr("Status"), self.tr("Incident"),
+                              self.tr("Station")]
+        self.model.tip = self.tr("{0}: {1}")
+        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, UnitBoardModel.COLUMNS - 1)
         self.refresh()
 
     def _clicked(self, index: QModelIndex) -> None:
@@ -275,60 +478,22 @@ class UnitBoard(QWidget):
             self.menuRequested.emit(unit_id, self.view.viewport().mapToGlobal(pos))
 
     def highlight(self, unit_ids) -> None:
-        self.highlighted = set(unit_ids)
+        self.model.highlighted = set(unit_ids)
+        self.refresh()
+
+    def set_station_names(self, names: dict[str, str]) -> None:
+        self.model.station_names = names
         self.refresh()
 
     def refresh(self) -> None:
-        by = self.group.currentData() or "status"
-        expanded = {self.model.item(r).data(Qt.ItemDataRole.UserRole + 1) for r in range(self.model.rowCount())
-                    if self.view.isExpanded(self.model.index(r, 0))}
-        self.model.clear()
-        self.model.setHorizontalHeaderLabels([self.tr("Unit"), self.tr("Kind"), self.tr("Status"), self.tr("Incident"),
-                                              self.tr("Station")])
-        groups: dict[str, list[dict]] = {}
-        for unit in self.live.state["units"].values():
-            key = unit.get(by) or "-"
-            groups.setdefault(feature_name(self.station_names.get(key, key)) if by == "station" else key,
-                              []).append(unit)
-        order = list(UNIT_STATUS_COLORS) if by == "status" else sorted(groups)
-        for key in order:
-            units = groups.get(key, [])
-            if by == "status" and not units and key != "available":
-                continue
-            title = word(key) if by == "status" else key
-            parent = QStandardItem(f"{title} ({len(units)})")
-            parent.setData(key, Qt.ItemDataRole.UserRole + 1)
-            parent.setEditable(False)
-            parent.setDragEnabled(False)
-            if by == "status":
-                parent.setForeground(QBrush(UNIT_STATUS_COLORS[key]))
-            for unit in sorted(units, key=lambda u: u.get("callsign") or u["unit_id"]):
-                name = QStandardItem(("★ " if unit["unit_id"] in self.highlighted else "")
-                                     + (unit.get("callsign") or unit["unit_id"]))
-                name.setData(unit["unit_id"], Qt.ItemDataRole.UserRole)
-                status = QStandardItem(word(unit["status"]))
-                status.setForeground(QBrush(UNIT_STATUS_COLORS[unit["status"]]))
-                station = unit.get("station") or ""
-                kind = unit_kind_name(unit.get("kind") or "")
-                row = [name, QStandardItem(kind), status, QStandardItem(unit.get("incident_id") or ""),
-                       QStandardItem(feature_name(self.station_names.get(station, station)))]
-                for item in row:
-                    item.setEditable(False)
-                    item.setDragEnabled(unit["status"] == "available")
-                    item.setToolTip(self.tr("{0}: {1}").format(unit.get("callsign") or unit["unit_id"], kind))
-                parent.appendRow(row)
-            self.model.appendRow([parent, QStandardItem(), QStandardItem(), QStandardItem(), QStandardItem()])
-            if key in expanded or not expanded:
-                self.view.setExpanded(parent.index(), True)
-        self.view.resizeColumnToContents(0)
+        first = not self.model.groups
+        for key in self.model.refresh(self.group.currentData() or "status"):  # a group new to the board opens
+            self.view.setExpanded(self.model.index(self.model.groups.index(key), 0), True)
+        if first:
+            self.view.resizeColumnToContents(0)
 
     def row_index(self, unit_id: str) -> QModelIndex | None:
-        for r in range(self.model.rowCount()):
-            parent = self.model.item(r)
-            for c in range(parent.rowCount()):
-                if parent.child(c).data(Qt.ItemDataRole.UserRole) == unit_id:
-                    return parent.child(c).index()
-        return None
+        return self.model.unit_index(unit_id)
 
 
 class _BoardView(QTreeView):

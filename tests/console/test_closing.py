@@ -140,7 +140,7 @@ def test_the_details_show_the_run_card_and_the_board_names_unit_kinds(qtbot, ser
 
     index = window.board.row_index(engine.unit_id)
     row = [index.siblingAtColumn(c) for c in range(window.board.model.columnCount())]
-    headers = [window.board.model.horizontalHeaderItem(c).text() for c in range(len(row))]
+    headers = [window.board.model.headerData(c, Qt.Orientation.Horizontal) for c in range(len(row))]
     assert headers[:2] == ["Unit", "Kind"] and row[1].data() == "fire engine"
     assert all(cell.data(Qt.ItemDataRole.ToolTipRole) == f"{engine.callsign}: fire engine" for cell in row)
     patrol = next(u for u in window.live.state["units"].values() if u["kind"] == "patrol")
