@@ -5,6 +5,8 @@ import gc
 import json
 import time
 
+import shiboken6
+
 from PySide6.QtCore import QByteArray, QEvent, QPoint, QPointF, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QCompleter, QDockWidget, QFrame, QInputDialog, QLabel, QLineEdit,
@@ -34,6 +36,8 @@ from video.camera_list import CameraList
 from video.wall import Wall
 
 CALLOUT_MS = 8000
+MAX_CALLOUTS = 3  # on the map at once: a burst of notices (a replay at 1000x) must not cover it
+MAX_MESSAGES = 1000  # lines kept in the message list (a night's worth; the log keeps everything)
 RECOMMENDATIONS = 5
 HIGH_PRIORITY = 2  # P1 and P2 calls are announced with a tone
 SETTINGS_ORG, SETTINGS_APP = "OneMap", "console"
@@ -72,6 +76,7 @@ class MainWindow(QMainWindow):
         self.walls: list[Wall] = []
         self.grid_figure = "incidents"  # what the grid cells' colours say: open incidents or camera online rate
         self.messages_shown: list[str] = []
+        self._callouts: list[QLabel] = []  # on the map now, oldest first
         self.replays: list[QMainWindow] = []  # replay windows opened from this one (File > Replay…)
 
         self.canvas = MapCanvas(self)
@@ -493,8 +498,8 @@ class MainWindow(QMainWindow):
             records = [state["units"][u] for u in ids]
             units.update_positions(ids, [u["lon"] for u in records], [u["lat"] for u in records],
                                    [u["heading"] if u["heading"] is not None else float("nan") for u in records])
-        for unit_id in changes.units:
-            units.upsert([state["units"][unit_id]])
+        if changes.units:
+            units.upsert([state["units"][unit_id] for unit_id in changes.units])
         if changes.incidents:
             gone = [i for i in changes.incidents if i not in state["incidents"]]  # a seek to before them
             if gone:
@@ -507,7 +512,7 @@ class MainWindow(QMainWindow):
         if changes.cameras or changes.incidents:
             self._show_grid_figure()
         if changes.cameras:
-            self.camera_list.update_states(Camera.from_dict(state["cameras"][c]) for c in changes.cameras)
+            self.camera_list.update_states(state["cameras"][c] for c in changes.cameras)
 
     def _show_grid_figure(self) -> None:
         state = self.live.state
@@ -591,7 +596,7 @@ class MainWindow(QMainWindow):
 
     def _city_loaded(self, pack) -> None:
         self.city = pack
-        self.board.station_names = dict(zip(pack.stations["station_id"], pack.stations["name"]))
+        self.board.set_station_names(dict(zip(pack.stations["station_id"], pack.stations["name"])))
         self.router = StreetRouter(pack.streets)
         self.geocoder = Geocoder(pack.streets, pack.places, pack.areas)
         completer = QCompleter(["assign", "status", "close", "new", "find"] + self.geocoder.names(), self)
@@ -654,7 +659,7 @@ class MainWindow(QMainWindow):
         }.get(cmd)
         if text is not None:
             line = f"{self._stamp()}  ✓ {text().strip()}"
-            self.messages.insertItem(0, line)
+            self._say(line)
             self.messages_shown.append(line)
 
     def explain(self, cmd: str, args: dict, reply: dict) -> str:
@@ -679,10 +684,16 @@ class MainWindow(QMainWindow):
         """The clock's time of day, local, for the message list (a replay's messages carry the replayed time)."""
         return time.strftime("%H:%M:%S", time.localtime(self.clock.now()))
 
+    def _say(self, line: str) -> None:
+        """A line at the top of the message list; the oldest go past MAX_MESSAGES."""
+        self.messages.insertItem(0, line)
+        while self.messages.count() > MAX_MESSAGES:
+            self.messages.takeItem(self.messages.count() - 1)
+
     def notify(self, text: str, concerning: tuple[str, str] | None = None) -> None:
         """Tell the dispatcher in words: status bar, message list, and a callout on the map at the object."""
         stamp = self._stamp()
-        self.messages.insertItem(0, f"{stamp}  {text}")
+        self._say(f"{stamp}  {text}")
         self.messages_shown.append(text)
         self.statusBar().showMessage(text, CALLOUT_MS)
         if concerning is None:
@@ -707,6 +718,9 @@ class MainWindow(QMainWindow):
         label.show()
         label.raise_()
         QTimer.singleShot(CALLOUT_MS, label.deleteLater)
+        self._callouts = [c for c in self._callouts if shiboken6.isValid(c)] + [label]
+        while len(self._callouts) > MAX_CALLOUTS:
+            self._callouts.pop(0).deleteLater()
 
     def assign(self, unit_id: str, incident_id: str) -> None:
         self.canvas.highlight_units([])

@@ -17,6 +17,7 @@ from video.dnd import CAMERA_MIME, camera_mime_data
 
 _CAMERA_ROLE = Qt.ItemDataRole.UserRole
 AGE_REFRESH_MS = 15_000  # ages are shown in whole minutes
+UPDATE_SLICE = 200  # camera lines rewritten per turn of the event loop (~3 ms)
 _DIGITS = re.compile(r"(\d+)")
 
 
@@ -43,6 +44,9 @@ class CameraList(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search)
         layout.addWidget(self.list)
+        self._pending: dict[str, dict] = {}  # camera -> its newest record, its line not yet rewritten
+        self._slices = QTimer(self, singleShot=True, interval=0)
+        self._slices.timeout.connect(self._update_slice)
         self.search.textChanged.connect(self._apply_filter)
         self.list.itemClicked.connect(self._activate)
         self.list.itemActivated.connect(self._activate)  # Enter (and double-click, on some styles)
@@ -63,6 +67,7 @@ class CameraList(QWidget):
         self.refresh_ages()
 
     def set_cameras(self, cameras: Iterable[Camera]) -> None:
+        self._pending.clear()
         self.list.clear()
         self._items: dict[str, QListWidgetItem] = {}
         for camera in sorted(cameras, key=lambda c: (natural_key(c.name), natural_key(c.camera_id))):
@@ -73,15 +78,30 @@ class CameraList(QWidget):
         self.refresh_ages()
         self._apply_filter(self.search.text())
 
-    def update_states(self, cameras: Iterable[Camera]) -> None:
-        """New observations of cameras the list holds: only their lines change (a list of thousands
-        rebuilt for each camera report, or a replay's seek, kept the GUI busy for a tenth of a second)."""
+    def update_states(self, records: Iterable[dict]) -> None:
+        """New observations of cameras the list holds (the state's camera records): their lines change a
+        slice at a time (a replay's seek changes thousands; all at once held the GUI for tens of ms)."""
+        for record in records:
+            self._pending[str(record["camera_id"])] = record
+        if self._pending and not self._slices.isActive():
+            self._slices.start()
+
+    def _update_slice(self) -> None:
         now = self.clock()
-        for camera in cameras:
-            item = self._items.get(camera.camera_id)
+        for _ in range(min(UPDATE_SLICE, len(self._pending))):
+            camera_id, record = self._pending.popitem()
+            item = self._items.get(camera_id)
             if item is not None:
+                camera = Camera.from_dict(record)
                 item.setData(_CAMERA_ROLE, camera)
                 self._show(item, camera, now)
+        if self._pending:
+            self._slices.start()
+
+    @property
+    def updating(self) -> bool:
+        """Lines are still waiting for their new states."""
+        return bool(self._pending)
 
     def refresh_ages(self) -> None:
         now = self.clock()

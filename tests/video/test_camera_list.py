@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from PySide6.QtCore import Qt
+
 from video.camera import Camera
 from video.camera_list import CameraList
 
@@ -42,3 +44,20 @@ def test_cameras_sort_naturally_and_search_names_and_grid_cells_not_ids(qtbot):
     assert listing.visible_cameras() == []
     listing.search.setText("g004")  # the grid cell of Bridge 3
     assert [c.name for c in listing.visible_cameras()] == ["Bridge 3"]
+
+
+def test_thousands_of_new_states_are_shown_a_slice_at_a_time_and_all_of_them_in_the_end(qtbot):
+    cameras = [Camera(f"c{k}", f"Camera {k}", f"http://127.0.0.1:1/{k}") for k in range(1000)]
+    listing = CameraList(cameras, clock=lambda: NOW)
+    qtbot.addWidget(listing)
+    seen = [{"camera_id": f"c{k}", "name": f"Camera {k}", "stream_url": f"http://127.0.0.1:1/{k}",
+             "online": k % 2 == 0, "state": "online" if k % 2 == 0 else "offline",
+             "state_ts": "2026-12-02T06:29:00.000Z"} for k in range(1000) if k % 5 != 0]
+    listing.update_states(seen)
+    assert listing.updating  # nothing is rewritten before the event loop turns: the caller goes on at once
+    qtbot.waitUntil(lambda: not listing.updating, timeout=5_000)
+    texts = {listing.list.item(row).data(Qt.ItemDataRole.UserRole).camera_id: listing.list.item(row).text()
+             for row in range(listing.list.count())}
+    for k in range(1000):
+        expected = "unknown" if k % 5 == 0 else ("online 1 min" if k % 2 == 0 else "offline 1 min")
+        assert texts[f"c{k}"] == f"Camera {k}  ·  {expected}"

@@ -34,8 +34,9 @@ def test_a_wall_reports_what_it_sees_and_the_status_bar_counts_it(serve, tmp_pat
         qtbot.waitUntil(lambda: cameras[camera_id]["state"] == "offline", timeout=5_000)
         assert window.camera_rate.text() == f"Cameras: 0 online of 1 observed (0.0%), {total - 1} unknown"
         assert window.canvas.cameras_layer.record(window.canvas.cameras_layer.row(camera_id))["state"] == "offline"
-        listed = [window.camera_list.list.item(row).text() for row in range(window.camera_list.list.count())]
-        assert any(text.startswith(f"{cameras[camera_id]['name']}  ·  offline ") for text in listed)
+        listing = window.camera_list.list
+        qtbot.waitUntil(lambda: any(listing.item(row).text().startswith(f"{cameras[camera_id]['name']}  ·  offline ")
+                                    for row in range(listing.count())), timeout=5_000)
 
         # A camera never observed that a wall finds dark: unknown -> offline is news worth reporting.
         dark_id = sorted(cameras)[1]
