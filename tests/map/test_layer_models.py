@@ -68,6 +68,33 @@ def test_units_move_in_bulk_and_keep_trails():
     assert units.record(1)["status"] == "busy"
 
 
+def test_trails_set_from_earlier_positions_equal_trails_of_following_the_unit_along_them():
+    rng = np.random.default_rng(5)
+    records = [{"unit_id": f"U{i}", "lon": 24.9 + 0.01 * i, "lat": 60.17, "status": "available"} for i in range(40)]
+    paths = {}
+    for i in range(40):  # still, creeping (steps under the trail's minimum) and driving units; up to 45 points
+        steps = rng.choice([0.0, 0.00001, 0.0004], size=(int(rng.integers(0, 46)), 2))
+        paths[f"U{i}"] = [(records[i]["lon"] + x, records[i]["lat"] + y) for x, y in np.cumsum(steps, axis=0)]
+    followed, seeked = UnitLayer(), UnitLayer()
+    followed.set_records([dict(r) for r in records])
+    seeked.set_records([dict(r) for r in records])
+    now = {u: (path[-1] if path else (records[int(u[1:])]["lon"], records[int(u[1:])]["lat"])) for u, path in paths.items()}
+    for u, path in paths.items():  # followed: the trail starts at the first point, then each move is pushed
+        if not path:
+            continue
+        row = followed.row(u)
+        followed.trail_x[row], followed.trail_y[row], followed.trail_head[row] = np.nan, np.nan, 0
+        for lon, lat in path + [now[u]]:
+            followed.update_positions([u], [lon], [lat])
+    ids = list(now)
+    seeked.update_positions(ids, [now[u][0] for u in ids], [now[u][1] for u in ids])
+    seeked.set_trails(paths)
+    rows = np.arange(40)
+    for a, b in zip(followed.trails(rows), seeked.trails(rows)):
+        np.testing.assert_allclose(a, b, equal_nan=True)
+    assert (np.isfinite(seeked.trails(rows)[0]).sum(axis=1) <= TRAIL_LENGTH).all()
+
+
 def test_incidents_parse_times_and_hide_closed():
     incidents = IncidentLayer()
     incidents.set_records([
