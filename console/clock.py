@@ -51,6 +51,7 @@ class ReplayClock(Clock):
     speedChanged = Signal(float)
     loopChanged = Signal(object)  # (start, end) or None
     skipQuietChanged = Signal(bool)
+    spanChanged = Signal(float, float)  # start, end: once the log says what it holds
 
     def __init__(self, start: float, end: float, parent: QObject | None = None,
                  monotonic: Callable[[], float] = time.monotonic):
@@ -86,6 +87,7 @@ class ReplayClock(Clock):
             raise ValueError("a replay's span ends before it starts")
         self.start, self.end = start, end
         self.seek(self.now())
+        self.spanChanged.emit(start, end)
 
     # ---- controls --------------------------------------------------------------------------------
 

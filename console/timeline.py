@@ -98,6 +98,7 @@ class TimelineCanvas(QWidget):
         self._cache: QPixmap | None = None
         self._playhead_x = self.x_of(clock.now())
         self._drag: str | None = None  # "scrub", "select" or "pan" while a button is held
+        clock.spanChanged.connect(self.set_view)  # the whole replay, once it is known
         self._drag_anchor: tuple[float, tuple[float, float]] = (0.0, self.view)  # (time or x, view)
         self._resume_after_scrub = False
         self.setMinimumHeight(AXIS_H + FLAG_H + MARK_H + 40 + STRIP_H)
@@ -198,6 +199,7 @@ class TimelineCanvas(QWidget):
         self._playhead_x = x
 
     def _playhead_rect(self, x: float) -> QRect:
+        x = min(max(x, -PLAYHEAD_HALF_PX), self.width() + PLAYHEAD_HALF_PX)  # off the view: at its edge
         return QRect(int(x) - PLAYHEAD_HALF_PX, 0, 2 * PLAYHEAD_HALF_PX + 2, self.height())
 
     # ---- painting --------------------------------------------------------------------------------

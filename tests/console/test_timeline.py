@@ -288,3 +288,9 @@ def test_a_day_of_replay_in_a_1920x400_window_reads_well(qtbot, replay, screensh
     window.repaint()  # paints and flushes to the X server now; the grab below reads the screen's pixels
     path = screenshot("replay_timeline")
     assert path.stat().st_size > 20_000
+
+
+def test_a_replay_opened_without_a_span_shows_the_whole_log_once_it_is_known(qtbot):
+    window, clock, controls, timeline = replay_window(qtbot, 0.0, 0.0)  # as `onemap replay --db` opens
+    clock.set_span(DAY_START, DAY_START + 86_400)
+    assert timeline.canvas.view == (DAY_START, DAY_START + 86_400)
