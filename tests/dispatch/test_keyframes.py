@@ -4,88 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-import zoneinfo
 from pathlib import Path
 
 import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dispatch.commands import Centre, Context, Rejected, decide
 from dispatch.history import History, rfc3339
 from dispatch.keyframes import KeyframeWriter
-from dispatch.reducer import apply, copy_state, empty_state
+from dispatch.reducer import apply, copy_state
 from dispatch.store import EventStore, StoredEvent
-
-START = 1_796_256_000.0  # 2026-12-02T00:00:00Z
-CENTRE = Centre("TEST", zoneinfo.ZoneInfo("Asia/Shanghai"))
-UNITS = [f"U{i}" for i in range(3)]  # few, so commands often meet the same unit
-CAMERAS = [f"C{i}" for i in range(4)]
-
-
-def initial():
-    state = empty_state()
-    for unit_id in UNITS:
-        state["units"][unit_id] = {"unit_id": unit_id, "callsign": unit_id, "kind": "patrol_car", "station": "",
-                                   "status": "available", "incident_id": None, "lon": 113.7, "lat": 23.0,
-                                   "heading": None, "speed": None, "pos_ts": None, "status_ts": None}
-    for camera_id in CAMERAS:
-        state["cameras"][camera_id] = {"camera_id": camera_id, "online": False, "state": "unknown",
-                                       "state_ts": None}
-    return state
-
-
-def command(kind: str, pick: int, value: int, state) -> tuple[str, dict]:
-    """A command of `kind` about the `pick`-th unit/incident/camera of the moment, so most are accepted."""
-    incidents = sorted(state["incidents"]) or ["NONE"]
-    unit = UNITS[pick % len(UNITS)]
-    incident = incidents[pick % len(incidents)]
-    if kind == "create":
-        return "incident.create", {"kind": "theft", "priority": 1 + value % 5, "lon": 113.7 + value * 1e-3,
-                                   "lat": 23.0, "caller_name": "Li" if value % 2 else None}
-    if kind == "assign":
-        return "unit.assign", {"unit_id": unit, "incident_id": incidents[value % len(incidents)]}
-    if kind == "status":
-        return "unit.status", {"unit_id": unit,
-                               "status": ["enroute", "onscene", "available", "busy", "offduty"][value % 5]}
-    if kind == "move":
-        return "unit.position", {"unit_id": unit, "lon": 113.7 + value * 1e-4, "lat": 23.0, "speed": 5.0}
-    if kind == "close":
-        return "incident.close", {"incident_id": incident, "disposition": "REPORT"}
-    if kind == "note":
-        return "incident.note", {"incident_id": incident, "text": f"note {value}"}
-    if kind == "camera":
-        return "camera.status", {"camera_id": CAMERAS[pick % len(CAMERAS)], "online": bool(value % 2)}
-    return "bookmark.add", {"at": rfc3339(START + value), "note": f"mark {value}"}
-
-
-steps = st.lists(st.tuples(
-    st.sampled_from(["create", "assign", "assign", "status", "status", "move", "move", "close", "note", "camera",
-                     "bookmark"]),
-    st.integers(0, 5), st.integers(0, 1000),
-    st.sampled_from([0.0, 0.0004, 0.001, 0.5, 61.0, 86_400.0])), min_size=30, max_size=120)
+from support.commands import START, initial, judged, steps
 
 
 def run(steps_, store: EventStore, every: int, chunk_records: int) -> tuple[list[bytes], list[float]]:
     """Judge and store the steps as the server does; the committed state after each seq, and event times."""
-    decision, committed = initial(), initial()
+    committed = initial()
     writer = KeyframeWriter(store, "live", initial(), 0, None, None, every=every, chunk_records=chunk_records)
     writer.write()
-    states, times, seq, now = [orjson.dumps(committed)], [], 0, START
-    for kind, pick, value, step in steps_:
-        now += step
-        ts = rfc3339(now)
-        cmd, args = command(kind, pick, value, decision)
-        try:
-            decided = decide(decision, cmd, args, Context("dispatcher", "live", lambda lon, lat: None, ts, CENTRE))
-        except Rejected:
-            continue
-        events = []
-        for event_type, data in decided:
-            seq += 1
-            event = {"op": "event", "seq": seq, "ts": ts, "actor": "alice", "type": event_type, "data": data}
-            apply(decision, event)
-            events.append(event)
+    states, times = [orjson.dumps(committed)], []
+    for now, events in judged(steps_, initial()):
         store.append([StoredEvent("live", e["seq"], e["ts"], e["actor"], e["type"], orjson.dumps(e))
                       for e in events])
         writer.add(events)
