@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import zlib
 from pathlib import Path
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dispatch.history import History, rfc3339
-from dispatch.keyframes import KeyframeWriter
+from dispatch.keyframes import OVERLAY_SHARE, KeyframeWriter, decode_manifest
 from dispatch.reducer import apply, copy_state
 from dispatch.store import EventStore, StoredEvent
 from support.commands import START, initial, judged, steps
 
 
-def run(steps_, store: EventStore, every: int, chunk_records: int) -> tuple[list[bytes], list[float]]:
+def run(steps_, store: EventStore, every: int, chunk_records: int,
+        overlay_share: int = OVERLAY_SHARE) -> tuple[list[bytes], list[float]]:
     """Judge and store the steps as the server does; the committed state after each seq, and event times."""
     committed = initial()
-    writer = KeyframeWriter(store, "live", initial(), 0, None, None, every=every, chunk_records=chunk_records)
+    writer = KeyframeWriter(store, "live", initial(), 0, None, None, every=every, chunk_records=chunk_records,
+                            overlay_share=overlay_share)
     writer.write()
     states, times = [orjson.dumps(committed)], []
     for now, events in judged(steps_, initial()):
@@ -36,11 +40,13 @@ def run(steps_, store: EventStore, every: int, chunk_records: int) -> tuple[list
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps_=steps, every=st.integers(1, 6), chunk_records=st.sampled_from([1, 2, 3, 64]),
+       overlay_share=st.sampled_from([1, 2, OVERLAY_SHARE, 1000]),
        instants=st.lists(st.floats(-10.0, 200_000.0), min_size=1, max_size=8))
-def test_the_state_from_any_keyframe_and_any_seek_equals_the_committed_state(steps_, every, chunk_records, instants):
+def test_the_state_from_any_keyframe_and_any_seek_equals_the_committed_state(steps_, every, chunk_records,
+                                                                            overlay_share, instants):
     with tempfile.TemporaryDirectory() as folder:
         store = EventStore(Path(folder) / "events.db")
-        states, times = run(steps_, store, every, chunk_records)
+        states, times = run(steps_, store, every, chunk_records, overlay_share)
         history = History(store, "live")  # no initial state: the keyframe at seq 0 is what the log starts from
         keyframes = store.keyframe_seqs("live")
         assert keyframes[0] == 0
@@ -79,3 +85,69 @@ def test_unchanged_chunks_are_stored_once_across_keyframes(tmp_path):
     # manifest) is new in each; the cameras' chunks are shared. Stored whole, they would take 10x.
     assert store.keyframe_bytes() - first < first / 2
     assert History(store, "live").state_at(100)["units"]["U1"]["lon"] == events[-1]["data"]["lon"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps_=steps, every=st.integers(1, 4), chunk_records=st.sampled_from([1, 3, 64]),
+       order=st.randoms(use_true_random=False))
+def test_a_seek_after_many_others_equals_a_fresh_fold(steps_, every, chunk_records, order):
+    """One History, its chunk cache warm and shared by the states it gave out (each folded further, as
+    replay does): every seek still equals the log folded from the start by a History of its own."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = EventStore(Path(folder) / "events.db")
+        states, _ = run(steps_, store, every, chunk_records)
+        history = History(store, "live")
+        seqs = list(range(len(states))) * 2
+        order.shuffle(seqs)
+        given_out = []
+        for seq in seqs:
+            state = history.state_at(seq)
+            assert state == orjson.loads(states[seq]), seq
+            fresh = History(store, "live").state_at(0)
+            for event in history.events(0, seq):
+                apply(fresh, event)
+            assert state == fresh, seq
+            given_out.append((seq, state))
+            for event in history.events(seq, len(states) - 1):  # the caller folds its copy on
+                apply(state, event)
+        for seq, state in given_out:  # folding them on changed no other state nor the cache
+            assert state == orjson.loads(states[-1])
+        for seq in range(len(states)):
+            assert history.state_at(seq) == orjson.loads(states[seq]), seq
+        store.close()
+
+
+def test_a_camera_observed_leaves_its_chunk_shared_and_the_overlay_holds_its_record(tmp_path):
+    store = EventStore(tmp_path / "events.db")
+    state = initial()
+    for i in range(400):
+        state["cameras"][f"C{i:04d}"] = {"camera_id": f"C{i:04d}", "online": False, "state": "unknown",
+                                        "state_ts": None}
+    writer = KeyframeWriter(store, "live", copy_state(state), 0, None, None, every=1)
+    writer.write()
+    events = [{"op": "event", "seq": seq, "ts": rfc3339(START + seq), "actor": "prober",
+               "type": "camera.status_changed", "data": {"camera_id": f"C{seq:04d}", "state": "online"}}
+              for seq in range(1, 11)]
+    store.append([StoredEvent("live", e["seq"], e["ts"], e["actor"], e["type"], orjson.dumps(e)) for e in events])
+    writer.add(events)
+    first, last = (decode_manifest(store.keyframe_at_or_before("live", seq)[1]) for seq in (0, 10))
+    assert last.chunks["cameras"] == first.chunks["cameras"]
+    assert "cameras" in last.overlays and "cameras" not in first.overlays
+    cameras = History(store, "live").state_at(10)["cameras"]
+    assert [c for c, camera in cameras.items() if camera["state"] == "online"] == [f"C{i:04d}" for i in range(1, 11)]
+
+
+def test_a_keyframe_written_before_overlays_reads_as_it_was_written(tmp_path):
+    """Manifests of version 1 (chunks only) are still read: logs from before overlays replay unchanged."""
+    store = EventStore(tmp_path / "events.db")
+    state = initial()
+    writer = KeyframeWriter(store, "live", copy_state(state), 0, None, None)
+    writer.write()
+    chunks = decode_manifest(store.keyframe_at_or_before("live", 0)[1]).chunks
+    old = zlib.compress(orjson.dumps({"v": 1, "chunks": {name: b"".join(hashes).hex()
+                                                         for name, hashes in chunks.items()}}))
+    store.save_keyframe("live", 0, None, old, [])
+    assert History(store, "live").state_at(0) == state
+    store.save_keyframe("live", 0, None, zlib.compress(orjson.dumps({"v": 99, "chunks": {}})), [])
+    with pytest.raises(ValueError, match="version 99"):
+        History(store, "live").state_at(0)
