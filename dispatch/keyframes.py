@@ -6,11 +6,13 @@ hashes of its chunks, and of its overlay. A chunk is a run of consecutive ids (s
 whose CRC-32 is -1 modulo CHUNK_RECORDS, so a new id changes only the chunk it falls into, never the
 boundaries of the others. Each chunk is stored once (zlib-compressed JSON of {id: record}) by its hash.
 The overlay is one chunk of the records that changed (or came) since their chunks were written: the
-collection is its chunks' records updated with the overlay's. So a camera observed now and then leaves its
-chunk as it was, and chunks stay shared across many keyframes (hours of a day's log, not minutes: a seek
-far from the last one still finds most of them parsed in History's cache). When the overlay would hold
-more than 1/OVERLAY_SHARE of the collection, the chunks holding its records are written again and it
-empties (units, which all move every few seconds, are written whole each keyframe, as without overlays).
+collection is its chunks' records updated with the overlay's. A chunk is written again only once a
+quarter of its records changed (1/OVERLAY_SHARE; new ids get chunks once they would fill a quarter of
+one), so a camera observed now and then leaves its chunk as it was: the cameras' chunks stay shared for
+hours of a day's log, not minutes, and a seek far from the last one still finds most of them parsed in
+History's cache. The overlay holds less than a quarter of its collection. Units, which all move every few
+seconds, are written whole each keyframe, as without overlays; incidents change mostly in the newest
+chunk, which is written again often, while the closed ones' chunks stay.
 
 `KeyframeWriter` folds the events it is given into a state of its own and writes a keyframe when one is
 due. The server runs one per namespace on its store thread; the benchmark's generator and
@@ -34,7 +36,7 @@ log = logging.getLogger("onemap.keyframes")
 
 KEYFRAME_EVERY = 1500  # events between keyframes: a seek folds at most this many
 CHUNK_RECORDS = 64  # records per chunk on average
-OVERLAY_SHARE = 4  # an overlay holds at most a quarter of its collection's records
+OVERLAY_SHARE = 4  # a chunk is written again once a quarter of its records changed
 ZLIB_LEVEL = 6
 MANIFEST_VERSION = 2  # 1: chunks only (no overlays), still read
 
@@ -169,30 +171,32 @@ class KeyframeWriter:
         self.last_keyframe = self.seq
 
     def _cut(self, name: str, collection: dict) -> tuple[_Layout, set[str]]:
-        """The collection's chunks (hashes still to find where None) and its overlay for this keyframe."""
+        """The collection's chunks for this keyframe (hashes to encode None) and its overlay: a chunk is
+        encoded again once 1/overlay_share of its records changed, new ids get chunks of their own once
+        they would fill 1/overlay_share of one; the rest of what changed is the overlay's."""
         old = self._layouts.get(name)
-        changed = self._overlays.get(name, set()) | self._dirty.get(name, set())
-        changed = {key for key in changed if key in collection}
         if old is None:
             return _Layout.cut(collection, self.chunk_records), set()
-        came = [key for key in changed if key not in old.chunk_of]
-        if len(old.chunk_of) + len(came) != len(collection):  # ids went: cut again, keep what is unchanged
-            return self._recut(old, collection, changed), set()
-        if len(changed) * self.overlay_share <= len(collection):
-            return old, changed
-        if came:
-            return self._recut(old, collection, changed), set()
-        rewritten = {old.chunk_of[key] for key in changed}  # the same cut; the chunks of changed records again
-        return _Layout(old.chunks, [None if index in rewritten else h for index, h in enumerate(old.hashes)]), set()
-
-    def _recut(self, old: _Layout, collection: dict, changed: set[str]) -> _Layout:
-        """The collection cut again; a chunk of the same ids, none of them changed, keeps its hash."""
-        layout = _Layout.cut(collection, self.chunk_records)
-        previous = {tuple(keys): h for keys, h in zip(old.chunks, old.hashes)}
-        for index, keys in enumerate(layout.chunks):
-            if not changed.intersection(keys):
+        changed = {key for key in self._overlays.get(name, set()) | self._dirty.get(name, set()) if key in collection}
+        came = {key for key in changed if key not in old.chunk_of}
+        if len(old.chunk_of) + len(came) != len(collection) or len(came) * self.overlay_share >= self.chunk_records:
+            # ids went, or enough came: cut again; a chunk of the same ids keeps its hash
+            layout = _Layout.cut(collection, self.chunk_records)
+            previous = {tuple(keys): h for keys, h in zip(old.chunks, old.hashes)}
+            for index, keys in enumerate(layout.chunks):
                 layout.hashes[index] = previous.get(tuple(keys))
-        return layout
+            overlay = set()
+        else:
+            layout, overlay = _Layout(old.chunks, list(old.hashes)), came
+        for index, keys in enumerate(layout.chunks):
+            if layout.hashes[index] is None:
+                continue
+            stale = [key for key in keys if key in changed]
+            if len(stale) * self.overlay_share >= len(keys):
+                layout.hashes[index] = None
+            else:
+                overlay.update(stale)
+        return layout, overlay
 
     def _chunk_hashes(self, layout: _Layout, collection: dict, new_chunks: dict[bytes, bytes]) -> list[bytes]:
         """The hashes of the layout's chunks, encoding those not known (None) from the current records."""
