@@ -38,7 +38,7 @@ from dispatch.keyframes import KeyframeWriter  # noqa: E402
 from dispatch.reducer import apply, copy_state  # noqa: E402
 from dispatch.store import EventStore, StoredEvent  # noqa: E402
 
-GENERATOR_VERSION = 1  # change when the generated log changes, so cached logs are not reused
+GENERATOR_VERSION = 2  # change when the generated log changes, so cached logs are not reused (2: overlays)
 START = 1_796_169_600.0  # 2026-12-02T00:00:00Z
 UNITS, CAMERAS = 500, 5_000
 REPORT_EVERY_S = 10

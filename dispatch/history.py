@@ -2,8 +2,10 @@
 
 Replay, the server's history requests, the server's start-up and after-action reports read the log through
 this one class. A state is one keyframe load and a short fold (dispatch/keyframes.py); a log written before
-keyframes folds from its nearest older snapshot, or from `initial_state`. It does no I/O of its own beyond
-its store and holds no thread: like the store, it belongs to one thread.
+keyframes folds from its nearest older snapshot, or from `initial_state`. Chunks are kept parsed (records
+are values, dispatch/reducer.py): a keyframe load is a dict.update per chunk, records shared with the
+cache and with the other states given out, and only the chunks not seen yet are read and parsed. It does
+no I/O of its own beyond its store and holds no thread: like the store, it belongs to one thread.
 Times are epoch seconds (float); the log's own times are RFC 3339 UTC strings with milliseconds, which
 sort as the times they name.
 """
@@ -19,11 +21,13 @@ from typing import Iterable, Iterator
 
 import orjson
 
-from dispatch.keyframes import decode_manifest, state_json
+from dispatch.keyframes import decode_manifest
 from dispatch.reducer import State, apply, copy_state, empty_state
 from dispatch.store import EventStore, StoreError
 
-CHUNK_CACHE_BYTES = 64 * 1024 * 1024  # decompressed chunks kept: cameras and closed incidents, mostly
+# Records kept parsed, by chunk (about 1 KB each: ~100 MB): the city's cameras, checkpoints and grids and the
+# closed incidents, about a day's worth of their versions on the synthetic city, and recent overlays.
+CHUNK_CACHE_RECORDS = 100_000
 DENSITY_SAMPLE = 256  # events looked at to find a span's most common type (counted by difference, not read)
 
 
@@ -55,8 +59,8 @@ class History:
         self.store = store
         self.namespace = namespace
         self.initial_state = initial_state
-        self._chunks: OrderedDict[bytes, bytes] = OrderedDict()
-        self._chunk_bytes = 0
+        self._chunks: OrderedDict[bytes, dict] = OrderedDict()  # parsed chunks by hash, least recent first
+        self._chunk_records = 0
 
     def city(self) -> str | None:
         """The city pack the server that wrote the log ran (None for a log from before it was recorded)."""
@@ -78,13 +82,23 @@ class History:
 
     def base(self, seq: int) -> tuple[int, State] | None:
         """The nearest state stored at or before `seq` (a keyframe, else an old log's snapshot), else
-        `initial_state` at 0, as (its seq, the caller's own copy); None when there is none of them."""
+        `initial_state` at 0, as (its seq, the caller's own copy: its collections are its own, its records
+        shared values, see dispatch/reducer.py); None when there is none of them."""
         keyframe = self.store.keyframe_at_or_before(self.namespace, seq)
         snapshot = self.store.latest_snapshot(self.namespace, seq)
         if snapshot is not None and (keyframe is None or snapshot[0] > keyframe[0]):
             return snapshot[0], orjson.loads(snapshot[1])
         if keyframe is not None:
-            return keyframe[0], orjson.loads(state_json(decode_manifest(keyframe[1]), self._chunk_json))
+            manifest = decode_manifest(keyframe[1])
+            chunks = self._parsed_chunks(manifest.hashes())
+            state = {}
+            for name, hashes in manifest.chunks.items():
+                collection = state[name] = {}
+                for h in hashes:
+                    collection.update(chunks[h])
+                if name in manifest.overlays:
+                    collection.update(chunks[manifest.overlays[name]])
+            return keyframe[0], state
         if self.initial_state is not None:
             return 0, copy_state(self.initial_state)
         return None
@@ -145,11 +159,15 @@ class History:
             row[bulk] = edges[i + 1] - edges[i] - sum(row)
         return types, counts
 
-    def _chunk_json(self, hashes: list[bytes]) -> dict[bytes, bytes]:
-        """The chunks' JSON, from the cache or the store (decompressed once, kept up to CHUNK_CACHE_BYTES)."""
-        out = {h: self._chunks[h] for h in hashes if h in self._chunks}
-        for h in out:
-            self._chunks.move_to_end(h)
+    def _parsed_chunks(self, hashes: list[bytes]) -> dict[bytes, dict]:
+        """The chunks parsed, from the cache or else the store (read in one go, parsed once), kept up to
+        CHUNK_CACHE_RECORDS records, least recently used dropped first. Never change what it returns."""
+        out = {}
+        for h in hashes:
+            chunk = self._chunks.get(h)
+            if chunk is not None:
+                self._chunks.move_to_end(h)
+                out[h] = chunk
         missing = [h for h in dict.fromkeys(hashes) if h not in out]
         if missing:
             stored = self.store.chunks(missing)
@@ -157,10 +175,9 @@ class History:
                 raise StoreError(f"a keyframe of {self.namespace} names {len(missing) - len(stored)} chunks "
                                  "missing from the event log")
             for h, data in stored.items():
-                raw = zlib.decompress(data)
-                out[h] = self._chunks[h] = raw
-                self._chunk_bytes += len(raw)
-            while self._chunk_bytes > CHUNK_CACHE_BYTES and self._chunks:
+                out[h] = self._chunks[h] = orjson.loads(zlib.decompress(data))
+                self._chunk_records += len(out[h])
+            while self._chunk_records > CHUNK_CACHE_RECORDS and len(self._chunks) > len(out):
                 _, dropped = self._chunks.popitem(last=False)
-                self._chunk_bytes -= len(dropped)
+                self._chunk_records -= len(dropped)
         return out

@@ -2,10 +2,17 @@
 a short fold (docs/architecture.md, "Keyframes").
 
 A keyframe is a manifest: for each collection of the state (units, incidents, cameras, ...), the content
-hashes of its chunks. A chunk is a run of consecutive ids (sorted), ending after an id whose CRC-32 is
--1 modulo CHUNK_RECORDS, so a new id changes only the chunk it falls into, never the boundaries of
-the others. Each chunk is stored once (zlib-compressed JSON of {id: record}) by its hash: what did not
-change between keyframes (cameras nobody reported on, closed incidents) is shared by all of them.
+hashes of its chunks, and of its overlay. A chunk is a run of consecutive ids (sorted), ending after an id
+whose CRC-32 is -1 modulo CHUNK_RECORDS, so a new id changes only the chunk it falls into, never the
+boundaries of the others. Each chunk is stored once (zlib-compressed JSON of {id: record}) by its hash.
+The overlay is one chunk of the records that changed (or came) since their chunks were written: the
+collection is its chunks' records updated with the overlay's. A chunk is written again only once a
+quarter of its records changed (1/OVERLAY_SHARE; new ids get chunks once they would fill a quarter of
+one), so a camera observed now and then leaves its chunk as it was: the cameras' chunks stay shared for
+hours of a day's log, not minutes, and a seek far from the last one still finds most of them parsed in
+History's cache. The overlay holds less than a quarter of its collection. Units, which all move every few
+seconds, are written whole each keyframe, as without overlays; incidents change mostly in the newest
+chunk, which is written again often, while the closed ones' chunks stay.
 
 `KeyframeWriter` folds the events it is given into a state of its own and writes a keyframe when one is
 due. The server runs one per namespace on its store thread; the benchmark's generator and
@@ -17,6 +24,7 @@ import hashlib
 import logging
 import sqlite3
 import zlib
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import orjson
@@ -28,57 +36,64 @@ log = logging.getLogger("onemap.keyframes")
 
 KEYFRAME_EVERY = 1500  # events between keyframes: a seek folds at most this many
 CHUNK_RECORDS = 64  # records per chunk on average
+OVERLAY_SHARE = 4  # a chunk is written again once a quarter of its records changed
 ZLIB_LEVEL = 6
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 1: chunks only (no overlays), still read
 
 
 def chunk_hash(raw: bytes) -> bytes:
     return hashlib.blake2b(raw, digest_size=16).digest()
 
 
-def encode_manifest(chunks: dict[str, list[bytes]]) -> bytes:
-    return zlib.compress(orjson.dumps({"v": MANIFEST_VERSION,
-                                       "chunks": {name: b"".join(hashes).hex() for name, hashes in chunks.items()}}))
+@dataclass(frozen=True)
+class Manifest:
+    """A keyframe's state by content hashes: per collection its chunks, and its overlay (if any), whose
+    records replace those of the same ids in the chunks."""
+    chunks: dict[str, list[bytes]]
+    overlays: dict[str, bytes]
+
+    def hashes(self) -> list[bytes]:
+        return [h for hashes in self.chunks.values() for h in hashes] + list(self.overlays.values())
 
 
-def decode_manifest(blob: bytes) -> dict[str, list[bytes]]:
+def encode_manifest(manifest: Manifest) -> bytes:
+    return zlib.compress(orjson.dumps({
+        "v": MANIFEST_VERSION,
+        "chunks": {name: b"".join(hashes).hex() for name, hashes in manifest.chunks.items()},
+        "overlays": {name: h.hex() for name, h in manifest.overlays.items()}}))
+
+
+def decode_manifest(blob: bytes) -> Manifest:
     manifest = orjson.loads(zlib.decompress(blob))
-    if manifest.get("v") != MANIFEST_VERSION:
-        raise ValueError(f"keyframe manifest version {manifest.get('v')!r} is not {MANIFEST_VERSION}")
-    out = {}
+    if manifest.get("v") not in (1, MANIFEST_VERSION):
+        raise ValueError(f"keyframe manifest version {manifest.get('v')!r} is not 1 or {MANIFEST_VERSION}")
+    chunks = {}
     for name, text in manifest["chunks"].items():
         joined = bytes.fromhex(text)
-        out[name] = [joined[i:i + 16] for i in range(0, len(joined), 16)]
-    return out
-
-
-def state_json(manifest: dict[str, list[bytes]], chunk_json: Callable[[list[bytes]], dict[bytes, bytes]]) -> bytes:
-    """The keyframe's state as one JSON document, joined from its chunks' JSON without parsing them
-    (one parse of the whole is cheaper than a parse and a merge per chunk)."""
-    needed = [h for hashes in manifest.values() for h in hashes]
-    raw = chunk_json(needed)
-    parts = []
-    for name, hashes in manifest.items():
-        members = b",".join(raw[h][1:-1] for h in hashes if len(raw[h]) > 2)
-        parts.append(orjson.dumps(name) + b":{" + members + b"}")
-    return b"{" + b",".join(parts) + b"}"
+        chunks[name] = [joined[i:i + 16] for i in range(0, len(joined), 16)]
+    return Manifest(chunks, {name: bytes.fromhex(text) for name, text in manifest.get("overlays", {}).items()})
 
 
 class _Layout:
-    """One collection's chunks as last written: their ids in order and their hashes."""
+    """One collection's chunks: their ids in order and their hashes (None: not encoded yet)."""
 
-    def __init__(self, collection: dict, chunk_records: int):
-        self.chunks: list[list[str]] = []
+    def __init__(self, chunks: list[list[str]], hashes: list[bytes | None]):
+        self.chunks = chunks
+        self.chunk_of = {key: index for index, keys in enumerate(chunks) for key in keys}
+        self.hashes = hashes
+
+    @classmethod
+    def cut(cls, collection: dict, chunk_records: int) -> _Layout:
+        chunks: list[list[str]] = []
         current: list[str] = []
         for key in sorted(collection):
             current.append(key)
             if zlib.crc32(key.encode()) % chunk_records == chunk_records - 1:
-                self.chunks.append(current)
+                chunks.append(current)
                 current = []
         if current:
-            self.chunks.append(current)
-        self.chunk_of = {key: index for index, keys in enumerate(self.chunks) for key in keys}
-        self.hashes: list[bytes | None] = [None] * len(self.chunks)
+            chunks.append(current)
+        return cls(chunks, [None] * len(chunks))
 
 
 class KeyframeWriter:
@@ -86,7 +101,8 @@ class KeyframeWriter:
     `last_keyframe`: the seq of the namespace's latest stored keyframe (None when it has none)."""
 
     def __init__(self, store: EventStore, namespace: str, state: State, seq: int, ts: str | None,
-                 last_keyframe: int | None, every: int = KEYFRAME_EVERY, chunk_records: int = CHUNK_RECORDS):
+                 last_keyframe: int | None, every: int = KEYFRAME_EVERY, chunk_records: int = CHUNK_RECORDS,
+                 overlay_share: int = OVERLAY_SHARE):
         self.store = store
         self.namespace = namespace
         self.state = state
@@ -94,8 +110,10 @@ class KeyframeWriter:
         self.ts = ts
         self.every = every
         self.chunk_records = chunk_records
+        self.overlay_share = overlay_share
         self.last_keyframe = last_keyframe
-        self._layouts: dict[str, _Layout] = {}
+        self._layouts: dict[str, _Layout] = {}  # the chunks as last written
+        self._overlays: dict[str, set[str]] = {}  # ids whose record is not (or not as) in its chunk
         self._dirty: dict[str, set[str]] = {}
         self._stored: set[bytes] = set()  # chunk hashes known to be in the store
         self._failed_at: int | None = None  # a keyframe that could not be written: the next try is `every` on
@@ -133,47 +151,65 @@ class KeyframeWriter:
         """A keyframe of the state at the writer's seq (nothing if there is one already)."""
         if self.last_keyframe == self.seq:
             return
-        manifest: dict[str, list[bytes]] = {}
+        manifest = Manifest({}, {})
         new_chunks: dict[bytes, bytes] = {}
-        layouts = {}
+        layouts, overlays = {}, {}
         for name, collection in self.state.items():
-            layout, hashes = self._chunk_hashes(name, collection, new_chunks)
-            layouts[name] = layout
-            manifest[name] = hashes
+            layouts[name], overlays[name] = self._cut(name, collection)
+            manifest.chunks[name] = self._chunk_hashes(layouts[name], collection, new_chunks)
+            if overlays[name]:
+                manifest.overlays[name] = self._stored_hash(
+                    orjson.dumps({key: collection[key] for key in sorted(overlays[name])}), new_chunks)
         self.store.save_keyframe(self.namespace, self.seq, self.ts, encode_manifest(manifest),
                                  list(new_chunks.items()))
         # Only once the keyframe is stored: a failed write must not leave hashes believed stored.
         for name, layout in layouts.items():
-            layout.hashes = manifest[name]
-        self._layouts = layouts
+            layout.hashes = manifest.chunks[name]
+        self._layouts, self._overlays = layouts, overlays
         self._stored.update(new_chunks)
         self._dirty.clear()
         self.last_keyframe = self.seq
 
-    def _chunk_hashes(self, name: str, collection: dict, new_chunks: dict[bytes, bytes]) -> tuple[_Layout, list[bytes]]:
+    def _cut(self, name: str, collection: dict) -> tuple[_Layout, set[str]]:
+        """The collection's chunks for this keyframe (hashes to encode None) and its overlay: a chunk is
+        encoded again once 1/overlay_share of its records changed, new ids get chunks of their own once
+        they would fill 1/overlay_share of one; the rest of what changed is the overlay's."""
         old = self._layouts.get(name)
-        dirty = self._dirty.get(name, set())
-        if old is not None and len(old.chunk_of) == len(collection) and all(key in old.chunk_of for key in dirty):
-            layout, changed = old, {old.chunk_of[key] for key in dirty}
-            reusable = {index: old.hashes[index] for index in range(len(old.chunks)) if index not in changed}
-        else:  # ids came (or went): cut the collection again; chunks of the same untouched ids keep their hash
-            layout = _Layout(collection, self.chunk_records)
-            previous = {} if old is None else {tuple(keys): h for keys, h in zip(old.chunks, old.hashes)}
-            reusable = {}
+        if old is None:
+            return _Layout.cut(collection, self.chunk_records), set()
+        changed = {key for key in self._overlays.get(name, set()) | self._dirty.get(name, set()) if key in collection}
+        came = {key for key in changed if key not in old.chunk_of}
+        if len(old.chunk_of) + len(came) != len(collection) or len(came) * self.overlay_share >= self.chunk_records:
+            # ids went, or enough came: cut again; a chunk of the same ids keeps its hash
+            layout = _Layout.cut(collection, self.chunk_records)
+            previous = {tuple(keys): h for keys, h in zip(old.chunks, old.hashes)}
             for index, keys in enumerate(layout.chunks):
-                h = previous.get(tuple(keys))
-                if h is not None and not dirty.intersection(keys):
-                    reusable[index] = h
-        hashes = []
+                layout.hashes[index] = previous.get(tuple(keys))
+            overlay = set()
+        else:
+            layout, overlay = _Layout(old.chunks, list(old.hashes)), came
         for index, keys in enumerate(layout.chunks):
-            h = reusable.get(index)
-            if h is None:
-                raw = orjson.dumps({key: collection[key] for key in keys})
-                h = chunk_hash(raw)
-                if h not in self._stored and h not in new_chunks and not self.store.has_chunk(h):
-                    new_chunks[h] = zlib.compress(raw, ZLIB_LEVEL)
-            hashes.append(h)
-        return layout, hashes
+            if layout.hashes[index] is None:
+                continue
+            stale = [key for key in keys if key in changed]
+            if len(stale) * self.overlay_share >= len(keys):
+                layout.hashes[index] = None
+            else:
+                overlay.update(stale)
+        return layout, overlay
+
+    def _chunk_hashes(self, layout: _Layout, collection: dict, new_chunks: dict[bytes, bytes]) -> list[bytes]:
+        """The hashes of the layout's chunks, encoding those not known (None) from the current records."""
+        return [h if h is not None else self._stored_hash(orjson.dumps({key: collection[key] for key in keys}),
+                                                          new_chunks)
+                for keys, h in zip(layout.chunks, layout.hashes)]
+
+    def _stored_hash(self, raw: bytes, new_chunks: dict[bytes, bytes]) -> bytes:
+        """The chunk's hash; the chunk joins `new_chunks` unless the store has it already."""
+        h = chunk_hash(raw)
+        if h not in self._stored and h not in new_chunks and not self.store.has_chunk(h):
+            new_chunks[h] = zlib.compress(raw, ZLIB_LEVEL)
+        return h
 
 
 def build_keyframes(store: EventStore, namespace: str, initial_state: State | None,

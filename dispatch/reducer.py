@@ -10,13 +10,16 @@ created, assignments, its units' status changes, notes, closed), by which its hi
 
 `apply` is deterministic and does no I/O and reads no clock: everything it needs is in the event. For
 speed it updates the state it is given in place and returns it (5,000 position events a second cannot
-afford a copy of the state each); whoever needs an older state keeps a copy (`copy_state`).
+afford a copy of the state each). Records are values: a handler never changes a record (or a list in
+one) in place, it puts a new record in its collection. So states may share records, and a copy of a
+state (`copy_state`) is a copy of its collection dicts only, which replay's keyframes rely on
+(dispatch/history.py builds states from shared parsed chunks). Whatever else changes a state's records
+must replace them the same way.
 Events reaching `apply` were validated by dispatch.commands; an unknown type is ignored so that an old
 console can follow a newer server.
 """
 from __future__ import annotations
 
-import copy
 from typing import Any, Callable
 
 State = dict[str, dict[str, dict[str, Any]]]
@@ -29,12 +32,14 @@ def empty_state() -> State:
 
 
 def copy_state(state: State) -> State:
-    return copy.deepcopy(state)
+    """A state of the caller's own to fold: its collections are copied, its records (values) shared."""
+    return {name: dict(collection) for name, collection in state.items()}
 
 
-def _record(incident: dict, event: Event) -> None:
-    """Keep the seq of an event that concerns the incident: `incident.history` reads them from the store."""
-    incident.setdefault("event_seqs", []).append(event["seq"])
+def _recorded(incident: dict, event: Event, **changes) -> dict:
+    """The incident with `changes` and the seq of an event that concerns it (`incident.history` reads
+    them from the store)."""
+    return {**incident, **changes, "event_seqs": [*incident.get("event_seqs", ()), event["seq"]]}
 
 
 def _incident_created(state: State, event: Event) -> None:
@@ -42,8 +47,7 @@ def _incident_created(state: State, event: Event) -> None:
     incident["units"] = list(incident.get("units") or [])  # never share a list with the event
     incident["created_ts"] = event["ts"]
     incident["notes"] = []
-    _record(incident, event)
-    state["incidents"][incident["incident_id"]] = incident
+    state["incidents"][incident["incident_id"]] = _recorded(incident, event)
     if "number" in incident:  # a server-numbered incident (not an explicit id, not an old I<seq>)
         # Snapshots stored before counters existed have no "counters".
         state.setdefault("counters", {})["incidents"] = {"day": incident["day"], "number": incident["number"]}
@@ -53,71 +57,67 @@ def _unit_assigned(state: State, event: Event) -> None:
     data = event["data"]
     unit = state["units"][data["unit_id"]]
     incident = state["incidents"][data["incident_id"]]
-    unit["status"] = "dispatched"
-    unit["incident_id"] = incident["incident_id"]
-    unit["status_ts"] = event["ts"]
-    _record(incident, event)
+    state["units"][data["unit_id"]] = {**unit, "status": "dispatched", "incident_id": incident["incident_id"],
+                                       "status_ts": event["ts"]}
+    changes = {}
     if unit["unit_id"] not in incident["units"]:
-        incident["units"].append(unit["unit_id"])
+        changes["units"] = [*incident["units"], unit["unit_id"]]
     if incident["status"] == "new":
-        incident["status"] = "dispatched"
-        incident["dispatched_ts"] = event["ts"]
+        changes.update(status="dispatched", dispatched_ts=event["ts"])
+    state["incidents"][data["incident_id"]] = _recorded(incident, event, **changes)
 
 
 def _unit_status_changed(state: State, event: Event) -> None:
     data = event["data"]
-    unit = state["units"][data["unit_id"]]
-    previous_incident = unit.get("incident_id")
-    unit["status"] = data["status"]
-    unit["status_ts"] = event["ts"]
-    unit["incident_id"] = data.get("incident_id")
+    incidents = state["incidents"]
+    before = state["units"][data["unit_id"]]
+    unit = state["units"][data["unit_id"]] = {**before, "status": data["status"], "status_ts": event["ts"],
+                                              "incident_id": data.get("incident_id")}
+    previous_incident = before.get("incident_id")
     if previous_incident and previous_incident != unit["incident_id"]:
-        incident = state["incidents"].get(previous_incident)
-        if incident:
-            _record(incident, event)  # the unit left it
+        incident = incidents.get(previous_incident)
+        if incident:  # the unit left it
+            changes = {}
             if unit["unit_id"] in incident["units"]:
-                incident["units"].remove(unit["unit_id"])
-    incident = state["incidents"].get(unit["incident_id"] or "")
+                changes["units"] = [u for u in incident["units"] if u != unit["unit_id"]]
+            incidents[previous_incident] = _recorded(incident, event, **changes)
+    incident = incidents.get(unit["incident_id"] or "")
     if incident:
-        _record(incident, event)
-    if incident and data["status"] == "onscene" and incident["status"] in ("new", "dispatched"):
-        incident["status"] = "onscene"
-        incident["onscene_ts"] = event["ts"]
+        changes = {}
+        if data["status"] == "onscene" and incident["status"] in ("new", "dispatched"):
+            changes.update(status="onscene", onscene_ts=event["ts"])
+        incidents[unit["incident_id"]] = _recorded(incident, event, **changes)
 
 
 def _unit_moved(state: State, event: Event) -> None:
     data = event["data"]
     unit = state["units"][data["unit_id"]]
-    unit["lon"] = data["lon"]
-    unit["lat"] = data["lat"]
-    unit["heading"] = data.get("heading")
-    unit["speed"] = data.get("speed")
-    unit["pos_ts"] = data.get("ts") or event["ts"]
+    state["units"][data["unit_id"]] = {**unit, "lon": data["lon"], "lat": data["lat"], "heading": data.get("heading"),
+                                       "speed": data.get("speed"), "pos_ts": data.get("ts") or event["ts"]}
 
 
 def _incident_closed(state: State, event: Event) -> None:
     data = event["data"]
     incident = state["incidents"][data["incident_id"]]
-    incident["status"] = "closed"
-    incident["closed_ts"] = event["ts"]
-    incident["disposition"] = data["disposition"]
-    incident["disposition_note"] = data.get("disposition_note")  # absent from events before the field existed
-    _record(incident, event)
+    state["incidents"][data["incident_id"]] = _recorded(
+        incident, event, status="closed", closed_ts=event["ts"], disposition=data["disposition"],
+        disposition_note=data.get("disposition_note"))  # absent from events before the field existed
 
 
 def _incident_noted(state: State, event: Event) -> None:
-    incident = state["incidents"][event["data"]["incident_id"]]
-    incident.setdefault("notes", []).append({"ts": event["ts"], "actor": event["actor"], "text": event["data"]["text"]})
-    _record(incident, event)
+    incident_id = event["data"]["incident_id"]
+    incident = state["incidents"][incident_id]
+    note = {"ts": event["ts"], "actor": event["actor"], "text": event["data"]["text"]}
+    state["incidents"][incident_id] = _recorded(incident, event, notes=[*incident.get("notes", ()), note])
 
 
 def _camera_status_changed(state: State, event: Event) -> None:
     data = event["data"]
     camera = state["cameras"][data["camera_id"]]
     # Events stored before `state` existed carry only `online`: each was an observation all the same.
-    camera["state"] = data.get("state") or ("online" if data["online"] else "offline")
-    camera["online"] = camera["state"] == "online"
-    camera["state_ts"] = event["ts"]
+    observed = data.get("state") or ("online" if data["online"] else "offline")
+    state["cameras"][data["camera_id"]] = {**camera, "state": observed, "online": observed == "online",
+                                           "state_ts": event["ts"]}
 
 
 def _bookmark_added(state: State, event: Event) -> None:

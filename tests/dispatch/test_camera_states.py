@@ -50,9 +50,10 @@ def test_unknown_to_offline_is_a_change_and_a_repeat_is_not(demo_state):
     camera = state["cameras"][camera_id]
     assert (camera["state"], camera["online"], camera["state_ts"]) == ("offline", False, first[0]["ts"])
     assert report(state, camera_id, False, 2) == [], "the same observation again changes nothing"
-    assert camera["state_ts"] == first[0]["ts"], "since when: the first observation of the state"
+    assert state["cameras"][camera_id] is camera, "since when: the first observation of the state"
     back = report(state, camera_id, True, 3)
     assert [e["data"]["state"] for e in back] == ["online"]
+    camera = state["cameras"][camera_id]
     assert (camera["state"], camera["online"], camera["state_ts"]) == ("online", True, back[0]["ts"])
 
 

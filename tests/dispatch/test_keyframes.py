@@ -4,88 +4,30 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-import zoneinfo
+import zlib
 from pathlib import Path
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dispatch.commands import Centre, Context, Rejected, decide
 from dispatch.history import History, rfc3339
-from dispatch.keyframes import KeyframeWriter
-from dispatch.reducer import apply, copy_state, empty_state
+from dispatch.keyframes import OVERLAY_SHARE, KeyframeWriter, decode_manifest
+from dispatch.reducer import apply, copy_state
 from dispatch.store import EventStore, StoredEvent
-
-START = 1_796_256_000.0  # 2026-12-02T00:00:00Z
-CENTRE = Centre("TEST", zoneinfo.ZoneInfo("Asia/Shanghai"))
-UNITS = [f"U{i}" for i in range(3)]  # few, so commands often meet the same unit
-CAMERAS = [f"C{i}" for i in range(4)]
+from support.commands import START, initial, judged, steps
 
 
-def initial():
-    state = empty_state()
-    for unit_id in UNITS:
-        state["units"][unit_id] = {"unit_id": unit_id, "callsign": unit_id, "kind": "patrol_car", "station": "",
-                                   "status": "available", "incident_id": None, "lon": 113.7, "lat": 23.0,
-                                   "heading": None, "speed": None, "pos_ts": None, "status_ts": None}
-    for camera_id in CAMERAS:
-        state["cameras"][camera_id] = {"camera_id": camera_id, "online": False, "state": "unknown",
-                                       "state_ts": None}
-    return state
-
-
-def command(kind: str, pick: int, value: int, state) -> tuple[str, dict]:
-    """A command of `kind` about the `pick`-th unit/incident/camera of the moment, so most are accepted."""
-    incidents = sorted(state["incidents"]) or ["NONE"]
-    unit = UNITS[pick % len(UNITS)]
-    incident = incidents[pick % len(incidents)]
-    if kind == "create":
-        return "incident.create", {"kind": "theft", "priority": 1 + value % 5, "lon": 113.7 + value * 1e-3,
-                                   "lat": 23.0, "caller_name": "Li" if value % 2 else None}
-    if kind == "assign":
-        return "unit.assign", {"unit_id": unit, "incident_id": incidents[value % len(incidents)]}
-    if kind == "status":
-        return "unit.status", {"unit_id": unit,
-                               "status": ["enroute", "onscene", "available", "busy", "offduty"][value % 5]}
-    if kind == "move":
-        return "unit.position", {"unit_id": unit, "lon": 113.7 + value * 1e-4, "lat": 23.0, "speed": 5.0}
-    if kind == "close":
-        return "incident.close", {"incident_id": incident, "disposition": "REPORT"}
-    if kind == "note":
-        return "incident.note", {"incident_id": incident, "text": f"note {value}"}
-    if kind == "camera":
-        return "camera.status", {"camera_id": CAMERAS[pick % len(CAMERAS)], "online": bool(value % 2)}
-    return "bookmark.add", {"at": rfc3339(START + value), "note": f"mark {value}"}
-
-
-steps = st.lists(st.tuples(
-    st.sampled_from(["create", "assign", "assign", "status", "status", "move", "move", "close", "note", "camera",
-                     "bookmark"]),
-    st.integers(0, 5), st.integers(0, 1000),
-    st.sampled_from([0.0, 0.0004, 0.001, 0.5, 61.0, 86_400.0])), min_size=30, max_size=120)
-
-
-def run(steps_, store: EventStore, every: int, chunk_records: int) -> tuple[list[bytes], list[float]]:
+def run(steps_, store: EventStore, every: int, chunk_records: int,
+        overlay_share: int = OVERLAY_SHARE) -> tuple[list[bytes], list[float]]:
     """Judge and store the steps as the server does; the committed state after each seq, and event times."""
-    decision, committed = initial(), initial()
-    writer = KeyframeWriter(store, "live", initial(), 0, None, None, every=every, chunk_records=chunk_records)
+    committed = initial()
+    writer = KeyframeWriter(store, "live", initial(), 0, None, None, every=every, chunk_records=chunk_records,
+                            overlay_share=overlay_share)
     writer.write()
-    states, times, seq, now = [orjson.dumps(committed)], [], 0, START
-    for kind, pick, value, step in steps_:
-        now += step
-        ts = rfc3339(now)
-        cmd, args = command(kind, pick, value, decision)
-        try:
-            decided = decide(decision, cmd, args, Context("dispatcher", "live", lambda lon, lat: None, ts, CENTRE))
-        except Rejected:
-            continue
-        events = []
-        for event_type, data in decided:
-            seq += 1
-            event = {"op": "event", "seq": seq, "ts": ts, "actor": "alice", "type": event_type, "data": data}
-            apply(decision, event)
-            events.append(event)
+    states, times = [orjson.dumps(committed)], []
+    for now, events in judged(steps_, initial()):
         store.append([StoredEvent("live", e["seq"], e["ts"], e["actor"], e["type"], orjson.dumps(e))
                       for e in events])
         writer.add(events)
@@ -98,11 +40,13 @@ def run(steps_, store: EventStore, every: int, chunk_records: int) -> tuple[list
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps_=steps, every=st.integers(1, 6), chunk_records=st.sampled_from([1, 2, 3, 64]),
+       overlay_share=st.sampled_from([1, 2, OVERLAY_SHARE, 1000]),
        instants=st.lists(st.floats(-10.0, 200_000.0), min_size=1, max_size=8))
-def test_the_state_from_any_keyframe_and_any_seek_equals_the_committed_state(steps_, every, chunk_records, instants):
+def test_the_state_from_any_keyframe_and_any_seek_equals_the_committed_state(steps_, every, chunk_records,
+                                                                            overlay_share, instants):
     with tempfile.TemporaryDirectory() as folder:
         store = EventStore(Path(folder) / "events.db")
-        states, times = run(steps_, store, every, chunk_records)
+        states, times = run(steps_, store, every, chunk_records, overlay_share)
         history = History(store, "live")  # no initial state: the keyframe at seq 0 is what the log starts from
         keyframes = store.keyframe_seqs("live")
         assert keyframes[0] == 0
@@ -141,3 +85,69 @@ def test_unchanged_chunks_are_stored_once_across_keyframes(tmp_path):
     # manifest) is new in each; the cameras' chunks are shared. Stored whole, they would take 10x.
     assert store.keyframe_bytes() - first < first / 2
     assert History(store, "live").state_at(100)["units"]["U1"]["lon"] == events[-1]["data"]["lon"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps_=steps, every=st.integers(1, 4), chunk_records=st.sampled_from([1, 3, 64]),
+       order=st.randoms(use_true_random=False))
+def test_a_seek_after_many_others_equals_a_fresh_fold(steps_, every, chunk_records, order):
+    """One History, its chunk cache warm and shared by the states it gave out (each folded further, as
+    replay does): every seek still equals the log folded from the start by a History of its own."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = EventStore(Path(folder) / "events.db")
+        states, _ = run(steps_, store, every, chunk_records)
+        history = History(store, "live")
+        seqs = list(range(len(states))) * 2
+        order.shuffle(seqs)
+        given_out = []
+        for seq in seqs:
+            state = history.state_at(seq)
+            assert state == orjson.loads(states[seq]), seq
+            fresh = History(store, "live").state_at(0)
+            for event in history.events(0, seq):
+                apply(fresh, event)
+            assert state == fresh, seq
+            given_out.append((seq, state))
+            for event in history.events(seq, len(states) - 1):  # the caller folds its copy on
+                apply(state, event)
+        for seq, state in given_out:  # folding them on changed no other state nor the cache
+            assert state == orjson.loads(states[-1])
+        for seq in range(len(states)):
+            assert history.state_at(seq) == orjson.loads(states[seq]), seq
+        store.close()
+
+
+def test_cameras_observed_here_and_there_leave_their_chunks_shared_and_the_overlay_holds_them(tmp_path):
+    store = EventStore(tmp_path / "events.db")
+    state = initial()
+    for i in range(400):
+        state["cameras"][f"C{i:04d}"] = {"camera_id": f"C{i:04d}", "online": False, "state": "unknown",
+                                        "state_ts": None}
+    writer = KeyframeWriter(store, "live", copy_state(state), 0, None, None, every=1)
+    writer.write()
+    events = [{"op": "event", "seq": seq, "ts": rfc3339(START + seq), "actor": "prober",
+               "type": "camera.status_changed", "data": {"camera_id": f"C{seq * 37:04d}", "state": "online"}}
+              for seq in range(1, 11)]
+    store.append([StoredEvent("live", e["seq"], e["ts"], e["actor"], e["type"], orjson.dumps(e)) for e in events])
+    writer.add(events)
+    first, last = (decode_manifest(store.keyframe_at_or_before("live", seq)[1]) for seq in (0, 10))
+    assert last.chunks["cameras"] == first.chunks["cameras"]
+    assert "cameras" in last.overlays and "cameras" not in first.overlays
+    cameras = History(store, "live").state_at(10)["cameras"]
+    assert [c for c, camera in cameras.items() if camera["state"] == "online"] == [f"C{i * 37:04d}" for i in range(1, 11)]
+
+
+def test_a_keyframe_written_before_overlays_reads_as_it_was_written(tmp_path):
+    """Manifests of version 1 (chunks only) are still read: logs from before overlays replay unchanged."""
+    store = EventStore(tmp_path / "events.db")
+    state = initial()
+    writer = KeyframeWriter(store, "live", copy_state(state), 0, None, None)
+    writer.write()
+    chunks = decode_manifest(store.keyframe_at_or_before("live", 0)[1]).chunks
+    old = zlib.compress(orjson.dumps({"v": 1, "chunks": {name: b"".join(hashes).hex()
+                                                         for name, hashes in chunks.items()}}))
+    store.save_keyframe("live", 0, None, old, [])
+    assert History(store, "live").state_at(0) == state
+    store.save_keyframe("live", 0, None, zlib.compress(orjson.dumps({"v": 99, "chunks": {}})), [])
+    with pytest.raises(ValueError, match="version 99"):
+        History(store, "live").state_at(0)

@@ -73,17 +73,21 @@ def test_unit_state_machine_allows_exactly_the_documented_steps(current, target)
 def test_incident_lifecycle_new_dispatched_onscene_closed_releases_units():
     desk = Desk()
     incident_id = desk.incident()
-    incident = desk.state["incidents"][incident_id]
+    incidents = desk.state["incidents"]
+    incident = incidents[incident_id]
     assert (incident["status"], incident["grid_id"], incident["created_ts"]) == ("new", "G7", desk.ts(1))
     desk.do("unit.assign", unit_id="U0", incident_id=incident_id)
     desk.do("unit.assign", unit_id="U1", incident_id=incident_id)
+    incident = incidents[incident_id]
     assert incident["status"] == "dispatched" and incident["dispatched_ts"] == desk.ts(2)
     assert incident["units"] == ["U0", "U1"]
     desk.do("unit.status", unit_id="U0", status="enroute")
     desk.do("unit.status", unit_id="U0", status="onscene")
+    incident = incidents[incident_id]
     assert incident["status"] == "onscene" and incident["onscene_ts"] == desk.ts(5)
     events = desk.do("incident.close", incident_id=incident_id, disposition="FIRE_OUT", disposition_note="  out at 14:02  ")
     assert [e["type"] for e in events] == ["incident.closed", "unit.status_changed", "unit.status_changed"]
+    incident = incidents[incident_id]
     assert incident["status"] == "closed" and incident["disposition"] == "FIRE_OUT"
     assert incident["disposition_note"] == "out at 14:02"
     assert all(desk.state["units"][u]["status"] == "available" and desk.state["units"][u]["incident_id"] is None
