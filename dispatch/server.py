@@ -738,7 +738,8 @@ class DispatchServer:
         except BaseException as exc:  # the log is the truth: without it, stop rather than guess
             log.critical("committing events failed, stopping: %r", exc)
             self._failed = exc
-            asyncio.ensure_future(self.stop())
+            if not self._closing:  # else the stop under way goes on, without a keyframe
+                asyncio.ensure_future(self.stop())
 
     def _publish(self, ns: Namespace, published: Publication) -> None:
         """Hand a stored group's events to every subscriber of the namespace in seq order, then the acks:
