@@ -4,18 +4,21 @@ process, so a test can hold a commit for as long as it needs)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
+import sqlite3
 import threading
 from datetime import timezone
 
 import orjson
+import pytest
 
-from dispatch.client import DispatchClient
+from dispatch.client import Disconnected, DispatchClient
 from dispatch.commands import Centre
 from dispatch.event_store import EventStoreProtocol, StoreError
 from dispatch.history import History
 from dispatch.reducer import empty_state, fold
-from dispatch.server import DispatchServer
+from dispatch.server import DispatchServer, FatalStoreError
 from dispatch.store import EventStore
 
 
@@ -82,3 +85,49 @@ def test_a_server_stopped_while_a_group_is_stored_keeps_both_groups_and_its_last
     seq, state = History(store, "live").base(2)
     assert seq == 2 and state == fold(_initial(), events)
     store.close()
+
+
+class FailingStore(EventStore):
+    """The SQLite store, whose appends of events fail once `broken` is set, as on a full disk."""
+
+    def __init__(self, path, broken: threading.Event):
+        super().__init__(path)
+        self.broken = broken
+
+    def append(self, events, audits=()):
+        if events and self.broken.is_set():
+            raise sqlite3.OperationalError("database or disk is full")
+        super().append(events, audits)
+
+
+async def _store_fails(db, users_file, token: str) -> None:
+    broken = threading.Event()
+    server = DispatchServer(lambda: FailingStore(db, broken), users_file, _initial(), centre=Centre("T", timezone.utc))
+    host, port = await server.start(port=0)
+    client = await DispatchClient.connect(f"ws://{host}:{port}/ws", token)
+    stored = await client.command("incident.create", kind="fire", priority=1, lon=113.7, lat=23.0)
+    assert stored["op"] == "ack" and stored["seq"] == 1
+    broken.set()
+    with pytest.raises(Disconnected):  # no ack for what could not be stored
+        await client.command("incident.create", kind="theft", priority=3, lon=113.7, lat=23.0)
+    with pytest.raises(FatalStoreError):
+        await asyncio.wait_for(server.wait_stopped(), 20)
+
+
+async def _welcome(db, users_file, token: str) -> dict:
+    server = DispatchServer(functools.partial(EventStore, db), users_file, _initial(), centre=Centre("T", timezone.utc))
+    host, port = await server.start(port=0)
+    client = await DispatchClient.connect(f"ws://{host}:{port}/ws", token)
+    welcome = client.welcome
+    await client.close()
+    await server.stop()
+    return welcome
+
+
+def test_a_server_whose_store_fails_stops_and_a_restart_knows_only_what_was_stored(tmp_path, tokens):
+    users_file, token = tokens
+    db = tmp_path / "events.db"
+    asyncio.run(_store_fails(db, users_file, token["alice"]))
+    welcome = asyncio.run(_welcome(db, users_file, token["alice"]))
+    assert welcome["seq"] == 1
+    assert [incident["kind"] for incident in welcome["snapshot"]["incidents"].values()] == ["fire"]
