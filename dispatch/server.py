@@ -5,13 +5,13 @@ judges it against the decision state (which already holds every accepted event, 
 racing commands are judged one after the other), gives its events their seqs and encodes them once. The
 committer takes every ledger's group and stores them in one transaction on the store's own thread (group
 commit); once on disk, each ledger applies its group to the committed state and the server sends the
-events to every subscriber of their namespace in seq order, then the acks. Batch consoles get one frame per namespace per tick,
-encoded once and written to each of them without waiting; v1 clients get one frame per event, written
-the same way. A `cmds` frame's commands are judged one by one like single commands; one `replies`
-frame answers them where the last accepted one's ack would have gone. A connection's frames of one
-moment (a batch frame and the acks after it, a group's acks) leave in one socket write. Nothing waits
-on a slow console: one whose unsent data grows past the limit is closed with 4408 and resumes from its
-last seq.
+events to every subscriber of their namespace in seq order, then the acks. Batch consoles get one frame
+per namespace per tick, encoded once and written to each of them without waiting; v1 clients get one
+frame per event, written the same way. A `cmds` frame's commands are judged one by one like single
+commands; one `replies` frame answers them where the last accepted one's ack would have gone. A
+connection's frames of one moment (a batch frame and the acks after it, a group's acks) leave in one
+socket write. Nothing waits on a slow console: one whose unsent data grows past the limit is closed with
+4408 and resumes from its last seq.
 """
 from __future__ import annotations
 
@@ -253,7 +253,8 @@ class FatalStoreError(RuntimeError):
 
 
 class DispatchServer:
-    """Run with `async with DispatchServer(...) as server: await server.serve_forever()`, or start/stop."""
+    """Run with `await server.start(...)` and `await server.stop()`; `wait_stopped()` returns when it stopped
+    and raises if the store failed."""
 
     def __init__(self, open_store: StoreFactory, users_file: str | Path, initial_state: State,
                  grid_at: Callable[[float, float], str | None] = lambda lon, lat: None,

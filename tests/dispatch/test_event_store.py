@@ -28,7 +28,8 @@ def test_the_sqlite_store_has_every_method_of_the_interface_with_the_same_signat
     assert {"append", "frames_after", "seq_at_or_before", "keyframe_at_or_before", "chunks", "latest_snapshot",
             "meta", "checkpoint", "close"} <= set(methods)
     for name in methods:
-        assert inspect.signature(getattr(EventStore, name)) == inspect.signature(getattr(EventStoreProtocol, name)), name
+        expected = inspect.signature(getattr(EventStoreProtocol, name))
+        assert inspect.signature(getattr(EventStore, name)) == expected, name
     store = EventStore(tmp_path / "events.db")
     assert StoreError in store.errors and all(issubclass(error, Exception) for error in store.errors)
     store.close()
