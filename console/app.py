@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import shlex
@@ -122,6 +123,7 @@ class EmbeddedServer:
         from dispatch.client import DispatchClient
         from dispatch.procedures import disposition_codes
         from dispatch.server import DispatchServer
+        from dispatch.store import EventStore
         from dispatch.simulate import DEMO_TURNOUT_S, SimulationFeed, UnitSimulator
         from layers.citypack import load_city
         from layers.geocode import Geocoder, NoSuchPlace
@@ -129,7 +131,7 @@ class EmbeddedServer:
         self._stopping = asyncio.Event()
         try:
             city = load_city(self.city_name)
-            server = DispatchServer(str(self.data_dir / "events.db"), self.users_file,
+            server = DispatchServer(functools.partial(EventStore, self.data_dir / "events.db"), self.users_file,
                                     initial_state(city), city.grid_at, city_name=city.name,
                                     dispositions=disposition_codes(city.meta["dispositions"]), centre=centre_of(city))
             host, port = await server.start("127.0.0.1", 0)

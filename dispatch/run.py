@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import signal
@@ -12,6 +13,7 @@ from pathlib import Path
 from dispatch.city_state import centre_of, initial_state
 from dispatch.procedures import disposition_codes
 from dispatch.server import DispatchServer, Limits
+from dispatch.store import EventStore
 
 STORE_GIL_SWITCH_S = 0.001
 
@@ -34,8 +36,9 @@ async def serve_city(city_name: str, db: str, users_file: str, host: str, port: 
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     context = tls_context(cert, key)
     city = load_city(city_name)
-    server = DispatchServer(str(Path(db)), users_file, initial_state(city), city.grid_at, limits, city_name=city.name,
-                            dispositions=disposition_codes(city.meta["dispositions"]), centre=centre_of(city))
+    server = DispatchServer(functools.partial(EventStore, Path(db)), users_file, initial_state(city), city.grid_at,
+                            limits, city_name=city.name, dispositions=disposition_codes(city.meta["dispositions"]),
+                            centre=centre_of(city))
     bound_host, bound_port = await server.start(host, port, context)
     # The city, its live state and the loaded modules live as long as the server: frozen, full
     # collections skip them instead of pausing the event loop ~30 ms each (5,000 units).

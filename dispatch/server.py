@@ -1,17 +1,17 @@
 """The dispatch server: protocol v1 over websockets (docs/protocol.md).
 
-The path of a command: a connection's reader parses it, `commands.decide` checks it against the
-decision state (which already holds every accepted event, stored or not, so two racing commands are
-judged one after the other), its events get their seqs and are encoded once, and it joins the pending
-group. The committer stores each group in one transaction on the store's own thread (group commit);
-once on disk, the group's events are applied to the committed state and go to every subscriber of
-their namespace in seq order, then the acks. Batch consoles get one frame per namespace per tick,
-encoded once and written to each of them without waiting; v1 clients get one frame per event, written
-the same way. A `cmds` frame's commands are judged one by one like single commands; one `replies`
-frame answers them where the last accepted one's ack would have gone. A connection's frames of one
-moment (a batch frame and the acks after it, a group's acks) leave in one socket write. Nothing waits
-on a slow console: one whose unsent data grows past the limit is closed with 4408 and resumes from its
-last seq.
+The path of a command: a connection's reader parses it and its namespace's ledger (dispatch/ledger.py)
+judges it against the decision state (which already holds every accepted event, stored or not, so two
+racing commands are judged one after the other), gives its events their seqs and encodes them once. The
+committer takes every ledger's group and stores them in one transaction on the store's own thread (group
+commit); once on disk, each ledger applies its group to the committed state and the server sends the
+events to every subscriber of their namespace in seq order, then the acks. Batch consoles get one frame
+per namespace per tick, encoded once and written to each of them without waiting; v1 clients get one
+frame per event, written the same way. A `cmds` frame's commands are judged one by one like single
+commands; one `replies` frame answers them where the last accepted one's ack would have gone. A
+connection's frames of one moment (a batch frame and the acks after it, a group's acks) leave in one
+socket write. Nothing waits on a slow console: one whose unsent data grows past the limit is closed with
+4408 and resumes from its last seq.
 """
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import sqlite3
 import ssl as ssl_module
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -33,14 +32,15 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.protocol import OPEN
 
-from dispatch.commands import Centre, Context, Rejected, decide, history_read, history_seqs
+from dispatch.commands import Centre, Rejected, history_read, history_seqs
 from dispatch.domain import HISTORY_READS, LIVE, PERSONAL_DATA_ROLES, READ_COMMANDS, valid_namespace
+from dispatch.event_store import EventStoreProtocol, StoreError, StoreFactory
 from dispatch.history import History, rfc3339
 from dispatch.keyframes import KeyframeWriter
-from dispatch.privacy import carries_personal, public_event, public_frame, public_state
+from dispatch.ledger import Accepted, Ledger, Publication, nack_frame, replies_frame
+from dispatch.privacy import public_frame, public_state
 from dispatch.procedures import DEFAULT_DISPOSITION_CODES
-from dispatch.reducer import State, apply, copy_state
-from dispatch.store import AuditRecord, EventStore, StoredEvent, StoreError
+from dispatch.reducer import State, copy_state
 from dispatch.users import User, UsersError, UsersFile
 
 log = logging.getLogger("onemap.server")
@@ -50,7 +50,6 @@ HELLO_TIMEOUT_S = 10.0
 USERS_POLL_S = 1.0  # how often the users file is checked for changes (added or revoked users)
 CHECKPOINT_EVERY_S = 1.0
 COMMIT_MIN_INTERVAL_S = 0.005
-MAX_AUDITED_FRAME = 4000
 BATCH_MAX_EVENTS = 1000
 BATCH_MAX_COMMANDS = 1000
 # Under load (above BUSY_EPS events a second) a namespace sends at most one batch frame per
@@ -217,15 +216,12 @@ def events_frames(event_frames: list[bytes]) -> list[bytes]:
 
 
 class Namespace:
-    def __init__(self, name: str, state: State, seq: int, last_ts: str, keyframes: KeyframeWriter):
-        self.name = name
-        self.decision_state = state
-        self.committed_state = copy_state(state)
-        self.seq = seq  # last seq handed out
-        self.committed_seq = seq  # last seq stored and fanned out
-        # The last event time given: events are stamped no earlier, so event time never goes back (RFC 3339
-        # strings of one format compare as the times they name).
-        self.last_ts = last_ts
+    """A namespace as served: its ledger, its keyframe writer, its subscribers and what waits for their
+    next batch frame."""
+
+    def __init__(self, ledger: Ledger, keyframes: KeyframeWriter):
+        self.name = ledger.name
+        self.ledger = ledger
         self.keyframes = keyframes  # belongs to the store thread: folds what is stored, writes keyframes
         self.sessions: set[Session] = set()
         self._snapshot_cache: tuple[int, bytes] | None = None
@@ -240,36 +236,16 @@ class Namespace:
         self.published = RateMeter()
 
     def snapshot_json(self) -> bytes:
-        if self._snapshot_cache is None or self._snapshot_cache[0] != self.committed_seq:
-            self._snapshot_cache = (self.committed_seq, orjson.dumps(self.committed_state))
+        seq = self.ledger.committed_seq
+        if self._snapshot_cache is None or self._snapshot_cache[0] != seq:
+            self._snapshot_cache = (seq, orjson.dumps(self.ledger.committed_state))
         return self._snapshot_cache[1]
 
     def public_snapshot_json(self) -> bytes:
-        if self._public_snapshot_cache is None or self._public_snapshot_cache[0] != self.committed_seq:
-            self._public_snapshot_cache = (self.committed_seq, orjson.dumps(public_state(self.committed_state)))
+        seq = self.ledger.committed_seq
+        if self._public_snapshot_cache is None or self._public_snapshot_cache[0] != seq:
+            self._public_snapshot_cache = (seq, orjson.dumps(public_state(self.ledger.committed_state)))
         return self._public_snapshot_cache[1]
-
-
-@dataclass
-class _Accepted:
-    session: Session
-    cmd_id: str
-    namespace: Namespace
-    events: list[dict]
-    frames: list[bytes]
-    # The frames as readers without personal data see them, when any of the events carries some.
-    public_frames: list[bytes] | None
-    created: tuple[str, str] | None = None  # what the command created, named in its ack: (field, id)
-    # For a command of a `cmds` frame: that frame's replies, in command order, and this command's place
-    # in them. The frame's last accepted command sends them all, once its events are out.
-    frame_replies: list[bytes | None] | None = None
-    slot: int = 0
-    last_of_frame: bool = False
-
-
-def replies_frame(replies: list[bytes]) -> bytes:
-    """The answer to a `cmds` frame (an addition to v1): every command's ack or nack, in order."""
-    return b'{"op":"replies","replies":[' + b",".join(replies) + b"]}"
 
 
 class FatalStoreError(RuntimeError):
@@ -277,15 +253,18 @@ class FatalStoreError(RuntimeError):
 
 
 class DispatchServer:
-    """Run with `async with DispatchServer(...) as server: await server.serve_forever()`, or start/stop."""
+    """Run with `await server.start(...)` and `await server.stop()`; `wait_stopped()` returns when it stopped
+    and raises if the store failed."""
 
-    def __init__(self, store_path: str, users_file: str | Path, initial_state: State,
+    def __init__(self, open_store: StoreFactory, users_file: str | Path, initial_state: State,
                  grid_at: Callable[[float, float], str | None] = lambda lon, lat: None,
                  limits: Limits | None = None, city_name: str | None = None,
                  dispositions: frozenset[str] = DEFAULT_DISPOSITION_CODES, *, centre: Centre):
-        """`users_file` is read now (a broken one stops the start) and followed while serving.
+        """`open_store` opens the event store (e.g. `functools.partial(dispatch.store.EventStore, path)`);
+        it is called on the store thread at start, twice: the writer's store, then the history reads'.
+        `users_file` is read now (a broken one stops the start) and followed while serving.
         `centre` names the incidents it numbers (dispatch.city_state.centre_of gives a city pack's)."""
-        self.store_path = store_path
+        self.open_store = open_store
         self.city_name = city_name
         self.centre = centre
         self.users_file = UsersFile(users_file)
@@ -295,21 +274,21 @@ class DispatchServer:
         self.grid_at = grid_at
         self.dispositions = dispositions
         self.limits = limits or Limits()
-        self._store: EventStore | None = None
+        self._store: EventStoreProtocol | None = None
+        self._store_errors: tuple[type[Exception], ...] = ()  # what the store raises when it fails
         self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-store")
         # History reads (replays) on a connection and thread of their own: they never wait for commits,
         # nor commits for them.
         self._history_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="history")
         self._histories: dict[str, History] = {}
-        self._history_store: EventStore | None = None
+        self._history_store: EventStoreProtocol | None = None
         self._checkpoint_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkpoint")
         self._checkpointer: asyncio.Task | None = None
         self._namespaces: dict[str, Namespace] = {}
         self._loading: dict[str, asyncio.Future] = {}
-        self._pending: list[_Accepted] = []
-        self._pending_audit: list[AuditRecord] = []
-        self._work = asyncio.Event()
+        self._work = asyncio.Event()  # a ledger has something to commit
         self._committer: asyncio.Task | None = None
+        self._closing = False  # the committer stores what is judged, then ends
         self._server: Server | None = None
         self._failed: BaseException | None = None
         self._stopped = asyncio.Event()
@@ -326,19 +305,16 @@ class DispatchServer:
         if recorded is None:
             self._store.set_meta("city", self.city_name)
         elif recorded != self.city_name:
-            log.warning("the event log %s was written with city %s; this server runs %s",
-                        self.store_path, recorded, self.city_name)
-
-    def _open_history_store(self) -> None:
-        """Runs on the store thread, after the schema is in place: the history thread's own connection."""
-        self._history_store = EventStore(self.store_path)
+            log.warning("the event log was written with city %s; this server runs %s", recorded, self.city_name)
 
     async def start(self, host: str = "127.0.0.1", port: int = 8765,
                     ssl: ssl_module.SSLContext | None = None) -> tuple[str, int]:
-        self._store = await self._in_store(EventStore, self.store_path)
+        self._store = await self._in_store(self.open_store)
+        self._store_errors = self._store.errors
         if self.city_name is not None:
             await self._in_store(self._record_city)
-        await self._in_store(self._open_history_store)
+        # The history thread's own store, opened once the log is ready (its schema in place).
+        self._history_store = await self._in_store(self.open_store)
         await self._namespace(LIVE)
         self._committer = asyncio.create_task(self._commit_loop(), name="committer")
         self._checkpointer = asyncio.create_task(self._checkpoint_loop(), name="checkpointer")
@@ -360,12 +336,12 @@ class DispatchServer:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         if self._committer is not None:
-            self._committer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._committer
-            # A group the committer was storing still completes on the store thread, before this one.
-            if self._failed is None and (self._pending or self._pending_audit):
-                await self._commit_group()
+            # Not cancelled: a group being stored is published and folded into the keyframe writers like
+            # any other, then what was judged after it is stored, then the committer ends (it already has
+            # if the store failed).
+            self._closing = True
+            self._work.set()
+            await self._committer
         if self._store is not None:
             if self._failed is None:  # the next start-up folds nothing
                 for ns in self._namespaces.values():
@@ -412,7 +388,9 @@ class DispatchServer:
                                 self._store.keyframe_seq_at_or_before(name, seq))
         if writer.due():
             writer.write()
-        return Namespace(name, state, seq, ts or "", writer)
+        ledger = Ledger(name, state, seq, ts or "", centre=self.centre, grid_at=self.grid_at,
+                        dispositions=self.dispositions)
+        return Namespace(ledger, writer)
 
     # ---- connections ---------------------------------------------------------------------------
 
@@ -463,9 +441,9 @@ class DispatchServer:
             return None
         resume_from = hello.get("resume_from")
         if resume_from is not None and (isinstance(resume_from, bool) or not isinstance(resume_from, int)
-                                        or not 0 <= resume_from <= ns.committed_seq):
+                                        or not 0 <= resume_from <= ns.ledger.committed_seq):
             await _refuse(ws, "bad_request",
-                          f"resume_from must be an integer in [0, {ns.committed_seq}]; "
+                          f"resume_from must be an integer in [0, {ns.ledger.committed_seq}]; "
                           "reconnect with resume_from null for a fresh snapshot", CLOSE_BAD_REQUEST)
             return None
         session = Session(ws, user.name, user.role, ns, batch=hello.get("batch") is True,
@@ -474,7 +452,7 @@ class DispatchServer:
         # the session receives are consecutive. Events published but not yet in a batch frame are ones
         # the snapshot (or history) already holds, so they go out to the others first.
         self._flush(ns)
-        seq = ns.committed_seq
+        seq = ns.ledger.committed_seq
         if resume_from is not None:
             snapshot = b"null"
         else:
@@ -556,7 +534,7 @@ class DispatchServer:
                                                     "1-128 characters); none of the frame's commands ran"))
                 return
         replies: list[bytes | None] = []
-        last: _Accepted | None = None
+        last: Accepted | None = None
         for slot, msg in enumerate(cmds):
             outcome = self._judge(session, msg, None)
             if isinstance(outcome, bytes):
@@ -569,67 +547,38 @@ class DispatchServer:
         else:
             last.last_of_frame = True
 
-    def _judge(self, session: Session, msg: dict, raw: str | None) -> bytes | _Accepted:
-        """Decide one command: its nack, or its events queued for the next group commit. `raw` is the
-        frame as received (the audit keeps refusals as they came); None for a command of a `cmds` frame."""
-        cmd_id = msg["id"]
-        cmd, args = msg.get("cmd"), msg.get("args")
-        ns = session.namespace
+    def _judge(self, session: Session, msg: dict, raw: str | None) -> bytes | Accepted:
+        """One command: its nack, or its events queued for the next group commit. `raw` is the frame as
+        received (the audit keeps refusals as they came); None for a command of a `cmds` frame."""
         if not session.bucket.take():
-            return self._reject(session, msg, raw, Rejected("rate_limited", "too many commands; slow down"))
-        ts = max(rfc3339_now(), ns.last_ts)
-        try:
-            decided = decide(ns.decision_state, cmd, args,
-                             Context(session.role, ns.name, self.grid_at, ts, self.centre, self.dispositions))
-        except Rejected as rejection:
-            return self._reject(session, msg, raw, rejection)
-        events, frames = [], []
-        public_frames = None
-        for event_type, data in decided:
-            ns.seq += 1
-            event = {"op": "event", "seq": ns.seq, "ts": ts, "actor": session.user, "type": event_type,
-                     "data": data}
-            apply(ns.decision_state, event)
-            events.append(event)
-            frames.append(orjson.dumps(event))
-            if event_type == "incident.created" and carries_personal(data):
-                public_frames = frames[:-1] if public_frames is None else public_frames
-                public_frames.append(orjson.dumps(public_event(event)))
-            elif public_frames is not None:
-                public_frames.append(frames[-1])
-        if events:
-            ns.last_ts = ts
-        created = (("incident_id", events[0]["data"]["incident_id"]) if cmd == "incident.create"
-                   else ("bookmark_id", events[0]["data"]["bookmark_id"]) if cmd == "bookmark.add" else None)
-        accepted = _Accepted(session, cmd_id, ns, events, frames, public_frames, created)
-        self._pending.append(accepted)
-        # An accepted command is on record as its events (up to seq); only refusals keep the frame.
-        self._pending_audit.append(AuditRecord(ts, ns.name, session.user, session.role, cmd_id, cmd,
-                                               None, "ack", None, None, ns.seq))
+            return self._nack(session, msg, raw, Rejected("rate_limited", "too many commands; slow down"))
+        self._work.set()  # accepted or refused, it leaves an audit row
+        return session.namespace.ledger.judge(session, session.user, session.role, msg, raw, rfc3339_now())
+
+    def _nack(self, session: Session, msg: dict, raw: str | None, rejection: Rejected) -> bytes:
+        """A command refused here (a rate limit, a bad read): audited like the rules' refusals."""
         self._work.set()
-        return accepted
+        return session.namespace.ledger.refuse(session.user, session.role, msg, raw, rejection, rfc3339_now())
 
     async def _answer_history(self, session: Session, msg: dict, raw: str) -> None:
         """`incident.history`: the incident's stored events (as this session may see them) in the ack. The
         committed state names their seqs, so reading them is one key lookup each on the store's thread."""
         ns = session.namespace
         if not session.bucket.take():
-            session.write(self._reject(session, msg, raw, Rejected("rate_limited", "too many commands; slow down")))
+            session.write(self._nack(session, msg, raw, Rejected("rate_limited", "too many commands; slow down")))
             return
         try:
-            seqs, more = history_seqs(ns.committed_state, msg.get("args"),
-                                      Context(session.role, ns.name, self.grid_at, rfc3339_now(), self.centre,
-                                              self.dispositions))
+            seqs, more = history_seqs(ns.ledger.committed_state, msg.get("args"),
+                                      ns.ledger.context(session.role, rfc3339_now()))
         except Rejected as rejection:
-            session.write(self._reject(session, msg, raw, rejection))
+            session.write(self._nack(session, msg, raw, rejection))
             return
-        seq = ns.committed_seq
-        self._pending_audit.append(AuditRecord(rfc3339_now(), ns.name, session.user, session.role, msg["id"],
-                                               msg["cmd"], None, "ack", None, None, None))
+        seq = ns.ledger.committed_seq
+        ns.ledger.record_read(session.user, session.role, msg["id"], msg["cmd"], rfc3339_now())
         self._work.set()
         try:
             frames = await self._in_store(self._frames_at, ns.name, seqs)
-        except (sqlite3.Error, StoreError) as exc:  # a read changes nothing: it fails alone, with a reply
+        except self._store_errors as exc:  # a read changes nothing: it fails alone, with a reply
             log.error("reading the history of %s in %s failed: %s", msg["args"]["incident_id"], ns.name, exc)
             session.write(orjson.dumps({"op": "nack", "id": msg["id"], "code": "not_found",
                                         "message": f"the incident's history cannot be read: {exc}"}))
@@ -645,27 +594,23 @@ class DispatchServer:
         later than the committed seq of the moment it was asked is in it."""
         ns = session.namespace
         if not session.bucket.take():
-            session.write(self._reject(session, msg, raw, Rejected("rate_limited", "too many commands; slow down")))
+            session.write(self._nack(session, msg, raw, Rejected("rate_limited", "too many commands; slow down")))
             return
         try:
-            request = history_read(msg["cmd"], msg.get("args"),
-                                   Context(session.role, ns.name, self.grid_at, rfc3339_now(), self.centre,
-                                           self.dispositions))
+            request = history_read(msg["cmd"], msg.get("args"), ns.ledger.context(session.role, rfc3339_now()))
         except Rejected as rejection:
-            session.write(self._reject(session, msg, raw, rejection))
+            session.write(self._nack(session, msg, raw, rejection))
             return
-        self._pending_audit.append(AuditRecord(rfc3339_now(), ns.name, session.user, session.role, msg["id"],
-                                               msg["cmd"], None, "ack", None, None, None))
+        ns.ledger.record_read(session.user, session.role, msg["id"], msg["cmd"], rfc3339_now())
         self._work.set()
         loop = asyncio.get_running_loop()
         try:
             body = await loop.run_in_executor(self._history_thread, self._read_history, ns.name, msg["cmd"], request,
-                                              ns.committed_seq, session.sees_personal)
+                                              ns.ledger.committed_seq, session.sees_personal)
         except Rejected as rejection:
-            session.write(orjson.dumps({"op": "nack", "id": msg["id"], "code": rejection.code,
-                                        "message": rejection.message}))
+            session.write(nack_frame(msg["id"], rejection))
             return
-        except (sqlite3.Error, StoreError, ValueError) as exc:  # a read changes nothing: it fails alone
+        except (*self._store_errors, ValueError) as exc:  # a read changes nothing: it fails alone
             log.error("%s in %s failed: %s", msg["cmd"], ns.name, exc)
             session.write(orjson.dumps({"op": "nack", "id": msg["id"], "code": "not_found",
                                         "message": f"the event log cannot answer {msg['cmd']}: {exc}"}))
@@ -724,17 +669,6 @@ class DispatchServer:
             frames.append(rows[0][1])
         return frames
 
-    def _reject(self, session: Session, msg: dict, raw: str | None, rejection: Rejected) -> bytes:
-        cmd_id, cmd = msg["id"], msg.get("cmd")
-        if raw is None:
-            raw = json.dumps(msg, ensure_ascii=False)
-        self._pending_audit.append(AuditRecord(
-            rfc3339_now(), session.namespace.name, session.user, session.role, cmd_id,
-            cmd if isinstance(cmd, str) else repr(cmd)[:100], raw[:MAX_AUDITED_FRAME], "nack",
-            rejection.code, rejection.message, None))
-        self._work.set()
-        return orjson.dumps({"op": "nack", "id": cmd_id, "code": rejection.code, "message": rejection.message})
-
     # ---- users ---------------------------------------------------------------------------------
 
     async def _users_watch_loop(self) -> None:
@@ -766,22 +700,24 @@ class DispatchServer:
             await asyncio.sleep(CHECKPOINT_EVERY_S)
             try:
                 await loop.run_in_executor(self._checkpoint_thread, self._store.checkpoint)
-            except sqlite3.Error as exc:  # a missed checkpoint costs log size, not data: try again later
+            except self._store_errors as exc:  # a missed checkpoint costs log size, not data: try again later
                 log.warning("checkpoint failed: %s", exc)
 
     async def _commit_group(self) -> int:
-        """Store and publish the pending group; returns how many events it held."""
-        group, self._pending = self._pending, []
-        audit, self._pending_audit = self._pending_audit, []
-        stored = [StoredEvent(a.namespace.name, e["seq"], e["ts"], e["actor"], e["type"], f)
-                  for a in group for e, f in zip(a.events, a.frames)]
-        await self._in_store(self._store.append, stored, audit)
-        # Queued behind the append, not awaited: the acks go out while the store thread folds the group
-        # into the keyframe writers (about 1 us an event) and writes any keyframe that fell due.
-        for accepted in group:
-            if accepted.events:
-                self._store_thread.submit(accepted.namespace.keyframes.add, accepted.events)
-        self._publish(group)
+        """Store every ledger's group in one transaction and publish them; returns how many events they held."""
+        groups = [(ns, group) for ns in self._namespaces.values() if (group := ns.ledger.take_group()) is not None]
+        if not groups:
+            return 0
+        stored = [event for _, group in groups for event in group.stored]
+        await self._in_store(self._store.append, stored, [audit for _, group in groups for audit in group.audits])
+        for ns, group in groups:
+            # Queued behind the append, not awaited: the acks go out while the store thread folds the group
+            # into the keyframe writer (about 1 us an event) and writes any keyframe that fell due.
+            if group.events:
+                self._store_thread.submit(ns.keyframes.add, group.events)
+            published = ns.ledger.committed(group)
+            if published is not None:
+                self._publish(ns, published)
         return len(stored)
 
     async def _commit_loop(self) -> None:
@@ -793,6 +729,8 @@ class DispatchServer:
                 self._work.clear()
                 began = loop.time()
                 committed.add(await self._commit_group(), began)
+                if self._closing and not self._work.is_set():
+                    return
                 if committed.rate > BUSY_EPS:
                     # Fewer, larger transactions: each fsync on a busy disk can stall.
                     await asyncio.sleep(max(0.0, began + COMMIT_MIN_INTERVAL_S - loop.time()))
@@ -801,60 +739,32 @@ class DispatchServer:
         except BaseException as exc:  # the log is the truth: without it, stop rather than guess
             log.critical("committing events failed, stopping: %r", exc)
             self._failed = exc
-            asyncio.ensure_future(self.stop())
+            if not self._closing:  # else the stop under way goes on, without a keyframe
+                asyncio.ensure_future(self.stop())
 
-    def _publish(self, group: list[_Accepted]) -> None:
-        """Apply the stored group, then hand its events to every subscriber in seq order, then the acks:
+    def _publish(self, ns: Namespace, published: Publication) -> None:
+        """Hand a stored group's events to every subscriber of the namespace in seq order, then the acks:
         each sender sees its events before its ack."""
-        frames: dict[Namespace, list[bytes]] = {}
-        # Only namespaces whose group carries personal data: the group as the others may see it.
-        public: dict[Namespace, list[bytes]] = {}
-        for accepted in group:
-            ns = accepted.namespace
-            for event in accepted.events:
-                apply(ns.committed_state, event)
-            if accepted.events:
-                ns.committed_seq = accepted.events[-1]["seq"]
-            ns_frames = frames.setdefault(ns, [])
-            if accepted.public_frames is not None and ns not in public:
-                public[ns] = list(ns_frames)
-            if public and ns in public:
-                public[ns].extend(accepted.public_frames or accepted.frames)
-            ns_frames.extend(accepted.frames)
-        for ns, ns_frames in frames.items():
-            ns_public = public.get(ns, ns_frames)
-            for session in tuple(ns.sessions):  # a session too slow to keep up leaves the set
-                if not session.batch:
-                    session.write(*(ns_frames if session.sees_personal else ns_public))
-            if ns.pending_public is None and ns_public is not ns_frames:
-                ns.pending_public = list(ns.pending)
-            if ns.pending_public is not None:
-                ns.pending_public.extend(ns_public)
-            ns.pending.extend(ns_frames)
-        acks: dict[Session, list[bytes]] = {}
-        for accepted in group:
-            ack = (b'{"op":"ack","id":' + orjson.dumps(accepted.cmd_id) + b',"seq":'
-                   + str(accepted.events[-1]["seq"] if accepted.events else accepted.namespace.committed_seq).encode()
-                   + (b"}" if accepted.created is None
-                      else b',"' + accepted.created[0].encode() + b'":' + orjson.dumps(accepted.created[1]) + b"}"))
-            if accepted.frame_replies is not None:
-                accepted.frame_replies[accepted.slot] = ack
-                if not accepted.last_of_frame:
-                    continue
-                ack = replies_frame(accepted.frame_replies)
-            if accepted.session.batch:
-                accepted.namespace.replies.setdefault(accepted.session, []).append(ack)
+        frames, public = published.frames, published.public_frames
+        for session in tuple(ns.sessions):  # a session too slow to keep up leaves the set
+            if not session.batch:
+                session.write(*(frames if session.sees_personal else public))
+        if ns.pending_public is None and public is not frames:
+            ns.pending_public = list(ns.pending)
+        if ns.pending_public is not None:
+            ns.pending_public.extend(public)
+        ns.pending.extend(frames)
+        for session, acks in published.replies.items():
+            if session.batch:
+                ns.replies.setdefault(session, []).extend(acks)
             else:
-                acks.setdefault(accepted.session, []).append(ack)
-        for session, session_acks in acks.items():
-            session.write(*session_acks)
+                session.write(*acks)
         loop = asyncio.get_running_loop()
         now = loop.time()
-        for ns, ns_frames in frames.items():
-            ns.published.add(len(ns_frames), now)
-            if ns.flush_handle is None:
-                interval = BATCH_INTERVAL_S if ns.published.rate > BUSY_EPS else BATCH_INTERVAL_IDLE_S
-                ns.flush_handle = loop.call_later(max(0.0, ns.last_flush + interval - now), self._flush, ns)
+        ns.published.add(len(frames), now)
+        if ns.flush_handle is None:
+            interval = BATCH_INTERVAL_S if ns.published.rate > BUSY_EPS else BATCH_INTERVAL_IDLE_S
+            ns.flush_handle = loop.call_later(max(0.0, ns.last_flush + interval - now), self._flush, ns)
 
     def _flush(self, ns: Namespace) -> None:
         """One batch frame (or several of at most BATCH_MAX_EVENTS) for every batch session of the

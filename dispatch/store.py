@@ -7,14 +7,16 @@ let start-up and replay seek without folding the whole log; `snapshots` are what
 keyframes kept instead, read only as a fallback. `meta` names what the log belongs to (the city pack).
 Every command, accepted or not, leaves an audit row.
 
-A store belongs to one thread at a time; the server gives it a thread of its own.
+A store belongs to one thread at a time; the server gives it a thread of its own. It implements
+dispatch.event_store's `EventStoreProtocol` (the records and StoreError are defined there).
 """
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
+
+from dispatch.event_store import AuditRecord, EventStoreProtocol, StoredEvent, StoreError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -68,39 +70,12 @@ CREATE TABLE IF NOT EXISTS audit (
 """
 
 
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    ns: str
-    seq: int
-    ts: str
-    actor: str
-    type: str
-    frame: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class AuditRecord:
-    ts: str
-    ns: str
-    actor: str
-    role: str
-    cmd_id: str | None
-    cmd: str | None
-    frame: str | None  # the command frame as received, for refused commands (accepted ones are their events)
-    result: str  # "ack" or "nack"
-    code: str | None
-    message: str | None
-    seq: int | None
-
-
-class StoreError(RuntimeError):
-    pass
-
-
 ROWS_PER_STATEMENT = 500  # 11 x 500 bound values stays far below SQLite's 32,766
 
 
-class EventStore:
+class EventStore(EventStoreProtocol):
+    errors = (sqlite3.Error, StoreError)
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._statements: dict[tuple[str, int], str] = {}

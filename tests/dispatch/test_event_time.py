@@ -3,6 +3,7 @@ loopback, in this process, so the test can step its clock)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import timezone
 
 from dispatch import server as server_module
@@ -24,7 +25,7 @@ def _state():
 
 
 async def _moves(db, users_file, token: str, clock: list[float], times: list[float]) -> None:
-    server = DispatchServer(str(db), users_file, _state(), centre=Centre("T", timezone.utc))
+    server = DispatchServer(functools.partial(EventStore, db), users_file, _state(), centre=Centre("T", timezone.utc))
     host, port = await server.start(port=0)
     client = await DispatchClient.connect(f"ws://{host}:{port}/ws", token)
     for step, now in enumerate(times):

@@ -1,27 +1,35 @@
-"""The rules and the reducer, without a server: the state machines, assignment, closing."""
+"""The rules and the reducer, without a server: the state machines, assignment, closing. Commands go
+through the server's own ledger (dispatch/ledger.py), one group commit each."""
 from __future__ import annotations
 
 import itertools
 from datetime import timezone
 
+import orjson
 import pytest
 
-from dispatch.commands import Centre, Context, Rejected, decide
+from dispatch.commands import Centre, Rejected
 from dispatch.domain import UNIT_STATUSES, UNIT_TRANSITIONS
-from dispatch.reducer import apply, empty_state
+from dispatch.ledger import Ledger
+from dispatch.reducer import empty_state
 
 
 class Desk:
-    """Decide and apply commands the way the server does, with seqs and times."""
+    """One sender's commands judged by a ledger and committed at once; a nack is raised as `Rejected`."""
 
     def __init__(self, role: str = "dispatcher", namespace: str = "live"):
-        self.state = empty_state()
+        state = empty_state()
         for n in range(3):
-            self.state["units"][f"U{n}"] = {"unit_id": f"U{n}", "callsign": f"P-{n}", "status": "available",
-                                           "incident_id": None, "lon": 24.9, "lat": 60.1}
-        self.state["cameras"]["C1"] = {"camera_id": "C1", "online": True, "state": "online", "state_ts": "t0"}
-        self.seq = 0
-        self.role, self.namespace = role, namespace
+            state["units"][f"U{n}"] = {"unit_id": f"U{n}", "callsign": f"P-{n}", "status": "available",
+                                      "incident_id": None, "lon": 24.9, "lat": 60.1}
+        state["cameras"]["C1"] = {"camera_id": "C1", "online": True, "state": "online", "state_ts": "t0"}
+        self.ledger = Ledger(namespace, state, 0, "", centre=Centre("T", timezone.utc), grid_at=lambda lon, lat: "G7")
+        self.role = role
+        self.sent = 0
+
+    @property
+    def state(self):
+        return self.ledger.committed_state
 
     @staticmethod
     def ts(seq: int) -> str:
@@ -29,16 +37,14 @@ class Desk:
         return f"2026-12-02T{6 + seq // 3600:02d}:{seq // 60 % 60:02d}:{seq % 60:02d}.000Z"
 
     def do(self, cmd: str, **args) -> list[dict]:
-        ts = self.ts(self.seq + 1)
-        decided = decide(self.state, cmd, args,
-                         Context(self.role, self.namespace, lambda lon, lat: "G7", ts, Centre("T", timezone.utc)))
-        events = []
-        for event_type, data in decided:
-            self.seq += 1
-            event = {"seq": self.seq, "ts": ts, "actor": "a", "type": event_type, "data": data}
-            apply(self.state, event)
-            events.append(event)
-        return events
+        self.sent += 1
+        msg = {"id": f"c{self.sent}", "cmd": cmd, "args": args}
+        outcome = self.ledger.judge("desk", "a", self.role, msg, None, self.ts(self.ledger.seq + 1))
+        self.ledger.committed(self.ledger.take_group())
+        if isinstance(outcome, bytes):
+            nack = orjson.loads(outcome)
+            raise Rejected(nack["code"], nack["message"])
+        return outcome.events
 
     def incident(self) -> str:
         return self.do("incident.create", kind="fire", priority=1, lon=24.9, lat=60.1)[0]["data"]["incident_id"]
@@ -73,23 +79,22 @@ def test_unit_state_machine_allows_exactly_the_documented_steps(current, target)
 def test_incident_lifecycle_new_dispatched_onscene_closed_releases_units():
     desk = Desk()
     incident_id = desk.incident()
-    incidents = desk.state["incidents"]
-    incident = incidents[incident_id]
-    assert (incident["status"], incident["grid_id"], incident["created_ts"]) == ("new", "G7", desk.ts(1))
+
+    def incident():
+        return desk.state["incidents"][incident_id]
+
+    assert (incident()["status"], incident()["grid_id"], incident()["created_ts"]) == ("new", "G7", desk.ts(1))
     desk.do("unit.assign", unit_id="U0", incident_id=incident_id)
     desk.do("unit.assign", unit_id="U1", incident_id=incident_id)
-    incident = incidents[incident_id]
-    assert incident["status"] == "dispatched" and incident["dispatched_ts"] == desk.ts(2)
-    assert incident["units"] == ["U0", "U1"]
+    assert incident()["status"] == "dispatched" and incident()["dispatched_ts"] == desk.ts(2)
+    assert incident()["units"] == ["U0", "U1"]
     desk.do("unit.status", unit_id="U0", status="enroute")
     desk.do("unit.status", unit_id="U0", status="onscene")
-    incident = incidents[incident_id]
-    assert incident["status"] == "onscene" and incident["onscene_ts"] == desk.ts(5)
+    assert incident()["status"] == "onscene" and incident()["onscene_ts"] == desk.ts(5)
     events = desk.do("incident.close", incident_id=incident_id, disposition="FIRE_OUT", disposition_note="  out at 14:02  ")
     assert [e["type"] for e in events] == ["incident.closed", "unit.status_changed", "unit.status_changed"]
-    incident = incidents[incident_id]
-    assert incident["status"] == "closed" and incident["disposition"] == "FIRE_OUT"
-    assert incident["disposition_note"] == "out at 14:02"
+    assert incident()["status"] == "closed" and incident()["disposition"] == "FIRE_OUT"
+    assert incident()["disposition_note"] == "out at 14:02"
     assert all(desk.state["units"][u]["status"] == "available" and desk.state["units"][u]["incident_id"] is None
                for u in ("U0", "U1"))
     with pytest.raises(Rejected) as twice:

@@ -1,0 +1,213 @@
+"""One namespace's ledger: judging commands, seqs, the decision and committed states, and commit groups.
+
+Sans-I/O, in the manner of websockets' `Protocol`: a plain object with no sockets, no asyncio, no threads
+and no clock (the caller passes the time in). The server drives it (dispatch/server.py):
+
+    outcome = ledger.judge(sender, actor, role, msg, raw, now)  # an Accepted, or the nack to send
+    group = ledger.take_group()         # the events and audit rows judged since the last group
+    ...append group.events and group.audits to the event store...
+    published = ledger.committed(group)  # the frames for subscribers and the replies per sender
+
+A command is judged (`dispatch.commands.decide`) against the decision state, which holds every accepted
+event, stored or not, so two racing commands are judged one after the other; its events get their seqs
+and times and are encoded once. The committed state follows only what `committed` was told is stored:
+it is what welcomes, snapshots and history reads show. One group is in flight at a time; a group whose
+append fails is not undone here: the server stops (the log is the truth) and a restart loads the ledger
+from the log.
+
+`sender` is whatever the caller answers through (the server's session); the ledger only hands it back
+with the replies.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Callable, Hashable
+
+import orjson
+
+from dispatch.commands import Centre, Context, Rejected, decide
+from dispatch.event_store import AuditRecord, StoredEvent
+from dispatch.privacy import carries_personal, public_event
+from dispatch.procedures import DEFAULT_DISPOSITION_CODES
+from dispatch.reducer import State, apply, copy_state
+
+MAX_AUDITED_FRAME = 4000
+
+
+def replies_frame(replies: list[bytes]) -> bytes:
+    """The answer to a `cmds` frame (an addition to v1): every command's ack or nack, in order."""
+    return b'{"op":"replies","replies":[' + b",".join(replies) + b"]}"
+
+
+def nack_frame(cmd_id: str, rejection: Rejected) -> bytes:
+    return orjson.dumps({"op": "nack", "id": cmd_id, "code": rejection.code, "message": rejection.message})
+
+
+@dataclass
+class Accepted:
+    """A command judged and accepted: its events (seqs given, not yet stored) and their frames."""
+
+    sender: Hashable
+    cmd_id: str
+    events: list[dict]
+    frames: list[bytes]
+    # The frames as readers without personal data see them, when any of the events carries some.
+    public_frames: list[bytes] | None
+    created: tuple[str, str] | None = None  # what the command created, named in its ack: (field, id)
+    # For a command of a `cmds` frame (set by whoever judges the frame): that frame's replies, in command
+    # order, and this command's place in them. The frame's last accepted command sends them all, once
+    # its events are out.
+    frame_replies: list[bytes | None] | None = None
+    slot: int = 0
+    last_of_frame: bool = False
+
+
+@dataclass
+class CommitGroup:
+    """What one append stores of a namespace: the accepted commands' events, and every audit row."""
+
+    accepted: list[Accepted]
+    audits: list[AuditRecord]
+    stored: list[StoredEvent]
+    events: list[dict]  # the same events as dicts, in seq order (what the keyframe writer folds)
+
+
+@dataclass
+class Publication:
+    """What a committed group sends: its events to subscribers (in seq order), then the replies."""
+
+    frames: list[bytes]
+    # The events as readers without personal data see them: `frames` itself when none carries any.
+    public_frames: list[bytes]
+    # Per sender, in command order: acks, and a `cmds` frame's replies once its last accepted command is in.
+    replies: dict[Hashable, list[bytes]]
+
+
+class Ledger:
+    def __init__(self, name: str, state: State, seq: int, last_ts: str, *, centre: Centre,
+                 grid_at: Callable[[float, float], str | None] = lambda lon, lat: None,
+                 dispositions: frozenset[str] = DEFAULT_DISPOSITION_CODES):
+        """`state` after event `seq` (stamped `last_ts`, "" for none) becomes the decision state; the
+        committed state starts as a copy of it."""
+        self.name = name
+        self.decision_state = state
+        self.committed_state = copy_state(state)
+        self.seq = seq  # last seq handed out
+        self.committed_seq = seq  # last seq stored
+        # The last event time given: events are stamped no earlier, so event time never goes back (RFC 3339
+        # strings of one format compare as the times they name).
+        self.last_ts = last_ts
+        self.centre = centre
+        self.grid_at = grid_at
+        self.dispositions = dispositions
+        self._accepted: list[Accepted] = []
+        self._audits: list[AuditRecord] = []
+        self._in_flight: CommitGroup | None = None
+
+    @property
+    def pending(self) -> bool:
+        """Whether anything was judged since the last group was taken."""
+        return bool(self._accepted or self._audits)
+
+    def context(self, role: str, ts: str) -> Context:
+        """What the rules read beyond the state, for a command of `role` whose events get time `ts`."""
+        return Context(role, self.name, self.grid_at, ts, self.centre, self.dispositions)
+
+    def judge(self, sender: Hashable, actor: str, role: str, msg: dict, raw: str | None, now: str) -> Accepted | bytes:
+        """Decide one command (`msg` has a valid id): its events queued for the next group, or its nack.
+        `raw` is the frame as received (the audit keeps refusals as they came); None for a command of a
+        `cmds` frame. `now` is the caller's clock, RFC 3339 UTC with milliseconds."""
+        cmd_id = msg["id"]
+        cmd, args = msg.get("cmd"), msg.get("args")
+        ts = max(now, self.last_ts)
+        try:
+            decided = decide(self.decision_state, cmd, args, self.context(role, ts))
+        except Rejected as rejection:
+            return self.refuse(actor, role, msg, raw, rejection, now)
+        events, frames = [], []
+        public_frames = None
+        for event_type, data in decided:
+            self.seq += 1
+            event = {"op": "event", "seq": self.seq, "ts": ts, "actor": actor, "type": event_type, "data": data}
+            apply(self.decision_state, event)
+            events.append(event)
+            frames.append(orjson.dumps(event))
+            if event_type == "incident.created" and carries_personal(data):
+                public_frames = frames[:-1] if public_frames is None else public_frames
+                public_frames.append(orjson.dumps(public_event(event)))
+            elif public_frames is not None:
+                public_frames.append(frames[-1])
+        if events:
+            self.last_ts = ts
+        created = (("incident_id", events[0]["data"]["incident_id"]) if cmd == "incident.create"
+                   else ("bookmark_id", events[0]["data"]["bookmark_id"]) if cmd == "bookmark.add" else None)
+        accepted = Accepted(sender, cmd_id, events, frames, public_frames, created)
+        self._accepted.append(accepted)
+        # An accepted command is on record as its events (up to seq); only refusals keep the frame.
+        self._audits.append(AuditRecord(ts, self.name, actor, role, cmd_id, cmd, None, "ack", None, None, self.seq))
+        return accepted
+
+    def refuse(self, actor: str, role: str, msg: dict, raw: str | None, rejection: Rejected, now: str) -> bytes:
+        """A command refused (by the rules, or by the caller: a rate limit, a bad read): its audit row
+        and its nack."""
+        cmd_id, cmd = msg["id"], msg.get("cmd")
+        if raw is None:
+            raw = json.dumps(msg, ensure_ascii=False)
+        self._audits.append(AuditRecord(
+            now, self.name, actor, role, cmd_id, cmd if isinstance(cmd, str) else repr(cmd)[:100],
+            raw[:MAX_AUDITED_FRAME], "nack", rejection.code, rejection.message, None))
+        return nack_frame(cmd_id, rejection)
+
+    def record_read(self, actor: str, role: str, cmd_id: str, cmd: str, now: str) -> None:
+        """A read the caller answers (incident.history, history.*): its audit row."""
+        self._audits.append(AuditRecord(now, self.name, actor, role, cmd_id, cmd, None, "ack", None, None, None))
+
+    def take_group(self) -> CommitGroup | None:
+        """The events and audit rows judged since the last group, to append in one transaction; None when
+        there are none. The previous group must have been committed."""
+        if self._in_flight is not None:
+            raise RuntimeError(f"{self.name}: a group is taken before the previous one was committed")
+        if not self.pending:
+            return None
+        accepted, self._accepted = self._accepted, []
+        audits, self._audits = self._audits, []
+        events = [e for a in accepted for e in a.events]
+        stored = [StoredEvent(self.name, e["seq"], e["ts"], e["actor"], e["type"], f)
+                  for a in accepted for e, f in zip(a.events, a.frames)]
+        self._in_flight = CommitGroup(accepted, audits, stored, events)
+        return self._in_flight
+
+    def committed(self, group: CommitGroup) -> Publication | None:
+        """`group` is stored: the committed state follows it; what to send (None for a group of audit
+        rows alone). Each sender's events go out before its acks."""
+        if group is not self._in_flight:
+            raise RuntimeError(f"{self.name}: the group committed is not the one taken")
+        self._in_flight = None
+        if not group.accepted:
+            return None
+        frames: list[bytes] = []
+        public: list[bytes] | None = None  # only once an event carries personal data
+        for accepted in group.accepted:
+            for event in accepted.events:
+                apply(self.committed_state, event)
+            if accepted.events:
+                self.committed_seq = accepted.events[-1]["seq"]
+            if accepted.public_frames is not None and public is None:
+                public = list(frames)
+            if public is not None:
+                public.extend(accepted.public_frames or accepted.frames)
+            frames.extend(accepted.frames)
+        replies: dict[Hashable, list[bytes]] = {}
+        for accepted in group.accepted:
+            ack = (b'{"op":"ack","id":' + orjson.dumps(accepted.cmd_id) + b',"seq":'
+                   + str(accepted.events[-1]["seq"] if accepted.events else self.committed_seq).encode()
+                   + (b"}" if accepted.created is None
+                      else b',"' + accepted.created[0].encode() + b'":' + orjson.dumps(accepted.created[1]) + b"}"))
+            if accepted.frame_replies is not None:
+                accepted.frame_replies[accepted.slot] = ack
+                if not accepted.last_of_frame:
+                    continue
+                ack = replies_frame(accepted.frame_replies)
+            replies.setdefault(accepted.sender, []).append(ack)
+        return Publication(frames, frames if public is None else public, replies)
