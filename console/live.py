@@ -69,17 +69,22 @@ class LiveState:
         if state["units"].keys() != old["units"].keys() or state["cameras"].keys() != old["cameras"].keys():
             return self.reset(state, seq)
         changes = Changes(jumped=True)
+        # Records are values (dispatch.reducer): the same object is the same record, and states of nearby
+        # instants share most of theirs; `is` spares comparing thousands of cameras field by field.
         for unit_id, unit in state["units"].items():
             before = old["units"][unit_id]
-            if before == unit:
+            if before is unit or before == unit:
                 continue
             if (before.get("status"), before.get("incident_id")) != (unit.get("status"), unit.get("incident_id")):
                 changes.units.add(unit_id)
             if (before.get("lon"), before.get("lat"), before.get("heading")) != (unit.get("lon"), unit.get("lat"), unit.get("heading")):
                 changes.moved_units.add(unit_id)
         new, gone = state["incidents"], old["incidents"]
-        changes.incidents = {i for i in new.keys() | gone.keys() if new.get(i) != gone.get(i)}
-        changes.cameras = {c for c, camera in state["cameras"].items() if old["cameras"][c] != camera}
+        changes.incidents = {i for i in new.keys() | gone.keys()
+                             if new.get(i) is not gone.get(i) and new.get(i) != gone.get(i)}
+        cameras = old["cameras"]
+        changes.cameras = {c for c, camera in state["cameras"].items()
+                           if cameras[c] is not camera and cameras[c] != camera}
         self.state = state
         self.seq = seq
         return changes

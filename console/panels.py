@@ -5,9 +5,9 @@ import re
 import time
 from typing import Callable
 
-from PySide6.QtCore import (QT_TRANSLATE_NOOP, QAbstractItemModel, QAbstractTableModel, QCoreApplication, QEvent, QMetaObject, QModelIndex, QPoint,
+from PySide6.QtCore import (QT_TRANSLATE_NOOP, QAbstractItemModel, QAbstractTableModel, QCoreApplication, QEvent, QModelIndex, QPoint,
                             QSortFilterProxyModel, Qt, QTimer, Signal)
-from PySide6.QtGui import QBrush, QColor, QDrag, QFont
+from PySide6.QtGui import QBrush, QColor, QCursor, QDrag, QFont
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QSizePolicy,
                                QTableView, QTreeView, QVBoxLayout, QWidget)
@@ -198,12 +198,9 @@ class IncidentQueue(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.verticalHeader().hide()
-        # Every column as wide as its contents, but the address: last, taking what is left, elided.
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # ... measured on the rows in sight only: every change re-measures the columns, and hundreds of
-        # open incidents each asked for every cell cost tens of ms a change.
-        self.view.horizontalHeader().setResizeContentsPrecision(0)
+        # Every column as wide as its contents (`fit_columns`), but the address: last, taking what is left, elided.
         self.view.horizontalHeader().setStretchLastSection(True)
+        self._fitted: set[int] = set()  # columns fitted once (from the header's default width) since the start
         self.view.setAcceptDrops(True)
         self.view.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
         self.view.clicked.connect(lambda index: self.selected.emit(self.incident_at(index)))
@@ -214,14 +211,39 @@ class IncidentQueue(QWidget):
     def changeEvent(self, event) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.model.retranslate()
+            self._fitted.clear()  # other words, other widths
+            self.fit_columns()
         super().changeEvent(event)
 
     def incident_at(self, proxy_index: QModelIndex) -> str:
         return self.model.incident_at(self.proxy.mapToSource(proxy_index).row())
 
     def refresh(self) -> None:
-        if self.model.refresh():  # the columns fit what is shown now (only a reset would re-measure them)
-            QMetaObject.invokeMethod(self.view.horizontalHeader(), "resizeSections")
+        if self.model.refresh():
+            self.fit_columns()
+
+    def fit_columns(self, columns: range | None = None) -> None:
+        """Columns (but the address) at least as wide as their header and the rows in sight. They grow and
+        never shrink while the shift goes on: columns that jump make rows hard to follow, and measuring
+        hundreds of rows at every change (Qt's ResizeToContents) cost 50 ms a change."""
+        header, view = self.view.horizontalHeader(), self.view
+        rows = self.proxy.rowCount()
+        first = max(0, view.rowAt(0))
+        last = view.rowAt(view.viewport().height() - 1)
+        last = rows - 1 if last < 0 else last
+        grid = 1 if view.showGrid() else 0
+        for column in columns if columns is not None else range(len(self.model.COLUMNS) - 1):
+            needed = header.sectionSizeFromContents(column).width()
+            for row in range(first, last + 1):
+                needed = max(needed, view.sizeHintForIndex(self.proxy.index(row, column)).width() + grid)
+            if needed > header.sectionSize(column) or column not in self._fitted:
+                header.resizeSection(column, needed)
+                self._fitted.add(column)
+
+    def tick(self) -> None:
+        """Timers move: their cells are redrawn, and their columns widen when a timer passes an hour."""
+        self.model.tick()
+        self.fit_columns(range(self.model.COLUMNS.index("to_dispatch"), self.model.COLUMNS.index("to_onscene") + 1))
 
     def row_of(self, incident_id: str) -> int | None:
         if incident_id not in self.model.rows:
@@ -851,9 +873,12 @@ class IncidentDetails(QWidget):
         self.close_button.setText(self.tr("Close incident…"))
 
     def _dispatcher_is_aiming(self) -> bool:
-        """The pointer is over the details, or the keyboard focus is in them: the layout must hold still."""
+        """The pointer is over the details, or the keyboard focus is in them: the layout must hold still.
+        The pointer as the display has it now, too: the enter event that sets underMouse() may still wait
+        in the queue behind a new ranking, which would re-order the buttons under an arriving pointer."""
         focus = QApplication.focusWidget()
-        return self.underMouse() or (focus is not None and self.isAncestorOf(focus))
+        return (self.underMouse() or self.rect().contains(self.mapFromGlobal(QCursor.pos()))
+                or (focus is not None and self.isAncestorOf(focus)))
 
     def leaveEvent(self, event) -> None:
         super().leaveEvent(event)

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import orjson
+
 from PySide6.QtCore import QObject, Signal
 
 from console.clock import ReplayClock
@@ -76,6 +78,7 @@ class Reader(Protocol):
     def events(self, after_seq: int, until: float, types: list[str] | None = None,
                limit: int = READ_LIMIT) -> list[dict]: ...
     def density(self, start: float, end: float, bucket_s: int) -> tuple[list[str], list[list[int]]]: ...
+    def trails(self, seq: int, instant: float) -> dict[str, list[tuple[float, float]]]: ...
     def bookmarks(self) -> list[dict]: ...
     def add_bookmark(self, at: float, note: str) -> dict: ...
     def clone(self) -> "Reader": ...
@@ -112,16 +115,14 @@ class LogReader:
 
     def events(self, after_seq: int, until: float, types: list[str] | None = None,
                limit: int = READ_LIMIT) -> list[dict]:
-        until_seq = self.history.seq_at(until)
-        out = []
-        for event in self.history.events(after_seq, until_seq, types):
-            out.append(event)
-            if len(out) == limit:
-                break
-        return out
+        frames = self.history.store.frames_after(self.namespace, after_seq, limit, self.history.seq_at(until), types)
+        return [orjson.loads(frame) for _, frame in frames]
 
     def density(self, start: float, end: float, bucket_s: int) -> tuple[list[str], list[list[int]]]:
         return self.history.density(start, end, bucket_s)
+
+    def trails(self, seq: int, instant: float) -> dict[str, list[tuple[float, float]]]:
+        return self.history.trails(self.history.seq_at(instant - TRAIL_S), seq)
 
     def bookmarks(self) -> list[dict]:
         last = self.history.bounds().last_seq
@@ -193,6 +194,19 @@ class ServerReader:
     def density(self, start: float, end: float, bucket_s: int) -> tuple[list[str], list[list[int]]]:
         reply = self._ask("history.density", {"from": rfc3339(start), "to": rfc3339(end), "bucket_s": bucket_s})
         return reply["types"], reply["counts"]
+
+    def trails(self, seq: int, instant: float) -> dict[str, list[tuple[float, float]]]:
+        trails: dict[str, list[tuple[float, float]]] = {}
+        after = self.seq_at(instant - TRAIL_S)
+        while after < seq:
+            events = self.events(after, instant, ["unit.moved"])
+            for event in events:
+                data = event["data"]
+                trails.setdefault(data["unit_id"], []).append((data["lon"], data["lat"]))
+            if len(events) < READ_LIMIT:
+                break
+            after = events[-1]["seq"]
+        return trails
 
     def bookmarks(self) -> list[dict]:
         bounds = self._ask("history.bounds", {})
@@ -389,7 +403,7 @@ class ReplaySource(QObject):
                     kind, generation, args = request
                     if kind == "state" and request is not states[-1]:
                         continue  # a later seek of the same scrub replaces it
-                    if kind in ("state", "read") and generation < newest:
+                    if kind in ("state", "read", "trails") and generation < newest:
                         continue
                     self._serve(reader, kind, generation, args)
         finally:
@@ -407,7 +421,10 @@ class ReplaySource(QObject):
             elif kind == "state":
                 seq, state = reader.state_at(args)
                 self._state.emit(generation, seq, args, state)
-                self._trails.emit(generation, self._trails_before(reader, seq, args))
+                # Asked for after the state, so that a newer seek (a scrub goes on) passes it by.
+                self._requests.put(("trails", generation, (seq, args)))
+            elif kind == "trails":
+                self._trails.emit(generation, reader.trails(*args))
             elif kind == "read":
                 after, until = args
                 events = reader.events(after, until)
@@ -429,18 +446,3 @@ class ReplaySource(QObject):
             self._opened.emit(words)
         else:
             self.failed.emit(words)
-
-    @staticmethod
-    def _trails_before(reader: Reader, seq: int, instant: float) -> dict:
-        """Each unit's positions in the TRAIL_S before the instant, oldest first."""
-        trails: dict[str, list[tuple[float, float]]] = {}
-        after = reader.seq_at(instant - TRAIL_S)
-        while after < seq:
-            events = reader.events(after, instant, ["unit.moved"])
-            for event in events:
-                data = event["data"]
-                trails.setdefault(data["unit_id"], []).append((data["lon"], data["lat"]))
-            if len(events) < READ_LIMIT:
-                break
-            after = events[-1]["seq"]
-        return trails

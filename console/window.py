@@ -586,7 +586,7 @@ class MainWindow(QMainWindow):
 
     def _tick(self) -> None:
         self.clock_label.setText(time.strftime("%H:%M:%S", time.localtime(self.clock.now())))
-        self.queue.model.tick()
+        self.queue.tick()
         if self.link_down is not None:
             self.link_banner.show_down(self.link_down[0], self.clock.now(), *self.link_down[1:])
         if self.city is not None:

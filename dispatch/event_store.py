@@ -106,6 +106,9 @@ class EventStoreProtocol(Protocol):
     def seqs_of_type(self, ns: str, event_type: str, after_seq: int, until_seq: int) -> list[int]:
         """The seqs of one type's events in after_seq < seq <= until_seq, in order."""
 
+    def positions(self, ns: str, after_seq: int, until_seq: int) -> list[tuple[str, float, float]]:
+        """(unit_id, lon, lat) of the unit.moved events after_seq < seq <= until_seq, in seq order."""
+
     # ---- keyframes, chunks and old snapshots ----------------------------------------------------
 
     def keyframe_at_or_before(self, ns: str, seq: int) -> tuple[int, bytes] | None:

@@ -125,6 +125,13 @@ class History:
         for _, frame in self.store.iter_frames(self.namespace, after_seq, until_seq, types=types):
             yield orjson.loads(frame)
 
+    def trails(self, after_seq: int, until_seq: int) -> dict[str, list[tuple[float, float]]]:
+        """Each unit's positions (lon, lat) in the events after_seq < seq <= until_seq, oldest first."""
+        trails: dict[str, list[tuple[float, float]]] = {}
+        for unit_id, lon, lat in self.store.positions(self.namespace, after_seq, until_seq):
+            trails.setdefault(unit_id, []).append((lon, lat))
+        return trails
+
     def density(self, start_epoch: float, end_epoch: float, bucket_s: int) -> tuple[list[str], list[list[int]]]:
         """Events per time bucket and type: bucket i holds the events with start + i*bucket_s <= ts <
         start + (i+1)*bucket_s, the last one also those at `end_epoch` exactly. Returns the types present

@@ -190,18 +190,34 @@ class EventStore(EventStoreProtocol):
             "SELECT seq FROM events WHERE ns = ? AND type = ? AND seq > ? AND seq <= ? ORDER BY seq",
             (ns, event_type, after_seq, until_seq))]
 
+    def positions(self, ns: str, after_seq: int, until_seq: int) -> list[tuple[str, float, float]]:
+        """(unit_id, lon, lat) of the unit.moved events with after_seq < seq <= until_seq, in order, taken out
+        of the frames by SQLite's JSON functions: the reading thread holds no Python lock meanwhile (a
+        replay's seek reads 15,000 of them while the console draws)."""
+        return self._db.execute(
+            "SELECT json_extract(CAST(frame AS TEXT), '$.data.unit_id'), json_extract(CAST(frame AS TEXT), '$.data.lon'), "
+            "json_extract(CAST(frame AS TEXT), '$.data.lat') FROM events INDEXED BY events_by_type "
+            "WHERE ns = ? AND type = 'unit.moved' AND seq > ? AND seq <= ? ORDER BY seq",
+            (ns, after_seq, until_seq)).fetchall()
+
     def frames_after(self, ns: str, after_seq: int, limit: int = 10_000, until_seq: int | None = None,
                      types: Iterable[str] | None = None) -> list[tuple[int, bytes]]:
         """Up to `limit` (seq, frame) pairs with after_seq < seq <= until_seq, in order; `types`: only these."""
-        sql, values = "SELECT seq, frame FROM events WHERE ns = ? AND seq > ?", [ns, after_seq]
-        if until_seq is not None:
-            sql += " AND seq <= ?"
-            values.append(until_seq)
-        if types is not None:
-            types = list(types)
-            sql += f" AND type IN ({','.join('?' * len(types))})"
-            values.extend(types)
-        return self._db.execute(sql + " ORDER BY seq LIMIT ?", (*values, limit)).fetchall()
+        until = " AND seq <= ?" if until_seq is not None else ""
+        bounds = [after_seq] + ([until_seq] if until_seq is not None else [])
+        if types is None:
+            return self._db.execute(f"SELECT seq, frame FROM events WHERE ns = ? AND seq > ?{until} ORDER BY seq LIMIT ?",
+                                    (ns, *bounds, limit)).fetchall()
+        # Each type from the type index, merged by seq: filtering the whole span's rows by type read every
+        # event of a day to find its 20,000 incident events (0.36 s for 5,000 of them).
+        per_type = (f"SELECT * FROM (SELECT seq, frame FROM events INDEXED BY events_by_type "
+                    f"WHERE ns = ? AND type = ? AND seq > ?{until} ORDER BY seq LIMIT ?)")
+        types = list(dict.fromkeys(types))
+        if not types:
+            return []
+        values = [v for event_type in types for v in (ns, event_type, *bounds, limit)]
+        return self._db.execute(" UNION ALL ".join([per_type] * len(types)) + " ORDER BY seq LIMIT ?",
+                                (*values, limit)).fetchall()
 
     def iter_frames(self, ns: str, after_seq: int = 0, until_seq: int | None = None,
                     chunk: int = 10_000, types: Iterable[str] | None = None) -> Iterator[tuple[int, bytes]]:
