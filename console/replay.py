@@ -225,6 +225,37 @@ class ServerReader:
         self._loop.close()
 
 
+class ServerHistory:
+    """A server's history as the after-action report reads a log (reports.export.LogSource), through an
+    opened ServerReader of its own (it belongs to the thread that writes the report)."""
+
+    def __init__(self, reader: ServerReader, city: str | None):
+        self.reader, self._city = reader, city
+
+    def city(self) -> str | None:
+        return self._city
+
+    def seq_at(self, epoch_s: float) -> int:
+        return self.reader.seq_at(epoch_s)
+
+    def state_at(self, seq: int) -> dict:
+        return self.reader._ask("history.state", {"seq": seq})["state"]
+
+    def last_seq(self) -> int:
+        return self.reader._ask("history.bounds", {})["last_seq"]
+
+    def events(self, after_seq: int, until_seq: int, types=None):
+        while after_seq < until_seq:
+            args: dict[str, Any] = {"after_seq": after_seq, "until_seq": until_seq, "limit": READ_LIMIT}
+            if types is not None:
+                args["types"] = list(types)
+            reply = self.reader._ask("history.events", args)
+            yield from reply["events"]
+            if not reply["more"]:
+                return
+            after_seq = reply["seq"]
+
+
 def overview(reader: Reader, info: ReplayInfo) -> Overview:
     """The span's marks, steps, bookmarks and event density, for the timeline and the clock."""
     out = Overview()
@@ -293,12 +324,14 @@ class ReplaySource(QObject):
         self._state.connect(self._on_state)
         self._read.connect(self._on_read)
         self._trails.connect(lambda generation, trails: generation == self._generation and self.trailsRead.emit(trails))
-        clock.jumped.connect(self._seek)
-        clock.ticked.connect(self._release)
 
     # ---- the window's side (GUI thread) ----------------------------------------------------------
 
     def start(self) -> None:
+        # Connected here, when the window has connected its own: it hears of a seek before the events
+        # the seek hands over.
+        self.clock.jumped.connect(self._seek)
+        self.clock.ticked.connect(self._release)
         self._thread.start()
         self._requests.put(("open", 0, None))
 

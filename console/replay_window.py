@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QDateTimeEdit, QDialog, QDialogButtonBox, QFileDi
                                QLabel, QMainWindow, QMenuBar, QProgressDialog)
 
 from console.clock import ReplayClock
-from console.replay import LogReader, Overview, ReplayInfo, ReplaySource, ServerReader
+from console.replay import LogReader, Overview, ReplayInfo, ReplaySource, ServerHistory, ServerReader
 from console.replay_controls import ReplayControls
 from console.timeline import Timeline
 from console.window import MainWindow
@@ -200,11 +200,9 @@ class ReplayWindow(MainWindow):
     def export(self, out_dir: Path) -> None:
         """The report of the selected span (the whole replay without one), written on a thread of its own
         with its progress shown; the GUI never waits for it."""
-        from reports.export import write_report
+        from reports.export import write_report, write_source_report
 
-        if not isinstance(self.replay.reader, LogReader) or self.info is None:
-            self.notify(self.tr("The after-action report is written from a copy of the event log: "
-                                "replay it with onemap replay --db"))
+        if self.info is None:
             return
         start, end = self.selection or (self.info.start, self.info.end)
         progress = QProgressDialog(self.tr("Writing the after-action report…"), None, 0, 100, self)
@@ -218,9 +216,20 @@ class ReplayWindow(MainWindow):
         relay.finished.connect(lambda files, error: self._exported(progress, out_dir, files, error))
 
         def work() -> None:
+            said = lambda share, words: relay.progressed.emit(share, words)  # noqa: E731
+            reader = self.replay.reader
             try:
-                files = write_report(self.replay.reader.path, self.info.namespace, start, end, out_dir,
-                                     progress=lambda share, words: relay.progressed.emit(share, words))
+                if isinstance(reader, LogReader):
+                    files = write_report(reader.path, self.info.namespace, start, end, out_dir, progress=said)
+                else:  # a server's replay: the report reads its history requests, on a link of its own
+                    own = reader.clone()
+                    try:
+                        own.open(start, end)
+                        source = ServerHistory(own, self.info.city)
+                        files = write_source_report(source, source.last_seq(), self.info.namespace, start, end,
+                                                    out_dir, progress=said)
+                    finally:
+                        own.close()
                 relay.finished.emit([str(f) for f in files], "")
             except Exception as exc:  # said to the shift leader; the replay goes on
                 relay.finished.emit([], str(exc))

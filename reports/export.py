@@ -14,7 +14,7 @@ import tempfile
 import time
 from datetime import tzinfo
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator, Protocol
 
 from dispatch.city_state import initial_state
 from dispatch.history import History
@@ -90,9 +90,20 @@ def _open_history(db_path: Path, namespace: str, state_before_first: State | Non
     return store, history, bounds.last_seq
 
 
+class LogSource(Protocol):
+    """What a report reads of a log: dispatch.history.History for a file, or the server's history requests
+    (console.replay.ServerHistory) for a replay of a server."""
+
+    def city(self) -> str | None: ...
+    def seq_at(self, epoch_s: float) -> int: ...
+    def state_at(self, seq: int) -> State: ...
+    def events(self, after_seq: int, until_seq: int, types: Iterable[str] | None = None) -> Iterator[dict]: ...
+
+
 def write_report(db_path: str | Path, namespace: str, start_epoch: float, end_epoch: float, out_dir: str | Path,
                  progress: Progress | None = None, *, zone: tzinfo | None = None, city=None) -> list[Path]:
-    """Write the report of [start_epoch, end_epoch) into the new folder `out_dir`; return the files written.
+    """Write the report of [start_epoch, end_epoch) of a log file into the new folder `out_dir`; return the
+    files written.
 
     `zone`: the zone the page shows times in (default: the machine's). `city`: the layers.citypack.CityPack
     the server ran, needed only for a log that does not record the state its namespace started from (a log
@@ -100,40 +111,54 @@ def write_report(db_path: str | Path, namespace: str, start_epoch: float, end_ep
     names, when this machine has it.
     `progress(done_fraction, words)` is called now and then from the calling thread.
     Bad input raises ReportError (a ValueError) before anything is written."""
-    report = progress or (lambda done, words: None)
-    zone = zone or machine_zone()
-    db_path, out_dir = Path(db_path), Path(out_dir)
+    _check_span(start_epoch, end_epoch, zone or machine_zone())
+    _check_target(Path(out_dir))
+    store, history, last_seq = _open_history(Path(db_path), namespace, None if city is None else initial_state(city))
+    try:
+        return write_source_report(history, last_seq, namespace, start_epoch, end_epoch, out_dir, progress,
+                                   zone=zone, city=city)
+    finally:
+        store.close()
+
+
+def _check_span(start_epoch: float, end_epoch: float, zone: tzinfo) -> None:
     if not end_epoch > start_epoch:
         raise ReportError(f"the span must end after it starts ({local_label(start_epoch, zone)} to "
                           f"{local_label(end_epoch, zone)})")
+
+
+def write_source_report(source: LogSource, last_seq: int, namespace: str, start_epoch: float, end_epoch: float,
+                        out_dir: str | Path, progress: Progress | None = None, *, zone: tzinfo | None = None,
+                        city=None) -> list[Path]:
+    """`write_report` of any LogSource whose last event is `last_seq`."""
+    report = progress or (lambda done, words: None)
+    zone = zone or machine_zone()
+    out_dir = Path(out_dir)
+    _check_span(start_epoch, end_epoch, zone)
     _check_target(out_dir)
-    store, history, last_seq = _open_history(db_path, namespace, None if city is None else initial_state(city))
+    report(0.0, "reading the state at the start")
+
+    def seq_before(instant: float) -> int:
+        # The log's times are milliseconds: "before t" is "at or before t - 1 ms".
+        return source.seq_at(round(instant * 1000) / 1000 - 0.001)
+
+    first, last = seq_before(start_epoch), seq_before(end_epoch)
     try:
-        report(0.0, "reading the state at the start")
-
-        def seq_before(instant: float) -> int:
-            # The log's times are milliseconds: "before t" is "at or before t - 1 ms".
-            return history.seq_at(round(instant * 1000) / 1000 - 0.001)
-
-        first, last = seq_before(start_epoch), seq_before(end_epoch)
-        try:
-            start_state = history.state_at(first)
-        except KeyError as exc:
-            raise ReportError(f"the log does not record the state its namespace started from (no {exc} in it): "
-                              "name the city pack the server ran (--city)") from None
-        if not start_state["units"]:
-            raise ReportError("the log does not record the state its namespace started from: "
-                              "name the city pack the server ran (--city)")
-        report(0.1, "reading incidents and unit status changes")
-        figures = SpanFigures(start_state)
-        figures.feed(history.events(first, last, types=FIGURE_EVENT_TYPES))
-        report(0.3, "reading unit positions")
-        tracks = sample_tracks(history, start_state, start_epoch, end_epoch, seq_before,
-                               lambda done: report(0.3 + 0.6 * done, "reading unit positions"))
-        bookmarks = bookmarks_in(history.events(0, last_seq, types=("bookmark.added",)), start_epoch, end_epoch)
-        drawn_city = city if city is not None else _pack_named(history.city())
-    finally:
-        store.close()
+        start_state = source.state_at(first)
+    except KeyError as exc:
+        raise ReportError(f"the log does not record the state its namespace started from (no {exc} in it): "
+                          "name the city pack the server ran (--city)") from None
+    if not start_state["units"]:
+        raise ReportError("the log does not record the state its namespace started from: "
+                          "name the city pack the server ran (--city)")
+    report(0.1, "reading incidents and unit status changes")
+    figures = SpanFigures(start_state)
+    figures.feed(source.events(first, last, types=FIGURE_EVENT_TYPES))
+    report(0.3, "reading unit positions")
+    tracks = sample_tracks(source, start_state, start_epoch, end_epoch, seq_before,
+                           lambda done: report(0.3 + 0.6 * done, "reading unit positions"))
+    bookmarks = bookmarks_in(source.events(0, last_seq, types=("bookmark.added",)), start_epoch, end_epoch)
+    drawn_city = city if city is not None else _pack_named(source.city())
 
     report(0.9, "writing the report")
     callsigns = {unit_id: unit.get("callsign") or unit_id for unit_id, unit in start_state["units"].items()}

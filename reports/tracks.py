@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from dispatch.history import History, epoch
+from dispatch.history import epoch
 from dispatch.reducer import State
+
+if TYPE_CHECKING:
+    from reports.export import LogSource
 
 MAX_STEPS = 480
 MIN_STEP_S = 5.0
@@ -34,7 +37,7 @@ def step_for(start_epoch: float, end_epoch: float) -> tuple[float, int]:
     return step, max(1, math.ceil(span / step))
 
 
-def sample_tracks(history: History, start_state: State, start_epoch: float, end_epoch: float,
+def sample_tracks(history: LogSource, start_state: State, start_epoch: float, end_epoch: float,
                   seq_before: Callable[[float], int], progress: Callable[[float], None] = lambda done: None) -> Tracks:
     """`seq_before(t)`: the last seq strictly before instant t (the span's own boundary rule)."""
     step, steps = step_for(start_epoch, end_epoch)

@@ -1026,10 +1026,6 @@
         <translation>将事后复盘报告导出到</translation>
     </message>
     <message>
-        <source>The after-action report is written from a copy of the event log: replay it with onemap replay --db</source>
-        <translation>事后复盘报告由事件日志副本生成：请用 onemap replay --db 回放</translation>
-    </message>
-    <message>
         <source>Writing the after-action report…</source>
         <translation>正在生成事后复盘报告…</translation>
     </message>
