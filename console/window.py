@@ -61,6 +61,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("onemap-console")
         self.url = source.url
         self.clock = clock or LiveClock(self)
+        self._clock_jumped = False  # while a seek is being handled: what it brings is another instant's
+        self.clock.jumped.connect(self._note_jump)
         threshold = float(settings().value("overdue/dispatch_s", 180))
         self.live = LiveState(dispatch_threshold_s=threshold)
         self.user: str | None = None
@@ -188,6 +190,8 @@ class MainWindow(QMainWindow):
         if city is not None:
             self.canvas.open_city(city)
         self.link.start()
+        # After the source's own: the events a seek hands over at once were shown as another instant's.
+        self.clock.jumped.connect(self._jump_shown)
 
     # ---- layout ----------------------------------------------------------------------------------
 
@@ -442,6 +446,11 @@ class MainWindow(QMainWindow):
     def _show(self, changes: Changes) -> None:
         if not changes:
             return
+        # Another instant (a replay's seek, also one forward through events already read): what is new or
+        # overdue there is no news.
+        changes.jumped = changes.jumped or self._clock_jumped
+        if changes.jumped:
+            self.overdue_shown = None
         self._announce_new_incidents(changes)
         if self.city is not None:
             self._show_on_map(changes)
@@ -457,6 +466,13 @@ class MainWindow(QMainWindow):
         if self.followed_unit and (changes.reset or self.followed_unit in changes.moved_units
                                    or self.followed_unit in changes.units):
             self._show_followed()
+
+    def _note_jump(self, _instant: float) -> None:
+        self._clock_jumped = True
+        self.overdue_shown = None
+
+    def _jump_shown(self, _instant: float) -> None:
+        self._clock_jumped = False
 
     def _refresh_lists(self, queue: bool, board: bool) -> None:
         if queue:

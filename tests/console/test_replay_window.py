@@ -129,6 +129,14 @@ def test_the_queue_ages_follow_the_replay_clock_not_the_wall_clock(qtbot, shift_
     # Overdue on the replay clock (3 minutes to dispatch): marked in the queue and on the map.
     qtbot.waitUntil(lambda: model.data(model.index(0, column)) == "⚠ 30:00", timeout=3000)
     qtbot.waitUntil(lambda: window.overdue_shown == {shift["open"]}, timeout=3000)
+    # A seek is another instant, not news: what is overdue there is marked, not announced.
+    assert not [m for m in window.messages_shown if "overdue" in m]
+    window.clock.seek(created + 170)
+    qtbot.waitUntil(lambda: window.overdue_shown == set(), timeout=3000)
+    window.clock.set_speed(10)
+    window.clock.play()  # playing through the threshold: that is news, as it was on the shift
+    qtbot.waitUntil(lambda: any(m == f"{shift['open']} is overdue" for m in window.messages_shown), timeout=5000)
+    window.clock.pause()
 
 
 def test_playing_at_60x_for_2_s_moves_the_replay_clock_120_s(qtbot, shift_log):
@@ -241,6 +249,24 @@ def test_export_writes_the_after_action_report_of_the_replay_without_waiting(qtb
         ids = [row["incident_id"] for row in csv.DictReader(rows)]
     assert ids == [shift["closed"], shift["open"]]
     assert window.messages_shown[-1].endswith(f"After-action report written to {tmp_path / 'report'}")
+
+
+def test_a_server_replay_exports_the_same_report_as_the_servers_own_log(qtbot, server, users, tmp_path):
+    from reports.export import write_report
+
+    _, tokens = users
+    shift = asyncio.run(_shift(server.url, tokens))
+    window = _open_from_server(qtbot, server.url, tokens["sam"])
+    qtbot.waitUntil(lambda: window.info is not None, timeout=30_000)
+    start, end = window.info.start, window.info.end + 1
+    window.selection = (start, end)
+    with qtbot.waitSignal(window.exported, timeout=30_000):
+        window.export(tmp_path / "over-the-wire")
+    write_report(server.db, "live", start, end, tmp_path / "from-the-file")
+    for name in ("incidents.csv", "unit_status.csv", "summary.csv"):
+        wire = (tmp_path / "over-the-wire" / name).read_text()
+        assert wire == (tmp_path / "from-the-file" / name).read_text(), name
+    assert shift["closed"] in (tmp_path / "over-the-wire" / "incidents.csv").read_text()
 
 
 def test_the_map_goes_to_the_other_monitor_and_follows_the_same_clock(qtbot, shift_log):
