@@ -290,3 +290,19 @@ def replayed(window) -> str:
     from reports.times import local_label
 
     return local_label(window.clock.now(), window.zone)
+
+
+def test_a_burst_of_notices_leaves_the_three_newest_callouts_and_a_bounded_message_list(qtbot, shift_log):
+    from PySide6.QtWidgets import QLabel
+
+    from console.window import MAX_CALLOUTS, MAX_MESSAGES
+
+    path, _ = shift_log
+    window = _open(qtbot, path)
+    for k in range(MAX_MESSAGES + 5):
+        window.notify(f"notice {k}", ("units", UNIT))
+    qtbot.waitUntil(lambda: len(window.canvas.view.findChildren(QLabel, "callout")) == MAX_CALLOUTS, timeout=5000)
+    assert sorted(c.text() for c in window.canvas.view.findChildren(QLabel, "callout")) == [
+        f"notice {k}" for k in range(MAX_MESSAGES + 5 - MAX_CALLOUTS, MAX_MESSAGES + 5)]
+    assert window.messages.count() == MAX_MESSAGES
+    assert window.messages.item(0).text().endswith(f"notice {MAX_MESSAGES + 4}")
