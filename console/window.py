@@ -507,7 +507,10 @@ class MainWindow(QMainWindow):
                 self.canvas.cameras_layer.set_states(known, [cameras[c].get("state", "unknown") for c in known])
             self._mark_overdue()
             self._show_grid_figure()
-            self.camera_list.set_cameras(Camera.from_dict(c) for c in state["cameras"].values())
+            if self.camera_list.camera_ids() == cameras.keys():  # the same cameras: only their states
+                self.camera_list.update_states(cameras.values())
+            else:
+                self.camera_list.set_cameras(Camera.from_dict(c) for c in cameras.values())
             return
         if changes.moved_units:
             ids = list(changes.moved_units)
@@ -613,12 +616,13 @@ class MainWindow(QMainWindow):
     def _city_loaded(self, pack) -> None:
         self.city = pack
         self.board.set_station_names(dict(zip(pack.stations["station_id"], pack.stations["name"])))
-        self.router = StreetRouter(pack.streets)
-        self.geocoder = Geocoder(pack.streets, pack.places, pack.areas)
-        completer = QCompleter(["assign", "status", "close", "new", "find"] + self.geocoder.names(), self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.command_line.setCompleter(completer)
+        if not self.read_only:  # routes and addresses serve commands (2 s for a big city): a replay sends none
+            self.router = StreetRouter(pack.streets)
+            self.geocoder = Geocoder(pack.streets, pack.places, pack.areas)
+            completer = QCompleter(["assign", "status", "close", "new", "find"] + self.geocoder.names(), self)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            self.command_line.setCompleter(completer)
         self._show(Changes(reset=True))
         if self.followed_unit:
             self.follow(self.followed_unit)

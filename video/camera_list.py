@@ -70,13 +70,21 @@ class CameraList(QWidget):
         self._pending.clear()
         self.list.clear()
         self._items: dict[str, QListWidgetItem] = {}
+        now = self.clock()
+        self.list.setUpdatesEnabled(False)  # one layout for thousands of lines, not one each
         for camera in sorted(cameras, key=lambda c: (natural_key(c.name), natural_key(c.camera_id))):
             item = QListWidgetItem()
             item.setData(_CAMERA_ROLE, camera)
+            self._show(item, camera, now)
             self.list.addItem(item)
             self._items[camera.camera_id] = item
-        self.refresh_ages()
-        self._apply_filter(self.search.text())
+        self.list.setUpdatesEnabled(True)
+        if self.search.text():
+            self._apply_filter(self.search.text())
+
+    def camera_ids(self):
+        """The ids of the cameras listed (a set-like view)."""
+        return self._items.keys()
 
     def update_states(self, records: Iterable[dict]) -> None:
         """New observations of cameras the list holds (the state's camera records): their lines change a
