@@ -37,6 +37,7 @@ from video.wall import Wall
 
 CALLOUT_MS = 8000
 MAX_CALLOUTS = 3  # on the map at once: a burst of notices (a replay at 1000x) must not cover it
+GRID_FIGURE_MS = 250  # the camera rate and grid colours follow changes at most this often
 MAX_MESSAGES = 1000  # lines kept in the message list (a night's worth; the log keeps everything)
 RECOMMENDATIONS = 5
 HIGH_PRIORITY = 2  # P1 and P2 calls are announced with a tone
@@ -77,6 +78,8 @@ class MainWindow(QMainWindow):
         self.pending: dict[str, tuple[str, dict, tuple[str, str] | None]] = {}
         self.walls: list[Wall] = []
         self.grid_figure = "incidents"  # what the grid cells' colours say: open incidents or camera online rate
+        self._grid_figure_timer = QTimer(self, singleShot=True, interval=GRID_FIGURE_MS)
+        self._grid_figure_timer.timeout.connect(self._show_grid_figure)
         self.messages_shown: list[str] = []
         self._callouts: list[QLabel] = []  # on the map now, oldest first
         self.replays: list[QMainWindow] = []  # replay windows opened from this one (File > Replay…)
@@ -528,8 +531,8 @@ class MainWindow(QMainWindow):
         if changes.cameras:  # one change of the layer for all (a seek can bring thousands)
             ids = [c for c in changes.cameras if self.canvas.cameras_layer.row(c) is not None]
             self.canvas.cameras_layer.set_states(ids, [state["cameras"][c]["state"] for c in ids])
-        if changes.cameras or changes.incidents:
-            self._show_grid_figure()
+        if (changes.cameras or changes.incidents) and not self._grid_figure_timer.isActive():
+            self._grid_figure_timer.start()  # once for every batch of GRID_FIGURE_MS: 5,000 cameras are counted
         if changes.cameras:
             self.camera_list.update_states(state["cameras"][c] for c in changes.cameras)
 

@@ -43,8 +43,9 @@ def test_demo_observes_its_cameras_and_a_dragged_camera_plays_on_the_wall(demo, 
     assert {c for c, camera in cameras.items() if camera["state"] == "online"} == streamed
     assert Counter(c["state"] for c in cameras.values()) == {"online": 8, "offline": len(cameras) - 8}
 
+    qtbot.waitUntil(lambda: RATE_TEXT.fullmatch(window.camera_rate.text()) is not None
+                    and int(RATE_TEXT.fullmatch(window.camera_rate.text())[2]) == len(cameras), timeout=5_000)
     shown = RATE_TEXT.fullmatch(window.camera_rate.text())
-    assert shown, window.camera_rate.text()
     online, observed, percent, unknown = int(shown[1]), int(shown[2]), float(shown[3]), int(shown[4])
     assert (online, observed, unknown) == (len(streamed), len(cameras), 0)
     assert percent == round(100 * online / observed, 1)
