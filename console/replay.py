@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import queue
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +25,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.clock import ReplayClock
 from console.link import CONNECTED, CONNECTING
@@ -33,6 +35,8 @@ from dispatch.store import EventStore, StoreError
 log = logging.getLogger("onemap.replay")
 
 READ_LIMIT = 5000  # events per read, as the server's history.events answers at most
+SEEK_EVERY_S = 0.05
+TRAILS_AFTER_MS = 300
 TRAIL_S = 300.0  # a seek draws each unit's trail of the 5 minutes before the instant
 LOOKAHEAD_REAL_S = 2.0  # read ahead of the clock what it plays in this many real seconds
 LOOKAHEAD_MIN_S = 10.0
@@ -320,6 +324,18 @@ class ReplaySource(QObject):
         self._read_seq = 0  # the last event read into the buffer
         self._read_until: float | None = None  # the buffer holds every event up to this instant; None: seeking
         self._reading = False
+        # Trails are read once the seeks pause for TRAILS_AFTER_MS: they take a reader 50 ms that a scrub
+        # needs for its states, and the window's frames need the Python lock they would hold.
+        # States are asked for at most every SEEK_EVERY_S: a scrub's 60 seeks a second kept the reader on
+        # the Python lock the window draws with; 20 states a second are a smooth drag.
+        self._asked_at = -math.inf
+        self._seek_due = 0.0
+        self._seek_timer = QTimer(self, singleShot=True)
+        self._seek_timer.timeout.connect(self._ask_state)
+        self._trails_due: tuple[int, float] | None = None
+        self._trails_timer = QTimer(self, singleShot=True, interval=TRAILS_AFTER_MS)
+        self._trails_timer.timeout.connect(
+            lambda: self._requests.put(("trails", self._generation, self._trails_due)))
         self._opened.connect(self._on_opened)
         self._state.connect(self._on_state)
         self._read.connect(self._on_read)
@@ -369,21 +385,36 @@ class ReplaySource(QObject):
         if self._read_until is not None and self._shown <= instant <= self._read_until:
             self._release(instant)  # forward within what is read: only hand over events
             return
-        self._generation += 1
         self._buffer.clear()
-        self._read_until = None
+        self._read_until = None  # nothing is handed over or read until the state of the instant is in
         self._reading = False
-        self._requests.put(("state", self._generation, instant))
+        self._seek_due = instant
+        wait = SEEK_EVERY_S - (time.monotonic() - self._asked_at)
+        if wait > 0:  # a scrub: the newest instant is asked for once the last ask has had its time
+            if not self._seek_timer.isActive():
+                self._seek_timer.start(max(1, math.ceil(wait * 1000)))
+            return
+        self._ask_state()
+
+    def _ask_state(self) -> None:
+        """Ask for the state of the newest instant sought; what was asked or read before is dropped."""
+        self._generation += 1
+        self._asked_at = time.monotonic()
+        self._requests.put(("state", self._generation, self._seek_due))
 
     def _on_state(self, generation: int, seq: int, instant: float, state: dict) -> None:
         if generation != self._generation:
             return
         self._seq = self._read_seq = seq
         self._shown = instant
-        self._read_until = instant
         self.welcomed.emit({"op": "welcome", "user": self.info.user, "role": self.info.role,
                             "namespace": self.info.namespace, "city": self.info.city, "seq": seq,
                             "snapshot": state})
+        if self._seek_timer.isActive():  # the scrub goes on: this instant is shown, the next is on its way
+            return
+        self._read_until = instant
+        self._trails_due = (seq, instant)
+        self._trails_timer.start()  # again: while seeks keep coming (a scrub), no trails are read
         self._release(self.clock.now())
 
     def _release(self, instant: float) -> None:
@@ -407,7 +438,7 @@ class ReplaySource(QObject):
             self._requests.put(("read", self._generation, (self._read_seq, min(self.clock.end, instant + 2 * ahead))))
 
     def _on_read(self, generation: int, timed: list, until: float, more: bool) -> None:
-        if generation != self._generation:
+        if generation != self._generation or self._read_until is None:  # a seek came since it was asked for
             return
         self._reading = False
         self._buffer.extend(timed)
@@ -454,8 +485,6 @@ class ReplaySource(QObject):
             elif kind == "state":
                 seq, state = reader.state_at(args)
                 self._state.emit(generation, seq, args, state)
-                # Asked for after the state, so that a newer seek (a scrub goes on) passes it by.
-                self._requests.put(("trails", generation, (seq, args)))
             elif kind == "trails":
                 self._trails.emit(generation, reader.trails(*args))
             elif kind == "read":
