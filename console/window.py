@@ -37,6 +37,7 @@ from video.wall import Wall
 
 CALLOUT_MS = 8000
 MAX_CALLOUTS = 3  # on the map at once: a burst of notices (a replay at 1000x) must not cover it
+CAMERA_STATES_MS = 100  # camera dots on the map take new states at most this often
 GRID_FIGURE_MS = 250  # the camera rate and grid colours follow changes at most this often
 MAX_MESSAGES = 1000  # lines kept in the message list (a night's worth; the log keeps everything)
 RECOMMENDATIONS = 5
@@ -80,6 +81,9 @@ class MainWindow(QMainWindow):
         self.grid_figure = "incidents"  # what the grid cells' colours say: open incidents or camera online rate
         self._grid_figure_timer = QTimer(self, singleShot=True, interval=GRID_FIGURE_MS)
         self._grid_figure_timer.timeout.connect(self._show_grid_figure)
+        self._cameras_due: set[str] = set()  # cameras whose new state the map does not show yet
+        self._cameras_timer = QTimer(self, singleShot=True, interval=CAMERA_STATES_MS)
+        self._cameras_timer.timeout.connect(self._show_camera_states)
         self.messages_shown: list[str] = []
         self._callouts: list[QLabel] = []  # on the map now, oldest first
         self.replays: list[QMainWindow] = []  # replay windows opened from this one (File > Replay…)
@@ -505,6 +509,7 @@ class MainWindow(QMainWindow):
             units.set_records(list(state["units"].values()))
             incidents.set_records(list(state["incidents"].values()))
             cameras = state["cameras"]
+            self._cameras_due.clear()
             known = [c for c in cameras if self.canvas.cameras_layer.row(c) is not None]
             if known:
                 self.canvas.cameras_layer.set_states(known, [cameras[c].get("state", "unknown") for c in known])
@@ -528,13 +533,21 @@ class MainWindow(QMainWindow):
                 incidents.remove(gone)
             incidents.upsert([state["incidents"][i] for i in changes.incidents if i in state["incidents"]])
             self._mark_overdue()
-        if changes.cameras:  # one change of the layer for all (a seek can bring thousands)
-            ids = [c for c in changes.cameras if self.canvas.cameras_layer.row(c) is not None]
-            self.canvas.cameras_layer.set_states(ids, [state["cameras"][c]["state"] for c in ids])
+        if changes.cameras:  # one change of the layer for all, every CAMERA_STATES_MS at most (each redraws tiles)
+            self._cameras_due.update(changes.cameras)
+            if not self._cameras_timer.isActive():
+                self._cameras_timer.start()
         if (changes.cameras or changes.incidents) and not self._grid_figure_timer.isActive():
             self._grid_figure_timer.start()  # once for every batch of GRID_FIGURE_MS: 5,000 cameras are counted
         if changes.cameras:
             self.camera_list.update_states(state["cameras"][c] for c in changes.cameras)
+
+    def _show_camera_states(self) -> None:
+        cameras, layer = self.live.state["cameras"], self.canvas.cameras_layer
+        ids = [c for c in self._cameras_due if c in cameras and layer.row(c) is not None]
+        self._cameras_due.clear()
+        if ids:
+            layer.set_states(ids, [cameras[c]["state"] for c in ids])
 
     def _show_grid_figure(self) -> None:
         state = self.live.state

@@ -28,12 +28,12 @@ def test_a_wall_reports_what_it_sees_and_the_status_bar_counts_it(serve, tmp_pat
         qtbot.waitUntil(lambda: wall.tiles[0].state == TileState.LIVE, timeout=10_000)
         qtbot.waitUntil(lambda: cameras[camera_id]["state"] == "online", timeout=5_000)
         qtbot.waitUntil(lambda: window.camera_rate.text() == f"Cameras: 1 online of 1 observed (100.0%), {total - 1} unknown", timeout=5_000)
-        assert window.canvas.cameras_layer.record(window.canvas.cameras_layer.row(camera_id))["state"] == "online"
+        qtbot.waitUntil(lambda: window.canvas.cameras_layer.record(window.canvas.cameras_layer.row(camera_id))["state"] == "online", timeout=5_000)
 
         stream.kill()
         qtbot.waitUntil(lambda: cameras[camera_id]["state"] == "offline", timeout=5_000)
         qtbot.waitUntil(lambda: window.camera_rate.text() == f"Cameras: 0 online of 1 observed (0.0%), {total - 1} unknown", timeout=5_000)
-        assert window.canvas.cameras_layer.record(window.canvas.cameras_layer.row(camera_id))["state"] == "offline"
+        qtbot.waitUntil(lambda: window.canvas.cameras_layer.record(window.canvas.cameras_layer.row(camera_id))["state"] == "offline", timeout=5_000)
         listing = window.camera_list.list
         qtbot.waitUntil(lambda: any(listing.item(row).text().startswith(f"{cameras[camera_id]['name']}  ·  offline ")
                                     for row in range(listing.count())), timeout=5_000)
