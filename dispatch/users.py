@@ -3,10 +3,13 @@
 Tokens are 256 random bits, so a plain hash is enough: there is nothing to brute-force that a slow
 password hash would protect. The file is rewritten whole, atomically (a temporary file renamed over it),
 so a server reading it never sees half of it; `UsersFile` is how a running server follows its changes.
+Changes hold a lock (a `.lock` file beside it) from the read to the rename: two `onemap users add` at once
+each add their user, neither overwrites the other's.
 """
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -116,6 +119,17 @@ class UsersFile:
         return True
 
 
+@contextlib.contextmanager
+def _changing(path: Path):
+    """Hold the users file's lock while it is read, changed and written."""
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def add_user(path: str | Path, name: str, role: str, token_file: str | Path | None = None) -> str:
     """Add a user to the users file (created if absent) and return the new token; with `token_file`, also
     write the token to that new file (mode 0600) before the user exists, so a refused file adds no one."""
@@ -124,30 +138,32 @@ def add_user(path: str | Path, name: str, role: str, token_file: str | Path | No
     if not name or not name.isprintable() or len(name) > 64:
         raise UsersError("a user name is 1-64 printable characters")
     path = Path(path)
-    entries = _read_entries(path) if path.exists() else {}
-    if name in entries:
-        raise UsersError(f"user {name!r} already exists in {path}")
-    token = secrets.token_urlsafe(32)
-    entries[name] = {"role": role, "token_sha256": _digest(token)}
-    if token_file is not None:
-        write_token_file(token_file, token)
-    try:
-        _write_entries(path, entries)
-    except BaseException:
+    with _changing(path):
+        entries = _read_entries(path) if path.exists() else {}
+        if name in entries:
+            raise UsersError(f"user {name!r} already exists in {path}")
+        token = secrets.token_urlsafe(32)
+        entries[name] = {"role": role, "token_sha256": _digest(token)}
         if token_file is not None:
-            os.unlink(token_file)
-        raise
+            write_token_file(token_file, token)
+        try:
+            _write_entries(path, entries)
+        except BaseException:
+            if token_file is not None:
+                os.unlink(token_file)
+            raise
     return token
 
 
 def remove_user(path: str | Path, name: str) -> None:
     """Remove a user: a server watching the file closes the user's connections."""
     path = Path(path)
-    entries = _read_entries(path)
-    if name not in entries:
-        raise UsersError(f"there is no user {name!r} in {path}")
-    del entries[name]
-    _write_entries(path, entries)
+    with _changing(path):
+        entries = _read_entries(path)
+        if name not in entries:
+            raise UsersError(f"there is no user {name!r} in {path}")
+        del entries[name]
+        _write_entries(path, entries)
 
 
 def list_users(path: str | Path) -> list[tuple[str, str]]:

@@ -191,3 +191,18 @@ def test_the_token_comes_from_the_token_file_else_onemap_token(tmp_path, monkeyp
     monkeypatch.setenv("ONEMAP_TOKEN", "from-the-environment")
     assert console_token(str(token_file), "ws://x/ws") == "from-the-file"
     assert console_token(None, "ws://x/ws") == "from-the-environment"
+
+
+def test_users_added_and_removed_at_once_by_several_processes_are_all_kept(tmp_path):
+    users_file = tmp_path / "users.json"
+    make_users(users_file, {f"old{k}": "viewer" for k in range(6)})
+    # The change itself is slowed (a sleep between read and write), so unlocked changes would overlap.
+    slow = ("import sys, time, dispatch.users as u\n"
+            "write = u._write_entries\n"
+            "u._write_entries = lambda p, e: (time.sleep(0.2), write(p, e))\n"
+            "u.add_user(sys.argv[1], sys.argv[2], 'viewer') if sys.argv[3] == 'add' else u.remove_user(sys.argv[1], sys.argv[2])\n")
+    changes = [(f"new{k}", "add") for k in range(6)] + [(f"old{k}", "remove") for k in range(3)]
+    procs = [subprocess.Popen([sys.executable, "-c", slow, str(users_file), name, what], cwd=ROOT) for name, what in changes]
+    assert [p.wait(timeout=60) for p in procs] == [0] * len(procs)
+    names = set(json.loads(users_file.read_text())["users"])
+    assert names == {f"new{k}" for k in range(6)} | {f"old{k}" for k in range(3, 6)}
