@@ -100,9 +100,10 @@ class DrillClock:
         return found
 
 
-def fired_numbers(events: Iterable[dict]) -> set[int]:
-    """The Event Numbers of the MSEL rows the log says were fired."""
-    return {e["data"]["event_number"] for e in events
+def fired_rows(events: Iterable[dict]) -> dict[int, dict]:
+    """Event Number -> the drill.inject_fired data of the MSEL row's firing, with the event's ts as
+    `fired_ts` (an unplanned inject, with no Event Number, is not an MSEL row's)."""
+    return {e["data"]["event_number"]: {**e["data"], "fired_ts": e["ts"]} for e in events
             if e["type"] == FIRED_EVENT_TYPE and e["data"].get("event_number") is not None}
 
 
@@ -117,7 +118,7 @@ def due_injects(rows: Sequence, events: Sequence[dict], wall: float, missed: Ite
     if not clock.running_at(wall):
         return []
     now = clock.drill_at(wall)
-    done = fired_numbers(events)
+    done = fired_rows(events)
     missed = set(missed)
     due = [row for row in rows if row.event_number not in done and row.scenario_s <= now
            and (row.event_type == "Inject"

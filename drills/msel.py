@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Collection, Iterable
 
+from drills.clock import fired_rows
+
 HEADINGS = ("Event Number", "Scenario Time", "Event Type", "From", "To", "Message",
             "Expected Participant Response", "Exercise Objective", "Notes", "Command", "Args")
 EVENT_TYPES = ("Inject", "Contingency Inject", "Expected Action")
@@ -71,7 +73,7 @@ class MselRow:
     args: dict
     row: int  # the spreadsheet's row number
     place: tuple[float, float] | None = None  # a call's lon, lat (an address or intersection geocoded)
-    place_label: str = ""  # what the geocoder took the text for
+    place_label: str = ""  # a call's place: what the geocoder took the text for, or the grid cell
 
 
 @dataclass(frozen=True)
@@ -296,17 +298,11 @@ def _cross_check(name: str, rows: list[MselRow], refused: set[int], column) -> l
     return problems
 
 
-def fired_rows(msel: Msel, events: Iterable[dict]) -> dict[int, dict]:
-    """Event Number -> the drill.inject_fired data of its firing (with the event's ts as `fired_ts`)."""
-    return {e["data"]["event_number"]: {**e["data"], "fired_ts": e["ts"]} for e in events
-            if e["type"] == "drill.inject_fired" and e["data"].get("event_number") is not None}
-
-
 def export_run(msel: Msel, events: Iterable[dict], out_path: str | Path) -> Path:
     """The MSEL with each row's actual fire time (wall, UTC as the log writes it; and drill time) appended:
     CSV, or XLSX when `out_path` ends in .xlsx. A row never fired has both empty."""
     out_path = Path(out_path)
-    fired = fired_rows(msel, events)
+    fired = fired_rows(events)
     headings = [*HEADINGS, "Fired At", "Fired Drill Time"]
     table = []
     for row in msel.rows:

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from dispatch.history import epoch, rfc3339
-from drills.clock import DrillClock
-from drills.msel import EXPECT_COMMAND, Msel, fired_rows, scenario_time_text
+from drills.clock import DrillClock, fired_rows
+from drills.msel import EXPECT_COMMAND, Msel, scenario_time_text
 from reports.figures import INTERVALS, FIGURE_EVENT_TYPES, IncidentRecord, SpanFigures
 from reports.page import _STYLE as REPORT_STYLE, _interval_table, duration_text, response_time_svg
 
 INTERVAL_NAMES = tuple(name for name, _, _ in INTERVALS)
-STATUSES = ("met", "late", "missed", "pending")  # pending: its deadline has not passed (or its inject not fired)
 
 
 class ScoreError(ValueError):
@@ -93,7 +92,7 @@ class TargetResult:
 @dataclass(frozen=True)
 class ExpectationResult:
     event_number: int
-    status: str  # one of STATUSES
+    status: str  # met, late, missed, or pending (its deadline not passed, or its inject not fired yet)
     incident_id: str | None
     deadline_drill_s: float | None  # the inject's fire time plus within_s
     done_drill_s: float | None  # when a unit of the kind was first assigned to the inject's incident
@@ -119,7 +118,12 @@ def expectations(msel: Msel, events: Sequence[dict], unit_kinds: dict[str, str],
     unit_kinds: unit_id -> kind, from the namespace's starting state (the city pack's units)."""
     clock = DrillClock(events)
     now = clock.drill_at(at_wall)
-    fired = fired_rows(msel, events)
+    fired = fired_rows(events)
+    assignments: dict[str, list[tuple[float, str]]] = {}  # incident -> (drill time, unit) of each assignment
+    for e in events:
+        if e["type"] == "unit.assigned" and epoch(e["ts"]) <= at_wall:
+            assignments.setdefault(e["data"]["incident_id"], []).append(
+                (clock.drill_at(epoch(e["ts"])), e["data"]["unit_id"]))
     results = []
     for row in msel.rows:
         if row.command != EXPECT_COMMAND:
@@ -130,10 +134,8 @@ def expectations(msel: Msel, events: Sequence[dict], unit_kinds: dict[str, str],
             results.append(ExpectationResult(row.event_number, "pending", None, None, None, None))
             continue
         deadline = shot["drill_s"] + row.args["within_s"]
-        done = next(((clock.drill_at(epoch(e["ts"])), e["data"]["unit_id"]) for e in events
-                     if e["type"] == "unit.assigned" and e["data"]["incident_id"] == incident_id
-                     and unit_kinds.get(e["data"]["unit_id"]) == row.args["assign_kind"]
-                     and epoch(e["ts"]) <= at_wall), None)
+        done = next(((at, unit) for at, unit in assignments.get(incident_id, [])
+                     if unit_kinds.get(unit) == row.args["assign_kind"]), None)
         if done is not None:
             status = "met" if done[0] <= deadline else "late"
         else:
