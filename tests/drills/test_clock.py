@@ -122,3 +122,11 @@ def test_every_inject_fires_once_in_order_never_paused_within_a_second_of_drill_
         assert clock.running_at(wall), f"inject {shot['data']['event_number']} fired during a pause"
         error = clock.drill_at(wall) - scheduled[shot["data"]["event_number"]]
         assert -0.07 <= error <= 1.0, f"inject {shot['data']['event_number']} fired {error:.3f} s of drill time off"
+
+
+def test_a_row_fired_by_hand_during_a_pause_is_not_fired_again_after_resume():
+    rows = [Row(1, 10), Row(2, 20)]
+    events = [event("drill.started", T0, speed=1), event("drill.paused", T0 + 5),
+              event("drill.inject_fired", T0 + 6, event_number=2, drill_s=5.0, fire_now=True),
+              event("drill.resumed", T0 + 100)]
+    assert due_injects(rows, events, T0 + 130) == [rows[0]]

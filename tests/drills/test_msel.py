@@ -138,3 +138,14 @@ def test_a_run_exports_with_each_rows_fire_time(tmp_path, checks, city):
         by_number = {r[0]: r for r in table[1:]}
         assert by_number["3"][-2:] == ["2026-12-02T10:00:45.250Z", "+00:00:45.250"]
         assert by_number["1"][-2:] == ["", ""]
+
+
+def test_a_file_that_is_not_a_spreadsheet_or_not_there_is_refused_in_one_line(tmp_path, checks):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"this is no zip")
+    for path in (broken, tmp_path / "absent.csv"):
+        problems = refused(path, checks)
+        assert len(problems) == 1 and problems[0].startswith(f"{path}: row 1: cannot read the file"), problems
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert refused(empty, checks) == [f"{empty}: row 1: the file is empty: row 1 must hold the headings"]
