@@ -154,11 +154,13 @@ def overdue(results: Iterable[ExpectationResult]) -> set[int]:
 def score(events: Sequence[dict], msel: Msel | None = None, unit_kinds: dict[str, str] | None = None,
           targets: Sequence[Target] = DEFAULT_TARGETS, at_wall: float | None = None) -> Scorecard:
     """The scorecard of a drill's events (its namespace's, in seq order), as of `at_wall` (default: the
-    last event's time)."""
+    last event's time). Events without drill.started raise ScoreError."""
     events = list(events)
     if at_wall is None:
         at_wall = max((epoch(e["ts"]) for e in events), default=0.0)
     clock = DrillClock(events)
+    if not clock.started:  # without it there is no drill time to measure on
+        raise ScoreError("the events hold no drill.started: not a drill's log")
     figures = SpanFigures({"units": {}, "incidents": {}})  # an exercise's calls are all made in it
     figures.feed(e for e in on_drill_clock(events, clock)
                  if e["type"] in FIGURE_EVENT_TYPES and epoch(e["ts"]) <= at_wall)

@@ -140,6 +140,12 @@ def test_targets_name_their_standard_and_local_ones_come_from_a_settings_file(dr
         load_targets(settings)
 
 
+def test_events_that_never_started_a_drill_are_refused(drill):
+    msel, events = drill
+    with pytest.raises(ScoreError, match="no drill.started"):
+        score([e for e in events if e["type"] != "drill.started"], msel, UNIT_KINDS)
+
+
 def test_re_scoring_the_same_events_gives_the_same_card(drill):
     msel, events = drill
     assert score(list(events), msel, UNIT_KINDS) == score(list(events), msel, UNIT_KINDS)
