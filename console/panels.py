@@ -480,6 +480,7 @@ class UnitBoard(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.group)
         layout.addWidget(self.view)
+        self._fitted_units: set[str] = set()
         self.retranslate()
 
     def changeEvent(self, event) -> None:
@@ -515,10 +516,13 @@ class UnitBoard(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        first = not self.model.groups
         for key in self.model.refresh(self.group.currentData() or "status"):  # a group new to the board opens
             self.view.setExpanded(self.model.index(self.model.groups.index(key), 0), True)
-        if first:
+        for row in range(len(self.model.groups)):  # a group's title across the columns, never cut
+            self.view.setFirstColumnSpanned(row, QModelIndex(), True)
+        units = self.live.state["units"].keys()
+        if units != self._fitted_units:  # other units (a city, a reset): the callsigns' column fits them
+            self._fitted_units = set(units)
             self.view.resizeColumnToContents(0)
 
     def row_index(self, unit_id: str) -> QModelIndex | None:
