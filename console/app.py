@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import json
 import os
 import shlex
@@ -26,8 +27,14 @@ DEMO_INCIDENTS = (  # real addresses of the demo city (resources/cities/demo/pla
 )
 
 
+# The console makes millions of short-lived dicts (every event is a new record) and few cycles: Python's
+# default thresholds ran a full collection, 20-40 ms with a replay's keyframe cache, every half second.
+GC_THRESHOLDS = (50_000, 50, 100)
+
+
 def application() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    gc.set_threshold(*GC_THRESHOLDS)
     app.setOrganizationName("OneMap")
     app.setApplicationName("console")
     return app

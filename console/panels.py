@@ -329,7 +329,7 @@ class UnitBoardModel(QAbstractItemModel):
         for unit in sorted(units.values(), key=lambda u: u.get("callsign") or u["unit_id"]):
             members.setdefault(unit.get(by) or "-", []).append(unit["unit_id"])
         if by == "status":
-            groups = [k for k in UNIT_STATUS_COLORS if members.get(k) or k == "available"]
+            groups = list(UNIT_STATUS_COLORS)  # every status, even with no unit: the board keeps its shape
             groups += sorted(k for k in members if k not in UNIT_STATUS_COLORS)
         else:
             groups = sorted(members, key=lambda k: (self.group_title(k), k))
@@ -516,10 +516,10 @@ class UnitBoard(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        for key in self.model.refresh(self.group.currentData() or "status"):  # a group new to the board opens
-            self.view.setExpanded(self.model.index(self.model.groups.index(key), 0), True)
-        for row in range(len(self.model.groups)):  # a group's title across the columns, never cut
-            self.view.setFirstColumnSpanned(row, QModelIndex(), True)
+        for key in self.model.refresh(self.group.currentData() or "status"):
+            row = self.model.groups.index(key)  # a group new to the board opens, its title across the row
+            self.view.setFirstColumnSpanned(row, QModelIndex(), True)  # (kept where regrouping moves it)
+            self.view.setExpanded(self.model.index(row, 0), True)
         units = self.live.state["units"].keys()
         if units != self._fitted_units:  # other units (a city, a reset): the callsigns' column fits them
             self._fitted_units = set(units)
