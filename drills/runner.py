@@ -17,11 +17,16 @@ from typing import Callable
 
 from dispatch.client import DispatchClient
 from dispatch.domain import EXERCISE_PREFIX
-from drills.clock import CLOCK_EVENT_TYPES, DrillClock, due_injects, fired_rows
+from drills.clock import CLOCK_EVENT_TYPES, FIRED_EVENT_TYPE, DrillClock, due_injects, fired_rows
 from drills.msel import Msel, MselRow, read_msel
 from drills.score import expectations, overdue
 
 Say = Callable[[str], None]
+# The events the runner keeps of the log: the drill's time line and records, and what expected actions and a
+# message's incident are read from. Position reports (most of a busy log) are not kept.
+KEPT_EVENT_TYPES = frozenset({*CLOCK_EVENT_TYPES, FIRED_EVENT_TYPE, "unit.assigned", "incident.created"})
+# What may change what is due: the time line, and an assignment meeting an expected action.
+WAKING_EVENT_TYPES = frozenset({*CLOCK_EVENT_TYPES, "unit.assigned"})
 
 
 class DrillError(RuntimeError):
@@ -59,7 +64,7 @@ def load_scenario(path: str, city_name: str) -> Scenario:
 class DrillRunner:
     def __init__(self, client: DispatchClient, events: list[dict], wake: asyncio.Event, say: Say):
         self.client = client
-        self.events = events  # the namespace's whole log, in seq order, as received
+        self.events = events  # the namespace's events of KEPT_EVENT_TYPES, in seq order, as received
         self._wake = wake
         self.say = say
         self.scenario: Scenario | None = None
@@ -71,9 +76,10 @@ class DrillRunner:
         wake = asyncio.Event()
 
         def heard(event: dict) -> None:
-            events.append(event)
-            if event["type"] in CLOCK_EVENT_TYPES or event["type"] == "unit.assigned":
-                wake.set()  # the time line changed, or an expected action may have been met
+            if event["type"] in KEPT_EVENT_TYPES:
+                events.append(event)
+            if event["type"] in WAKING_EVENT_TYPES:
+                wake.set()
 
         client = await DispatchClient.connect(url, token, namespace=EXERCISE_PREFIX + name, resume_from=0,
                                               keep_state=False, on_event=heard, **connect_args)
@@ -109,18 +115,26 @@ class DrillRunner:
         while True:
             self._wake.clear()
             now = time.time()
-            for row in due_injects(msel.rows, self.events, now, overdue(self._expectations(now))):
-                await self.fire(row)
-            wait = self._next_wake(time.time())
-            if wait is False:
+            # One row at a time, judged again after each: a pause that came meanwhile holds back the rest.
+            due = due_injects(msel.rows, self.events, now, overdue(self._expectations(now)))
+            if due:
+                await self.fire(due[0])
+                continue
+            wake_at = self._next_wake(time.time())
+            if wake_at is False:
                 break
-            try:
-                await asyncio.wait_for(self._wake.wait(), None if wait is None else max(0.0, wait - time.time()))
-            except asyncio.TimeoutError:
-                pass
-            if self.client.closed.is_set():
-                raise DrillError(f"the connection to the server closed ({self.client.close_code})")
+            await self._wait(None if wake_at is None else wake_at - time.time())
         self.say(f"{self.namespace}: every inject has fired")
+
+    async def _wait(self, timeout: float | None) -> None:
+        """Until `timeout` passes, a waking event comes, or the connection closes (DrillError)."""
+        waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(self.client.closed.wait())]
+        await asyncio.wait(waits, timeout=None if timeout is None else max(0.0, timeout),
+                           return_when=asyncio.FIRST_COMPLETED)
+        for waiting in waits:
+            waiting.cancel()
+        if self.client.closed.is_set():
+            raise DrillError(f"the connection to the server closed ({self.client.close_code})")
 
     def _expectations(self, now: float):
         return expectations(self.scenario.msel, self.events, self.scenario.unit_kinds, now)
@@ -131,6 +145,7 @@ class DrillRunner:
         fired = fired_rows(self.events)
         results = {r.event_number: r for r in self._expectations(now)}
         clock = DrillClock(self.events)
+        running = clock.running_at(now)
         times = []
         for row in self.scenario.msel.rows:
             if row.event_number in fired:
@@ -143,24 +158,25 @@ class DrillRunner:
                     continue  # never fires
                 if result.deadline_drill_s is not None:
                     times.append(max(row.scenario_s, result.deadline_drill_s))
-                else:
-                    times.append(None)  # its inject has not fired yet: wait for what comes
+                elif self.scenario.msel.row(result.event_number).args["to_inject"] not in fired:
+                    times.append(None)  # its call has not fired yet: wait for what comes
+                # else its call fired without an incident (refused): the action can never be judged
         if not times:
             return False
+        if not running:
+            return None  # paused (or not started yet): only a drill.* event changes what is due
         walls = [clock.wall_for(t) for t in times if t is not None]
         walls = [w for w in walls if w is not None]
         # A deadline is passed only once drill time is beyond it (late or missed): a millisecond after.
         return min(walls) + 0.001 if walls else None
 
-    async def fire(self, row: MselRow, fire_now: bool = False) -> None:
+    async def fire(self, row: MselRow) -> None:
         """Do what the row says in the exercise namespace, then record it with drill.fired."""
         drill_s = DrillClock(self.events).drill_at(time.time())
         incident_id = await self._do(row)
         args = {"event_number": row.event_number, "drill_s": round(drill_s, 3)}
         if incident_id is not None:
             args["incident_id"] = incident_id
-        if fire_now:
-            args["fire_now"] = True
         reply = await self.command("drill.fired", **args)
         if reply.get("op") != "ack":
             raise _refusal(reply, f"drill.fired of event {row.event_number}")

@@ -235,3 +235,23 @@ def test_a_restarted_runner_with_resume_carries_on_without_firing_a_row_again(dr
     assert [n for n, _ in fired_drill_times(events)] == [1, 2, 3]
     assert [e["type"] for e in events].count("drill.started") == 1
     assert "1 rows fired before" in out
+
+
+def test_a_contingency_inject_fires_once_its_expected_action_is_missed_and_not_before(drill_server, tmp_path):
+    server, _, token_file = drill_server
+    msel = write_msel(tmp_path / "msel.csv", [
+        inject(1, "+00:00:06", "call", {"kind": "fire", "priority": 1, "address": "Mannerheimintie 5"}),
+        [2, "+00:00:06", "Expected Action", "", "Dispatcher", "", "Assign a fire unit", "", "", "expect",
+         json.dumps({"assign_kind": "fire", "to_inject": 1, "within_s": 60})],
+        [3, "+00:00:12", "Contingency Inject", "Caller", "Call taker", "Flames now", "", "", "", "message",
+         json.dumps({"on_miss": 2})],
+    ])
+    code, out, err = finished(onemap(*drill_command(server, token_file, "run", str(msel), "--name", "c1",
+                                                    "--speed", str(SPEED))))
+    assert code == 0, err
+    events = namespace_events(server.db, "exercise:c1")
+    fired = dict(fired_drill_times(events))
+    assert list(fired) == [1, 3]
+    assert 66 < fired[3] <= 67  # the deadline (the call's drill time + 60 s) passed, within 1 s
+    note = next(e for e in events if e["type"] == "incident.noted")
+    assert note["data"]["text"] == "Flames now"
