@@ -255,3 +255,16 @@ def test_a_contingency_inject_fires_once_its_expected_action_is_missed_and_not_b
     assert 66 < fired[3] <= 67  # the deadline (the call's drill time + 60 s) passed, within 1 s
     note = next(e for e in events if e["type"] == "incident.noted")
     assert note["data"]["text"] == "Flames now"
+
+
+def test_a_bad_msel_is_refused_naming_row_and_column_and_no_drill_starts(drill_server, tmp_path):
+    server, _, token_file = drill_server
+    msel = write_msel(tmp_path / "bad.csv", [
+        inject(1, "+00:00:06", "call", {"kind": "fire", "priority": 1, "address": "Qwxyzstrasse 9"}),
+        inject(2, "+00:00:07", "teleport", {}),
+    ])
+    code, _, err = finished(onemap(*drill_command(server, token_file, "run", str(msel), "--name", "bad1")))
+    assert code == 2
+    assert "bad.csv: row 2, column K (Args): unknown address" in err
+    assert "bad.csv: row 3, column J (Command)" in err
+    assert namespace_events(server.db, "exercise:bad1") == []
