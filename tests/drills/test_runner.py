@@ -19,6 +19,7 @@ from dispatch.client import DispatchClient
 from dispatch.history import epoch
 from drills.clock import DrillClock, fired_rows
 from drills.msel import HEADINGS
+from layers.citypack import load_city
 from support.server import ROOT, ServerProcess, make_users
 
 SPEED = 60
@@ -118,10 +119,7 @@ def test_a_drill_fires_its_injects_in_order_at_their_drill_times_and_live_is_unt
     server, tokens, token_file = drill_server
     live_call(server.url, tokens["alice"])
     live_before = live_frames(server.db)
-    camera_id = next(iter(json.loads(subprocess.run(
-        [sys.executable, "-c", "from layers.citypack import load_city; import json; "
-         "print(json.dumps(list(load_city('demo').cameras['camera_id'])))"],
-        cwd=ROOT, capture_output=True, text=True, check=True).stdout)))
+    camera_id = load_city("demo").cameras["camera_id"].iloc[0]
     msel = write_msel(tmp_path / "msel.csv", [
         inject(1, "+00:00:30", "call", {"kind": "fire", "priority": 1, "address": "Mannerheimintie 5"},
                "Smoke from a shop"),
