@@ -154,6 +154,84 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _drill_run(args: argparse.Namespace) -> int:
+    from drills.runner import DrillRunner, load_scenario
+
+    token = console_token(args.token_file, args.server)
+
+    async def run() -> None:
+        runner = await DrillRunner.connect(args.server, token, args.name, say=lambda line: print(line, flush=True))
+        try:
+            scenario = load_scenario(args.scenario, args.city or runner.client.welcome["city"])
+            await runner.run(scenario, args.speed, resume=args.resume)
+        finally:
+            await runner.close()
+
+    return _drill_session(run)
+
+
+def _drill_control(args: argparse.Namespace) -> int:
+    from drills.runner import control
+
+    token = console_token(args.token_file, args.server)
+    cmd, extra = {"pause": ("drill.pause", {}), "resume": ("drill.resume", {}),
+                  "speed": ("drill.set_speed", {"speed": getattr(args, "speed", None)})}[args.drill_command]
+
+    async def send() -> None:
+        reply = await control(args.server, token, args.name, cmd, **extra)
+        print(f"exercise:{args.name}: {cmd} done (seq {reply['seq']})")
+
+    return _drill_session(send)
+
+
+def _drill_session(work) -> int:
+    """Run a drill client's coroutine; what the server refused (or a lost connection) in one line, exit 2."""
+    import asyncio
+
+    from dispatch.client import Disconnected, Refused
+    from drills.runner import DrillError
+
+    try:
+        asyncio.run(work())
+    except (DrillError, Refused, Disconnected) as exc:
+        print(f"onemap drill: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _drill_score(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import orjson
+
+    from dispatch.store import EventStore
+    from drills.clock import DrillClock
+    from drills.score import score, write_scorecard
+
+    if not Path(args.db).is_file():
+        raise ValueError(f"no event log at {args.db}")
+    store = EventStore(args.db)
+    try:
+        events = [orjson.loads(frame) for _, frame in store.iter_frames(args.namespace)]
+        city_name = args.city or store.meta("city")
+    finally:
+        store.close()
+    if not events:
+        raise ValueError(f"{args.db} holds no events of {args.namespace}")
+    msel, unit_kinds = None, None
+    if args.msel:
+        from drills.runner import load_scenario
+
+        if city_name is None:
+            raise ValueError(f"{args.db} does not name its city: give --city")
+        scenario = load_scenario(args.msel, city_name)
+        msel, unit_kinds = scenario.msel, scenario.unit_kinds
+    card = score(events, msel, unit_kinds)
+    for path in write_scorecard(card, args.out, args.namespace, DrillClock(events).start_wall):
+        print(path)
+    return 0
+
+
 def _wall(argv: list[str]) -> int:
     from video.wall_app import main
 
@@ -247,6 +325,37 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--city", help="the city pack the server ran (a name or folder): needed for a log that "
                                        "does not record the state it started from; draws its grid cells")
     report.set_defaults(run=_report)
+
+    drill = sub.add_parser("drill", help="run, control and score drills in exercise namespaces (docs/drills.md)")
+    drill_sub = drill.add_subparsers(dest="drill_command", required=True)
+
+    def drill_client(name: str, help_text: str) -> argparse.ArgumentParser:
+        command = drill_sub.add_parser(name, help=help_text, allow_abbrev=False)
+        command.add_argument("--server", default="ws://127.0.0.1:8765/ws")
+        command.add_argument("--token-file", help="a file holding a trainer's or supervisor's token, readable "
+                                                  "only by you (else ONEMAP_TOKEN, else asked for)")
+        command.add_argument("--name", required=True, help="the exercise: the drill runs in exercise:NAME")
+        return command
+
+    drill_run = drill_client("run", "start a drill under a new name and fire its MSEL's injects at their drill times")
+    drill_run.add_argument("scenario", help="the MSEL (.csv or .xlsx)")
+    drill_run.add_argument("--speed", type=float, default=1.0, help="drill seconds per wall second (0.1-1000)")
+    drill_run.add_argument("--resume", action="store_true",
+                           help="carry on a drill of this name that a runner started (rows fired stay fired)")
+    drill_run.add_argument("--city", help="the city pack the MSEL's places are in (default: the server's)")
+    drill_run.set_defaults(run=_drill_run)
+    drill_client("pause", "pause a drill: drill time stands still").set_defaults(run=_drill_control)
+    drill_client("resume", "resume a paused drill").set_defaults(run=_drill_control)
+    drill_speed = drill_client("speed", "set a drill's speed")
+    drill_speed.add_argument("speed", type=float, help="drill seconds per wall second (0.1-1000)")
+    drill_speed.set_defaults(run=_drill_control)
+    drill_score = drill_sub.add_parser("score", help="a drill's scorecard (CSV and an offline page) from a log")
+    drill_score.add_argument("--db", required=True, help="the SQLite event store file (or a copy)")
+    drill_score.add_argument("--namespace", required=True, help="exercise:NAME")
+    drill_score.add_argument("--out", required=True, help="the folder for the scorecard")
+    drill_score.add_argument("--msel", help="the drill's MSEL: scores its expected actions too")
+    drill_score.add_argument("--city", help="the city pack (default: the one the log names)")
+    drill_score.set_defaults(run=_drill_score)
 
     sub.add_parser("wall", help="a standalone video wall (see `onemap wall --help`)", add_help=False)
     return parser

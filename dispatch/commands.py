@@ -36,6 +36,10 @@ MAX_BOOKMARK_NOTE = 500
 MAX_EVENTS_READ = 5000  # events per history.events reply (its `limit`); `after_seq` pages on
 MAX_DENSITY_BUCKETS = 10_000
 MAX_TYPES = 50
+# Drill control (docs/drills.md): exercise namespaces only, sent by trainers and supervisors.
+DRILL_COMMANDS = frozenset({"drill.start", "drill.pause", "drill.resume", "drill.set_speed", "drill.fired"})
+DRILL_ROLES = frozenset({"trainer", "supervisor"})
+DRILL_SPEED_MIN, DRILL_SPEED_MAX = 0.1, 1000.0  # drill seconds per wall second
 # Where a call came from: phone (110/112), the one-key alarm app, a walk-in, radio, a field unit, a camera.
 CALL_SOURCES = ("phone", "app", "walk_in", "radio", "field_unit", "camera")
 
@@ -66,6 +70,7 @@ class Context:
     ts: str  # RFC 3339 time the command's events get: the only clock a decision reads
     centre: Centre
     dispositions: frozenset[str] = DEFAULT_DISPOSITION_CODES  # the codes incident.close accepts
+    seq: int = 0  # the namespace's last seq: a drill starts only in a namespace with no events yet
 
 
 Events = list[tuple[str, dict[str, Any]]]
@@ -323,6 +328,58 @@ def _bookmark_add(state: State, a: _Args, ctx: Context) -> Events:
     return [("bookmark.added", {"bookmark_id": f"B{number}", "at": at, "note": note})]
 
 
+def _drill(state: State, cmd: str) -> dict:
+    drill = state.get("drill", {}).get("clock")
+    if drill is None:
+        raise Rejected("conflict", f"{cmd}: the drill has not started (send drill.start first)")
+    return drill
+
+
+def _drill_start(state: State, a: _Args, ctx: Context) -> Events:
+    speed = a.number("speed", DRILL_SPEED_MIN, DRILL_SPEED_MAX)
+    if ctx.seq > 0:  # a rerun takes a new name: old runs stay as they were, for review and replay
+        raise Rejected("conflict", f"{ctx.namespace} is already used ({ctx.seq} events): "
+                                   "start the drill under a new name")
+    return [("drill.started", {"speed": speed})]
+
+
+def _drill_pause(state: State, a: _Args, ctx: Context) -> Events:
+    if not _drill(state, a.cmd)["running"]:
+        raise Rejected("conflict", "drill.pause: the drill is already paused")
+    return [("drill.paused", {})]
+
+
+def _drill_resume(state: State, a: _Args, ctx: Context) -> Events:
+    if _drill(state, a.cmd)["running"]:
+        raise Rejected("conflict", "drill.resume: the drill is running, not paused")
+    return [("drill.resumed", {})]
+
+
+def _drill_set_speed(state: State, a: _Args, ctx: Context) -> Events:
+    speed = a.number("speed", DRILL_SPEED_MIN, DRILL_SPEED_MAX)
+    _drill(state, a.cmd)
+    return [("drill.speed_set", {"speed": speed})]
+
+
+def _drill_fired(state: State, a: _Args, ctx: Context) -> Events:
+    """The runner's record of an inject it fired (what the inject did is the ordinary commands it sent)."""
+    event_number = None if a.args.get("event_number") is None else a.integer("event_number", 1, 10**9)
+    drill_s = a.number("drill_s", 0.0, 10**9)
+    incident_id = a.ident("incident_id", required=False)
+    fire_now = a.flag("fire_now") if a.args.get("fire_now") is not None else False
+    drill = _drill(state, a.cmd)
+    if event_number is not None and event_number in drill["fired"]:
+        raise Rejected("conflict", f"drill.fired: event {event_number} has already fired")
+    if incident_id is not None:
+        _incident(state, incident_id)
+    data: dict[str, Any] = {"event_number": event_number, "drill_s": drill_s}
+    if incident_id is not None:
+        data["incident_id"] = incident_id
+    if fire_now:
+        data["fire_now"] = True
+    return [("drill.inject_fired", data)]
+
+
 _COMMANDS: dict[str, tuple[Callable[[State, _Args, Context], Events], set[str]]] = {
     "incident.create": (_incident_create, {"kind", "priority", "lon", "lat", "address", "note", "incident_id",
                                            "caller_name", "callback", "source"}),
@@ -333,14 +390,24 @@ _COMMANDS: dict[str, tuple[Callable[[State, _Args, Context], Events], set[str]]]
     "incident.close": (_incident_close, {"incident_id", "disposition", "disposition_note"}),
     "camera.status": (_camera_status, {"camera_id", "online"}),
     "bookmark.add": (_bookmark_add, {"at", "note"}),
+    "drill.start": (_drill_start, {"speed"}),
+    "drill.pause": (_drill_pause, set()),
+    "drill.resume": (_drill_resume, set()),
+    "drill.set_speed": (_drill_set_speed, {"speed"}),
+    "drill.fired": (_drill_fired, {"event_number", "drill_s", "incident_id", "fire_now"}),
 }
-assert set(_COMMANDS) == ALL_COMMANDS
+assert set(_COMMANDS) == ALL_COMMANDS | DRILL_COMMANDS
 
 
 def _authorized_args(cmd: str, args: object, ctx: Context) -> dict:
     if ctx.role == "trainer" and not is_exercise(ctx.namespace):
         raise Rejected("forbidden", "a trainer may send commands only in exercise namespaces")
-    if cmd not in ROLE_COMMANDS.get(ctx.role, ()):
+    if cmd in DRILL_COMMANDS:
+        if not is_exercise(ctx.namespace):
+            raise Rejected("forbidden", f"{cmd}: drills run only in exercise namespaces, never in {ctx.namespace}")
+        if ctx.role not in DRILL_ROLES:
+            raise Rejected("forbidden", f"role {ctx.role} may not send {cmd}: drills are run by trainers and supervisors")
+    elif cmd not in ROLE_COMMANDS.get(ctx.role, ()):
         raise Rejected("forbidden", f"role {ctx.role} may not send {cmd}")
     if args is None:
         args = {}

@@ -112,7 +112,7 @@ class Ledger:
 
     def context(self, role: str, ts: str) -> Context:
         """What the rules read beyond the state, for a command of `role` whose events get time `ts`."""
-        return Context(role, self.name, self.grid_at, ts, self.centre, self.dispositions)
+        return Context(role, self.name, self.grid_at, ts, self.centre, self.dispositions, self.seq)
 
     def judge(self, sender: Hashable, actor: str, role: str, msg: dict, raw: str | None, now: str) -> Accepted | bytes:
         """Decide one command (`msg` has a valid id): its events queued for the next group, or its nack.

@@ -4,7 +4,8 @@ State is plain JSON-able dicts (it is also the welcome snapshot):
     {"units": {id: unit}, "incidents": {id: incident}, "cameras": {id: camera},
      "checkpoints": {id: checkpoint}, "grids": {id: grid},
      "counters": {"incidents": {"day": "2026-12-02", "number": 7}},  # the last incident number given
-     "bookmarks": {id: {bookmark_id, at, note, actor, ts}}}  # instants marked for replays
+     "bookmarks": {id: {bookmark_id, at, note, actor, ts}},  # instants marked for replays
+     "drill": {"clock": {speed, running, fired: [event numbers]}}}  # an exercise's drill, once started
 An incident also keeps its notes ({ts, actor, text}, in order) and the seqs of its events (`event_seqs`:
 created, assignments, its units' status changes, notes, closed), by which its history is read.
 
@@ -128,6 +129,23 @@ def _bookmark_added(state: State, event: Event) -> None:
         "ts": event["ts"]}
 
 
+def _drill_record(state: State, **changes) -> None:
+    """The drill record replaced with `changes` (what drill commands are judged against; drill time itself
+    is computed from the events by drills.clock). Snapshots from before drills have no "drill"."""
+    drill = state.setdefault("drill", {})
+    drill["clock"] = {**drill.get("clock", {}), **changes}
+
+
+def _drill_started(state: State, event: Event) -> None:
+    _drill_record(state, speed=event["data"]["speed"], running=True, fired=[])
+
+
+def _drill_inject_fired(state: State, event: Event) -> None:
+    number = event["data"].get("event_number")
+    if number is not None:
+        _drill_record(state, fired=[*state["drill"]["clock"]["fired"], number])
+
+
 _HANDLERS: dict[str, Callable[[State, Event], None]] = {
     "incident.created": _incident_created,
     "unit.assigned": _unit_assigned,
@@ -137,6 +155,11 @@ _HANDLERS: dict[str, Callable[[State, Event], None]] = {
     "incident.noted": _incident_noted,
     "camera.status_changed": _camera_status_changed,
     "bookmark.added": _bookmark_added,
+    "drill.started": _drill_started,
+    "drill.paused": lambda state, event: _drill_record(state, running=False),
+    "drill.resumed": lambda state, event: _drill_record(state, running=True),
+    "drill.speed_set": lambda state, event: _drill_record(state, speed=event["data"]["speed"]),
+    "drill.inject_fired": _drill_inject_fired,
 }
 
 # The collection each id field of an event's data names a record of.
@@ -156,6 +179,8 @@ def touches(state: State, event: Event) -> list[tuple[str, str]]:
         touched.append(("incidents", unit["incident_id"]))
     if event["type"] == "incident.created":
         touched.append(("counters", "incidents"))
+    if event["type"].startswith("drill."):
+        touched.append(("drill", "clock"))
     return touched
 
 EVENT_TYPES = frozenset(_HANDLERS)

@@ -162,8 +162,10 @@ def score(events: Sequence[dict], msel: Msel | None = None, unit_kinds: dict[str
     if not clock.started:  # without it there is no drill time to measure on
         raise ScoreError("the events hold no drill.started: not a drill's log")
     figures = SpanFigures({"units": {}, "incidents": {}})  # an exercise's calls are all made in it
-    figures.feed(e for e in on_drill_clock(events, clock)
-                 if e["type"] in FIGURE_EVENT_TYPES and epoch(e["ts"]) <= at_wall)
+    # `at_wall` is a wall time: events are picked by their own times, then re-timed (at a speed above 1 a
+    # drill time runs ahead of the wall time it happened at).
+    figures.feed(on_drill_clock([e for e in events if e["type"] in FIGURE_EVENT_TYPES and epoch(e["ts"]) <= at_wall],
+                                clock))
     calls = list(figures.incidents.values())
     results = []
     for target in targets:

@@ -1,0 +1,122 @@
+"""The drill.* commands judged by the server's own ledger: who may send them, where, and in what order."""
+from __future__ import annotations
+
+from datetime import timezone
+
+import orjson
+import pytest
+
+from dispatch.city_state import initial_state
+from dispatch.commands import Centre, Rejected
+from dispatch.ledger import Ledger
+from dispatch.reducer import copy_state
+from drills.clock import DrillClock, fired_rows
+from layers.citypack import load_city
+
+
+class Desk:
+    """One sender's commands judged by a ledger on the demo city's state, committed at once; a nack is
+    raised as `Rejected`."""
+
+    state_of_city = None
+
+    def __init__(self, role: str, namespace: str):
+        if Desk.state_of_city is None:
+            Desk.state_of_city = initial_state(load_city("demo"))
+        self.ledger = Ledger(namespace, copy_state(Desk.state_of_city), 0, "", centre=Centre("T", timezone.utc))
+        self.role = role
+
+    @property
+    def state(self):
+        return self.ledger.committed_state
+
+    def do(self, cmd: str, **args) -> list[dict]:
+        seq = self.ledger.seq + 1  # one second per seq, from 06:00 UTC
+        ts = f"2026-12-02T06:{seq // 60:02d}:{seq % 60:02d}.000Z"
+        outcome = self.ledger.judge("desk", "t", self.role, {"id": f"c{seq}", "cmd": cmd, "args": args}, None, ts)
+        self.ledger.committed(self.ledger.take_group())
+        if isinstance(outcome, bytes):
+            nack = orjson.loads(outcome)
+            raise Rejected(nack["code"], nack["message"])
+        return outcome.events
+
+    def incident(self) -> str:
+        return self.do("incident.create", kind="fire", priority=1, lon=24.94, lat=60.17)[0]["data"]["incident_id"]
+
+
+def drill_desk(role: str = "trainer", name: str = "exercise:d1") -> Desk:
+    return Desk(role, name)
+
+
+def refused(desk: Desk, cmd: str, **args) -> Rejected:
+    with pytest.raises(Rejected) as caught:
+        desk.do(cmd, **args)
+    return caught.value
+
+
+def test_a_drill_starts_pauses_resumes_and_changes_speed_as_events_the_drill_clock_reads():
+    desk = drill_desk()
+    events = [*desk.do("drill.start", speed=60), *desk.do("drill.pause"), *desk.do("drill.set_speed", speed=10),
+              *desk.do("drill.resume")]
+    assert [e["type"] for e in events] == ["drill.started", "drill.paused", "drill.speed_set", "drill.resumed"]
+    assert events[0]["data"] == {"speed": 60.0}
+    assert desk.state["drill"]["clock"] == {"speed": 10.0, "running": True, "fired": []}
+    clock = DrillClock(events)
+    assert clock.started and clock.running_at(clock.start_wall + 10)
+
+
+def test_a_drill_starts_only_in_a_namespace_with_no_events_and_the_refusal_names_it():
+    desk = drill_desk(name="exercise:used-2026")
+    desk.incident()
+    rejection = refused(desk, "drill.start", speed=1)
+    assert rejection.code == "conflict" and "exercise:used-2026" in rejection.message
+    started = drill_desk()
+    started.do("drill.start", speed=1)
+    assert refused(started, "drill.start", speed=1).code == "conflict"
+
+
+@pytest.mark.parametrize("role", ["trainer", "supervisor", "dispatcher"])
+def test_no_drill_command_is_taken_in_live_whoever_sends_it(role):
+    rejection = refused(Desk(role, "live"), "drill.start", speed=1)
+    assert rejection.code == "forbidden" and "exercise" in rejection.message
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "viewer", "feed"])
+def test_only_trainers_and_supervisors_run_drills(role):
+    rejection = refused(drill_desk(role), "drill.start", speed=1)
+    assert rejection.code == "forbidden" and role in rejection.message
+
+
+def test_a_supervisor_may_run_a_drill():
+    assert drill_desk("supervisor").do("drill.start", speed=2)[0]["type"] == "drill.started"
+
+
+@pytest.mark.parametrize("args, field", [({}, "speed"), ({"speed": 0.05}, "speed"), ({"speed": 1001}, "speed"),
+                                         ({"speed": "fast"}, "speed"), ({"speed": 1, "pace": 2}, "pace")])
+def test_a_bad_speed_is_a_bad_request_naming_the_field(args, field):
+    rejection = refused(drill_desk(), "drill.start", **args)
+    assert rejection.code == "bad_request" and field in rejection.message
+
+
+def test_pausing_a_paused_drill_or_resuming_a_running_one_is_a_conflict():
+    desk = drill_desk()
+    assert refused(desk, "drill.pause").code == "conflict"  # not started
+    desk.do("drill.start", speed=1)
+    assert refused(desk, "drill.resume").code == "conflict"
+    desk.do("drill.pause")
+    assert refused(desk, "drill.pause").code == "conflict"
+
+
+def test_an_inject_fired_is_recorded_once_with_its_incident():
+    desk = drill_desk()
+    desk.do("drill.start", speed=60)
+    incident_id = desk.incident()
+    events = [*desk.do("drill.fired", event_number=1, drill_s=12.5, incident_id=incident_id),
+              *desk.do("drill.fired", event_number=None, drill_s=13.0, fire_now=True)]
+    assert [e["data"] for e in events] == [{"event_number": 1, "drill_s": 12.5, "incident_id": incident_id},
+                                           {"event_number": None, "drill_s": 13.0, "fire_now": True}]
+    assert set(fired_rows(events)) == {1}
+    assert refused(desk, "drill.fired", event_number=1, drill_s=14.0).code == "conflict"
+    assert refused(desk, "drill.fired", event_number=2, drill_s=-1).code == "bad_request"
+    assert refused(desk, "drill.fired", event_number=2, drill_s=1, incident_id="NOPE-1").code == "not_found"
+    assert desk.state["drill"]["clock"]["fired"] == [1]
