@@ -326,10 +326,13 @@ class ReplaySource(QObject):
         self._reading = False
         # Trails are read once the seeks pause for TRAILS_AFTER_MS: they take a reader 50 ms that a scrub
         # needs for its states, and the window's frames need the Python lock they would hold.
-        # States are asked for at most every SEEK_EVERY_S: a scrub's 60 seeks a second kept the reader on
-        # the Python lock the window draws with; 20 states a second are a smooth drag.
+        # One state asked for at a time, and during a scrub at most one every SEEK_EVERY_S: a scrub's 60
+        # seeks a second kept the reader on the Python lock the window draws with; 20 states a second
+        # are a smooth drag. A seek with none in flight is asked for at once.
         self._asked_at = -math.inf
         self._seek_due = 0.0
+        self._in_flight = False  # a state asked for and not in yet
+        self._newer_sought = False  # an instant sought since it was asked for
         self._seek_timer = QTimer(self, singleShot=True)
         self._seek_timer.timeout.connect(self._ask_state)
         self._trails_due: tuple[int, float] | None = None
@@ -389,10 +392,8 @@ class ReplaySource(QObject):
         self._read_until = None  # nothing is handed over or read until the state of the instant is in
         self._reading = False
         self._seek_due = instant
-        wait = SEEK_EVERY_S - (time.monotonic() - self._asked_at)
-        if wait > 0:  # a scrub: the newest instant is asked for once the last ask has had its time
-            if not self._seek_timer.isActive():
-                self._seek_timer.start(max(1, math.ceil(wait * 1000)))
+        if self._in_flight or self._seek_timer.isActive():  # a scrub: the newest instant is asked for next
+            self._newer_sought = True
             return
         self._ask_state()
 
@@ -400,17 +401,20 @@ class ReplaySource(QObject):
         """Ask for the state of the newest instant sought; what was asked or read before is dropped."""
         self._generation += 1
         self._asked_at = time.monotonic()
+        self._in_flight, self._newer_sought = True, False
         self._requests.put(("state", self._generation, self._seek_due))
 
     def _on_state(self, generation: int, seq: int, instant: float, state: dict) -> None:
         if generation != self._generation:
             return
+        self._in_flight = False
         self._seq = self._read_seq = seq
         self._shown = instant
         self.welcomed.emit({"op": "welcome", "user": self.info.user, "role": self.info.role,
                             "namespace": self.info.namespace, "city": self.info.city, "seq": seq,
                             "snapshot": state})
-        if self._seek_timer.isActive():  # the scrub goes on: this instant is shown, the next is on its way
+        if self._newer_sought:  # the scrub went on: this instant is shown, the newest is asked for next
+            self._seek_timer.start(max(0, math.ceil((SEEK_EVERY_S - (time.monotonic() - self._asked_at)) * 1000)))
             return
         self._read_until = instant
         self._trails_due = (seq, instant)
