@@ -266,3 +266,69 @@ def test_a_bad_msel_is_refused_naming_row_and_column_and_no_drill_starts(drill_s
     assert "bad.csv: row 2, column K (Args): unknown address" in err
     assert "bad.csv: row 3, column J (Command)" in err
     assert namespace_events(server.db, "exercise:bad1") == []
+
+
+class LiveListener:
+    """A live console's connection at the wire: every frame the server sends it after its welcome, kept as
+    bytes, on a thread of its own while a drill runs."""
+
+    def __init__(self, url: str, token: str):
+        self.url, self.token = url, token
+        self.frames: list[bytes] = []
+        self.welcomed = False
+        self.stopping = False
+        self.thread = None
+
+    async def _listen(self) -> None:
+        from websockets.asyncio.client import connect
+
+        async with connect(self.url, max_size=None, compression=None) as ws:
+            await ws.send(orjson.dumps({"op": "hello", "token": self.token, "resume_from": None,
+                                        "namespace": "live", "batch": True, "subscribe": True}), text=True)
+            welcome = orjson.loads(await ws.recv())
+            assert welcome["op"] == "welcome" and welcome["namespace"] == "live", welcome
+            self.welcomed = True
+            while not self.stopping:
+                try:
+                    frame = await asyncio.wait_for(ws.recv(decode=False), 0.1)
+                except asyncio.TimeoutError:
+                    continue
+                self.frames.append(frame)
+
+    def __enter__(self):
+        import threading
+
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._listen()), daemon=True)
+        self.thread.start()
+        wait_until(lambda: self.welcomed, 10, "the live listener's welcome")
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping = True
+        self.thread.join(timeout=10)
+
+
+def test_a_live_console_connected_through_a_whole_drill_receives_no_byte_of_it(drill_server, tmp_path):
+    server, tokens, token_file = drill_server
+    camera_id = load_city("demo").cameras["camera_id"].iloc[0]
+    msel = write_msel(tmp_path / "msel.csv", [
+        inject(1, "+00:00:10", "call", {"kind": "fire", "priority": 1, "address": "Mannerheimintie 5"}),
+        inject(2, "+00:00:20", "camera_dark", {"camera_id": camera_id}),
+        inject(3, "+00:00:30", "unit_out", {"unit_id": "U002"}),
+    ])
+    live_before = live_frames(server.db)
+    with LiveListener(server.url, tokens["alice"]) as listener:
+        code, _, err = finished(onemap(*drill_command(server, token_file, "run", str(msel), "--name", "iso1",
+                                                      "--speed", str(SPEED))))
+        assert code == 0, err
+        exercise = namespace_events(server.db, "exercise:iso1")
+        assert [e["type"] for e in exercise].count("drill.inject_fired") == 3
+        live_call(server.url, tokens["alice"])  # live traffic still reaches it: the listener is listening
+        wait_until(lambda: listener.frames, 10, "the live call's event at the live listener")
+    messages = [orjson.loads(frame) for frame in listener.frames]
+    events = [e for m in messages for e in ([m] if m["op"] == "event" else m.get("events", []))]
+    assert {m["op"] for m in messages} <= {"event", "events"}, messages
+    assert [e["type"] for e in events] == ["incident.created"]  # the live call, and nothing of the drill
+    assert not any(b"exercise" in frame or b"drill" in frame or camera_id.encode() in frame
+                   for frame in listener.frames)
+    assert live_frames(server.db)[:len(live_before)] == live_before
