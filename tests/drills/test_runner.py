@@ -308,7 +308,18 @@ class LiveListener:
         self.thread.join(timeout=10)
 
 
-def test_a_live_console_connected_through_a_whole_drill_receives_no_byte_of_it(drill_server, tmp_path):
+def live_camera(url: str, token: str, camera_id: str) -> dict:
+    """The camera as a live console's welcome has it."""
+    async def read() -> dict:
+        client = await DispatchClient.connect(url, token, namespace="live")
+        try:
+            return client.state["cameras"][camera_id]
+        finally:
+            await client.close()
+    return asyncio.run(read())
+
+
+def test_a_live_console_through_a_whole_drill_receives_no_byte_of_it_and_its_camera_outage_stays_in_it(drill_server, tmp_path):
     server, tokens, token_file = drill_server
     camera_id = load_city("demo").cameras["camera_id"].iloc[0]
     msel = write_msel(tmp_path / "msel.csv", [
@@ -317,6 +328,7 @@ def test_a_live_console_connected_through_a_whole_drill_receives_no_byte_of_it(d
         inject(3, "+00:00:30", "unit_out", {"unit_id": "U002"}),
     ])
     live_before = live_frames(server.db)
+    camera_before = live_camera(server.url, tokens["alice"], camera_id)
     with LiveListener(server.url, tokens["alice"]) as listener:
         code, _, err = finished(onemap(*drill_command(server, token_file, "run", str(msel), "--name", "iso1",
                                                       "--speed", str(SPEED))))
@@ -332,3 +344,6 @@ def test_a_live_console_connected_through_a_whole_drill_receives_no_byte_of_it(d
     assert not any(b"exercise" in frame or b"drill" in frame or camera_id.encode() in frame
                    for frame in listener.frames)
     assert live_frames(server.db)[:len(live_before)] == live_before
+    # The exercise's camera went dark there; in live it is as it was.
+    assert next(e for e in exercise if e["type"] == "camera.status_changed")["data"]["camera_id"] == camera_id
+    assert live_camera(server.url, tokens["alice"], camera_id) == camera_before
