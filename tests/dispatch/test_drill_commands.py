@@ -1,51 +1,32 @@
 """The drill.* commands judged by the server's own ledger: who may send them, where, and in what order."""
 from __future__ import annotations
 
-from datetime import timezone
-
-import orjson
 import pytest
 
 from dispatch.city_state import initial_state
-from dispatch.commands import Centre, Rejected
-from dispatch.ledger import Ledger
+from dispatch.commands import Rejected
 from dispatch.reducer import copy_state
 from drills.clock import DrillClock, fired_rows
 from layers.citypack import load_city
+from support.desk import Desk
 
 
-class Desk:
-    """One sender's commands judged by a ledger on the demo city's state, committed at once; a nack is
-    raised as `Rejected`."""
+_CITY_STATE = []  # the demo city's initial state, made once
 
-    state_of_city = None
 
-    def __init__(self, role: str, namespace: str):
-        if Desk.state_of_city is None:
-            Desk.state_of_city = initial_state(load_city("demo"))
-        self.ledger = Ledger(namespace, copy_state(Desk.state_of_city), 0, "", centre=Centre("T", timezone.utc))
-        self.role = role
-
-    @property
-    def state(self):
-        return self.ledger.committed_state
-
-    def do(self, cmd: str, **args) -> list[dict]:
-        seq = self.ledger.seq + 1  # one second per seq, from 06:00 UTC
-        ts = f"2026-12-02T06:{seq // 60:02d}:{seq % 60:02d}.000Z"
-        outcome = self.ledger.judge("desk", "t", self.role, {"id": f"c{seq}", "cmd": cmd, "args": args}, None, ts)
-        self.ledger.committed(self.ledger.take_group())
-        if isinstance(outcome, bytes):
-            nack = orjson.loads(outcome)
-            raise Rejected(nack["code"], nack["message"])
-        return outcome.events
-
-    def incident(self) -> str:
-        return self.do("incident.create", kind="fire", priority=1, lon=24.94, lat=60.17)[0]["data"]["incident_id"]
+def city_desk(role: str, namespace: str) -> Desk:
+    """A desk on the demo city's state."""
+    if not _CITY_STATE:
+        _CITY_STATE.append(initial_state(load_city("demo")))
+    return Desk(copy_state(_CITY_STATE[0]), role, namespace)
 
 
 def drill_desk(role: str = "trainer", name: str = "exercise:d1") -> Desk:
-    return Desk(role, name)
+    return city_desk(role, name)
+
+
+def new_incident(desk: Desk) -> str:
+    return desk.do("incident.create", kind="fire", priority=1, lon=24.94, lat=60.17)[0]["data"]["incident_id"]
 
 
 def refused(desk: Desk, cmd: str, **args) -> Rejected:
@@ -67,7 +48,7 @@ def test_a_drill_starts_pauses_resumes_and_changes_speed_as_events_the_drill_clo
 
 def test_a_drill_starts_only_in_a_namespace_with_no_events_and_the_refusal_names_it():
     desk = drill_desk(name="exercise:used-2026")
-    desk.incident()
+    new_incident(desk)
     rejection = refused(desk, "drill.start", speed=1)
     assert rejection.code == "conflict" and "exercise:used-2026" in rejection.message
     started = drill_desk()
@@ -77,7 +58,7 @@ def test_a_drill_starts_only_in_a_namespace_with_no_events_and_the_refusal_names
 
 @pytest.mark.parametrize("role", ["trainer", "supervisor", "dispatcher"])
 def test_no_drill_command_is_taken_in_live_whoever_sends_it(role):
-    rejection = refused(Desk(role, "live"), "drill.start", speed=1)
+    rejection = refused(city_desk(role, "live"), "drill.start", speed=1)
     assert rejection.code == "forbidden" and "exercise" in rejection.message
 
 
@@ -110,7 +91,7 @@ def test_pausing_a_paused_drill_or_resuming_a_running_one_is_a_conflict():
 def test_an_inject_fired_is_recorded_once_with_its_incident():
     desk = drill_desk()
     desk.do("drill.start", speed=60)
-    incident_id = desk.incident()
+    incident_id = new_incident(desk)
     events = [*desk.do("drill.fired", event_number=1, drill_s=12.5, incident_id=incident_id),
               *desk.do("drill.fired", event_number=None, drill_s=13.0, fire_now=True)]
     assert [e["data"] for e in events] == [{"event_number": 1, "drill_s": 12.5, "incident_id": incident_id},

@@ -2,64 +2,22 @@
 no gap, time never goes back, and each command is answered once, after its events."""
 from __future__ import annotations
 
-import zoneinfo
-
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dispatch.commands import Centre
 from dispatch.history import rfc3339
 from dispatch.ledger import Ledger
 from dispatch.privacy import public_frame
-from dispatch.reducer import copy_state, empty_state, fold
+from dispatch.reducer import copy_state, fold
+from support.commands import CENTRE, START, command, initial
 
-START = 1_796_256_000.0  # 2026-12-03T00:00:00Z
-CENTRE = Centre("TEST", zoneinfo.ZoneInfo("Asia/Shanghai"))
-UNITS = [f"U{i}" for i in range(3)]  # few, so commands often meet the same unit
-CAMERAS = [f"C{i}" for i in range(3)]
 SENDERS = {"alice": "dispatcher", "bob": "dispatcher", "fred": "feed"}
-
-
-def initial():
-    state = empty_state()
-    for unit_id in UNITS:
-        state["units"][unit_id] = {"unit_id": unit_id, "callsign": unit_id, "kind": "patrol_car", "station": "",
-                                   "status": "available", "incident_id": None, "lon": 113.7, "lat": 23.0,
-                                   "heading": None, "speed": None, "pos_ts": None, "status_ts": None}
-    for camera_id in CAMERAS:
-        state["cameras"][camera_id] = {"camera_id": camera_id, "online": False, "state": "unknown",
-                                       "state_ts": None}
-    return state
 
 
 def ledger() -> Ledger:
     return Ledger("live", initial(), 0, "", centre=CENTRE)
-
-
-def command(kind: str, pick: int, value: int, state) -> tuple[str, dict]:
-    """A command of `kind` about the `pick`-th unit/incident/camera of the moment, so many are accepted."""
-    incidents = sorted(state["incidents"]) or ["NONE"]
-    unit = UNITS[pick % len(UNITS)]
-    incident = incidents[pick % len(incidents)]
-    if kind == "create":
-        return "incident.create", {"kind": "theft", "priority": 1 + value % 5, "lon": 113.7 + value * 1e-3,
-                                   "lat": 23.0, "caller_name": "Li" if value % 2 else None}
-    if kind == "assign":
-        return "unit.assign", {"unit_id": unit, "incident_id": incident}
-    if kind == "status":
-        return "unit.status", {"unit_id": unit,
-                               "status": ["enroute", "onscene", "available", "busy", "offduty"][value % 5]}
-    if kind == "move":
-        return "unit.position", {"unit_id": unit, "lon": 113.7 + value * 1e-4, "lat": 23.0}
-    if kind == "close":
-        return "incident.close", {"incident_id": incident, "disposition": "REPORT"}
-    if kind == "note":
-        return "incident.note", {"incident_id": incident, "text": f"note {value}"}
-    if kind == "camera":
-        return "camera.status", {"camera_id": CAMERAS[pick % len(CAMERAS)], "online": bool(value % 2)}
-    return "bookmark.add", {"at": rfc3339(START + value), "note": f"mark {value}"}
 
 
 steps = st.lists(st.tuples(

@@ -3,51 +3,26 @@ through the server's own ledger (dispatch/ledger.py), one group commit each."""
 from __future__ import annotations
 
 import itertools
-from datetime import timezone
-
-import orjson
 import pytest
 
-from dispatch.commands import Centre, Rejected
+from dispatch.commands import Rejected
 from dispatch.domain import UNIT_STATUSES, UNIT_TRANSITIONS
-from dispatch.ledger import Ledger
 from dispatch.reducer import empty_state
+from support.desk import Desk
 
 
-class Desk:
-    """One sender's commands judged by a ledger and committed at once; a nack is raised as `Rejected`."""
+def rules_desk(role: str = "dispatcher", namespace: str = "live") -> Desk:
+    """Three available units and an online camera; every place is in grid cell G7."""
+    state = empty_state()
+    for n in range(3):
+        state["units"][f"U{n}"] = {"unit_id": f"U{n}", "callsign": f"P-{n}", "status": "available",
+                                  "incident_id": None, "lon": 24.9, "lat": 60.1}
+    state["cameras"]["C1"] = {"camera_id": "C1", "online": True, "state": "online", "state_ts": "t0"}
+    return Desk(state, role, namespace, grid_at=lambda lon, lat: "G7")
 
-    def __init__(self, role: str = "dispatcher", namespace: str = "live"):
-        state = empty_state()
-        for n in range(3):
-            state["units"][f"U{n}"] = {"unit_id": f"U{n}", "callsign": f"P-{n}", "status": "available",
-                                      "incident_id": None, "lon": 24.9, "lat": 60.1}
-        state["cameras"]["C1"] = {"camera_id": "C1", "online": True, "state": "online", "state_ts": "t0"}
-        self.ledger = Ledger(namespace, state, 0, "", centre=Centre("T", timezone.utc), grid_at=lambda lon, lat: "G7")
-        self.role = role
-        self.sent = 0
 
-    @property
-    def state(self):
-        return self.ledger.committed_state
-
-    @staticmethod
-    def ts(seq: int) -> str:
-        """The time of a command whose first event is `seq`: one second per seq, from 06:00 UTC."""
-        return f"2026-12-02T{6 + seq // 3600:02d}:{seq // 60 % 60:02d}:{seq % 60:02d}.000Z"
-
-    def do(self, cmd: str, **args) -> list[dict]:
-        self.sent += 1
-        msg = {"id": f"c{self.sent}", "cmd": cmd, "args": args}
-        outcome = self.ledger.judge("desk", "a", self.role, msg, None, self.ts(self.ledger.seq + 1))
-        self.ledger.committed(self.ledger.take_group())
-        if isinstance(outcome, bytes):
-            nack = orjson.loads(outcome)
-            raise Rejected(nack["code"], nack["message"])
-        return outcome.events
-
-    def incident(self) -> str:
-        return self.do("incident.create", kind="fire", priority=1, lon=24.9, lat=60.1)[0]["data"]["incident_id"]
+def new_incident(desk: Desk) -> str:
+    return desk.do("incident.create", kind="fire", priority=1, lon=24.9, lat=60.1)[0]["data"]["incident_id"]
 
 
 def _reach(desk: Desk, status: str) -> None:
@@ -56,7 +31,7 @@ def _reach(desk: Desk, status: str) -> None:
              "enroute": ["assign", "enroute"], "onscene": ["assign", "onscene"]}
     for step in paths[status]:
         if step == "assign":
-            desk.do("unit.assign", unit_id="U0", incident_id=desk.incident())
+            desk.do("unit.assign", unit_id="U0", incident_id=new_incident(desk))
         else:
             desk.do("unit.status", unit_id="U0", status=step)
     assert desk.state["units"]["U0"]["status"] == status
@@ -64,7 +39,7 @@ def _reach(desk: Desk, status: str) -> None:
 
 @pytest.mark.parametrize("current,target", list(itertools.product(UNIT_STATUSES, UNIT_STATUSES)))
 def test_unit_state_machine_allows_exactly_the_documented_steps(current, target):
-    desk = Desk()
+    desk = rules_desk()
     _reach(desk, current)
     if target in UNIT_TRANSITIONS[current]:
         desk.do("unit.status", unit_id="U0", status=target)
@@ -77,8 +52,8 @@ def test_unit_state_machine_allows_exactly_the_documented_steps(current, target)
 
 
 def test_incident_lifecycle_new_dispatched_onscene_closed_releases_units():
-    desk = Desk()
-    incident_id = desk.incident()
+    desk = rules_desk()
+    incident_id = new_incident(desk)
 
     def incident():
         return desk.state["incidents"][incident_id]
@@ -106,8 +81,8 @@ def test_incident_lifecycle_new_dispatched_onscene_closed_releases_units():
 
 
 def test_assigning_a_unit_that_is_not_available_is_a_conflict_naming_it():
-    desk = Desk()
-    first, second = desk.incident(), desk.incident()
+    desk = rules_desk()
+    first, second = new_incident(desk), new_incident(desk)
     desk.do("unit.assign", unit_id="U0", incident_id=first)
     with pytest.raises(Rejected) as rejected:
         desk.do("unit.assign", unit_id="U0", incident_id=second)
@@ -116,8 +91,8 @@ def test_assigning_a_unit_that_is_not_available_is_a_conflict_naming_it():
 
 
 def test_a_unit_cleared_from_an_incident_leaves_its_unit_list():
-    desk = Desk()
-    incident_id = desk.incident()
+    desk = rules_desk()
+    incident_id = new_incident(desk)
     desk.do("unit.assign", unit_id="U0", incident_id=incident_id)
     desk.do("unit.status", unit_id="U0", status="available")
     assert desk.state["incidents"][incident_id]["units"] == []
@@ -125,7 +100,7 @@ def test_a_unit_cleared_from_an_incident_leaves_its_unit_list():
 
 
 def test_client_chosen_incident_id_must_be_new():
-    desk = Desk()
+    desk = rules_desk()
     desk.do("incident.create", kind="fire", priority=1, lon=24.9, lat=60.1, incident_id="CAD-1")
     with pytest.raises(Rejected) as rejected:
         desk.do("incident.create", kind="fire", priority=1, lon=24.9, lat=60.1, incident_id="CAD-1")
@@ -133,7 +108,7 @@ def test_client_chosen_incident_id_must_be_new():
 
 
 def test_camera_report_that_changes_nothing_makes_no_event():
-    desk = Desk(role="feed")
+    desk = rules_desk(role="feed")
     assert desk.do("camera.status", camera_id="C1", online=True) == []
     assert [e["type"] for e in desk.do("camera.status", camera_id="C1", online=False)] == ["camera.status_changed"]
     assert desk.state["cameras"]["C1"]["online"] is False
@@ -149,7 +124,7 @@ def test_camera_report_that_changes_nothing_makes_no_event():
     ("supervisor", "live", "incident.close", True),
 ])
 def test_roles(role, namespace, cmd, allowed):
-    desk = Desk(role, namespace)
+    desk = rules_desk(role, namespace)
     args = {"unit.position": {"unit_id": "U0", "lon": 24.9, "lat": 60.1},
             "incident.create": {"kind": "x", "priority": 3, "lon": 24.9, "lat": 60.1},
             "incident.close": {"incident_id": "nope", "disposition": "REPORT"}}[cmd]

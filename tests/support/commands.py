@@ -1,5 +1,5 @@
 """Random command sequences judged as the server judges them (dispatch.commands.decide, then the reducer),
-for the property tests of the reducer and of keyframes."""
+for the property tests of the reducer, the ledger and keyframes."""
 from __future__ import annotations
 
 import zoneinfo
