@@ -202,22 +202,16 @@ def _drill_session(work) -> int:
 def _drill_score(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    import orjson
-
-    from dispatch.store import EventStore
     from drills.clock import DrillClock
     from drills.score import score, write_scorecard
+    from reports.export import open_log
 
-    if not Path(args.db).is_file():
-        raise ValueError(f"no event log at {args.db}")
-    store = EventStore(args.db)
+    store, history, last_seq = open_log(Path(args.db), args.namespace)
     try:
-        events = [orjson.loads(frame) for _, frame in store.iter_frames(args.namespace)]
-        city_name = args.city or store.meta("city")
+        events = list(history.events(0, last_seq))
+        city_name = args.city or history.city()
     finally:
         store.close()
-    if not events:
-        raise ValueError(f"{args.db} holds no events of {args.namespace}")
     msel, unit_kinds = None, None
     if args.msel:
         from drills.runner import load_scenario

@@ -21,7 +21,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Iterator, Protocol
 
 import orjson
 
@@ -201,16 +201,29 @@ class ServerReader:
 
     def trails(self, seq: int, instant: float) -> dict[str, list[tuple[float, float]]]:
         trails: dict[str, list[tuple[float, float]]] = {}
-        after = self.seq_at(instant - TRAIL_S)
-        while after < seq:
-            events = self.events(after, instant, ["unit.moved"])
-            for event in events:
-                data = event["data"]
-                trails.setdefault(data["unit_id"], []).append((data["lon"], data["lat"]))
-            if len(events) < READ_LIMIT:
-                break
-            after = events[-1]["seq"]
+        for event in self.events_through(self.seq_at(instant - TRAIL_S), seq, ["unit.moved"]):
+            data = event["data"]
+            trails.setdefault(data["unit_id"], []).append((data["lon"], data["lat"]))
         return trails
+
+    def events_through(self, after_seq: int, until_seq: int, types=None) -> Iterator[dict]:
+        """Every event after_seq < seq <= until_seq (of these types), asked for a page at a time."""
+        while after_seq < until_seq:
+            args: dict[str, Any] = {"after_seq": after_seq, "until_seq": until_seq, "limit": READ_LIMIT}
+            if types is not None:
+                args["types"] = list(types)
+            reply = self._ask("history.events", args)
+            yield from reply["events"]
+            if not reply["more"]:
+                return
+            after_seq = reply["seq"]
+
+    def state_of(self, seq: int) -> dict:
+        """The state just after event `seq`."""
+        return self._ask("history.state", {"seq": seq})["state"]
+
+    def last_seq(self) -> int:
+        return self._ask("history.bounds", {})["last_seq"]
 
     def bookmarks(self) -> list[dict]:
         bounds = self._ask("history.bounds", {})
@@ -243,21 +256,13 @@ class ServerHistory:
         return self.reader.seq_at(epoch_s)
 
     def state_at(self, seq: int) -> dict:
-        return self.reader._ask("history.state", {"seq": seq})["state"]
+        return self.reader.state_of(seq)
 
     def last_seq(self) -> int:
-        return self.reader._ask("history.bounds", {})["last_seq"]
+        return self.reader.last_seq()
 
-    def events(self, after_seq: int, until_seq: int, types=None):
-        while after_seq < until_seq:
-            args: dict[str, Any] = {"after_seq": after_seq, "until_seq": until_seq, "limit": READ_LIMIT}
-            if types is not None:
-                args["types"] = list(types)
-            reply = self.reader._ask("history.events", args)
-            yield from reply["events"]
-            if not reply["more"]:
-                return
-            after_seq = reply["seq"]
+    def events(self, after_seq: int, until_seq: int, types=None) -> Iterator[dict]:
+        return self.reader.events_through(after_seq, until_seq, types)
 
 
 def overview(reader: Reader, info: ReplayInfo) -> Overview:

@@ -71,7 +71,9 @@ def _check_target(out_dir: Path) -> None:
         raise ReportError(f"{out_dir} already exists and is not an empty folder: choose a new one")
 
 
-def _open_history(db_path: Path, namespace: str, state_before_first: State | None) -> tuple[EventStore, History, int]:
+def open_log(db_path: Path, namespace: str, state_before_first: State | None = None) -> tuple[EventStore, History, int]:
+    """A log file's store, its namespace's History and last seq; ReportError for a missing file, one that
+    is not a log, or a namespace with no events (the caller closes the store)."""
     if not db_path.is_file():  # opening a missing path would create an empty log there
         raise ReportError(f"no event log at {db_path}")
     try:
@@ -113,7 +115,7 @@ def write_report(db_path: str | Path, namespace: str, start_epoch: float, end_ep
     Bad input raises ReportError (a ValueError) before anything is written."""
     _check_span(start_epoch, end_epoch, zone or machine_zone())
     _check_target(Path(out_dir))
-    store, history, last_seq = _open_history(Path(db_path), namespace, None if city is None else initial_state(city))
+    store, history, last_seq = open_log(Path(db_path), namespace, None if city is None else initial_state(city))
     try:
         return write_source_report(history, last_seq, namespace, start_epoch, end_epoch, out_dir, progress,
                                    zone=zone, city=city)
