@@ -5,6 +5,7 @@ with a protocol code and words a dispatcher can read. The server applies the eve
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -37,7 +38,11 @@ MAX_EVENTS_READ = 5000  # events per history.events reply (its `limit`); `after_
 MAX_DENSITY_BUCKETS = 10_000
 MAX_TYPES = 50
 # Drill control (docs/drills.md): exercise namespaces only, sent by trainers and supervisors.
-DRILL_COMMANDS = frozenset({"drill.start", "drill.pause", "drill.resume", "drill.set_speed", "drill.fired"})
+DRILL_COMMANDS = frozenset({"drill.start", "drill.pause", "drill.resume", "drill.set_speed", "drill.fired",
+                            "drill.fire_now", "drill.inject"})
+# What an MSEL inject (and a trainer's unplanned one) can do; drills/msel.py checks each one's args.
+INJECT_COMMANDS = ("call", "unit_out", "avl_silent", "camera_dark", "message")
+MAX_INJECT_ARGS = 2000  # characters of an unplanned inject's args as JSON
 DRILL_ROLES = frozenset({"trainer", "supervisor"})
 DRILL_SPEED_MIN, DRILL_SPEED_MAX = 0.1, 1000.0  # drill seconds per wall second
 # Where a call came from: phone (110/112), the one-key alarm app, a walk-in, radio, a field unit, a camera.
@@ -367,9 +372,17 @@ def _drill_fired(state: State, a: _Args, ctx: Context) -> Events:
     drill_s = a.number("drill_s", 0.0, 10**9)
     incident_id = a.ident("incident_id", required=False)
     fire_now = a.flag("fire_now") if a.args.get("fire_now") is not None else False
+    request_id = a.ident("request_id", required=False)
     drill = _drill(state, a.cmd)
     if event_number is not None and event_number in drill["fired"]:
         raise Rejected("conflict", f"drill.fired: event {event_number} has already fired")
+    if request_id is not None:
+        if event_number is not None:
+            raise Rejected("bad_request", "drill.fired: an unplanned inject (request_id) has no event_number")
+        if request_id not in drill.get("requests", {}):
+            raise Rejected("not_found", f"drill.fired: no unplanned inject {request_id} was asked for")
+        if drill["requests"][request_id]:
+            raise Rejected("conflict", f"drill.fired: unplanned inject {request_id} has already fired")
     if incident_id is not None:
         _incident(state, incident_id)
     data: dict[str, Any] = {"event_number": event_number, "drill_s": drill_s}
@@ -377,7 +390,39 @@ def _drill_fired(state: State, a: _Args, ctx: Context) -> Events:
         data["incident_id"] = incident_id
     if fire_now:
         data["fire_now"] = True
+    if request_id is not None:
+        data["request_id"] = request_id
     return [("drill.inject_fired", data)]
+
+
+def _drill_fire_now(state: State, a: _Args, ctx: Context) -> Events:
+    """A trainer asks for an MSEL row at once (also while paused); the runner fires it and records drill.fired.
+    Which Event Numbers the MSEL has only the runner knows: it says when one is not in its MSEL."""
+    event_number = a.integer("event_number", 1, 10**9)
+    if event_number in _drill(state, a.cmd)["fired"]:
+        raise Rejected("conflict", f"drill.fire_now: event {event_number} has already fired")
+    return [("drill.fire_requested", {"event_number": event_number})]
+
+
+def _drill_inject(state: State, a: _Args, ctx: Context) -> Events:
+    """A trainer's unplanned inject, fired at once by the runner (which checks its args against the city, as
+    it checks an MSEL's rows), recorded by drill.fired with its request_id."""
+    command = a.choice("command", INJECT_COMMANDS)
+    if command is None:
+        raise a._bad("command", "is missing")
+    args = a.args.get("args") or {}
+    if not isinstance(args, dict):
+        raise a._bad("args", "must be an object")
+    if len(json.dumps(args)) > MAX_INJECT_ARGS:
+        raise a._bad("args", f"is longer than {MAX_INJECT_ARGS} characters as JSON")
+    message = a.text("message", required=False, max_len=MAX_NOTE)
+    if command == "message" and not (message or "").strip():
+        raise a._bad("message", "is missing: a message inject is its message")
+    requests = _drill(state, a.cmd).get("requests", {})
+    data: dict[str, Any] = {"request_id": f"U{len(requests) + 1}", "command": command, "args": args}
+    if message:
+        data["message"] = message
+    return [("drill.inject_requested", data)]
 
 
 _COMMANDS: dict[str, tuple[Callable[[State, _Args, Context], Events], set[str]]] = {
@@ -394,7 +439,9 @@ _COMMANDS: dict[str, tuple[Callable[[State, _Args, Context], Events], set[str]]]
     "drill.pause": (_drill_pause, set()),
     "drill.resume": (_drill_resume, set()),
     "drill.set_speed": (_drill_set_speed, {"speed"}),
-    "drill.fired": (_drill_fired, {"event_number", "drill_s", "incident_id", "fire_now"}),
+    "drill.fired": (_drill_fired, {"event_number", "drill_s", "incident_id", "fire_now", "request_id"}),
+    "drill.fire_now": (_drill_fire_now, {"event_number"}),
+    "drill.inject": (_drill_inject, {"command", "args", "message"}),
 }
 assert set(_COMMANDS) == ALL_COMMANDS | DRILL_COMMANDS
 

@@ -5,7 +5,8 @@ State is plain JSON-able dicts (it is also the welcome snapshot):
      "checkpoints": {id: checkpoint}, "grids": {id: grid},
      "counters": {"incidents": {"day": "2026-12-02", "number": 7}},  # the last incident number given
      "bookmarks": {id: {bookmark_id, at, note, actor, ts}},  # instants marked for replays
-     "drill": {"clock": {speed, running, fired: [event numbers]}}}  # an exercise's drill, once started
+     # an exercise's drill, once started; requests: the trainer's unplanned injects, True once fired
+     "drill": {"clock": {speed, running, fired: [event numbers], requests: {request_id: fired}}}}
 An incident also keeps its notes ({ts, actor, text}, in order) and the seqs of its events (`event_seqs`:
 created, assignments, its units' status changes, notes, closed), by which its history is read.
 
@@ -137,13 +138,22 @@ def _drill_record(state: State, **changes) -> None:
 
 
 def _drill_started(state: State, event: Event) -> None:
-    _drill_record(state, speed=event["data"]["speed"], running=True, fired=[])
+    _drill_record(state, speed=event["data"]["speed"], running=True, fired=[], requests={})
 
 
 def _drill_inject_fired(state: State, event: Event) -> None:
     number = event["data"].get("event_number")
     if number is not None:
         _drill_record(state, fired=[*state["drill"]["clock"]["fired"], number])
+    request_id = event["data"].get("request_id")
+    if request_id is not None:
+        _drill_record(state, requests={**state["drill"]["clock"]["requests"], request_id: True})
+
+
+def _drill_inject_requested(state: State, event: Event) -> None:
+    """An unplanned inject asked for: False until the runner records it fired."""
+    requests = state["drill"]["clock"].get("requests", {})  # drills started before unplanned injects have none
+    _drill_record(state, requests={**requests, event["data"]["request_id"]: False})
 
 
 _HANDLERS: dict[str, Callable[[State, Event], None]] = {
@@ -160,6 +170,8 @@ _HANDLERS: dict[str, Callable[[State, Event], None]] = {
     "drill.resumed": lambda state, event: _drill_record(state, running=True),
     "drill.speed_set": lambda state, event: _drill_record(state, speed=event["data"]["speed"]),
     "drill.inject_fired": _drill_inject_fired,
+    "drill.inject_requested": _drill_inject_requested,
+    "drill.fire_requested": lambda state, event: None,  # the runner's cue: it changes no record
 }
 
 # The collection each id field of an event's data names a record of.

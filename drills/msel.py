@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Collection, Iterable
 
+from dispatch.commands import INJECT_COMMANDS
 from drills.clock import fired_rows
 
 HEADINGS = ("Event Number", "Scenario Time", "Event Type", "From", "To", "Message",
             "Expected Participant Response", "Exercise Objective", "Notes", "Command", "Args")
 EVENT_TYPES = ("Inject", "Contingency Inject", "Expected Action")
-INJECT_COMMANDS = ("call", "unit_out", "avl_silent", "camera_dark", "message")
 EXPECT_COMMAND = "expect"
 _TEXT, _INT, _NUMBER, _PAIR = "text", "integer", "number", "pair of street names"
 # command -> {arg: (kind, required)}; a call is placed by exactly one of address, intersection, grid_id, lon+lat.

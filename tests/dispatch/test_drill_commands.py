@@ -41,7 +41,7 @@ def test_a_drill_starts_pauses_resumes_and_changes_speed_as_events_the_drill_clo
               *desk.do("drill.resume")]
     assert [e["type"] for e in events] == ["drill.started", "drill.paused", "drill.speed_set", "drill.resumed"]
     assert events[0]["data"] == {"speed": 60.0}
-    assert desk.state["drill"]["clock"] == {"speed": 10.0, "running": True, "fired": []}
+    assert desk.state["drill"]["clock"] == {"speed": 10.0, "running": True, "fired": [], "requests": {}}
     clock = DrillClock(events)
     assert clock.started and clock.running_at(clock.start_wall + 10)
 
@@ -101,3 +101,52 @@ def test_an_inject_fired_is_recorded_once_with_its_incident():
     assert refused(desk, "drill.fired", event_number=2, drill_s=-1).code == "bad_request"
     assert refused(desk, "drill.fired", event_number=2, drill_s=1, incident_id="NOPE-1").code == "not_found"
     assert desk.state["drill"]["clock"]["fired"] == [1]
+
+
+def test_fire_now_asks_the_runner_for_a_row_even_while_paused_but_never_for_one_fired():
+    desk = drill_desk()
+    desk.do("drill.start", speed=60)
+    desk.do("drill.pause")
+    assert [(e["type"], e["data"]) for e in desk.do("drill.fire_now", event_number=3)] == [
+        ("drill.fire_requested", {"event_number": 3})]
+    desk.do("drill.fired", event_number=3, drill_s=10.0, fire_now=True)
+    assert "already fired" in refused(desk, "drill.fire_now", event_number=3).message
+    assert refused(desk, "drill.fire_now", event_number=0).code == "bad_request"
+
+
+def test_an_unplanned_inject_gets_a_request_id_and_is_recorded_fired_once():
+    desk = drill_desk()
+    assert refused(desk, "drill.inject", command="message", message="x").code == "conflict"  # not started
+    desk.do("drill.start", speed=1)
+    first = desk.do("drill.inject", command="call", args={"kind": "fire", "priority": 1, "grid_id": "G1"})[0]
+    second = desk.do("drill.inject", command="message", message="The radio channel 2 is down")[0]
+    assert (first["type"], first["data"]) == ("drill.inject_requested", {
+        "request_id": "U1", "command": "call", "args": {"kind": "fire", "priority": 1, "grid_id": "G1"}})
+    assert second["data"] == {"request_id": "U2", "command": "message", "args": {},
+                              "message": "The radio channel 2 is down"}
+    assert desk.state["drill"]["clock"]["requests"] == {"U1": False, "U2": False}
+    fired = desk.do("drill.fired", event_number=None, drill_s=5.0, fire_now=True, request_id="U2")[0]
+    assert fired["data"]["request_id"] == "U2"
+    assert desk.state["drill"]["clock"]["requests"] == {"U1": False, "U2": True}
+    assert refused(desk, "drill.fired", event_number=None, drill_s=6.0, request_id="U2").code == "conflict"
+    assert refused(desk, "drill.fired", event_number=None, drill_s=6.0, request_id="U9").code == "not_found"
+    assert refused(desk, "drill.fired", event_number=4, drill_s=6.0, request_id="U1").code == "bad_request"
+
+
+@pytest.mark.parametrize("args, field", [
+    ({"command": "launch"}, "command"), ({}, "command"), ({"command": "call", "args": [1]}, "args"),
+    ({"command": "call", "args": {"note": "x" * 3000}}, "args"), ({"command": "message"}, "message"),
+    ({"command": "message", "message": "x", "extra": 1}, "extra")])
+def test_a_bad_unplanned_inject_is_a_bad_request_naming_the_field(args, field):
+    desk = drill_desk()
+    desk.do("drill.start", speed=1)
+    rejected = refused(desk, "drill.inject", **args)
+    assert rejected.code == "bad_request" and field in rejected.message
+
+
+@pytest.mark.parametrize("cmd, args", [("drill.fire_now", {"event_number": 1}),
+                                       ("drill.inject", {"command": "message", "message": "x"})])
+def test_trainers_requests_are_refused_in_live_and_to_dispatchers(cmd, args):
+    assert refused(city_desk("trainer", "live"), cmd, **args).code == "forbidden"
+    assert refused(city_desk("supervisor", "live"), cmd, **args).code == "forbidden"
+    assert refused(city_desk("dispatcher", "exercise:d1"), cmd, **args).code == "forbidden"
