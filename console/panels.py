@@ -680,6 +680,15 @@ class RecommendedUnits(QWidget):
             self.box.removeWidget(button)
             self.box.insertWidget(row, button)
             self.buttons[unit_id] = button
+        self._place_now()
+
+    def _place_now(self) -> None:
+        """The buttons go to their new places now, not at the next layout pass: a pointer arriving in between
+        was over the button about to leave, and the click then went to the one coming (1 in ~500 clicks)."""
+        for button in self.buttons.values():
+            button.show()  # a button new to a shown layout would show at the next pass only
+        self.resize(self.width(), self.sizeHint().height())  # room for every button, or the layout squeezes them
+        self.box.activate()
 
     def _button(self, unit_id: str) -> QPushButton:
         button = AimedButton(self)
