@@ -10,9 +10,8 @@ from PySide6.QtWidgets import QLabel, QMenuBar
 from console.link import ServerLink
 from console.window import MainWindow
 from dispatch.domain import EXERCISE_PREFIX
+from video.tile import EXERCISE_COLOR  # purple: neither the live console's colours nor the replay's amber
 from video.wall import Wall
-
-EXERCISE_COLOR = "#7e22ce"  # purple: neither the live console's colours nor the replay's amber
 
 
 class ExerciseWindow(MainWindow):

@@ -114,10 +114,6 @@ class VideoTile(QFrame):
         """The text over the picture area when no live picture is shown ('' while live)."""
         return "" if self._state == TileState.LIVE else self._message.title
 
-    @property
-    def exercise(self) -> str | None:
-        return self._exercise
-
     def exercise_text(self) -> str:
         """The EXERCISE line over the status bar ('' on a live wall)."""
         return self._exercise_label.text() if self._exercise is not None else ""

@@ -118,10 +118,6 @@ class Wall(QWidget):
         self._place_tiles()
         self.setWindowTitle(f"OneMap wall · {name}")
 
-    @property
-    def exercise(self) -> str | None:
-        return self._exercise
-
     def set_exercise(self, name: str | None) -> None:
         """Mark the wall and every tile it has or gets as exercise NAME's (None: a live wall): a purple frame
         round the wall, and on each tile a frame and an EXERCISE line that the video never covers."""
