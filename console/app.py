@@ -40,9 +40,18 @@ def application() -> QApplication:
     return app
 
 
-def open_console(url: str, token: str, city: str | None = None, language: str | None = None) -> MainWindow:
+def open_console(url: str, token: str, city: str | None = None, language: str | None = None,
+                 namespace: str = "live") -> MainWindow:
+    """The console on `namespace`: the live desk, or a trainee's console in `exercise:NAME` (marked EXERCISE
+    on every window: console/exercise.py); ValueError for any other namespace."""
+    from console.cli import exercise_name
+    from console.exercise import open_exercise
+
+    exercise = exercise_name(namespace)
     app = application()
     i18n.install(app, language or settings().value("language", "system"))
+    if exercise is not None:
+        return open_exercise(url, token, exercise, city)
     window = MainWindow(ServerLink(url, token), city)
     # First start: the whole screen (the geometry too, for window managers that do not maximize); the
     # user's saved geometry replaces it once the server has said who the user is (MainWindow.restore_layout).
@@ -51,9 +60,10 @@ def open_console(url: str, token: str, city: str | None = None, language: str | 
     return window
 
 
-def run_console(url: str, token: str, city: str | None = None, language: str | None = None) -> int:
+def run_console(url: str, token: str, city: str | None = None, language: str | None = None,
+                namespace: str = "live") -> int:
     app = application()
-    open_console(url, token, city, language)
+    open_console(url, token, city, language, namespace)
     return app.exec()
 
 

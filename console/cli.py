@@ -70,11 +70,22 @@ def console_token(token_file: str | None, server: str) -> str:
                      "or start from a terminal to be asked for it")
 
 
+def exercise_name(namespace: str) -> str | None:
+    """NAME of `exercise:NAME`, None for live; ValueError naming the namespace for anything else."""
+    from dispatch.domain import EXERCISE_PREFIX, LIVE, valid_namespace
+
+    if not valid_namespace(namespace):
+        raise ValueError(f"namespace {namespace!r}: give live or exercise:NAME "
+                         "(NAME: 1-64 letters, digits, '-', '_' or '.')")
+    return None if namespace == LIVE else namespace.removeprefix(EXERCISE_PREFIX)
+
+
 def _console(args: argparse.Namespace) -> int:
+    exercise_name(args.namespace)  # refused before a token is asked for or Qt starts
     token = console_token(args.token_file, args.server)
     from console.app import run_console  # Qt only once there is a token
 
-    return run_console(args.server, token, args.city, args.language)
+    return run_console(args.server, token, args.city, args.language, args.namespace)
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -279,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
                                               "(else ONEMAP_TOKEN, else asked for)")
     console.add_argument("--city", help="a city pack name or folder (default: the one the server names)")
     console.add_argument("--language", choices=["system", "en", "zh_CN"])
+    console.add_argument("--namespace", default="live",
+                         help="live (default), or exercise:NAME: a trainee's console in that exercise, marked EXERCISE")
     console.set_defaults(run=_console)
 
     replay = sub.add_parser("replay", help="replay a stretch of a shift, read-only, from a server or a copy of its log",

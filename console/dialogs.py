@@ -1,4 +1,5 @@
-"""Dialogs: a new incident, from a point on the map, typed coordinates or a place of the city; closing one."""
+"""Dialogs: a new incident, from a point on the map, typed coordinates or a place of the city; closing one;
+joining an exercise."""
 from __future__ import annotations
 
 import re
@@ -12,6 +13,7 @@ from console import i18n
 from console.history import source_words
 from console.words import word
 from dispatch.commands import CALL_SOURCES, DISPOSITION_NOTE_MAX
+from dispatch.domain import EXERCISE_PREFIX, valid_namespace
 from dispatch.duplicates import possible_duplicates
 from layers.geocode import Geocoder, NoSuchPlace, Place
 
@@ -295,3 +297,34 @@ class CloseIncidentDialog(QDialog):
             args["disposition_note"] = self.note.toPlainText().strip()
         self.submitted.emit(args)
         self.accept()
+
+
+class JoinExerciseDialog(QDialog):
+    """File > Join an exercise… in the live console: the exercise's name. It asks only a name (the window
+    it opens connects on its own link thread); a name the server would refuse is said here, before."""
+
+    submitted = Signal(str)  # the exercise's name (NAME of exercise:NAME)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Join an exercise"))
+        form = QFormLayout(self)
+        self.name = QLineEdit(self)
+        self.name.setObjectName("exercise-name")
+        self.name.setPlaceholderText(self.tr("e.g. night-shift-1"))
+        form.addRow(self.tr("Exercise"), self.name)
+        self.problem = QLabel(self)
+        self.problem.setStyleSheet("color: #92400e;")
+        form.addRow(self.problem)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self._submit)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _submit(self) -> None:
+        name = self.name.text().strip()
+        if not valid_namespace(EXERCISE_PREFIX + name):
+            self.problem.setText(self.tr("An exercise's name is 1-64 letters, digits, '-', '_' or '.'"))
+            return
+        self.accept()
+        self.submitted.emit(name)

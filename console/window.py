@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (QApplication, QCompleter, QDockWidget, QFrame, QI
 from console import i18n
 from console.alerts import Alerts
 from console.clock import Clock, LiveClock
-from console.dialogs import (CloseIncidentDialog, NewIncidentDialog, disposition_label, incident_title,
-                             precision_words)
+from console.dialogs import (CloseIncidentDialog, JoinExerciseDialog, NewIncidentDialog, disposition_label,
+                             incident_title, precision_words)
 from console.history import IncidentHistory
 from console.link import CONNECTED, ServerLink
 from console.live import Changes, LiveState, format_duration
@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.messages_shown: list[str] = []
         self._callouts: list[QLabel] = []  # on the map now, oldest first
         self.replays: list[QMainWindow] = []  # replay windows opened from this one (File > Replay…)
+        self.exercises: list[QMainWindow] = []  # exercise consoles opened from this one (File > Join an exercise…)
 
         self.canvas = MapCanvas(self)
         self.link_banner = LinkBanner(self)
@@ -311,6 +312,24 @@ class MainWindow(QMainWindow):
         menu = bar.addMenu(self.tr("&File"))
         replay = menu.addAction(self.tr("Replay…"))
         replay.triggered.connect(self.replay_dialog)
+        join = menu.addAction(self.tr("Join an exercise…"))
+        join.setObjectName("exercise-join")
+        join.triggered.connect(self.join_exercise_dialog)
+
+    def join_exercise_dialog(self) -> JoinExerciseDialog:
+        """An exercise's console in a window of its own, on this console's server and token; this one stays live."""
+        dialog = JoinExerciseDialog(self)
+        dialog.submitted.connect(self.join_exercise)
+        dialog.open()  # window-modal without a nested event loop
+        self.exercise_dialog = dialog
+        return dialog
+
+    def join_exercise(self, name: str) -> QMainWindow:
+        from console.exercise import open_exercise
+
+        window = open_exercise(self.url, self.link.token, name, self.city_requested)
+        self.exercises = [w for w in self.exercises if shiboken6.isValid(w) and w.isVisible()] + [window]
+        return window
 
     def replay_dialog(self) -> None:
         """A stretch of the shift replayed from this console's server, in a window of its own."""

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol
 
 from dispatch.city_state import initial_state
+from dispatch.domain import is_exercise
 from dispatch.history import History
 from dispatch.reducer import State
 from dispatch.store import EventStore, StoreError
@@ -31,6 +32,9 @@ INCIDENT_COLUMNS = ("incident_id", "kind", "priority", "grid_id", *MILESTONES, *
 UNIT_STATUS_COLUMNS = ("unit_id", "callsign", "status", "incident_id", "start", "end", "duration_s")
 SUMMARY_COLUMNS = ("measure", "by", "group", "count", "p50_s", "p90_s")
 REPORT_FILES = ("incidents.csv", "unit_status.csv", "summary.csv", "report.html")
+# An exercise's CSVs end every row with its namespace (exercise:NAME), so a table copied out of its folder
+# still says it is no live figure; a live report's tables are as they always were.
+NAMESPACE_COLUMN = "namespace"
 
 
 def _seconds(value: float | None) -> str:
@@ -165,28 +169,31 @@ def write_source_report(source: LogSource, last_seq: int, namespace: str, start_
     report(0.9, "writing the report")
     callsigns = {unit_id: unit.get("callsign") or unit_id for unit_id, unit in start_state["units"].items()}
     records = list(figures.incidents.values())
+    marked = (NAMESPACE_COLUMN,) if is_exercise(namespace) else ()
+    mark = [namespace] if marked else []
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
     try:
         with open(partial / "incidents.csv", "w", newline="", encoding="utf-8") as file:
             writer = csv.writer(file)
-            writer.writerow(INCIDENT_COLUMNS)
+            writer.writerow(INCIDENT_COLUMNS + marked)
             for r in records:
                 writer.writerow([r.incident_id, r.kind, r.priority, r.grid_id or "",
                                  *(getattr(r, m) or "" for m in MILESTONES),
                                  *(_ms_seconds(r.interval_ms(name)) for name, _, _ in INTERVALS),
-                                 " ".join(r.units)])
+                                 " ".join(r.units), *mark])
         with open(partial / "unit_status.csv", "w", newline="", encoding="utf-8") as file:
             writer = csv.writer(file)
-            writer.writerow(UNIT_STATUS_COLUMNS)
+            writer.writerow(UNIT_STATUS_COLUMNS + marked)
             for p in figures.periods:
                 writer.writerow([p.unit_id, p.callsign, p.status, p.incident_id or "", p.start, p.end or "",
-                                 _ms_seconds(p.duration_ms())])
+                                 _ms_seconds(p.duration_ms()), *mark])
         with open(partial / "summary.csv", "w", newline="", encoding="utf-8") as file:
-            writer = csv.DictWriter(file, SUMMARY_COLUMNS)
+            writer = csv.DictWriter(file, SUMMARY_COLUMNS + marked)
             writer.writeheader()
             for row in summary_rows(records, len(figures.open_at_start), start_epoch, end_epoch):
-                writer.writerow({**row, "p50_s": _seconds(row.get("p50_s")), "p90_s": _seconds(row.get("p90_s"))})
+                writer.writerow({**row, "p50_s": _seconds(row.get("p50_s")), "p90_s": _seconds(row.get("p90_s")),
+                                 **dict(zip(marked, mark))})
         page = render_page(namespace=namespace, start_epoch=start_epoch, end_epoch=end_epoch, zone=zone,
                            records=records, open_at_start=list(figures.open_at_start.values()), tracks=tracks,
                            callsigns=callsigns, grids=grid_rings(drawn_city), bookmarks=bookmarks,

@@ -12,6 +12,7 @@ import math
 from datetime import datetime, tzinfo
 from pathlib import Path
 
+from dispatch.domain import EXERCISE_PREFIX, is_exercise
 from dispatch.history import epoch
 from reports.figures import INTERVALS, IncidentRecord, hour_starts, interval_stats, per_hour
 from reports.times import local_label
@@ -191,6 +192,8 @@ svg.chart text { font-size: 12px; fill: #33414e; } .grid { stroke: #dde3e8; } .t
 .dot { fill: #2f6fae; fill-opacity: .45; } .p50 { stroke: #102a43; stroke-width: 3; }
 .p90 { stroke: #d7191c; stroke-width: 3; } .p50-key { fill: #102a43; font-weight: 700; }
 .p90-key { fill: #d7191c; font-weight: 700; } .bar { fill: #2f6fae; }
+/* an exercise's banner: the exercise console's purple (console/exercise.py) */
+.exercise { background: #7e22ce; color: #fff; font-weight: 700; padding: 6px 12px; margin: 0 0 10px; letter-spacing: .08em; }
 .legend span { display: inline-block; margin-right: 12px; }
 .legend i { display: inline-block; width: 12px; height: 12px; border-radius: 6px; margin-right: 4px; vertical-align: -1px; }
 """
@@ -286,14 +289,19 @@ def render_page(*, namespace: str, start_epoch: float, end_epoch: float, zone: t
         f"<li>{html.escape(_local(b['at'], zone))}: {html.escape(b['note'])} ({html.escape(b['actor'])})</li>"
         for b in bookmarks)
     bookmark_block = f"<h2>Bookmarks</h2><ul id=bookmarks>{bookmark_items}</ul>" if bookmarks else ""
+    # An exercise's page says so before anything else, in its title too (a tab, a printout, a file list).
+    exercise = html.escape(namespace.removeprefix(EXERCISE_PREFIX)) if is_exercise(namespace) else None
+    title_prefix = f"EXERCISE {exercise} · " if exercise else ""
+    banner = (f'<div class="exercise" id="exercise-banner">EXERCISE · '
+              f'{exercise} · not live operations</div>' if exercise else "")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<title>After-action report {html.escape(namespace)} {html.escape(local_label(start_epoch, zone))}</title>
+<title>{title_prefix}After-action report {html.escape(namespace)} {html.escape(local_label(start_epoch, zone))}</title>
 <style>{LEAFLET_CSS.read_text(encoding="utf-8")}</style><style>{_STYLE}</style>
 <script>{LEAFLET_JS.read_text(encoding="utf-8")}</script><script>{HEAT_JS.read_text(encoding="utf-8")}</script>
 </head><body>
-<h1>After-action report · {html.escape(namespace)}</h1>
+{banner}<h1>{title_prefix}After-action report · {html.escape(namespace)}</h1>
 <div class="span">From <b>{html.escape(local_label(start_epoch, zone))}</b> to <b>{html.escape(local_label(end_epoch, zone))}</b>
 · times in {html.escape(zone_name)} · made {html.escape(local_label(generated_epoch, zone))}</div>
 <div class="cards"><div class="card"><b id="count-created">{len(records)}</b>incidents created</div>

@@ -23,6 +23,8 @@ POLL_INTERVAL_MS = 250
 # back on the wall within 3 s with no user action, and a (re)connection itself takes about 1.2 s.
 RECONNECT_DELAYS_S = (0.25, 0.5, 1.0)
 STATUS_BAR_HEIGHT = 22
+EXERCISE_COLOR = "#7e22ce"  # purple: what an exercise is marked with (console/exercise.py), never live's colours
+EXERCISE_BORDER = 3
 
 
 class TileState(enum.Enum):
@@ -49,14 +51,22 @@ class VideoTile(QFrame):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setAcceptDrops(True)
-        self.setStyleSheet("VideoTile { background: black; border: 1px solid #202020; }")
+        self._set_frame("#202020", 1)
         self._camera: Camera | None = None
         self._backend: VideoBackend | None = None
         self._state: TileState | None = None  # set to EMPTY at the end of __init__
         self._online: bool | None = None  # last value announced for the current camera
         self._meter = LivenessMeter()
         self._reconnect_attempt = 0
+        self._exercise: str | None = None
 
+        # Beside the picture, never over it: libvlc's native window would cover anything drawn on it.
+        self._exercise_label = QLabel()
+        self._exercise_label.setObjectName("tile-exercise")
+        self._exercise_label.setFixedHeight(STATUS_BAR_HEIGHT)
+        self._exercise_label.setStyleSheet(f"background: {EXERCISE_COLOR}; color: white; font-weight: bold; "
+                                           "padding-left: 4px;")
+        self._exercise_label.hide()
         self._status = QLabel()
         self._status.setFixedHeight(STATUS_BAR_HEIGHT)
         self._status.setTextFormat(Qt.TextFormat.PlainText)
@@ -71,6 +81,7 @@ class VideoTile(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(1, 1, 1, 1)
         layout.setSpacing(0)
+        layout.addWidget(self._exercise_label)
         layout.addWidget(self._status)
         layout.addLayout(self._stack, 1)
 
@@ -102,6 +113,26 @@ class VideoTile(QFrame):
     def message_text(self) -> str:
         """The text over the picture area when no live picture is shown ('' while live)."""
         return "" if self._state == TileState.LIVE else self._message.title
+
+    def exercise_text(self) -> str:
+        """The EXERCISE line over the status bar ('' on a live wall)."""
+        return self._exercise_label.text() if self._exercise is not None else ""
+
+    def set_exercise(self, name: str | None) -> None:
+        """Mark the tile as exercise NAME's (a purple frame and an EXERCISE line), or unmark it (None)."""
+        self._exercise = name
+        width = 1 if name is None else EXERCISE_BORDER
+        self._set_frame("#202020" if name is None else EXERCISE_COLOR, width)
+        self.layout().setContentsMargins(width, width, width, width)
+        self._exercise_label.setVisible(name is not None)
+        self._show_exercise()
+
+    def _show_exercise(self) -> None:
+        if self._exercise is not None:
+            self._exercise_label.setText(QCoreApplication.translate("video", "EXERCISE · {0}").format(self._exercise))
+
+    def _set_frame(self, colour: str, width: int) -> None:
+        self.setStyleSheet(f"VideoTile {{ background: black; border: {width}px solid {colour}; }}")
 
     def set_camera(self, camera: Camera | None) -> None:
         """Show `camera` here (None empties the tile). The previous camera's state is left as it was."""
@@ -213,6 +244,7 @@ class VideoTile(QFrame):
     def changeEvent(self, event) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self._set_state(self._state)  # the tile's message and status line in the new language
+            self._show_exercise()
         super().changeEvent(event)
 
     def _set_state(self, state: TileState) -> None:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QScreen
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from video.camera import Camera, nearest_cameras
-from video.tile import VideoTile
+from video.tile import EXERCISE_BORDER, EXERCISE_COLOR, VideoTile
 
 # Each layout is a list of (row, column, row span, column span), one per tile.
 _Cells = tuple[tuple[int, int, int, int], ...]
@@ -84,6 +84,7 @@ class Wall(QWidget):
         self._online: dict[str, bool] = {}
         self._layout_name = ""
         self._enlarged: int | None = None
+        self._exercise: str | None = None
         self.set_layout(layout)
 
     # -- layout ------------------------------------------------------------------------------------------
@@ -117,6 +118,18 @@ class Wall(QWidget):
         self._place_tiles()
         self.setWindowTitle(f"OneMap wall · {name}")
 
+    def set_exercise(self, name: str | None) -> None:
+        """Mark the wall and every tile it has or gets as exercise NAME's (None: a live wall): a purple frame
+        round the wall, and on each tile a frame and an EXERCISE line that the video never covers."""
+        self._exercise = name
+        for tile in self._tiles:
+            tile.set_exercise(name)
+        margin = 0 if name is None else EXERCISE_BORDER
+        self._grid.setContentsMargins(margin, margin, margin, margin)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, name is not None)
+        self.setStyleSheet("background: #101010;" if name is None
+                           else f"* {{ background: #101010; }} Wall {{ background: {EXERCISE_COLOR}; }}")
+
     def toggle_enlarged(self, index: int) -> None:
         """Enlarge tile `index` to the whole wall, or restore the layout if it is the enlarged one."""
         self._enlarged = None if self._enlarged == index else index
@@ -124,6 +137,7 @@ class Wall(QWidget):
 
     def _new_tile(self) -> VideoTile:
         tile = VideoTile(self)
+        tile.set_exercise(self._exercise)
         tile.onlineChanged.connect(self._on_online_changed)
         tile.doubleClicked.connect(lambda: self.toggle_enlarged(self._tiles.index(tile)))
         tile.cameraDropped.connect(lambda _camera: self.stop_tour(self._tiles.index(tile)))
