@@ -126,6 +126,37 @@
     </message>
 </context>
 <context>
+    <name>ExerciseWindow</name>
+    <message>
+        <source>EXERCISE · {0} · nothing here is live</source>
+        <translation>演练 · {0} · 此处内容均非实战</translation>
+    </message>
+    <message>
+        <source>EXERCISE {0} — {1}</source>
+        <translation>演练 {0} — {1}</translation>
+    </message>
+    <message>
+        <source>EXERCISE {0} · {1}</source>
+        <translation>演练 {0} · {1}</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Replay…</source>
+        <translation>回放…</translation>
+    </message>
+    <message>
+        <source>Leave the exercise</source>
+        <translation>退出演练</translation>
+    </message>
+    <message>
+        <source>EXERCISE {0} — OneMap — video wall</source>
+        <translation>演练 {0} — 一张图 — 视频墙</translation>
+    </message>
+</context>
+<context>
     <name>IncidentDetails</name>
     <message>
         <source>Close incident…</source>
@@ -300,6 +331,25 @@
     <message>
         <source>Address</source>
         <translation>地址</translation>
+    </message>
+</context>
+<context>
+    <name>JoinExerciseDialog</name>
+    <message>
+        <source>Join an exercise</source>
+        <translation>加入演练</translation>
+    </message>
+    <message>
+        <source>e.g. night-shift-1</source>
+        <translation>例如 night-shift-1</translation>
+    </message>
+    <message>
+        <source>Exercise</source>
+        <translation>演练</translation>
+    </message>
+    <message>
+        <source>An exercise&apos;s name is 1-64 letters, digits, &apos;-&apos;, &apos;_&apos; or &apos;.&apos;</source>
+        <translation>演练名称为 1-64 个字母、数字、“-”、“_”或“.”</translation>
     </message>
 </context>
 <context>
@@ -522,6 +572,10 @@
     <message>
         <source>Replay…</source>
         <translation>回放…</translation>
+    </message>
+    <message>
+        <source>Join an exercise…</source>
+        <translation>加入演练…</translation>
     </message>
     <message>
         <source>Select an incident first: the wall fills with the cameras nearest to it.</source>
@@ -1376,6 +1430,10 @@
 </context>
 <context>
     <name>video</name>
+    <message>
+        <source>EXERCISE · {0}</source>
+        <translation>演练 · {0}</translation>
+    </message>
     <message>
         <source>NO SIGNAL</source>
         <translation>无信号</translation>
