@@ -223,6 +223,7 @@ class TrainerPanel(QMainWindow):
         self.runner.readyReadStandardOutput.connect(self._runner_output)
         self.runner.finished.connect(self._runner_finished)
         self.dialog: InjectDialog | None = None
+        self._runner_text = ""  # the runner's output after its last whole line
 
         self.setWindowTitle(self.tr("EXERCISE {0} — trainer").format(name))
         banner = QLabel(self.tr("EXERCISE · {0} · trainer's panel").format(self.namespace))
@@ -443,7 +444,7 @@ class TrainerPanel(QMainWindow):
     def _row_words(self, row) -> str:
         """Message/To: what the trainees get and who, or what an expected action asks of them."""
         if row.command == EXPECT_COMMAND:
-            return row.expected_response or self.tr("a {0} unit assigned to event {1} within {2} s").format(
+            return row.expected_response or self.tr("a unit of kind {0} assigned to event {1} within {2} s").format(
                 word(row.args["assign_kind"]), row.args["to_inject"], f"{row.args['within_s']:g}")
         return f"{row.recipient}: {row.message}" if row.recipient and row.message else row.message or row.recipient
 
@@ -516,8 +517,11 @@ class TrainerPanel(QMainWindow):
         self.start_button.setEnabled(False)
 
     def _runner_output(self) -> None:
-        text = bytes(self.runner.readAllStandardOutput()).decode("utf-8", "replace")
-        self.runner_log.appendPlainText(text.rstrip("\n"))
+        # Output comes in chunks that need not end at a line's end: show whole lines, keep the rest.
+        self._runner_text += bytes(self.runner.readAllStandardOutput()).decode("utf-8", "replace")
+        lines, _, self._runner_text = self._runner_text.rpartition("\n")
+        if lines:
+            self.runner_log.appendPlainText(lines)
 
     def _runner_finished(self, code: int, _status) -> None:
         self.runner_log.appendPlainText(self.tr("runner exited with code {0}").format(code))

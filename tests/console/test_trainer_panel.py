@@ -112,7 +112,7 @@ def test_the_panel_runs_a_drill_and_shows_its_rows_clock_feed_and_score_from_the
     assert [panel.table.item(i, NAME_COLUMN).text() for i in range(panel.table.rowCount())] == \
         ["1", "2", "3", "4", "5", "6", "7"]
     assert all(state_of(panel, n) == "pending" for n in (1, 3, 5, 6, 7))
-    assert panel.table.item(panel.row_keys.index(2), 4).text() == "a fire unit assigned to event 1 within 300 s"
+    assert panel.table.item(panel.row_keys.index(2), 4).text() == "a unit of kind fire assigned to event 1 within 300 s"
     assert panel.clock_label.text() == "Drill not started"
 
     qtbot.mouseClick(panel.preset_buttons[1], Qt.MouseButton.LeftButton)  # 10x, before the start: the runner's
@@ -136,7 +136,9 @@ def test_the_panel_runs_a_drill_and_shows_its_rows_clock_feed_and_score_from_the
                     timeout=30_000)
     assert any("noted on" in line and "The caller says people are inside" in line for line in feed_lines(panel))
     assert state_of(panel, 7) == "pending"
-    assert "fired event 1 (call)" in panel.runner_log.toPlainText()  # the runner's own output, in the panel
+    runner_lines = panel.runner_log.toPlainText().splitlines()  # the runner's own output, in the panel, line by line
+    assert any(line.startswith("fired event 1 (call) at drill time") for line in runner_lines)
+    assert "" not in runner_lines
     screenshot("trainer-panel")
 
     # Pause: the log says so, and the drill time the panel shows is the log's (it stands still).
