@@ -195,6 +195,18 @@ def _drill_control(args: argparse.Namespace) -> int:
     return _drill_session(send)
 
 
+def _drill_panel(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    if not Path(args.scenario).is_file():
+        raise ValueError(f"no MSEL at {args.scenario}")
+    token = console_token(args.token_file, args.server)
+    from console.trainer import run_panel  # Qt only once there is a token
+
+    return run_panel(args.scenario, args.server, token, args.name, token_file=args.token_file, city=args.city,
+                     language=args.language)
+
+
 def _drill_session(work) -> int:
     """Run a drill client's coroutine; what the server refused (or a lost connection) in one line, exit 2."""
     import asyncio
@@ -356,6 +368,12 @@ def build_parser() -> argparse.ArgumentParser:
     drill_speed = drill_client("speed", "set a drill's speed")
     drill_speed.add_argument("speed", type=float, help="drill seconds per wall second (0.1-1000)")
     drill_speed.set_defaults(run=_drill_control)
+    drill_panel = drill_client("panel", "the trainer's panel: the MSEL's rows live, the drill's clock and controls, "
+                                        "what the trainees do, the score")
+    drill_panel.add_argument("scenario", help="the drill's MSEL (.csv or .xlsx); Start runs `onemap drill run` on it")
+    drill_panel.add_argument("--city", help="the city pack the MSEL's places are in (default: the server's)")
+    drill_panel.add_argument("--language", choices=["system", "en", "zh_CN"])
+    drill_panel.set_defaults(run=_drill_panel)
     drill_score = drill_sub.add_parser("score", help="a drill's scorecard (CSV and an offline page) from a log")
     drill_score.add_argument("--db", required=True, help="the SQLite event store file (or a copy)")
     drill_score.add_argument("--namespace", required=True, help="exercise:NAME")

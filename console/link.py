@@ -44,11 +44,14 @@ class ServerLink(QObject):
     # (command id, reply): ack, nack, or a nack with code "disconnected" when the link fell mid-command
     replied = Signal(str, object)
 
-    def __init__(self, url: str, token: str, namespace: str = "live", parent: QObject | None = None):
+    def __init__(self, url: str, token: str, namespace: str = "live", parent: QObject | None = None,
+                 resume_from: int | None = None):
         super().__init__(parent)
         self.url, self.token, self.namespace = url, token, namespace
         self.state = DISCONNECTED
-        self._seq: int | None = None  # last seq handed to the GUI
+        # last seq handed to the GUI; None: start from a snapshot; 0: every event of the namespace from its
+        # first (the trainer's panel reads a drill's whole log)
+        self._seq: int | None = resume_from
         self._client: DispatchClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
