@@ -334,6 +334,45 @@
     </message>
 </context>
 <context>
+    <name>InjectDialog</name>
+    <message>
+        <source>Add inject</source>
+        <translation>添加注入</translation>
+    </message>
+    <message>
+        <source>Send inject</source>
+        <translation>发送注入</translation>
+    </message>
+    <message>
+        <source>Command</source>
+        <translation>命令</translation>
+    </message>
+    <message>
+        <source>More args (JSON)</source>
+        <translation>更多参数（JSON）</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <source>{0}: {1} is not a number</source>
+        <translation>{0}：{1} 不是数字</translation>
+    </message>
+    <message>
+        <source>More args: not JSON ({0})</source>
+        <translation>更多参数：不是 JSON（{0}）</translation>
+    </message>
+    <message>
+        <source>More args: must be a JSON object ({...})</source>
+        <translation>更多参数：必须是 JSON 对象（{...}）</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在检查…</translation>
+    </message>
+</context>
+<context>
     <name>JoinExerciseDialog</name>
     <message>
         <source>Join an exercise</source>
@@ -1172,6 +1211,257 @@
     <message>
         <source>Show the whole replay</source>
         <translation>显示整个回放</translation>
+    </message>
+</context>
+<context>
+    <name>TrainerPanel</name>
+    <message>
+        <source>EXERCISE {0} — trainer</source>
+        <translation>演练 {0} — 培训员</translation>
+    </message>
+    <message>
+        <source>EXERCISE · {0} · trainer&apos;s panel</source>
+        <translation>演练 · {0} · 培训员面板</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Set speed</source>
+        <translation>设置速度</translation>
+    </message>
+    <message>
+        <source>Fire now</source>
+        <translation>立即触发</translation>
+    </message>
+    <message>
+        <source>Add inject…</source>
+        <translation>添加注入…</translation>
+    </message>
+    <message>
+        <source>Score…</source>
+        <translation>评分…</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation>速度</translation>
+    </message>
+    <message>
+        <source>Event Number</source>
+        <translation>事件编号</translation>
+    </message>
+    <message>
+        <source>Scenario Time</source>
+        <translation>情景时间</translation>
+    </message>
+    <message>
+        <source>Event Type</source>
+        <translation>事件类型</translation>
+    </message>
+    <message>
+        <source>Command</source>
+        <translation>命令</translation>
+    </message>
+    <message>
+        <source>Message/To</source>
+        <translation>消息/对象</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Not scored yet</source>
+        <translation>尚未评分</translation>
+    </message>
+    <message>
+        <source>What the trainees do (newest first)</source>
+        <translation>学员操作（最新在前）</translation>
+    </message>
+    <message>
+        <source>Score</source>
+        <translation>评分</translation>
+    </message>
+    <message>
+        <source>Runner output</source>
+        <translation>运行器输出</translation>
+    </message>
+    <message>
+        <source>Server: {0} {1}</source>
+        <translation>服务器：{0} {1}</translation>
+    </message>
+    <message>
+        <source>The MSEL cannot be used: {0}</source>
+        <translation>无法使用该 MSEL：{0}</translation>
+    </message>
+    <message>
+        <source>Incident {0} created: {1}, priority {2}, {3}</source>
+        <translation>已创建事件 {0}：{1}，优先级 {2}，{3}</translation>
+    </message>
+    <message>
+        <source>{0} assigned {1} to {2}</source>
+        <translation>{0} 将 {1} 指派至 {2}</translation>
+    </message>
+    <message>
+        <source>Unit {0} is {1}</source>
+        <translation>单位 {0} 状态：{1}</translation>
+    </message>
+    <message>
+        <source>{0} noted on {1}: {2}</source>
+        <translation>{0} 在 {1} 上备注：{2}</translation>
+    </message>
+    <message>
+        <source>{0} closed {1} ({2})</source>
+        <translation>{0} 关闭了 {1}（{2}）</translation>
+    </message>
+    <message>
+        <source>Camera {0} is {1}</source>
+        <translation>摄像头 {0} 状态：{1}</translation>
+    </message>
+    <message>
+        <source>Drill not started</source>
+        <translation>演练未开始</translation>
+    </message>
+    <message>
+        <source>Drill time {0} · speed {1}× · {2}</source>
+        <translation>演练时间 {0} · 速度 {1}× · {2}</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>Unplanned inject</source>
+        <translation>计划外注入</translation>
+    </message>
+    <message>
+        <source>asked</source>
+        <translation>已请求</translation>
+    </message>
+    <message>
+        <source>fire now asked</source>
+        <translation>已请求立即触发</translation>
+    </message>
+    <message>
+        <source>a unit of kind {0} assigned to event {1} within {2} s</source>
+        <translation>{2} 秒内向事件 {1} 指派一个 {0} 类单位</translation>
+    </message>
+    <message>
+        <source>pending</source>
+        <translation>待定</translation>
+    </message>
+    <message>
+        <source>fire now</source>
+        <translation>立即触发</translation>
+    </message>
+    <message>
+        <source>by plan</source>
+        <translation>按计划</translation>
+    </message>
+    <message>
+        <source>fired at {0} ({1})</source>
+        <translation>已于 {0} 触发（{1}）</translation>
+    </message>
+    <message>
+        <source>met at {0} ({1})</source>
+        <translation>已于 {0} 达成（{1}）</translation>
+    </message>
+    <message>
+        <source>late at {0} ({1})</source>
+        <translation>于 {0} 迟到（{1}）</translation>
+    </message>
+    <message>
+        <source>missed (by {0})</source>
+        <translation>未达成（截止 {0}）</translation>
+    </message>
+    <message>
+        <source>pending (by {0})</source>
+        <translation>待定（截止 {0}）</translation>
+    </message>
+    <message>
+        <source>Not connected: {0} not sent</source>
+        <translation>未连接：{0} 未发送</translation>
+    </message>
+    <message>
+        <source>{0} done</source>
+        <translation>{0} 已完成</translation>
+    </message>
+    <message>
+        <source>{0} refused: {1}: {2}</source>
+        <translation>{0} 被拒绝：{1}：{2}</translation>
+    </message>
+    <message>
+        <source>Not connected yet</source>
+        <translation>尚未连接</translation>
+    </message>
+    <message>
+        <source>The drill runs already: the panel follows it</source>
+        <translation>演练已在运行：面板跟随显示</translation>
+    </message>
+    <message>
+        <source>attached to {0} (started before)</source>
+        <translation>已连接到 {0}（此前已开始）</translation>
+    </message>
+    <message>
+        <source>runner exited with code {0}</source>
+        <translation>运行器退出，代码 {0}</translation>
+    </message>
+    <message>
+        <source>Select an inject row of the MSEL to fire it now</source>
+        <translation>请选择 MSEL 中的注入行以立即触发</translation>
+    </message>
+    <message>
+        <source>The city is not loaded yet</source>
+        <translation>城市尚未加载</translation>
+    </message>
+    <message>
+        <source>Not connected: nothing sent</source>
+        <translation>未连接：未发送任何内容</translation>
+    </message>
+    <message>
+        <source>Folder for the scorecard</source>
+        <translation>评分表文件夹</translation>
+    </message>
+    <message>
+        <source>Nothing to score: the drill has not started</source>
+        <translation>无可评分内容：演练尚未开始</translation>
+    </message>
+    <message>
+        <source>Scoring…</source>
+        <translation>正在评分…</translation>
+    </message>
+    <message>
+        <source>Scoring failed: {0}</source>
+        <translation>评分失败：{0}</translation>
+    </message>
+    <message>
+        <source>met</source>
+        <translation>达成</translation>
+    </message>
+    <message>
+        <source>not met</source>
+        <translation>未达成</translation>
+    </message>
+    <message>
+        <source>{0} ({1} {2}): {3} of {4} calls within {5} s, target {6} %: {7}</source>
+        <translation>{0}（{1} {2}）：{4} 个呼叫中 {3} 在 {5} 秒内，目标 {6} %：{7}</translation>
+    </message>
+    <message>
+        <source>Written to {0}</source>
+        <translation>已写入 {0}</translation>
     </message>
 </context>
 <context>
