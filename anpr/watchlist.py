@@ -99,9 +99,6 @@ class Watchlist:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def __iter__(self):
-        return iter(self._entries.values())
-
     def add(self, entry: Entry) -> None:
         """Adds the entry, replacing any entry with its id."""
         self.remove(entry.entry_id)
