@@ -188,8 +188,7 @@ def _drill_run(args: argparse.Namespace) -> int:
                                             street_point=street_sampler(scenario.city.streets),
                                             rate_scale=args.load_scale)
                 print(f"{runner.namespace}: {len(background)} generated calls", flush=True)
-            drill = asyncio.ensure_future(runner.run(scenario, args.speed, resume=args.resume, background=background,
-                                                     end_s=end_s))
+            drill = runner.run(scenario, args.speed, resume=args.resume, background=background, end_s=end_s)
             if not args.units:
                 await drill
                 return
@@ -201,6 +200,10 @@ def _drill_run(args: argparse.Namespace) -> int:
                                seed=args.units_seed)
             units = asyncio.ensure_future(SimulationFeed(args.server, token, fleet, namespace=runner.namespace).run(stop))
             try:
+                if not args.resume:  # the units' first plans are made before the drill starts (DrillFleet.step)
+                    primed = asyncio.ensure_future(fleet.primed.wait())
+                    await asyncio.wait([primed, units], timeout=60, return_when=asyncio.FIRST_COMPLETED)
+                    primed.cancel()
                 await drill
             finally:
                 stop.set()

@@ -12,6 +12,7 @@ drill.*, status and incident events), so a paused drill holds the units still an
 """
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from typing import Callable
@@ -34,14 +35,21 @@ class DrillFleet:
         self.profile = profile
         self.seed = seed
         self.wall = wall
-        self._cleared: set[tuple[str, int]] = set()  # (unit, seq of its on-scene event) reported available
+        self._cleared: set[tuple[str, int]] = set()
+        self.primed = asyncio.Event()  # set once the simulator has stepped before the drill's start  # (unit, seq of its on-scene event) reported available
 
     def step(self, state: dict, _ticks: float) -> list[tuple[str, dict]]:
         events = self.runner.events
         clock = DrillClock(events)
         now = self.wall()
+        if not clock.started:
+            # Before the start: the simulator snaps every unit and plans its first drive now, not in the
+            # drill's first second (the runner shares this loop); no time passes, nothing is said.
+            self.simulator.step(state, 0.0)
+            self.primed.set()
+            return []
         if not clock.running_at(now):
-            return []  # paused or not started: the units stand still and say nothing
+            return []  # paused: the units stand still and say nothing
         drill_now = clock.drill_at(now)
         silent = self._silent(drill_now)
         commands = [(cmd, args) for cmd, args in self.simulator.step(state, drill_now)

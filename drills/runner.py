@@ -192,8 +192,8 @@ class DrillRunner:
         self.scenario, self.background, self.end_s = scenario, tuple(background), end_s
         msel = scenario.msel
         if resume and DrillClock(self.events).started:
-            self.say(f"{self.namespace}: resuming; {len(fired_rows(self.events))} rows and "
-                     f"{len(self._generated_fired())} generated calls fired before")
+            generated = f" and {len(self._generated_fired())} generated calls" if self.background else ""
+            self.say(f"{self.namespace}: resuming; {len(fired_rows(self.events))} rows{generated} fired before")
         else:
             reply = await self.command("drill.start", speed=speed)
             if reply.get("op") != "ack":

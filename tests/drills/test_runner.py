@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import math
 import os
 import sqlite3
 import subprocess
@@ -18,7 +19,11 @@ import pytest
 from dispatch.client import DispatchClient
 from dispatch.history import epoch
 from drills.clock import DrillClock, fired_rows
+from drills.fleet import service_time
+from drills.load import generate_calls, sf_profile, street_sampler
 from drills.msel import HEADINGS
+from drills.runner import GENERATED_NOTE
+from drills.score import score
 from layers.citypack import load_city
 from support.server import ROOT, ServerProcess, make_users
 
@@ -430,20 +435,20 @@ def test_asks_made_while_no_runner_ran_are_answered_once_when_it_comes_back(dril
     server, tokens, token_file = drill_server
     msel = write_msel(tmp_path / "msel.csv", [inject(1, "+00:00:01", "message", {}, "Shift briefing"),
                                               inject(2, "+02:00:00", "message", {}, "End of the exercise")])
-    runner = onemap(*drill_command(server, token_file, "run", str(msel), "--name", "r1", "--speed", str(SPEED)))
+    runner = onemap(*drill_command(server, token_file, "run", str(msel), "--name", "k1", "--speed", str(SPEED)))
     try:
-        wait_until(lambda: 1 in fired_rows(namespace_events(server.db, "exercise:r1")), 30, "row 1 fired")
+        wait_until(lambda: 1 in fired_rows(namespace_events(server.db, "exercise:k1")), 30, "row 1 fired")
     finally:
         runner.kill()
         runner.communicate()
-    trainer_commands(server.url, tokens["tina"], "r1",
+    trainer_commands(server.url, tokens["tina"], "k1",
                      ("drill.inject", {"command": "camera_dark", "args": {"camera_id": load_city("demo").cameras["camera_id"].iloc[0]}}),
                      ("drill.fire_now", {"event_number": 2}))
     for _ in range(2):  # the second comes back to a log where every ask is answered: it fires nothing
-        code, out, err = finished(onemap(*drill_command(server, token_file, "run", str(msel), "--name", "r1",
+        code, out, err = finished(onemap(*drill_command(server, token_file, "run", str(msel), "--name", "k1",
                                                         "--speed", str(SPEED), "--resume")))
         assert code == 0, err
-    events = namespace_events(server.db, "exercise:r1")
+    events = namespace_events(server.db, "exercise:k1")
     records = fired_records(events)
     assert [(r["event_number"], r.get("request_id"), r.get("fire_now", False)) for r in records] == [
         (1, None, False), (None, "U1", True), (2, None, True)]
@@ -475,3 +480,89 @@ def test_an_outage_with_for_s_ends_at_its_drill_time_also_across_a_runner_restar
     assert 0 <= clock.drill_at(epoch(back["ts"])) - (fired[1]["drill_s"] + 480) <= 1.0
     assert 0 <= clock.drill_at(epoch(lit["ts"])) - (fired[2]["drill_s"] + 540) <= 1.0
     assert "U003 back at drill time" in out
+
+
+def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    kx = 111_320.0 * math.cos(math.radians(a[1]))
+    return math.hypot((a[0] - b[0]) * kx, (a[1] - b[1]) * 110_574.0)
+
+
+def test_simulated_units_drive_to_an_assigned_incident_go_available_after_service_and_obey_avl_silent(
+        drill_server, tmp_path):
+    server, tokens, token_file = drill_server
+    msel = write_msel(tmp_path / "msel.csv", [
+        inject(1, "+00:00:01", "avl_silent", {"unit_id": "U020", "for_s": 60}),
+        inject(2, "+00:00:02", "call", {"kind": "Alarms", "priority": 2, "address": "Mannerheimintie 5"}),
+        inject(3, "+10:00:00", "message", {}, "End of the exercise"),
+    ])
+    # At speed 30 a wall second's report (30 drill seconds) leaves a few reports on the way there.
+    runner = onemap(*drill_command(server, token_file, "run", str(msel), "--name", "v1", "--speed", "30", "--units"))
+    try:
+        incident = wait_until(lambda: next((e["data"] for e in namespace_events(server.db, "exercise:v1")
+                                            if e["type"] == "incident.created"), None), 30, "the call")
+
+        async def assign_farthest_patrol() -> str:  # far: the drive takes several reports
+            client = await DispatchClient.connect(server.url, tokens["alice"], namespace="exercise:v1")
+            try:
+                units = client.state["units"]
+                unit_id = max((u for u in units if units[u]["kind"] == "patrol" and units[u]["status"] == "available"
+                               and u != "U020"),
+                              key=lambda u: metres((units[u]["lon"], units[u]["lat"]), (incident["lon"], incident["lat"])))
+                reply = await client.command("unit.assign", unit_id=unit_id, incident_id=incident["incident_id"])
+                assert reply["op"] == "ack", reply
+                return unit_id
+            finally:
+                await client.close()
+        unit_id = asyncio.run(assign_farthest_patrol())
+
+        def status_event(status: str):
+            return next((e for e in namespace_events(server.db, "exercise:v1") if e["type"] == "unit.status_changed"
+                         and e["data"]["unit_id"] == unit_id and e["data"]["status"] == status), None)
+        wait_until(lambda: status_event("onscene"), 30, "on scene")
+        assert finished(onemap(*drill_command(server, token_file, "speed", "1000", "--name", "v1")))[0] == 0
+        wait_until(lambda: status_event("available"), 30, "available after service")
+    finally:
+        runner.kill()
+        runner.communicate()
+    events = namespace_events(server.db, "exercise:v1")
+    clock = DrillClock(events)
+    at = {e["seq"]: clock.drill_at(epoch(e["ts"])) for e in events}
+    enroute, onscene, available = (status_event(s) for s in ("enroute", "onscene", "available"))
+    assert enroute["seq"] < onscene["seq"] < available["seq"]
+    moves = [e for e in events if e["type"] == "unit.moved" and e["data"]["unit_id"] == unit_id
+             and enroute["seq"] < e["seq"] < onscene["seq"]]
+    assert len(moves) >= 2  # it drove there, report by report
+    assert metres((moves[-1]["data"]["lon"], moves[-1]["data"]["lat"]), (incident["lon"], incident["lat"])) < 60
+    service = service_time(sf_profile(), 1, incident["incident_id"], "Alarms")
+    # Not before the service time is over in drill time; after it, within the feed's report ticks (a wall
+    # second each: at speed 1000 after the speed change, a second is 1000 drill seconds).
+    assert at[available["seq"]] - at[onscene["seq"]] >= service
+    assert epoch(available["ts"]) - clock.wall_for(at[onscene["seq"]] + service) <= 3.0
+    silenced = fired_rows(events)[1]["drill_s"]
+    silent_moves = [at[e["seq"]] for e in events if e["type"] == "unit.moved" and e["data"]["unit_id"] == "U020"]
+    assert silent_moves and not [t for t in silent_moves if silenced <= t < silenced + 60]
+    assert any(t >= silenced + 60 for t in silent_moves)
+
+
+def test_a_drill_with_load_creates_calls_at_about_the_datas_rate_and_scores_every_call(drill_server, tmp_path):
+    server, _, token_file = drill_server
+    msel = write_msel(tmp_path / "msel.csv", [
+        inject(1, "+00:30:00", "call", {"kind": "fire", "priority": 1, "address": "Mannerheimintie 5"})])
+    code, out, err = finished(onemap(*drill_command(server, token_file, "run", str(msel), "--name", "l1",
+                                                    "--speed", "1000", "--hours", "2", "--load", "--load-seed", "7",
+                                                    "--load-scale", "3")), timeout=120)
+    assert code == 0, err
+    events = namespace_events(server.db, "exercise:l1")
+    generated = [e["data"] for e in events if e["type"] == "incident.created" and e["data"].get("note") == GENERATED_NOTE]
+    profile = sf_profile()
+    expected = 3 * (profile.hourly_rate[8] + profile.hourly_rate[9])  # --load-start-hour 8 by default
+    assert abs(len(generated) - expected) <= 4 * math.sqrt(expected), (len(generated), expected)
+    city = load_city("demo")
+    planned = generate_calls(profile, start_hour=8, duration_s=7200, seed=7, street_point=street_sampler(city.streets),
+                             rate_scale=3)
+    assert [(g["kind"], g["priority"], g["lon"], g["lat"]) for g in generated] == [
+        (c.kind, c.priority, c.lon, c.lat) for c in planned]
+    records = [r for r in fired_records(events) if r["event_number"] is None]
+    assert len(records) == len(planned) and all(r["drill_s"] >= c.drill_s for r, c in zip(records, planned))
+    card = score(events)
+    assert len(card.calls) == len(planned) + 1
