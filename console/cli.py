@@ -168,13 +168,57 @@ def _report(args: argparse.Namespace) -> int:
 def _drill_run(args: argparse.Namespace) -> int:
     from drills.runner import DrillRunner, load_scenario
 
+    if args.scenario is None and args.hours is None:
+        print("onemap drill run: give an MSEL, or --hours for a drill of generated load only", file=sys.stderr)
+        return 2
+    for name, value in (("--hours", args.hours), ("--load-scale", args.load_scale)):
+        if value is not None and not value > 0:
+            print(f"onemap drill run: {name} must be more than 0, not {value:g}", file=sys.stderr)
+            return 2
     token = console_token(args.token_file, args.server)
 
     async def run() -> None:
+        import asyncio
+
         runner = await DrillRunner.connect(args.server, token, args.name, say=lambda line: print(line, flush=True))
         try:
             scenario = load_scenario(args.scenario, args.city or runner.client.welcome["city"])
-            await runner.run(scenario, args.speed, resume=args.resume)
+            last_row = max((row.scenario_s for row in scenario.msel.rows), default=0)
+            end_s = None if args.hours is None else args.hours * 3600.0
+            profile = None
+            background = ()
+            if args.load or args.units:
+                from drills.load import sf_profile
+
+                profile = sf_profile()
+            if args.load:
+                from drills.load import generate_calls, street_sampler
+
+                background = generate_calls(profile, start_hour=args.load_start_hour,
+                                            duration_s=end_s if end_s is not None else last_row, seed=args.load_seed,
+                                            street_point=street_sampler(scenario.city.streets),
+                                            rate_scale=args.load_scale)
+                print(f"{runner.namespace}: {len(background)} generated calls", flush=True)
+            drill = runner.run(scenario, args.speed, resume=args.resume, background=background, end_s=end_s)
+            if not args.units:
+                await drill
+                return
+            from dispatch.simulate import SimulationFeed, UnitSimulator
+            from drills.fleet import DrillFleet
+
+            stop = asyncio.Event()
+            fleet = DrillFleet(UnitSimulator(scenario.city.streets, seed=args.units_seed), runner, profile,
+                               seed=args.units_seed)
+            units = asyncio.ensure_future(SimulationFeed(args.server, token, fleet, namespace=runner.namespace).run(stop))
+            try:
+                if not args.resume:  # the units' first plans are made before the drill starts (DrillFleet.step)
+                    primed = asyncio.ensure_future(fleet.primed.wait())
+                    await asyncio.wait([primed, units], timeout=60, return_when=asyncio.FIRST_COMPLETED)
+                    primed.cancel()
+                await drill
+            finally:
+                stop.set()
+                await units
         finally:
             await runner.close()
 
@@ -357,11 +401,23 @@ def build_parser() -> argparse.ArgumentParser:
         return command
 
     drill_run = drill_client("run", "start a drill under a new name and fire its MSEL's injects at their drill times")
-    drill_run.add_argument("scenario", help="the MSEL (.csv or .xlsx)")
+    drill_run.add_argument("scenario", nargs="?", help="the MSEL (.csv or .xlsx); none: --hours of generated load")
     drill_run.add_argument("--speed", type=float, default=1.0, help="drill seconds per wall second (0.1-1000)")
     drill_run.add_argument("--resume", action="store_true",
                            help="carry on a drill of this name that a runner started (rows fired stay fired)")
     drill_run.add_argument("--city", help="the city pack the MSEL's places are in (default: the server's)")
+    drill_run.add_argument("--hours", type=float,
+                           help="run until this drill time (hours), also after the last inject (default: until "
+                                "every inject fired)")
+    drill_run.add_argument("--load", action="store_true",
+                           help="mix in generated background calls at the SF data's rates (docs/drills.md)")
+    drill_run.add_argument("--load-seed", type=int, default=1, help="the generated calls' seed (default 1)")
+    drill_run.add_argument("--load-scale", type=float, default=1.0, help="scale the data's call rates (default 1)")
+    drill_run.add_argument("--load-start-hour", type=float, default=8.0,
+                           help="the hour of day drill time 0 stands for, for the data's rates (default 8)")
+    drill_run.add_argument("--units", action="store_true",
+                           help="simulated units on drill time: AVL, en route, on scene, available after service")
+    drill_run.add_argument("--units-seed", type=int, default=1, help="the simulated units' seed (default 1)")
     drill_run.set_defaults(run=_drill_run)
     drill_client("pause", "pause a drill: drill time stands still").set_defaults(run=_drill_control)
     drill_client("resume", "resume a paused drill").set_defaults(run=_drill_control)

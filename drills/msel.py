@@ -218,29 +218,9 @@ def read_msel(path: str | Path, geocode: Callable[[str], object] | None = None, 
             args = None
         place, label = None, ""
         if args is not None and command in allowed:
-            spec = dict(COMMAND_ARGS[command])
-            if event_type == "Contingency Inject":
-                spec[ON_MISS] = (_INT, True)
-            for key, given in args.items():
-                if key not in spec:
-                    problem("Args", f"{command} takes no {key!r}; it takes: {', '.join(spec) or 'nothing'}")
-                elif not _check_arg(spec[key][0], given):
-                    problem("Args", f"{key} must be a {spec[key][0]}, not {json.dumps(given)}")
-            for key, (_, required) in spec.items():
-                if required and key not in args:
-                    problem("Args", f"{command} needs {key!r}")
-            if command == "message" and not text["Message"]:
-                problem("Message", "a message inject needs the text the trainees get")
-            if command == "call" and len(problems) == before:
-                place, label = _place(args, geocode, grid_ids, lambda m: problem("Args", m))
-            if command in ("unit_out", "avl_silent") and unit_ids is not None \
-                    and args.get("unit_id") not in unit_ids and len(problems) == before:
-                problem("Args", f"the city has no unit {args['unit_id']!r}")
-            if command == "camera_dark" and camera_ids is not None \
-                    and args.get("camera_id") not in camera_ids and len(problems) == before:
-                problem("Args", f"the city has no camera {args['camera_id']!r}")
-            if command == "expect" and isinstance(args.get("within_s"), (int, float)) and args["within_s"] <= 0:
-                problem("Args", "within_s must be more than 0")
+            place, label = check_args(command, args, text["Message"], problem, geocode=geocode, grid_ids=grid_ids,
+                                      unit_ids=unit_ids, camera_ids=camera_ids,
+                                      contingency=event_type == "Contingency Inject")
         if len(problems) == before:
             rows.append(MselRow(event_number, scenario_s, event_type, text["From"], text["To"], text["Message"],
                                 text["Expected Participant Response"], text["Exercise Objective"],
@@ -249,6 +229,49 @@ def read_msel(path: str | Path, geocode: Callable[[str], object] | None = None, 
     if problems:
         raise MselError(problems)
     return Msel(name, tuple(sorted(rows, key=lambda r: (r.scenario_s, r.event_number))))
+
+
+def check_args(command: str, args: dict, message: str, problem: Callable[[str, str], None], *,
+               geocode: Callable[[str], object] | None = None, grid_ids: Collection[str] | None = None,
+               unit_ids: Collection[str] | None = None, camera_ids: Collection[str] | None = None,
+               contingency: bool = False) -> tuple[tuple[float, float] | None, str]:
+    """One inject's (or expectation's) Args checked as an MSEL row's are: every problem is said through
+    problem(heading, message), heading "Args" or "Message". Returns a call's place (lon, lat) and label.
+    Used by read_msel for each row and by the runner for a trainer's unplanned inject (drill.inject)."""
+    before: list[str] = []
+
+    def said(heading: str, text: str) -> None:
+        before.append(text)
+        problem(heading, text)
+
+    spec = dict(COMMAND_ARGS[command])
+    if contingency:
+        spec[ON_MISS] = (_INT, True)
+    for key, given in args.items():
+        if key not in spec:
+            said("Args", f"{command} takes no {key!r}; it takes: {', '.join(spec) or 'nothing'}")
+        elif not _check_arg(spec[key][0], given):
+            said("Args", f"{key} must be a {spec[key][0]}, not {json.dumps(given)}")
+    for key, (_, required) in spec.items():
+        if required and key not in args:
+            said("Args", f"{command} needs {key!r}")
+    if command == "message" and not message:
+        said("Message", "a message inject needs the text the trainees get")
+    if isinstance(args.get("for_s"), (int, float)) and not isinstance(args["for_s"], bool) and args["for_s"] <= 0 \
+            and not before:
+        said("Args", "for_s must be more than 0")
+    place, label = None, ""
+    if command == "call" and not before:
+        place, label = _place(args, geocode, grid_ids, lambda m: said("Args", m))
+    if command in ("unit_out", "avl_silent") and unit_ids is not None and not before \
+            and args.get("unit_id") not in unit_ids:
+        said("Args", f"the city has no unit {args['unit_id']!r}")
+    if command == "camera_dark" and camera_ids is not None and not before \
+            and args.get("camera_id") not in camera_ids:
+        said("Args", f"the city has no camera {args['camera_id']!r}")
+    if command == "expect" and isinstance(args.get("within_s"), (int, float)) and args["within_s"] <= 0:
+        said("Args", "within_s must be more than 0")
+    return place, label
 
 
 def _place(args: dict, geocode, grid_ids, problem) -> tuple[tuple[float, float] | None, str]:

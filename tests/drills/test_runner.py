@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import math
 import os
 import sqlite3
 import subprocess
@@ -18,7 +19,11 @@ import pytest
 from dispatch.client import DispatchClient
 from dispatch.history import epoch
 from drills.clock import DrillClock, fired_rows
+from drills.fleet import service_time
+from drills.load import generate_calls, sf_profile, street_sampler
 from drills.msel import HEADINGS
+from drills.runner import GENERATED_NOTE
+from drills.score import score
 from layers.citypack import load_city
 from support.server import ROOT, ServerProcess, make_users
 
@@ -347,3 +352,217 @@ def test_a_live_console_through_a_whole_drill_receives_no_byte_of_it_and_its_cam
     # The exercise's camera went dark there; in live it is as it was.
     assert next(e for e in exercise if e["type"] == "camera.status_changed")["data"]["camera_id"] == camera_id
     assert live_camera(server.url, tokens["alice"], camera_id) == camera_before
+
+
+# ---- the trainer's asks, for_s, simulated units, generated load ------------------------------------------
+
+def trainer_commands(url: str, token: str, name: str, *commands: tuple[str, dict]) -> list[dict]:
+    """The trainer's commands to exercise:NAME, as the trainer's panel sends them; their replies."""
+    async def send() -> list[dict]:
+        client = await DispatchClient.connect(url, token, namespace=f"exercise:{name}", subscribe=False,
+                                              keep_state=False)
+        try:
+            return [await client.command(cmd, **args) for cmd, args in commands]
+        finally:
+            await client.close()
+    return asyncio.run(send())
+
+
+def fired_records(events: list[dict]) -> list[dict]:
+    return [{**e["data"], "seq": e["seq"], "ts": e["ts"]} for e in events if e["type"] == "drill.inject_fired"]
+
+
+def test_fire_now_during_a_pause_fires_at_once_and_an_unknown_row_is_said(drill_server, tmp_path):
+    server, tokens, token_file = drill_server
+    msel = write_msel(tmp_path / "msel.csv", [
+        inject(1, "+00:00:01", "message", {}, "Shift briefing"),
+        inject(2, "+01:00:00", "call", {"kind": "fire", "priority": 1, "address": "Mannerheimintie 5"}),
+        [3, "+00:00:02", "Expected Action", "", "", "", "", "", "", "expect",
+         json.dumps({"assign_kind": "fire", "to_inject": 2, "within_s": 90})],
+    ])
+    runner = onemap(*drill_command(server, token_file, "run", str(msel), "--name", "f1", "--speed", str(SPEED)))
+    try:
+        wait_until(lambda: 1 in fired_rows(namespace_events(server.db, "exercise:f1")), 30, "row 1 fired")
+        assert finished(onemap(*drill_command(server, token_file, "pause", "--name", "f1")))[0] == 0
+        replies = trainer_commands(server.url, tokens["tina"], "f1", ("drill.fire_now", {"event_number": 99}),
+                                   ("drill.fire_now", {"event_number": 3}), ("drill.fire_now", {"event_number": 2}))
+        assert [r["op"] for r in replies] == ["ack", "ack", "ack"]
+        asked = time.time()
+        wait_until(lambda: 2 in fired_rows(namespace_events(server.db, "exercise:f1")), 10, "row 2 fired now")
+        code, out, err = finished(runner)  # nothing left to fire: it ends, still paused
+    finally:
+        runner.kill()
+    assert code == 0, err
+    events = namespace_events(server.db, "exercise:f1")
+    record = fired_rows(events)[2]
+    assert record["fire_now"] is True and record["incident_id"]
+    assert epoch(record["fired_ts"]) - asked < 2.0  # at once, not an hour of drill time later
+    assert [e["type"] for e in events if e["type"] in ("drill.paused", "drill.resumed")] == ["drill.paused"]
+    assert "fire now: event 99 is not in the MSEL" in out and "nothing fired" in out
+    assert "fire now: event 3 is an Expected Action, not an inject: nothing fired" in out
+    assert sorted(fired_rows(events)) == [1, 2]
+
+
+def test_an_unplanned_inject_fires_once_and_a_bad_one_is_refused_with_words(drill_server, tmp_path):
+    server, tokens, token_file = drill_server
+    msel = write_msel(tmp_path / "msel.csv", [inject(1, "+00:00:01", "message", {}, "Shift briefing"),
+                                              inject(2, "+00:05:00", "message", {}, "End of the exercise")])
+    runner = onemap(*drill_command(server, token_file, "run", str(msel), "--name", "u1", "--speed", str(SPEED)))
+    try:
+        wait_until(lambda: 1 in fired_rows(namespace_events(server.db, "exercise:u1")), 30, "row 1 fired")
+        replies = trainer_commands(
+            server.url, tokens["tina"], "u1",
+            ("drill.inject", {"command": "call", "args": {"kind": "fight", "priority": 2,
+                                                           "address": "Mannerheimintie 5"}}),
+            ("drill.inject", {"command": "unit_out", "args": {"unit_id": "NOPE"}}),
+            ("drill.inject", {"command": "call", "args": {"kind": "fight", "priority": "high", "grid_id": "G1"}}))
+        assert [r["op"] for r in replies] == ["ack", "ack", "ack"]
+        code, out, err = finished(runner)
+    finally:
+        runner.kill()
+    assert code == 0, err
+    events = namespace_events(server.db, "exercise:u1")
+    unplanned = [r for r in fired_records(events) if r.get("request_id")]
+    assert [(r["request_id"], r["event_number"], r["fire_now"]) for r in unplanned] == [("U1", None, True)]
+    created = next(e["data"] for e in events if e["type"] == "incident.created")
+    assert created["incident_id"] == unplanned[0]["incident_id"] and created["kind"] == "fight"
+    assert "Mannerheimintie 5" in created["address"]
+    assert "unplanned inject U2 (unit_out) refused, nothing fired: Args: the city has no unit 'NOPE'" in out
+    assert "unplanned inject U3 (call) refused, nothing fired: Args: priority must be a integer, not \"high\"" in out
+
+
+def test_asks_made_while_no_runner_ran_are_answered_once_when_it_comes_back(drill_server, tmp_path):
+    server, tokens, token_file = drill_server
+    msel = write_msel(tmp_path / "msel.csv", [inject(1, "+00:00:01", "message", {}, "Shift briefing"),
+                                              inject(2, "+02:00:00", "message", {}, "End of the exercise")])
+    runner = onemap(*drill_command(server, token_file, "run", str(msel), "--name", "k1", "--speed", str(SPEED)))
+    try:
+        wait_until(lambda: 1 in fired_rows(namespace_events(server.db, "exercise:k1")), 30, "row 1 fired")
+    finally:
+        runner.kill()
+        runner.communicate()
+    trainer_commands(server.url, tokens["tina"], "k1",
+                     ("drill.inject", {"command": "camera_dark", "args": {"camera_id": load_city("demo").cameras["camera_id"].iloc[0]}}),
+                     ("drill.fire_now", {"event_number": 2}))
+    for _ in range(2):  # the second comes back to a log where every ask is answered: it fires nothing
+        code, out, err = finished(onemap(*drill_command(server, token_file, "run", str(msel), "--name", "k1",
+                                                        "--speed", str(SPEED), "--resume")))
+        assert code == 0, err
+    events = namespace_events(server.db, "exercise:k1")
+    records = fired_records(events)
+    assert [(r["event_number"], r.get("request_id"), r.get("fire_now", False)) for r in records] == [
+        (1, None, False), (None, "U1", True), (2, None, True)]
+    assert [e["data"]["online"] for e in events if e["type"] == "camera.status_changed"] == [False]
+
+
+def test_an_outage_with_for_s_ends_at_its_drill_time_also_across_a_runner_restart(drill_server, tmp_path):
+    server, _, token_file = drill_server
+    camera_id = load_city("demo").cameras["camera_id"].iloc[1]
+    msel = write_msel(tmp_path / "msel.csv", [
+        inject(1, "+00:00:05", "unit_out", {"unit_id": "U003", "for_s": 480}),
+        inject(2, "+00:00:06", "camera_dark", {"camera_id": camera_id, "for_s": 540}),
+    ])
+    command = drill_command(server, token_file, "run", str(msel), "--name", "o1", "--speed", str(SPEED))
+    runner = onemap(*command)
+    try:
+        wait_until(lambda: 2 in fired_rows(namespace_events(server.db, "exercise:o1")), 30, "rows fired")
+    finally:
+        runner.kill()
+        runner.communicate()
+    code, out, err = finished(onemap(*command, "--resume"))  # puts both back, then ends
+    assert code == 0, err
+    events = namespace_events(server.db, "exercise:o1")
+    clock = DrillClock(events)
+    fired = fired_rows(events)
+    back = next(e for e in events if e["type"] == "unit.status_changed" and e["data"]["status"] == "available")
+    lit = next(e for e in events if e["type"] == "camera.status_changed" and e["data"]["online"])
+    assert back["data"]["unit_id"] == "U003" and lit["data"]["camera_id"] == camera_id
+    assert 0 <= clock.drill_at(epoch(back["ts"])) - (fired[1]["drill_s"] + 480) <= 1.0
+    assert 0 <= clock.drill_at(epoch(lit["ts"])) - (fired[2]["drill_s"] + 540) <= 1.0
+    assert "U003 back at drill time" in out
+
+
+def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    kx = 111_320.0 * math.cos(math.radians(a[1]))
+    return math.hypot((a[0] - b[0]) * kx, (a[1] - b[1]) * 110_574.0)
+
+
+def test_simulated_units_drive_to_an_assigned_incident_go_available_after_service_and_obey_avl_silent(
+        drill_server, tmp_path):
+    server, tokens, token_file = drill_server
+    msel = write_msel(tmp_path / "msel.csv", [
+        inject(1, "+00:00:01", "avl_silent", {"unit_id": "U020", "for_s": 60}),
+        inject(2, "+00:00:02", "call", {"kind": "Alarms", "priority": 2, "address": "Mannerheimintie 5"}),
+        inject(3, "+10:00:00", "message", {}, "End of the exercise"),
+    ])
+    # At speed 30 a wall second's report (30 drill seconds) leaves a few reports on the way there.
+    runner = onemap(*drill_command(server, token_file, "run", str(msel), "--name", "v1", "--speed", "30", "--units"))
+    try:
+        incident = wait_until(lambda: next((e["data"] for e in namespace_events(server.db, "exercise:v1")
+                                            if e["type"] == "incident.created"), None), 30, "the call")
+
+        async def assign_farthest_patrol() -> str:  # far: the drive takes several reports
+            client = await DispatchClient.connect(server.url, tokens["alice"], namespace="exercise:v1")
+            try:
+                units = client.state["units"]
+                unit_id = max((u for u in units if units[u]["kind"] == "patrol" and units[u]["status"] == "available"
+                               and u != "U020"),
+                              key=lambda u: metres((units[u]["lon"], units[u]["lat"]), (incident["lon"], incident["lat"])))
+                reply = await client.command("unit.assign", unit_id=unit_id, incident_id=incident["incident_id"])
+                assert reply["op"] == "ack", reply
+                return unit_id
+            finally:
+                await client.close()
+        unit_id = asyncio.run(assign_farthest_patrol())
+
+        def status_event(status: str):
+            return next((e for e in namespace_events(server.db, "exercise:v1") if e["type"] == "unit.status_changed"
+                         and e["data"]["unit_id"] == unit_id and e["data"]["status"] == status), None)
+        wait_until(lambda: status_event("onscene"), 30, "on scene")
+        assert finished(onemap(*drill_command(server, token_file, "speed", "1000", "--name", "v1")))[0] == 0
+        wait_until(lambda: status_event("available"), 30, "available after service")
+    finally:
+        runner.kill()
+        runner.communicate()
+    events = namespace_events(server.db, "exercise:v1")
+    clock = DrillClock(events)
+    at = {e["seq"]: clock.drill_at(epoch(e["ts"])) for e in events}
+    enroute, onscene, available = (status_event(s) for s in ("enroute", "onscene", "available"))
+    assert enroute["seq"] < onscene["seq"] < available["seq"]
+    moves = [e for e in events if e["type"] == "unit.moved" and e["data"]["unit_id"] == unit_id
+             and enroute["seq"] < e["seq"] < onscene["seq"]]
+    assert len(moves) >= 2  # it drove there, report by report
+    assert metres((moves[-1]["data"]["lon"], moves[-1]["data"]["lat"]), (incident["lon"], incident["lat"])) < 60
+    service = service_time(sf_profile(), 1, incident["incident_id"], "Alarms")
+    # Not before the service time is over in drill time; after it, within the feed's report ticks (a wall
+    # second each: at speed 1000 after the speed change, a second is 1000 drill seconds).
+    assert at[available["seq"]] - at[onscene["seq"]] >= service
+    assert epoch(available["ts"]) - clock.wall_for(at[onscene["seq"]] + service) <= 3.0
+    silenced = fired_rows(events)[1]["drill_s"]
+    silent_moves = [at[e["seq"]] for e in events if e["type"] == "unit.moved" and e["data"]["unit_id"] == "U020"]
+    assert silent_moves and not [t for t in silent_moves if silenced <= t < silenced + 60]
+    assert any(t >= silenced + 60 for t in silent_moves)
+
+
+def test_a_drill_with_load_creates_calls_at_about_the_datas_rate_and_scores_every_call(drill_server, tmp_path):
+    server, _, token_file = drill_server
+    msel = write_msel(tmp_path / "msel.csv", [
+        inject(1, "+00:30:00", "call", {"kind": "fire", "priority": 1, "address": "Mannerheimintie 5"})])
+    code, out, err = finished(onemap(*drill_command(server, token_file, "run", str(msel), "--name", "l1",
+                                                    "--speed", "1000", "--hours", "2", "--load", "--load-seed", "7",
+                                                    "--load-scale", "3")), timeout=120)
+    assert code == 0, err
+    events = namespace_events(server.db, "exercise:l1")
+    generated = [e["data"] for e in events if e["type"] == "incident.created" and e["data"].get("note") == GENERATED_NOTE]
+    profile = sf_profile()
+    expected = 3 * (profile.hourly_rate[8] + profile.hourly_rate[9])  # --load-start-hour 8 by default
+    assert abs(len(generated) - expected) <= 4 * math.sqrt(expected), (len(generated), expected)
+    city = load_city("demo")
+    planned = generate_calls(profile, start_hour=8, duration_s=7200, seed=7, street_point=street_sampler(city.streets),
+                             rate_scale=3)
+    assert [(g["kind"], g["priority"], g["lon"], g["lat"]) for g in generated] == [
+        (c.kind, c.priority, c.lon, c.lat) for c in planned]
+    records = [r for r in fired_records(events) if r["event_number"] is None]
+    assert len(records) == len(planned) and all(r["drill_s"] >= c.drill_s for r, c in zip(records, planned))
+    card = score(events)
+    assert len(card.calls) == len(planned) + 1
