@@ -8,19 +8,18 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import orjson
 import pytest
 from PySide6.QtCore import Qt
 
 from dispatch.client import DispatchClient
 from drills.clock import DrillClock, fired_rows
-from drills.msel import HEADINGS, scenario_time_text
+from drills.msel import scenario_time_text
+from support.drill import namespace_events, write_msel
 from support.server import ROOT
 
 NAME_COLUMN, STATE_COLUMN = 0, 5
@@ -34,23 +33,10 @@ def trainer_token_file(tmp_path, users):
     return path
 
 
-def write_msel(path: Path, rows: list[list]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADINGS)
-        writer.writerows(rows)
-    return path
-
 
 def row(number: int, at: str, event_type: str, command: str, args: dict, message: str = "") -> list:
     return [number, at, event_type, "Sim", "Dispatcher", message, "", "", "", command, json.dumps(args)]
 
-
-def namespace_events(db: Path, namespace: str) -> list[dict]:
-    """The namespace's events as the server stored them (a read-only reader beside the running server)."""
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
-        rows = connection.execute("SELECT frame FROM events WHERE ns = ? ORDER BY seq", (namespace,)).fetchall()
-    return [orjson.loads(frame) for (frame,) in rows]
 
 
 def logged(db: Path, namespace: str, kind: str) -> list[dict]:

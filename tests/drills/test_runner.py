@@ -21,10 +21,10 @@ from dispatch.history import epoch
 from drills.clock import DrillClock, fired_rows
 from drills.fleet import service_time
 from drills.load import generate_calls, sf_profile, street_sampler
-from drills.msel import HEADINGS
 from drills.runner import GENERATED_NOTE
 from drills.score import score
 from layers.citypack import load_city
+from support.drill import namespace_events, write_msel
 from support.server import ROOT, ServerProcess, make_users
 
 SPEED = 60
@@ -44,23 +44,10 @@ def drill_server(tmp_path_factory):
     server.kill()
 
 
-def write_msel(path: Path, rows: list[list]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADINGS)
-        writer.writerows(rows)
-    return path
-
 
 def inject(number: int, at: str, command: str, args: dict, message: str = "") -> list:
     return [number, at, "Inject", "Sim", "Dispatcher", message, "", "", "", command, json.dumps(args)]
 
-
-def namespace_events(db: Path, namespace: str) -> list[dict]:
-    """The namespace's events as the server stored them (a read-only reader beside the running server)."""
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
-        rows = connection.execute("SELECT frame FROM events WHERE ns = ? ORDER BY seq", (namespace,)).fetchall()
-    return [orjson.loads(frame) for (frame,) in rows]
 
 
 def live_frames(db: Path) -> list[tuple]:
