@@ -47,6 +47,8 @@ DRILL_ROLES = frozenset({"trainer", "supervisor"})
 DRILL_SPEED_MIN, DRILL_SPEED_MAX = 0.1, 1000.0  # drill seconds per wall second
 # Where a call came from: phone (110/112), the one-key alarm app, a walk-in, radio, a field unit, a camera.
 CALL_SOURCES = ("phone", "app", "walk_in", "radio", "field_unit", "camera")
+FIELD_SOURCE = "field_unit"  # the only source a feed (a field-device gateway) may give an incident
+MAX_DEVICE_UID = 128  # CoT uids: ANDROID-351811095448994, GUIDs, "S-1-5-21-..." of WinTAK
 
 
 class Rejected(Exception):
@@ -217,6 +219,8 @@ def _incident_create(state: State, a: _Args, ctx: Context) -> Events:
     caller_name = a.text("caller_name", required=False, max_len=100)
     callback = a.phone("callback")
     source = a.choice("source", CALL_SOURCES)
+    if ctx.role == "feed" and source != FIELD_SOURCE:
+        raise Rejected("forbidden", f"a feed raises incidents only as reports from the field: source {FIELD_SOURCE}")
     given_id = a.ident("incident_id", required=False)
     numbered: dict[str, Any] = {}
     if given_id is None:
@@ -287,8 +291,54 @@ def _unit_position(state: State, a: _Args, ctx: Context) -> Events:
     heading = a.number("heading", 0.0, 360.0, required=False)
     speed = a.number("speed", 0.0, 300.0, required=False)
     ts = a.timestamp("ts")
-    return [("unit.moved", {"unit_id": unit["unit_id"], "lon": lon, "lat": lat,
-                            "heading": heading, "speed": speed, "ts": ts})]
+    data = {"unit_id": unit["unit_id"], "lon": lon, "lat": lat, "heading": heading, "speed": speed, "ts": ts}
+    stale = a.timestamp("stale")
+    if stale is not None:  # only when given: positions without it stay the bytes they always were
+        data["stale"] = stale
+    return [("unit.moved", data)]
+
+
+def _device_uid(a: _Args) -> str:
+    uid = a.text("device_uid", max_len=MAX_DEVICE_UID)
+    if not uid.isprintable() or uid != uid.strip():
+        raise a._bad("device_uid", "must be printable, with no space at either end")
+    return uid
+
+
+def _device(state: State, a: _Args) -> dict:
+    uid = _device_uid(a)
+    device = state.get("devices", {}).get(uid)  # snapshots stored before devices existed have none
+    if device is None:
+        raise Rejected("not_found", f"no device {uid!r} has been seen")
+    return device
+
+
+def _device_seen(state: State, a: _Args, ctx: Context) -> Events:
+    """A field device a gateway heard that maps to no unit: listed for a dispatcher to attach. No position
+    (lon and lat absent) means the device reported no fix."""
+    uid = _device_uid(a)
+    given = {name for name in ("lon", "lat") if a.args.get(name) is not None}
+    if len(given) == 1:
+        raise a._bad(({"lon", "lat"} - given).pop(), "is missing: give both lon and lat, or neither (no fix)")
+    lon, lat = a.position() if given else (None, None)
+    return [("device.seen", {"device_uid": uid, "callsign": a.text("callsign", required=False, max_len=100),
+                             "type": a.text("type", required=False, max_len=64), "lon": lon, "lat": lat,
+                             "ts": a.timestamp("ts"), "via": a.text("via", required=False, max_len=64)})]
+
+
+def _device_attach(state: State, a: _Args, ctx: Context) -> Events:
+    device = _device(state, a)
+    unit = _unit(state, a.ident("unit_id"))
+    if device.get("unit_id") == unit["unit_id"]:
+        raise Rejected("conflict", f"device {device['device_uid']} is already attached to {_name(unit)}")
+    return [("device.attached", {"device_uid": device["device_uid"], "unit_id": unit["unit_id"]})]
+
+
+def _device_detach(state: State, a: _Args, ctx: Context) -> Events:
+    device = _device(state, a)
+    if device.get("unit_id") is None:
+        raise Rejected("conflict", f"device {device['device_uid']} is attached to no unit")
+    return [("device.detached", {"device_uid": device["device_uid"], "unit_id": device["unit_id"]})]
 
 
 def _incident_close(state: State, a: _Args, ctx: Context) -> Events:
@@ -431,7 +481,10 @@ _COMMANDS: dict[str, tuple[Callable[[State, _Args, Context], Events], set[str]]]
     "incident.note": (_incident_note, {"incident_id", "text"}),
     "unit.assign": (_unit_assign, {"unit_id", "incident_id"}),
     "unit.status": (_unit_status, {"unit_id", "status"}),
-    "unit.position": (_unit_position, {"unit_id", "lon", "lat", "heading", "speed", "ts"}),
+    "unit.position": (_unit_position, {"unit_id", "lon", "lat", "heading", "speed", "ts", "stale"}),
+    "device.seen": (_device_seen, {"device_uid", "callsign", "type", "lon", "lat", "ts", "via"}),
+    "device.attach": (_device_attach, {"device_uid", "unit_id"}),
+    "device.detach": (_device_detach, {"device_uid"}),
     "incident.close": (_incident_close, {"incident_id", "disposition", "disposition_note"}),
     "camera.status": (_camera_status, {"camera_id", "online"}),
     "bookmark.add": (_bookmark_add, {"at", "note"}),

@@ -27,11 +27,16 @@ ROLES = ("viewer", "dispatcher", "supervisor", "feed", "trainer")
 
 # Commands each role may send. A trainer may send anything, in exercise namespaces only (checked apart).
 CORE_COMMANDS = frozenset({"incident.create", "unit.assign", "unit.status", "unit.position", "incident.close"})
-FEED_COMMANDS = frozenset({"unit.position", "unit.status", "camera.status"})
+FEED_COMMANDS = frozenset({"unit.position", "unit.status", "camera.status", "device.seen"})
+# What a field-device gateway (TAK, docs/tak.md) may also raise: an incident from the field (an emergency, a
+# clue report), always with source "field_unit", and notes on incidents (a cancel, a follow-up chat line).
+FEED_INCIDENT_COMMANDS = frozenset({"incident.create", "incident.note"})
 # The statuses a feed (an AVL or MDT device) may report: how the unit is getting on with its incident.
 # Assigning, clearing and taking units off duty stay with the dispatchers.
 FEED_UNIT_STATUSES = frozenset({"enroute", "onscene"})
-ALL_COMMANDS = CORE_COMMANDS | FEED_COMMANDS | {"incident.note", "bookmark.add"}
+# Field devices a gateway reported and the units dispatchers attached them to.
+DEVICE_COMMANDS = frozenset({"device.attach", "device.detach"})
+ALL_COMMANDS = CORE_COMMANDS | FEED_COMMANDS | DEVICE_COMMANDS | {"incident.note", "bookmark.add"}
 # The log's history, for replays: any instant's state, the events of a span, the timeline's counts.
 HISTORY_READS = frozenset({"history.bounds", "history.seq", "history.state", "history.events", "history.density"})
 # Reads change nothing and produce no event; the ack carries the answer. A viewer may read an incident's
@@ -41,7 +46,7 @@ ROLE_COMMANDS: dict[str, frozenset[str]] = {
     "viewer": frozenset({"incident.history"}),
     "dispatcher": ALL_COMMANDS | READ_COMMANDS,
     "supervisor": ALL_COMMANDS | READ_COMMANDS,
-    "feed": FEED_COMMANDS,
+    "feed": FEED_COMMANDS | FEED_INCIDENT_COMMANDS,
     "trainer": ALL_COMMANDS | READ_COMMANDS,
 }
 # Roles whose connections receive callers' personal data (name, call-back number); every other role gets

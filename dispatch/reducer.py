@@ -5,6 +5,8 @@ State is plain JSON-able dicts (it is also the welcome snapshot):
      "checkpoints": {id: checkpoint}, "grids": {id: grid},
      "counters": {"incidents": {"day": "2026-12-02", "number": 7}},  # the last incident number given
      "bookmarks": {id: {bookmark_id, at, note, actor, ts}},  # instants marked for replays
+     # field devices (TAK) a gateway heard, and the unit a dispatcher attached each to (or None)
+     "devices": {uid: {device_uid, callsign, type, lon, lat, pos_ts, via, seen_ts, unit_id}},
      # an exercise's drill, once started; requests: the trainer's unplanned injects, True once fired
      "drill": {"clock": {speed, running, fired: [event numbers], requests: {request_id: fired}}}}
 An incident also keeps its notes ({ts, actor, text}, in order) and the seqs of its events (`event_seqs`:
@@ -30,7 +32,7 @@ Event = dict[str, Any]
 
 def empty_state() -> State:
     return {"units": {}, "incidents": {}, "cameras": {}, "checkpoints": {}, "grids": {}, "counters": {},
-            "bookmarks": {}}
+            "bookmarks": {}, "devices": {}}
 
 
 def copy_state(state: State) -> State:
@@ -95,7 +97,20 @@ def _unit_moved(state: State, event: Event) -> None:
     data = event["data"]
     unit = state["units"][data["unit_id"]]
     state["units"][data["unit_id"]] = {**unit, "lon": data["lon"], "lat": data["lat"], "heading": data.get("heading"),
-                                       "speed": data.get("speed"), "pos_ts": data.get("ts") or event["ts"]}
+                                       "speed": data.get("speed"), "pos_ts": data.get("ts") or event["ts"],
+                                       "pos_stale": data.get("stale")}
+
+
+def _device_record(state: State, uid: str, **changes) -> None:
+    devices = state.setdefault("devices", {})  # snapshots stored before devices existed have none
+    devices[uid] = {**devices.get(uid, {"device_uid": uid, "unit_id": None}), **changes}
+
+
+def _device_seen(state: State, event: Event) -> None:
+    data = event["data"]
+    _device_record(state, data["device_uid"], callsign=data.get("callsign"), type=data.get("type"),
+                   lon=data.get("lon"), lat=data.get("lat"), pos_ts=data.get("ts") or event["ts"],
+                   via=data.get("via"), seen_ts=event["ts"])
 
 
 def _incident_closed(state: State, event: Event) -> None:
@@ -171,11 +186,16 @@ _HANDLERS: dict[str, Callable[[State, Event], None]] = {
     "drill.speed_set": lambda state, event: _drill_record(state, speed=event["data"]["speed"]),
     "drill.inject_fired": _drill_inject_fired,
     "drill.inject_requested": _drill_inject_requested,
+    "device.seen": _device_seen,
+    "device.attached": lambda state, event: _device_record(state, event["data"]["device_uid"],
+                                                           unit_id=event["data"]["unit_id"]),
+    "device.detached": lambda state, event: _device_record(state, event["data"]["device_uid"], unit_id=None),
     "drill.fire_requested": lambda state, event: None,  # the runner's cue: it changes no record
 }
 
 # The collection each id field of an event's data names a record of.
-_ID_FIELDS = {"unit_id": "units", "incident_id": "incidents", "camera_id": "cameras", "bookmark_id": "bookmarks"}
+_ID_FIELDS = {"unit_id": "units", "incident_id": "incidents", "camera_id": "cameras", "bookmark_id": "bookmarks",
+              "device_uid": "devices"}
 
 
 def touches(state: State, event: Event) -> list[tuple[str, str]]:
