@@ -29,11 +29,12 @@ class Changes:
     units: set[str] = field(default_factory=set)  # status or incident changed
     incidents: set[str] = field(default_factory=set)
     cameras: set[str] = field(default_factory=set)
+    devices: set[str] = field(default_factory=set)  # field devices heard, attached or detached
     reset: bool = False
     jumped: bool = False  # the state of another instant (a replay's seek): nothing in it is news
 
     def __bool__(self) -> bool:
-        return bool(self.reset or self.moved_units or self.units or self.incidents or self.cameras)
+        return bool(self.reset or self.moved_units or self.units or self.incidents or self.cameras or self.devices)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,9 @@ class LiveState:
         cameras = old["cameras"]
         changes.cameras = {c for c, camera in state["cameras"].items()
                            if cameras[c] is not camera and cameras[c] != camera}
+        devices, shown = state.get("devices", {}), old.get("devices", {})
+        changes.devices = {d for d in devices.keys() | shown.keys()
+                           if devices.get(d) is not shown.get(d) and devices.get(d) != shown.get(d)}
         self.state = state
         self.seq = seq
         return changes
@@ -105,6 +109,8 @@ class LiveState:
                 changes.incidents.add(data["incident_id"])
             elif kind == "camera.status_changed":
                 changes.cameras.add(data["camera_id"])
+            elif kind in ("device.seen", "device.attached", "device.detached"):
+                changes.devices.add(data["device_uid"])
         return changes
 
     def timers(self, incident: dict, now: float) -> IncidentTimers:

@@ -26,6 +26,7 @@ UNIT_STATUS_COLORS = {"available": QColor(22, 163, 74), "dispatched": QColor(234
                       "enroute": QColor(202, 138, 4), "onscene": QColor(220, 38, 38),
                       "busy": QColor(124, 58, 237), "offduty": QColor(100, 116, 139)}
 OVERDUE_COLOR = QColor(220, 38, 38)
+STALE_COLOR = QColor(115, 115, 115)  # a unit whose position went stale: its row greyed, as on the map
 FIT_MS = 300  # the queue's columns are fitted to new rows this long after they come
 REACTION_S = 0.4  # a click sooner than this after a button came to its place was aimed at what was there
 NEED_MET_COLOR, NEED_SHORT_COLOR = "#15803d", "#b91c1c"
@@ -318,6 +319,9 @@ class UnitBoardModel(QAbstractItemModel):
         self.station_names: dict[str, str] = {}
         self.headers: list[str] = [""] * self.COLUMNS
         self.tip = "{0}: {1}"
+        self.stale: set[str] = set()  # units whose last position went stale (a TAK device's stale time passed)
+        self.stale_mark = "{0} (stale)"
+        self.stale_tip = "position stale since {0}"
 
     # ---- structure ---------------------------------------------------------------------------------
 
@@ -438,8 +442,11 @@ class UnitBoardModel(QAbstractItemModel):
             return None
         column = index.column()
         name = unit.get("callsign") or unit["unit_id"]
+        stale = unit["unit_id"] in self.stale
         if role == Qt.ItemDataRole.DisplayRole:
             station = unit.get("station") or ""
+            if stale:
+                name = self.stale_mark.format(name)
             return (("★ " if unit["unit_id"] in self.highlighted else "") + name,
                     unit_kind_name(unit.get("kind") or ""), word(unit["status"]), unit.get("incident_id") or "",
                     feature_name(self.station_names.get(station, station)))[column]
@@ -447,8 +454,14 @@ class UnitBoardModel(QAbstractItemModel):
             return unit["unit_id"]
         if role == Qt.ItemDataRole.ForegroundRole and column == 2:
             return QBrush(UNIT_STATUS_COLORS[unit["status"]])
+        if role == Qt.ItemDataRole.ForegroundRole and stale:
+            return QBrush(STALE_COLOR)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self.tip.format(name, unit_kind_name(unit.get("kind") or ""))
+            tip = self.tip.format(name, unit_kind_name(unit.get("kind") or ""))
+            if stale:
+                since = time.strftime("%H:%M:%S", time.localtime(epoch(unit["pos_stale"])))
+                tip += "\n" + self.stale_tip.format(since)
+            return tip
         return None
 
 
@@ -458,9 +471,10 @@ class UnitBoard(QWidget):
     selected = Signal(str)
     menuRequested = Signal(str, QPoint)  # unit_id, global position
 
-    def __init__(self, live: LiveState, parent=None):
+    def __init__(self, live: LiveState, clock: Callable[[], float], parent=None):
         super().__init__(parent)
         self.live = live
+        self.clock = clock
         self.group = QComboBox(self)
         self.group.addItem("", "status")
         self.group.addItem("", "station")
@@ -493,6 +507,8 @@ class UnitBoard(QWidget):
         self.model.headers = [self.tr("Unit"), self.tr("Kind"), self.tr("Status"), self.tr("Incident"),
                               self.tr("Station")]
         self.model.tip = self.tr("{0}: {1}")
+        self.model.stale_mark = self.tr("{0} (stale)")
+        self.model.stale_tip = self.tr("position stale since {0}")
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, UnitBoardModel.COLUMNS - 1)
         self.refresh()
 
@@ -513,6 +529,16 @@ class UnitBoard(QWidget):
     def set_station_names(self, names: dict[str, str]) -> None:
         self.model.station_names = names
         self.refresh()
+
+    def tick(self) -> None:
+        """Mark the units whose positions went stale since the last tick (time passing changes no state)."""
+        now = self.clock()
+        stale = {u["unit_id"] for u in self.live.state["units"].values()
+                 if u.get("pos_stale") and epoch(u["pos_stale"]) <= now}
+        if stale != self.model.stale:
+            self.model.stale = stale
+            self.refresh()
+            self.view.resizeColumnToContents(0)  # "(stale)" fits
 
     def refresh(self) -> None:
         for key in self.model.refresh(self.group.currentData() or "status"):

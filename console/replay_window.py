@@ -68,6 +68,7 @@ class ReplayWindow(MainWindow):
         self.details.read_only = True
         self.details.assigned.read_only = True
         self.board.view.setDragEnabled(False)
+        self.devices.set_read_only(True)
         self.queue.view.setAcceptDrops(False)
         self.canvas.view.setAcceptDrops(False)
         self.canvas.draggable = False

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QApplication, QCompleter, QDockWidget, QFrame, QI
 from console import i18n
 from console.alerts import Alerts
 from console.clock import Clock, LiveClock
+from console.devices import DevicesPanel
 from console.dialogs import (CloseIncidentDialog, JoinExerciseDialog, NewIncidentDialog, disposition_label,
                              incident_title, precision_words)
 from console.history import IncidentHistory
@@ -104,12 +105,17 @@ class MainWindow(QMainWindow):
         self.known_incidents: set[str] = set()
         self.overdue_shown: set[str] | None = None
         self.queue = IncidentQueue(self.live, self.clock.now, self)
-        self.board = UnitBoard(self.live, self)
+        self.board = UnitBoard(self.live, self.clock.now, self)
         self.details = IncidentDetails(self.live, self.clock.now, self)
         self.history = IncidentHistory(self.live, lambda cmd, args: self.link.send(cmd, args),
                                        self.disposition_words, self)
         self.messages = QListWidget(self)
         self.camera_list = CameraList(parent=self, clock=self.clock.now)  # "online 12 min" at the console's instant
+        self.devices = DevicesPanel(self.live, self)
+        self.devices.attachRequested.connect(
+            lambda uid, unit_id: self.send("device.attach", {"device_uid": uid, "unit_id": unit_id}, ("units", unit_id)))
+        self.devices.detachRequested.connect(lambda uid: self.send("device.detach", {"device_uid": uid}))
+        self.known_devices: set[str] | None = None  # None until the first state: what it holds is no news
         self._dock("queue", self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
         # In a scroll area: details taller than their dock scroll instead of being squeezed, which moved
         # the buttons under the dispatcher's pointer whenever a line came or went.
@@ -122,6 +128,8 @@ class MainWindow(QMainWindow):
         self._dock("units", self.board, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("layers", self.canvas.layer_panel(), Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("cameras", self.camera_list, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.tabifyDockWidget(self.docks()["cameras"], self._dock("devices", self.devices, Qt.DockWidgetArea.LeftDockWidgetArea))
+        self.docks()["cameras"].raise_()
         self._dock("messages", self.messages, Qt.DockWidgetArea.BottomDockWidgetArea)
         docks = self.docks()
         # The queue wide enough for all its columns at 1920 px (tests/console/test_window_layout.py).
@@ -231,7 +239,7 @@ class MainWindow(QMainWindow):
         titles = {"queue": self.tr("Incident queue"), "details": self.tr("Incident details"),
                   "history": self.tr("Incident history"),
                   "units": self.tr("Unit board"), "layers": self.tr("Layers"), "cameras": self.tr("Cameras"),
-                  "messages": self.tr("Messages")}
+                  "messages": self.tr("Messages"), "devices": self.tr("Field devices")}
         titles.update(self._more_dock_titles())
         for name, dock in self.docks().items():
             dock.setWindowTitle(titles[name])
@@ -482,6 +490,8 @@ class MainWindow(QMainWindow):
             self._show_on_map(changes)
         self._refresh_lists(queue=bool(changes.reset or changes.incidents or changes.units),
                             board=bool(changes.reset or changes.units))
+        if changes.reset or changes.devices:
+            self._show_devices(changes)
         if changes.reset:
             self.history.reload()
         if changes.reset or changes.incidents:
@@ -492,6 +502,17 @@ class MainWindow(QMainWindow):
         if self.followed_unit and (changes.reset or self.followed_unit in changes.moved_units
                                    or self.followed_unit in changes.units):
             self._show_followed()
+
+    def _show_devices(self, changes: Changes) -> None:
+        """The devices list, and a word when a device no unit is attached to is first heard."""
+        self.devices.refresh()
+        devices = self.live.state.get("devices", {})
+        if self.known_devices is not None and not changes.reset and not changes.jumped:
+            for uid in sorted(set(devices) - self.known_devices):
+                if devices[uid].get("unit_id") is None:
+                    self.notify(self.tr("Field device {0} heard: attach it to a unit (Field devices)").format(
+                        devices[uid].get("callsign") or uid))
+        self.known_devices = set(devices)
 
     def _note_jump(self, _instant: float) -> None:
         self._clock_jumped = True
@@ -543,7 +564,8 @@ class MainWindow(QMainWindow):
             ids = list(changes.moved_units)
             records = [state["units"][u] for u in ids]
             units.update_positions(ids, [u["lon"] for u in records], [u["lat"] for u in records],
-                                   [u["heading"] if u["heading"] is not None else float("nan") for u in records])
+                                   [u["heading"] if u["heading"] is not None else float("nan") for u in records],
+                                   stale=[u.get("pos_stale") for u in records])
         if changes.units:
             units.upsert([state["units"][unit_id] for unit_id in changes.units])
         if changes.incidents:
@@ -641,6 +663,7 @@ class MainWindow(QMainWindow):
     def _tick(self) -> None:
         self.clock_label.setText(time.strftime("%H:%M:%S", time.localtime(self.clock.now())))
         self.queue.tick()
+        self.board.tick()
         if self.link_down is not None:
             self.link_banner.show_down(self.link_down[0], self.clock.now(), *self.link_down[1:])
         if self.city is not None:
@@ -684,7 +707,8 @@ class MainWindow(QMainWindow):
         return {"unit.assign": self.tr("assignment"), "unit.status": self.tr("status change"),
                 "incident.create": self.tr("new incident"), "incident.close": self.tr("closing"),
                 "incident.note": self.tr("note"),
-                "camera.status": self.tr("camera report")}.get(cmd, self.tr("command"))
+                "camera.status": self.tr("camera report"), "device.attach": self.tr("attachment of a device"),
+                "device.detach": self.tr("detachment of a device")}.get(cmd, self.tr("command"))
 
     def _replied(self, cmd_id: str, reply: dict) -> None:
         if self.history.owns(cmd_id):

@@ -1,6 +1,7 @@
 """Units (patrol cars, foot patrols, ...) with live positions, status, heading and a short trail."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Iterable
 
 import numpy as np
@@ -31,6 +32,8 @@ class UnitLayer(PointLayer):
         "heading": (np.float64, np.nan),
         "speed": (np.float64, 0.0),
         "incident_id": (object, None),
+        # When the unit's last position goes stale (epoch s; NaN: it never does), from CoT's `stale`
+        "pos_stale": (np.float64, np.nan),
     }
 
     def __init__(self):
@@ -41,6 +44,8 @@ class UnitLayer(PointLayer):
     def _convert(self, column, value):
         if column == "status":
             return STATUS_CODE[value] if isinstance(value, str) else value
+        if column == "pos_stale" and not isinstance(value, float):
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() if value else np.nan
         return value
 
     def record(self, row: int) -> dict:
@@ -69,9 +74,13 @@ class UnitLayer(PointLayer):
         self.highlighted = self.highlighted[keep]
         self.trail_x, self.trail_y, self.trail_head = self.trail_x[keep], self.trail_y[keep], self.trail_head[keep]
 
-    def update_positions(self, feature_ids: Iterable[str], lon, lat, heading=None, crs: str = crs_lib.WGS84) -> None:
-        """Move units (arrays in the order of `feature_ids`); heading in degrees clockwise from north."""
+    def update_positions(self, feature_ids: Iterable[str], lon, lat, heading=None, crs: str = crs_lib.WGS84,
+                         stale=None) -> None:
+        """Move units (arrays in the order of `feature_ids`); heading in degrees clockwise from north;
+        `stale` the RFC 3339 times the positions go stale (None: never)."""
         rows = self.rows(feature_ids)
+        if stale is not None:
+            self.data["pos_stale"][rows] = [self._convert("pos_stale", value) for value in stale]
         lon, lat = crs_lib.to_wgs84(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64), crs)
         self.lon[rows], self.lat[rows] = lon, lat
         self.x[rows], self.y[rows] = crs_lib.wgs84_to_mercator(lon, lat)
@@ -80,6 +89,10 @@ class UnitLayer(PointLayer):
         self._push_trails(rows)
         self._index = None
         self._changed(Change(True))
+
+    def stale(self, rows: np.ndarray, now: float) -> np.ndarray:
+        """Which of these rows' positions were stale at `now` (the console's one clock)."""
+        return self.data["pos_stale"][rows] <= now
 
     def set_status(self, feature_id: str, status: str) -> None:
         row = self._rows[str(feature_id)]

@@ -302,7 +302,8 @@ class MapCanvas(QtWidgets.QWidget):
         self._add(MapLayer("trails", "Unit trails", self.units_layer, item=TrailsItem(self.units_layer)))
         for name in LABEL_PRIORITY:
             self.labels.add_source(name, self.layers[name].renderer.label_candidates)
-        self._add(MapLayer("units", "Units", self.units_layer, item=UnitsItem(self.units_layer, self.labels)))
+        self._add(MapLayer("units", "Units", self.units_layer, item=UnitsItem(self.units_layer, self.labels,
+                                                                         clock=lambda: self.clock())))
         self.marks = MarksItem()
         self.marks.setZValue(1000)
         self.viewbox.addItem(self.marks, ignoreBounds=True)

@@ -32,6 +32,9 @@ NEW_LABELS_BUDGET_S = 0.002
 CALLSIGN_PLACES = ((11, -8, 0.0, 0.0), (-11, -8, -1.0, 0.0), (11, -25, 0.0, 0.0), (11, 9, 0.0, 0.0),
                    (-11, -25, -1.0, 0.0), (-11, 9, -1.0, 0.0), (0, -12, -0.5, -1.0), (0, 12, -0.5, 0.0))
 VIEW_MARGIN_PX = 24
+# A unit whose position went stale (CoT's stale time passed) is drawn faded under a struck grey ring.
+STALE_UNIT_OPACITY = 0.4
+STALE_MARK_COLOR = (90, 90, 90)
 
 
 class _ViewItem(pg.GraphicsObject):
@@ -67,9 +70,12 @@ class _ViewItem(pg.GraphicsObject):
 class UnitsItem(_ViewItem):
     """Units: status-coloured dots at city scale, heading arrows and callsigns closer in."""
 
-    def __init__(self, units: UnitLayer, labels: LabelPlan | None = None):
+    def __init__(self, units: UnitLayer, labels: LabelPlan | None = None, clock=time.time):
         super().__init__()
         self.units = units
+        self.clock = clock  # the console's one clock: a replay shows what was stale at its instant
+        self._stale_repaint = QtCore.QTimer(self, singleShot=True)
+        self._stale_repaint.timeout.connect(self.update)
         self.labels = labels or LabelPlan()  # the names in tiles, which callsigns keep clear of
         self.drawn_labels: list[tuple[str, tuple[float, float, float, float]]] = []  # last frame's, view pixels
         colors = [style.UNIT_STATUS_COLORS[s] for s in UNIT_STATUSES]
@@ -79,6 +85,7 @@ class UnitsItem(_ViewItem):
             arrows.extend(symbols.arrow(c, 19, k * 360 / HEADINGS) for k in range(HEADINGS))
         self._arrows = SymbolAtlas(24, arrows)
         self._halo = SymbolAtlas(32, [symbols.ring((255, 255, 255), 24, 3.0)])
+        self._stale_mark = SymbolAtlas(32, [symbols.struck_ring(STALE_MARK_COLOR, 20)])
         self._text = TextCache(11, bold=True)
 
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
@@ -98,16 +105,36 @@ class UnitsItem(_ViewItem):
         if marked.any():
             self._halo.draw(painter, px[marked], py[marked], 0)
         if len(rows) >= ARROWS_BELOW:
-            self._dots.draw(painter, px, py, status)
+            atlas, symbol = self._dots, status
         else:
             heading = u.data["heading"][rows]
             bucket = np.round(np.nan_to_num(heading) / (360 / HEADINGS)).astype(np.int64) % HEADINGS
-            symbol = np.where(np.isnan(heading), status,
-                              len(UNIT_STATUSES) + status * HEADINGS + bucket)
-            self._arrows.draw(painter, px, py, symbol)
-            if len(rows) < LABELS_BELOW:
-                self._labels(painter, rows, px, py, world)
+            atlas = self._arrows
+            symbol = np.where(np.isnan(heading), status, len(UNIT_STATUSES) + status * HEADINGS + bucket)
+        now = self.clock()
+        stale = u.stale(rows, now)
+        if stale.any():
+            fresh = ~stale
+            atlas.draw(painter, px[fresh], py[fresh], symbol[fresh])
+            painter.setOpacity(STALE_UNIT_OPACITY)
+            atlas.draw(painter, px[stale], py[stale], symbol[stale])
+            painter.setOpacity(1.0)
+            self._stale_mark.draw(painter, px[stale], py[stale], 0)
+        else:
+            atlas.draw(painter, px, py, symbol)
+        self._repaint_when_stale(rows, now)
+        if len(rows) < LABELS_BELOW:
+            self._labels(painter, rows, px, py, world)
         painter.restore()
+
+    def _repaint_when_stale(self, rows: np.ndarray, now: float) -> None:
+        """Paint again when the next of these positions goes stale: nothing else changes then."""
+        coming = self.units.data["pos_stale"][rows]
+        coming = coming[coming > now]
+        if len(coming):
+            self._stale_repaint.start(max(1, int((float(coming.min()) - now) * 1000) + 1))
+        else:
+            self._stale_repaint.stop()
 
     def _labels(self, painter: QtGui.QPainter, rows: np.ndarray, px: np.ndarray, py: np.ndarray,
                 world: QtGui.QTransform) -> None:

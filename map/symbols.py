@@ -123,6 +123,17 @@ def ring(color, diameter: float, width: float = 2.5) -> SymbolPainter:
     return draw
 
 
+def struck_ring(color, diameter: float, width: float = 2.0) -> SymbolPainter:
+    """A ring struck through: a position that is no longer current (a TAK device's stale time passed)."""
+    def draw(p: QtGui.QPainter, cell: float) -> None:
+        r = diameter / 2
+        p.setPen(QtGui.QPen(qcolor(color), width))
+        p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        p.drawEllipse(QtCore.QPointF(0, 0), r, r)
+        p.drawLine(QtCore.QPointF(-r * 0.7, r * 0.7), QtCore.QPointF(r * 0.7, -r * 0.7))
+    return draw
+
+
 def house(fill, side: float) -> SymbolPainter:
     """A police station."""
     def draw(p: QtGui.QPainter, cell: float) -> None:

@@ -126,6 +126,49 @@
     </message>
 </context>
 <context>
+    <name>DevicesPanel</name>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Device id</source>
+        <translation>设备标识</translation>
+    </message>
+    <message>
+        <source>Position</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <source>Last heard</source>
+        <translation>最后收到</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>警力单元</translation>
+    </message>
+    <message>
+        <source>Attach to unit</source>
+        <translation>关联到单元</translation>
+    </message>
+    <message>
+        <source>Detach</source>
+        <translation>解除关联</translation>
+    </message>
+    <message>
+        <source>no fix</source>
+        <translation>无定位</translation>
+    </message>
+    <message>
+        <source>— attach to a unit</source>
+        <translation>— 请关联到单元</translation>
+    </message>
+    <message>
+        <source>{0} devices, {1} waiting to be attached to a unit</source>
+        <translation>{0} 台设备，{1} 台待关联到单元</translation>
+    </message>
+</context>
+<context>
     <name>ExerciseWindow</name>
     <message>
         <source>EXERCISE · {0} · nothing here is live</source>
@@ -605,6 +648,10 @@
         <translation>一张图 — 视频墙</translation>
     </message>
     <message>
+        <source>Field devices</source>
+        <translation>外勤设备</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -615,6 +662,10 @@
     <message>
         <source>Join an exercise…</source>
         <translation>加入演练…</translation>
+    </message>
+    <message>
+        <source>Field device {0} heard: attach it to a unit (Field devices)</source>
+        <translation>收到外勤设备 {0}：请将其关联到单元（外勤设备）</translation>
     </message>
     <message>
         <source>Select an incident first: the wall fills with the cameras nearest to it.</source>
@@ -657,8 +708,16 @@
         <translation>摄像头报告</translation>
     </message>
     <message>
+        <source>attachment of a device</source>
+        <translation>设备关联</translation>
+    </message>
+    <message>
         <source>command</source>
         <translation>指令</translation>
+    </message>
+    <message>
+        <source>detachment of a device</source>
+        <translation>设备解除关联</translation>
     </message>
     <message>
         <source>{0} assigned to {1}</source>
@@ -1497,6 +1556,14 @@
     <message>
         <source>{0}: {1}</source>
         <translation>{0}：{1}</translation>
+    </message>
+    <message>
+        <source>{0} (stale)</source>
+        <translation>{0}（位置过期）</translation>
+    </message>
+    <message>
+        <source>position stale since {0}</source>
+        <translation>位置自 {0} 起过期</translation>
     </message>
 </context>
 <context>
