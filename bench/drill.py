@@ -2,8 +2,12 @@
 100 injects, against a real server process, the real `onemap drill run` and a real trainee console under Xvfb
 (joined to the exercise namespace). Prints `name value unit` lines:
 
-  inject_error_p99_ms   drill-time error of the fire times: the server's record of each MSEL row and each
-                        generated call (its ts on the drill clock) minus the drill time it was due at
+  inject_error_p99_ms   drill-time error of the fire times: when each MSEL row and each generated call took
+                        effect on the server (the ts, on the drill clock, of the event its command made: the
+                        call's incident.created, the unit going off duty, the camera going dark, the message's
+                        note; an AVL silence has no event of its own: its drill.inject_fired record) minus
+                        the drill time it was due at
+  inject_record_lag_p99_ms  drill time from that effect to the runner's drill.inject_fired record of it
   runner_cpu_pct        the runner process (runner and simulated units: one process, one asyncio loop), % of
                         one core over the drill
   server_cpu_pct        the server process, % of one core over the drill
@@ -184,10 +188,11 @@ def run(hours: float) -> None:
         window.close()
         QApplication.processEvents()
         server.kill()
-    errors = inject_errors(events, msel, hours, pack)
+    errors, lags = inject_errors(events, msel, hours, pack)
     print(f"drill_hours {hours:g} h")
     print(f"injects_fired {len(errors)} injects")
     print(f"inject_error_p99_ms {float(np.percentile(errors, 99)) * 1000:.0f} ms")
+    print(f"inject_record_lag_p99_ms {float(np.percentile(lags, 99)) * 1000:.0f} ms")
     print(f"runner_cpu_pct {runner_cpu / wall * 100:.1f} %")
     print(f"server_cpu_pct {server_cpu / wall * 100:.1f} %")
     print(f"console_frame_p95_ms {p95(paints):.1f} ms")
@@ -206,8 +211,9 @@ def fetch_events(db: Path, namespace: str) -> list[dict]:
     return [orjson.loads(frame) for (frame,) in rows]
 
 
-def inject_errors(events: list[dict], msel: Path, hours: float, pack: Path) -> list[float]:
-    """Drill seconds between each firing's record (on the drill clock) and the drill time it was due at."""
+def inject_errors(events: list[dict], msel: Path, hours: float, pack: Path) -> tuple[list[float], list[float]]:
+    """Drill seconds between each firing's effect (on the drill clock) and the drill time it was due at, and
+    from the effect to the runner's record of it."""
     from dispatch.history import epoch
     from drills.clock import DrillClock
     from drills.load import generate_calls, sf_profile, street_sampler
@@ -221,14 +227,27 @@ def inject_errors(events: list[dict], msel: Path, hours: float, pack: Path) -> l
                              street_point=street_sampler(city.streets))
     clock = DrillClock(events)
     generated = iter(planned)
-    errors = []
+    errors, lags = [], []
+    effect = None  # the last inject effect since the previous record
     for event in events:
+        if is_inject_effect(event):
+            effect = event
         if event["type"] != "drill.inject_fired":
             continue
         number = event["data"]["event_number"]
         due = due_rows[number] if number is not None else next(generated).drill_s
-        errors.append(clock.drill_at(epoch(event["ts"])) - due)
-    return errors
+        fired = effect or event
+        errors.append(clock.drill_at(epoch(fired["ts"])) - due)
+        lags.append(clock.drill_at(epoch(event["ts"])) - clock.drill_at(epoch(fired["ts"])))
+        effect = None
+    return errors, lags
+
+
+def is_inject_effect(event: dict) -> bool:
+    """An event an inject's command makes (the simulated units' own reports never go off duty)."""
+    kind = event["type"]
+    return (kind in ("incident.created", "camera.status_changed", "incident.noted")
+            or (kind == "unit.status_changed" and event["data"]["status"] == "offduty"))
 
 
 def main() -> None:

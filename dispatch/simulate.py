@@ -25,6 +25,7 @@ from shapely.geometry import LineString
 from dispatch.client import DispatchClient, Disconnected
 from dispatch.domain import ATTACHED_STATUSES, LIVE
 from dispatch.recommend import EARTH_RADIUS_M, StreetRouter
+from dispatch.reducer import copy_state
 
 log = logging.getLogger("onemap.simulate")
 
@@ -295,6 +296,7 @@ class SimulationFeed:
         self.simulator = simulator
         self.tick = tick
         self.client: DispatchClient | None = None
+        self._rejected: list[tuple[str, str]] = []  # refused statuses, told to the simulator between steps
 
     async def run(self, stop: asyncio.Event) -> None:
         """Report until `stop` is set. A lost connection is opened again (a fresh snapshot each time, so the
@@ -310,7 +312,12 @@ class SimulationFeed:
                 continue
             try:
                 while not stop.is_set() and not self.client.closed.is_set():
-                    commands = self.simulator.step(self.client.state, now)
+                    for unit_id, status in self._rejected:
+                        self.simulator.rejected(unit_id, status)
+                    self._rejected.clear()
+                    # A step of hundreds of units (routes, drives) takes tens of ms: on a thread of its own,
+                    # over a copy of the state, so the loop it shares (a drill runner's injects) never waits.
+                    commands = await asyncio.to_thread(self.simulator.step, copy_state(self.client.state), now)
                     for (cmd, args), reply in zip(commands, self.client.send_commands(commands)):
                         reply.add_done_callback(lambda future, cmd=cmd, args=args: self._replied(cmd, args, future))
                     await tick()
@@ -333,7 +340,7 @@ class SimulationFeed:
         if reply["op"] == "nack":
             log.warning("simulated %s for %s refused: %s %s", cmd, args["unit_id"], reply["code"], reply["message"])
             if cmd == "unit.status":
-                self.simulator.rejected(args["unit_id"], args["status"])
+                self._rejected.append((args["unit_id"], args["status"]))
 
 
 async def _wait_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -35,8 +35,10 @@ class DrillFleet:
         self.profile = profile
         self.seed = seed
         self.wall = wall
-        self._cleared: set[tuple[str, int]] = set()
-        self.primed = asyncio.Event()  # set once the simulator has stepped before the drill's start  # (unit, seq of its on-scene event) reported available
+        self._cleared: set[tuple[str, int]] = set()  # (unit, seq of its on-scene event) reported available
+        self.primed = asyncio.Event()  # set once the simulator has stepped before the drill's start
+        # SimulationFeed steps the fleet on a worker thread: the event is set on the loop's own thread.
+        self._loop = asyncio.get_running_loop()
 
     def step(self, state: dict, _ticks: float) -> list[tuple[str, dict]]:
         events = self.runner.events
@@ -46,7 +48,7 @@ class DrillFleet:
             # Before the start: the simulator snaps every unit and plans its first drive now, not in the
             # drill's first second (the runner shares this loop); no time passes, nothing is said.
             self.simulator.step(state, 0.0)
-            self.primed.set()
+            self._loop.call_soon_threadsafe(self.primed.set)
             return []
         if not clock.running_at(now):
             return []  # paused: the units stand still and say nothing
