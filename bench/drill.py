@@ -212,8 +212,8 @@ def fetch_events(db: Path, namespace: str) -> list[dict]:
 
 
 def inject_errors(events: list[dict], msel: Path, hours: float, pack: Path) -> tuple[list[float], list[float]]:
-    """Drill seconds between each firing's effect (on the drill clock) and the drill time it was due at, and
-    from the effect to the runner's record of it."""
+    """Drill seconds between each firing's effect (on the drill clock) and the drill time it was due at (early
+    counts as much as late), and from the effect to the runner's record of it."""
     from dispatch.history import epoch
     from drills.clock import DrillClock
     from drills.load import generate_calls, sf_profile, street_sampler
@@ -221,33 +221,48 @@ def inject_errors(events: list[dict], msel: Path, hours: float, pack: Path) -> t
     from layers.citypack import load_city
 
     city = load_city(pack)
-    due_rows = {row.event_number: row.scenario_s for row in read_msel(msel).rows}
+    rows = {row.event_number: row for row in read_msel(msel).rows}
     # The runner's own generated calls: the same arguments (seed 1, scale 1, start hour 8) give the same calls.
     planned = generate_calls(sf_profile(), start_hour=8.0, duration_s=hours * 3600, seed=1,
                              street_point=street_sampler(city.streets))
     clock = DrillClock(events)
     generated = iter(planned)
     errors, lags = [], []
-    effect = None  # the last inject effect since the previous record
+    effects: dict[tuple[str, str | None], dict] = {}  # (command, its target) -> the latest event it made
     for event in events:
-        if is_inject_effect(event):
-            effect = event
+        effect = inject_effect(event)
+        if effect is not None:
+            effects[effect] = event
         if event["type"] != "drill.inject_fired":
             continue
         number = event["data"]["event_number"]
-        due = due_rows[number] if number is not None else next(generated).drill_s
-        fired = effect or event
-        errors.append(clock.drill_at(epoch(fired["ts"])) - due)
+        if number is None:
+            due = next(generated).drill_s
+            key = ("call", event["data"]["incident_id"])
+        else:
+            row = rows[number]
+            due = row.scenario_s
+            key = (row.command, event["data"].get("incident_id") if row.command == "call"
+                   else row.args.get("unit_id") or row.args.get("camera_id"))
+        # An AVL silence makes no event of its own, and a refused command none: the record is the effect.
+        fired = effects.pop(key, event)
+        errors.append(abs(clock.drill_at(epoch(fired["ts"])) - due))
         lags.append(clock.drill_at(epoch(event["ts"])) - clock.drill_at(epoch(fired["ts"])))
-        effect = None
     return errors, lags
 
 
-def is_inject_effect(event: dict) -> bool:
-    """An event an inject's command makes (the simulated units' own reports never go off duty)."""
-    kind = event["type"]
-    return (kind in ("incident.created", "camera.status_changed", "incident.noted")
-            or (kind == "unit.status_changed" and event["data"]["status"] == "offduty"))
+def inject_effect(event: dict) -> tuple[str, str | None] | None:
+    """(the inject command, its target) whose command made this event, if an inject's command could have."""
+    kind, data = event["type"], event["data"]
+    if kind == "incident.created":
+        return "call", data["incident_id"]
+    if kind == "unit.status_changed" and data["status"] == "offduty":  # simulated units never go off duty
+        return "unit_out", data["unit_id"]
+    if kind == "camera.status_changed" and not data["online"]:
+        return "camera_dark", data["camera_id"]
+    if kind == "incident.noted":
+        return "message", None
+    return None
 
 
 def main() -> None:
