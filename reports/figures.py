@@ -23,7 +23,8 @@ INTERVALS = (
 MILESTONES = ("created", "first_dispatched", "first_enroute", "first_onscene", "closed")
 
 # The event types the figures read (all but positions, which tracks sample on their own).
-FIGURE_EVENT_TYPES = ("incident.created", "unit.assigned", "unit.status_changed", "incident.closed")
+FIGURE_EVENT_TYPES = ("incident.created", "unit.assigned", "unit.status_changed", "incident.closed",
+                      "incident.milestone")
 
 
 def millis(ts: str) -> int:
@@ -120,6 +121,12 @@ class SpanFigures:
                     record.first_enroute = ts
                 elif data["status"] == "onscene" and record.first_onscene is None:
                     record.first_onscene = ts
+        elif kind == "incident.milestone":  # an imported call's milestone without a unit
+            record = self._incident(data["incident_id"])
+            field_name = {"dispatched": "first_dispatched", "enroute": "first_enroute",
+                          "onscene": "first_onscene"}[data["milestone"]]
+            if record is not None and getattr(record, field_name) is None:
+                setattr(record, field_name, ts)
         elif kind == "incident.closed":
             record = self._incident(data["incident_id"])
             if record is not None:
