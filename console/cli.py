@@ -136,6 +136,16 @@ def _keyframes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_cad(args: argparse.Namespace) -> int:
+    from dispatch.cad_import import import_cad
+
+    result = import_cad(args.file, args.mapping, args.db, args.namespace, None if args.city == "none" else args.city,
+                        progress=lambda line: print(line, file=sys.stderr, flush=True))
+    for line in result.lines():
+        print(line)
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -372,6 +382,19 @@ def build_parser() -> argparse.ArgumentParser:
                                           "has no keyframe at seq 0); recorded in the log if it names none")
     keyframes.add_argument("--namespace", help="only this namespace (default: every one in the log)")
     keyframes.set_defaults(run=_keyframes)
+
+    imports = sub.add_parser("import", help="bring real past data into an event log")
+    imports_sub = imports.add_subparsers(dest="import_command", required=True)
+    cad = imports_sub.add_parser("cad", help="a CAD calls-for-service export (CSV) into a read-only history:NAME "
+                                             "namespace, at its original times (docs/cad-import.md)")
+    cad.add_argument("file", help="the CSV export")
+    cad.add_argument("--mapping", required=True, help="the mapping (TOML): a file, or a shipped one by name "
+                                                      "(sf, seattle, sacramento)")
+    cad.add_argument("--db", required=True, help="the SQLite event store file (created if absent)")
+    cad.add_argument("--namespace", required=True, help="history:NAME, a name not used in the log yet")
+    cad.add_argument("--city", default="none", help="a city pack (name or folder) whose grid cells and state the "
+                                                    "namespace gets; none (default): the data's own units only")
+    cad.set_defaults(run=_import_cad)
 
     demo = sub.add_parser("demo", help="a dispatch server on the demo city, with moving patrols, and a console")
     demo.add_argument("--data", default="~/.local/share/onemap/demo", help="where the demo keeps its users and log")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol
 
 from dispatch.city_state import initial_state
+from dispatch.domain import is_history
 from dispatch.domain import is_exercise
 from dispatch.history import History
 from dispatch.reducer import State
@@ -154,7 +155,7 @@ def write_source_report(source: LogSource, last_seq: int, namespace: str, start_
     except KeyError as exc:
         raise ReportError(f"the log does not record the state its namespace started from (no {exc} in it): "
                           "name the city pack the server ran (--city)") from None
-    if not start_state["units"]:
+    if not start_state["units"] and not is_history(namespace):  # an import's units come with its events
         raise ReportError("the log does not record the state its namespace started from: "
                           "name the city pack the server ran (--city)")
     report(0.1, "reading incidents and unit status changes")
