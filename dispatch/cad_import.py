@@ -340,8 +340,8 @@ def plan_events(mapping: Mapping, csv_path: str | Path, grid_at: Callable[[float
     result = ImportResult("")
     rows = _Rows(mapping, grid_at)
     # (ms, rank, row number, type, data, the incident of the row)
-    planned: list[tuple[int, int, int, str, dict]] = []
-    incidents: dict[str, dict] = {}  # incident id -> {"close": ms or None, "units": set}
+    planned: list[tuple[int, int, int, str, dict, str | None]] = []
+    incidents: dict[str, dict] = {}  # incident id -> its received time, close time, units, last row, disposition
     first_seen: dict[str, tuple[int, int, str, str | None]] = {}  # unit -> (ms, row, kind, callsign)
     try:
         with open(csv_path, newline="", encoding=mapping.get("source", "encoding", "utf-8-sig")) as handle:
@@ -380,13 +380,16 @@ def plan_events(mapping: Mapping, csv_path: str | Path, grid_at: Callable[[float
                 call = incidents.get(incident["incident_id"])
                 if call is None:
                     call = incidents[incident["incident_id"]] = {
-                        "close": None, "units": set(), "last_row": number,
+                        "received": times["received"], "close": None, "units": set(), "last_row": number,
                         "disposition": rows.value(row, "incident", "disposition")}
                     planned.append((times["received"], _RANK["incident.created"], number, "incident.created", incident,
                                     incident["incident_id"]))
-                if unit is not None and unit[0] in call["units"]:
-                    result.refused["unit_twice_on_call"] += 1
-                    result.first_line.setdefault("unit_twice_on_call", line)
+                # A later row of a call: the call was created by its first row, so nothing may come before that.
+                reason = ("received_before_its_call" if times["received"] < call["received"]
+                          else "unit_twice_on_call" if unit is not None and unit[0] in call["units"] else None)
+                if reason is not None:
+                    result.refused[reason] += 1
+                    result.first_line.setdefault(reason, line)
                     continue
                 for milestone in MILESTONES[1:]:
                     if times[milestone] is None:

@@ -274,3 +274,23 @@ def test_server_refuses_every_command_into_a_history_namespace(history_server, i
         assert refused.value.code == "not_found" and "no imported calls" in refused.value.message
 
     asyncio.run(run())
+
+
+def test_later_rows_of_a_call_that_cannot_join_it_are_refused(tmp_path):
+    """Rows of one call: a unit on it twice, or a row received before the row that created the call (its
+    events would come before the incident exists), are refused by reason; the rest make one incident."""
+    mapping = write(tmp_path / "m.toml", SMALL_MAPPING.replace('received = "received"',
+                                                               'received = "received"\ndispatched = "sent"')
+                    + '\n[unit]\nid = "unit"\n')
+    csv = write(tmp_path / "in.csv", "call,type,received,sent,lon,lat,unit\n"
+                                     "1,fire,2026-01-02 10:00,2026-01-02 10:01,24.9,60.1,E1\n"
+                                     "1,fire,2026-01-02 10:00,2026-01-02 10:02,24.9,60.1,E1\n"
+                                     "1,fire,2026-01-02 09:50,2026-01-02 09:51,24.9,60.1,E2\n"
+                                     "1,fire,2026-01-02 10:00,2026-01-02 10:03,24.9,60.1,E3\n")
+    result = import_cad(csv, mapping, tmp_path / "e.db", "history:x")
+    assert result.refused == {"unit_twice_on_call": 1, "received_before_its_call": 1}
+    assert result.first_line == {"unit_twice_on_call": 3, "received_before_its_call": 4}
+    events = namespace_events(tmp_path / "e.db", "history:x")
+    assert [e["type"] for e in events] == ["incident.created", "unit.registered", "unit.assigned",
+                                           "unit.registered", "unit.assigned"]
+    assert [e["data"]["unit_id"] for e in events if e["type"] == "unit.assigned"] == ["E1", "E3"]
