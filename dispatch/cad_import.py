@@ -199,7 +199,8 @@ class ImportResult:
                f"rows_refused {sum(self.refused.values())}"]
         out += [f"refused {reason} {n} (first at line {self.first_line[reason]})"
                 for reason, n in sorted(self.refused.items())]
-        out += [f"missing {milestone} {self.missing[milestone]}" for milestone in MILESTONES[1:] if self.missing[milestone]]
+        out += [f"missing {milestone} {self.missing[milestone]}" for milestone in MILESTONES[1:]
+                if self.missing[milestone]]
         out += [f"units_taken_off_earlier_call {self.taken_off_earlier_call}",
                 f"milestones_superseded {self.superseded}"]
         return out
@@ -332,7 +333,8 @@ class _Rows:
         return unit_id, kind.lower(), self.value(row, "unit", "callsign")
 
 
-def plan_events(mapping: Mapping, csv_path: str | Path, grid_at: Callable[[float, float], str | None] = lambda x, y: None,
+def plan_events(mapping: Mapping, csv_path: str | Path,
+                grid_at: Callable[[float, float], str | None] = lambda lon, lat: None,
                 progress: Callable[[str], None] = lambda line: None) -> tuple[list[tuple[int, str, dict]], ImportResult]:
     """The import's events as (epoch ms, type, data), in the order to write them, and its counts (the
     namespace not yet named)."""
@@ -455,7 +457,8 @@ def _untangle(planned: list, result: ImportResult) -> list[tuple[int, str, dict]
         if event_type == "unit.assigned":
             if on_call.get(unit_id) not in (None, call):
                 result.taken_off_earlier_call += 1
-                out.append((ms, "unit.status_changed", {"unit_id": unit_id, "status": "available", "incident_id": None}))
+                out.append((ms, "unit.status_changed",
+                            {"unit_id": unit_id, "status": "available", "incident_id": None}))
             on_call[unit_id] = call
         elif event_type == "unit.status_changed":
             if on_call.get(unit_id) != call:
@@ -473,7 +476,8 @@ def import_cad(csv_path: str | Path, mapping_path: str | Path, db_path: str | Pa
     `city`: a city pack name or folder whose grid cells name the incidents' grid_id and whose state the
     namespace starts from; None: an empty state (the data's own units only)."""
     if not (valid_namespace(namespace) and is_history(namespace)):
-        raise ValueError(f"namespace {namespace!r}: give {HISTORY_PREFIX}NAME (NAME: 1-64 letters, digits, '-', '_' or '.')")
+        raise ValueError(f"namespace {namespace!r}: give {HISTORY_PREFIX}NAME "
+                         "(NAME: 1-64 letters, digits, '-', '_' or '.')")
     mapping = load_mapping(mapping_path)
     initial: State = empty_state()
     grid_at: Callable[[float, float], str | None] = lambda lon, lat: None

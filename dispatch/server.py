@@ -432,7 +432,8 @@ class DispatchServer:
         name = hello.get("namespace", LIVE)
         if not valid_namespace(name):
             await _refuse(ws, "bad_request",
-                          "namespace must be \"live\", \"exercise:<name>\" or \"history:<name>\" (letters, digits, -_.)",
+                          "namespace must be \"live\", \"exercise:<name>\" or \"history:<name>\" "
+                          "(letters, digits, -_.)",
                           CLOSE_BAD_REQUEST)
             return None
         if is_history(name) and name not in self._namespaces and not await self._in_store(self._store.last_seq, name):

@@ -152,7 +152,8 @@ def test_cli_imports_and_report_reads_the_namespace(imported, tmp_path):
                           str(MAPPINGS_DIR / "seattle.toml"), "--db", str(fresh), "--namespace", "history:seattle"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.splitlines()[:2] == ["rows_read 497", f"events_written {results['history:seattle'].events_written}"]
+    written = results["history:seattle"].events_written
+    assert run.stdout.splitlines()[:2] == ["rows_read 497", f"events_written {written}"]
     again = subprocess.run(run.args, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert again.returncode == 2 and "already holds" in again.stderr and again.stdout == ""
     out = tmp_path / "report"
@@ -191,7 +192,8 @@ SMALL_CSV = "call,type,received,lon,lat\n1,fire,2026-01-02 10:00,24.9,60.1\n"
     (SMALL_MAPPING.replace('kind = "type"', 'kind = "type'), "line 8"),  # bad TOML
     (SMALL_MAPPING.replace('kind = "type"', 'kind = "call_type"'), "line 8: incident.kind names column 'call_type'"),
     (SMALL_MAPPING.replace('format = "%Y-%m-%d %H:%M"', 'format = "%Y-%m-%d %Q"'), "line 2: times.format"),
-    (SMALL_MAPPING.replace('format = "%Y-%m-%d %H:%M"', 'format = "%d.%m.%Y %H:%M"'), "in.csv line 2: '2026-01-02 10:00' does not match times.format '%d.%m.%Y %H:%M'"),
+    (SMALL_MAPPING.replace('format = "%Y-%m-%d %H:%M"', 'format = "%d.%m.%Y %H:%M"'),
+     "in.csv line 2: '2026-01-02 10:00' does not match times.format '%d.%m.%Y %H:%M'"),
     (SMALL_MAPPING.replace("default_priority = 2", "default_priority = 2\ncolour = \"red\""),
      "line 10: unknown key incident.colour"),
     (SMALL_MAPPING.replace('timezone = "Europe/Helsinki"', 'timezone = "Mars/Olympus"'), "line 3: times.timezone"),
