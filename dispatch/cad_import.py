@@ -394,8 +394,8 @@ def plan_events(mapping: Mapping, csv_path: str | Path,
                     result.first_line.setdefault(reason, line)
                     continue
                 for milestone in MILESTONES[1:]:
-                    if times[milestone] is None:
-                        result.missing[milestone] += 1
+                    if times[milestone] is None and mapping.get("times", milestone) is not None:
+                        result.missing[milestone] += 1  # a milestone the export does not have is not "missing"
                 call["last_row"] = number
                 _plan_row(planned, incident["incident_id"], times, unit, number, first_seen, call)
     except (OSError, UnicodeDecodeError) as exc:
