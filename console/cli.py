@@ -370,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--from", dest="start", help="start (ISO 8601; without an offset: local time); "
                                                    "default the log's first event")
     replay.add_argument("--to", dest="end", help="end (as --from); default the log's last event")
-    replay.add_argument("--namespace", default="live", help="live, or exercise:NAME")
+    replay.add_argument("--namespace", default="live", help="live, exercise:NAME or history:NAME")
     replay.add_argument("--city", help="with --db: the city pack to draw, for a log that does not name it")
     replay.add_argument("--language", choices=["system", "en", "zh_CN"])
     replay.set_defaults(run=_replay)
@@ -404,7 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="an after-action report of a span of the log: CSV tables and an offline "
                                            "HTML page (docs/reports.md)")
     report.add_argument("--db", required=True, help="the SQLite event store file")
-    report.add_argument("--namespace", default="live", help="live (default) or exercise:<name>")
+    report.add_argument("--namespace", default="live", help="live (default), exercise:<name> or history:<name>")
     report.add_argument("--from", dest="start", required=True, metavar="TIME",
                         help="RFC 3339, e.g. 2026-12-02T08:00:00Z; without an offset, a time in --tz")
     report.add_argument("--to", dest="end", required=True, metavar="TIME", help="the span's end (not included)")
