@@ -276,6 +276,8 @@ def test_an_exercise_export_is_marked_exercise_in_every_row_and_its_document_nam
         rows = gpd.read_file(files["gpkg"], layer=layer)
         assert len(rows) and set(rows["exercise"]) == {"EXERCISE"} and set(rows["namespace"]) == {EXERCISE}, layer
     kml = etree.parse(str(files["kml"]))
+    schema = _kml_schema()
+    assert schema.validate(kml), schema.error_log
     assert kml.findtext(f"{KML}Document/{KML}name").startswith("EXERCISE gis-drill · ")
     placemarks = list(kml.iter(f"{KML}Placemark"))
     assert len(placemarks) == 2 and all(
