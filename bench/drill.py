@@ -26,7 +26,6 @@ import asyncio
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -43,32 +42,6 @@ SPEED = 60.0
 UNITS = 200
 INJECTS = 100
 NAME = "bench"
-
-
-def p95(values) -> float:
-    return float(np.percentile(np.asarray(values, dtype=float), 95))
-
-
-def city_with_units(folder: Path, units: int) -> Path:
-    """A copy of the demo pack with patrols added on its streets up to `units`."""
-    from layers.citypack import CITIES_DIR, load_city
-    from drills.load import street_sampler
-
-    pack = folder / "drill-bench"
-    shutil.copytree(CITIES_DIR / "demo", pack)
-    meta = json.loads((pack / "city.json").read_text(encoding="utf-8"))
-    meta["name"] = "drill-bench"
-    (pack / "city.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-    demo = load_city("demo")
-    station = demo.units["station"][demo.units["kind"] == "patrol"].iloc[0]
-    point = street_sampler(demo.streets)
-    rng = np.random.default_rng(1)
-    with (pack / "units.csv").open("a", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        for number in range(len(demo.units) + 1, units + 1):
-            lon, lat = point(rng)
-            writer.writerow([f"U{number:03d}", f"P-{number:03d}", "patrol", station, f"{lon:.6f}", f"{lat:.6f}"])
-    return pack
 
 
 def write_msel(path: Path, pack: Path, hours: float) -> Path:
@@ -92,12 +65,6 @@ def write_msel(path: Path, pack: Path, hours: float) -> Path:
             writer.writerow([n, scenario_time_text(n * step), "Inject", "Sim", "Dispatcher",
                              f"Scripted inject {n}", "", "", "", kind, json.dumps(args)])
     return path
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process (and its finished children) from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def trainee(url: str, token: str, namespace: str) -> None:
@@ -128,6 +95,8 @@ def run(hours: float) -> None:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from support.measure import cpu_seconds, percentile
+    from support.packs import city_with_units
     from support.server import ServerProcess, make_users
 
     tmp = Path(tempfile.mkdtemp())
@@ -138,7 +107,7 @@ def run(hours: float) -> None:
     from console.window import MainWindow
     from map.canvas import _MapView
 
-    pack = city_with_units(tmp, UNITS)
+    pack = city_with_units(tmp, UNITS, "drill-bench")
     msel = write_msel(tmp / "msel.csv", pack, hours)
     tokens = make_users(tmp / "users.json")
     token_file = tmp / "tina.token"
@@ -195,7 +164,7 @@ def run(hours: float) -> None:
     print(f"inject_record_lag_p99_ms {float(np.percentile(lags, 99)) * 1000:.0f} ms")
     print(f"runner_cpu_pct {runner_cpu / wall * 100:.1f} %")
     print(f"server_cpu_pct {server_cpu / wall * 100:.1f} %")
-    print(f"console_frame_p95_ms {p95(paints):.1f} ms")
+    print(f"console_frame_p95_ms {percentile(paints, 95):.1f} ms")
     print(f"console_frames {len(paints)} frames")
     moved = sum(1 for e in events if e["type"] == "unit.moved")
     print(f"unit_positions {moved} positions")

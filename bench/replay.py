@@ -24,20 +24,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
+from support.measure import percentile  # noqa: E402 (the path first)
 
 SEEKS = 60
 SCRUB_S = 5.0
 PLAY_S = 5.0
-
-
-def p95(values) -> float:
-    return float(np.percentile(np.asarray(values, dtype=float), 95))
 
 
 def _pump_until(app, condition, timeout: float = 30.0) -> None:
@@ -114,8 +110,8 @@ def window_figures(log: Path) -> dict[str, float]:
         play = frame_times(PLAY_S, lambda k: None)
         clock.pause()
         window.close()
-    return {"open_replay_ms": opened_ms, "seek_5m_frame_p95_ms": p95(seek_ms),
-            "scrub_frame_p95_ms": p95(scrub), "play_1000x_frame_p95_ms": p95(play)}
+    return {"open_replay_ms": opened_ms, "seek_5m_frame_p95_ms": percentile(seek_ms, 95),
+            "scrub_frame_p95_ms": percentile(scrub, 95), "play_1000x_frame_p95_ms": percentile(play, 95)}
 
 
 def report_seconds(log: Path) -> float:

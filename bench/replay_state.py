@@ -31,6 +31,8 @@ import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+from support.measure import percentile  # noqa: E402 (the path first)
 
 from dispatch.commands import Centre, Context, Rejected, decide  # noqa: E402
 from dispatch.history import History, rfc3339  # noqa: E402
@@ -162,10 +164,6 @@ def generate_log(path: Path, events: int, seed: int = 7) -> Path:
     return path
 
 
-def _p95(values: list[float]) -> float:
-    return sorted(values)[int(len(values) * 0.95)]
-
-
 def figures(sizes: tuple[int, ...] = (1_000_000, 5_000_000)):
     """The benchmark's lines, one at a time (each log is generated first if it is not cached)."""
     keyframe_mb, log_mb, largest = [], [], None
@@ -181,7 +179,7 @@ def figures(sizes: tuple[int, ...] = (1_000_000, 5_000_000)):
             begun = time.perf_counter()
             history.state_at_time(instant)
             seeks.append((time.perf_counter() - begun) * 1000)
-        yield f"seek_{events // 1_000_000}m_state_p95_ms {_p95(seeks):.1f} ms"
+        yield f"seek_{events // 1_000_000}m_state_p95_ms {percentile(seeks, 95):.1f} ms"
         store.checkpoint()
         keyframes = store.keyframe_bytes()
         keyframe_mb.append(keyframes / 1e6 / (events / 1e6))

@@ -23,7 +23,6 @@ import asyncio
 import gc
 import json
 import multiprocessing as mp
-import os
 import random
 import sys
 import tempfile
@@ -37,6 +36,7 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+from support.measure import cpu_seconds  # noqa: E402 (the path first)
 
 UNITS = 5_000
 CONSOLES = 20
@@ -256,12 +256,6 @@ async def dispatcher(url: str, token: str, start: float, duration: float, units:
         n += 1
     await client.close()
     return samples
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from /proc (all its threads)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def machine_ticks() -> tuple[int, int, int]:

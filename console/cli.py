@@ -175,6 +175,26 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from reports.gis import write_gis
+    from reports.times import machine_zone, parse_time, zone_named
+
+    zone = zone_named(args.tz) if args.tz else machine_zone()
+    start, end = parse_time(args.start, zone, "--from"), parse_time(args.end, zone, "--to")
+    city = None
+    if args.city:
+        from layers.citypack import load_city
+
+        city = load_city(args.city)
+
+    def progress(done: float, words: str) -> None:
+        print(f"{done:4.0%} {words}", file=sys.stderr)
+
+    shown = progress if sys.stderr.isatty() else None  # as `report`: a script reads the file, or the error
+    print(write_gis(args.db, args.namespace, start, end, args.format, args.out, shown, city=city))
+    return 0
+
+
 def _drill_run(args: argparse.Namespace) -> int:
     from drills.runner import DrillRunner, load_scenario
 
@@ -413,6 +433,20 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--city", help="the city pack the server ran (a name or folder): needed for a log that "
                                        "does not record the state it started from; draws its grid cells")
     report.set_defaults(run=_report)
+
+    export = sub.add_parser("export", help="a span of the log as GIS data: unit tracks and incidents in GeoJSON, "
+                                           "GeoPackage or KML (docs/reports.md)")
+    export.add_argument("--db", required=True, help="the SQLite event store file")
+    export.add_argument("--namespace", default="live", help="live (default), exercise:<name> or history:<name>")
+    export.add_argument("--from", dest="start", required=True, metavar="TIME",
+                        help="RFC 3339, e.g. 2026-12-02T08:00:00Z; without an offset, a time in --tz")
+    export.add_argument("--to", dest="end", required=True, metavar="TIME", help="the span's end (not included)")
+    export.add_argument("--format", required=True, choices=["geojson", "gpkg", "kml"])
+    export.add_argument("--out", required=True, help="a new file")
+    export.add_argument("--tz", help="the IANA zone of a --from/--to without an offset (default: the machine's)")
+    export.add_argument("--city", help="the city pack the server ran: needed only for a log that does not record "
+                                       "the state it started from")
+    export.set_defaults(run=_export)
 
     drill = sub.add_parser("drill", help="run, control and score drills in exercise namespaces (docs/drills.md)")
     drill_sub = drill.add_subparsers(dest="drill_command", required=True)

@@ -283,7 +283,8 @@ def overview(reader: Reader, info: ReplayInfo) -> Overview:
         after = events[-1]["seq"]
     out.bookmarks = [b for b in reader.bookmarks() if info.start <= epoch(b["at"]) <= info.end]
     out.steps = sorted(set(out.steps) | {epoch(b["at"]) for b in out.bookmarks})
-    types, counts = reader.density(info.start, info.end, DENSITY_BUCKET_S)
+    # A span of one instant (a log of one event so far) still has its one bucket.
+    types, counts = reader.density(info.start, max(info.end, info.start + 0.001), DENSITY_BUCKET_S)
     out.density = (info.start, DENSITY_BUCKET_S, types, counts)
     return out
 

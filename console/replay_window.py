@@ -21,8 +21,10 @@ from console.replay import LogReader, Overview, ReplayInfo, ReplaySource, Server
 from console.replay_controls import ReplayControls
 from console.timeline import Timeline
 from console.window import MainWindow
+from dispatch.domain import EXERCISE_PREFIX, is_exercise
 from dispatch.history import epoch
 from reports.times import local_label, machine_zone
+from video.tile import EXERCISE_COLOR
 
 # What reports.export says as it goes (Qt-free, in English), in the console's language.
 EXPORT_STEPS = {
@@ -54,6 +56,8 @@ class ReplayWindow(MainWindow):
         self._replayed_shown: tuple[str, str] | None = None
         self.failure: str | None = None  # why the replay could not open or go on
         self.zone = machine_zone()  # replayed times are shown in it, with its name
+        # A replayed drill says EXERCISE as its console did: nobody takes a drill's history for live's.
+        self.exercise = reader.namespace[len(EXERCISE_PREFIX):] if is_exercise(reader.namespace) else None
         self._lists_due = (False, False)
         super().__init__(self.replay, city, clock)
         # Children of the window: a timer left running must not fire into a window already deleted.
@@ -78,6 +82,12 @@ class ReplayWindow(MainWindow):
         self.banner.setStyleSheet(f"background: {REPLAY_COLOR}; color: white; font-weight: bold; padding: 4px 10px;")
         self.centralWidget().layout().insertWidget(0, self.banner)
         self.setStyleSheet(f"QMainWindow#onemap-replay {{ border: 3px solid {REPLAY_COLOR}; }}")
+        if self.exercise is not None:
+            self.exercise_banner = QLabel(self)
+            self.exercise_banner.setObjectName("exercise-banner")
+            self.exercise_banner.setStyleSheet(f"background: {EXERCISE_COLOR}; color: white; font-weight: bold; "
+                                               "padding: 4px 10px;")
+            self.centralWidget().layout().insertWidget(1, self.exercise_banner)
         self.controls = ReplayControls(clock, self.zone, self)
         self.addToolBarBreak()
         bar = self.addToolBar("replay")
@@ -103,7 +113,9 @@ class ReplayWindow(MainWindow):
     def retranslate(self) -> None:
         super().retranslate()
         for dock in self.docks().values():  # no dock mistaken for the live desk's, even floating alone
-            dock.setWindowTitle(self.tr("REPLAY · {0}").format(dock.windowTitle()))
+            dock.setWindowTitle(self._marked(self.tr("REPLAY · {0}").format(dock.windowTitle())))
+        if hasattr(self, "exercise_banner"):
+            self.exercise_banner.setText(self.tr("EXERCISE · {0} · a replayed drill").format(self.exercise))
         if hasattr(self, "banner"):
             self._replayed_shown = None
             self._show_replayed()
@@ -121,9 +133,13 @@ class ReplayWindow(MainWindow):
             return  # a second shown is a second said: not 60 titles a second while playing
         self._replayed_shown = (now, label)
         self.banner.setText(self.tr("REPLAY · {0} · {1} · nothing here is live").format(now, label))
-        self.setWindowTitle(self.tr("REPLAY {0} — OneMap — {1}").format(now, label))
+        self.setWindowTitle(self._marked(self.tr("REPLAY {0} — OneMap — {1}").format(now, label)))
         if self.map_window is not None:
-            self.map_window.setWindowTitle(self.tr("REPLAY {0} — OneMap map").format(now))
+            self.map_window.setWindowTitle(self._marked(self.tr("REPLAY {0} — OneMap map").format(now)))
+
+    def _marked(self, title: str) -> str:
+        """A title of a replayed drill's window starts EXERCISE NAME, as the trainee's console's did."""
+        return title if self.exercise is None else self.tr("EXERCISE {0} · {1}").format(self.exercise, title)
 
     def _tick(self) -> None:
         """Ages and timers show whole seconds: redrawn at most every TICK_MS while the clock plays or is

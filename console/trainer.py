@@ -34,8 +34,8 @@ from dispatch.history import epoch
 from drills.clock import CLOCK_EVENT_TYPES, FIRED_EVENT_TYPE, DrillClock, fired_rows
 from drills.msel import COMMAND_ARGS, EXPECT_COMMAND, HEADINGS, MselError, scenario_time_text
 from reports.figures import FIGURE_EVENT_TYPES
+from video.tile import EXERCISE_COLOR
 
-EXERCISE_COLOUR = "#7e22ce"  # the exercise console's banner
 FIRE_REQUESTED, INJECT_REQUESTED = "drill.fire_requested", "drill.inject_requested"
 FEED_EVENT_TYPES = ("incident.created", "unit.assigned", "unit.status_changed", "incident.noted",
                     "incident.closed", "camera.status_changed")
@@ -226,9 +226,9 @@ class TrainerPanel(QMainWindow):
         self._runner_text = ""  # the runner's output after its last whole line
 
         self.setWindowTitle(self.tr("EXERCISE {0} — trainer").format(name))
-        banner = QLabel(self.tr("EXERCISE · {0} · trainer's panel").format(self.namespace))
+        banner = QLabel(self.tr("EXERCISE · {0} · trainer's panel").format(name))
         banner.setObjectName("exercise-banner")
-        banner.setStyleSheet(f"background: {EXERCISE_COLOUR}; color: white; font-weight: 700; "
+        banner.setStyleSheet(f"background: {EXERCISE_COLOR}; color: white; font-weight: 700; "
                              "padding: 6px 12px; letter-spacing: 2px;")
         self.clock_label = QLabel()
         self.clock_label.setStyleSheet("font-size: 20px; font-weight: 600; padding: 4px;")
@@ -302,7 +302,7 @@ class TrainerPanel(QMainWindow):
         layout.addWidget(split, 1)
         layout.addWidget(self.status)
         self.setCentralWidget(central)
-        self.setStyleSheet(f"QMainWindow {{ border: 4px solid {EXERCISE_COLOUR}; }}")
+        self.setStyleSheet(f"QMainWindow {{ border: 4px solid {EXERCISE_COLOR}; }}")
 
         self.start_button.clicked.connect(self.start)
         self.pause_button.clicked.connect(lambda: self._send("drill.pause", {}))
@@ -399,10 +399,13 @@ class TrainerPanel(QMainWindow):
     def refresh(self) -> None:
         """The clock line and every row's state, as the log stands now."""
         now = time.time()
+        running = self.clock.started and self.clock.running_at(now)
+        # Only what the drill can do now: pause a running drill, resume a paused one.
+        self.pause_button.setEnabled(running)
+        self.resume_button.setEnabled(self.clock.started and not running)
         if not self.clock.started:
             self.clock_label.setText(self.tr("Drill not started"))
         else:
-            running = self.clock.running_at(now)
             speed = self.clock.segments[-1].speed
             self.clock_label.setText(self.tr("Drill time {0} · speed {1}× · {2}").format(
                 _drill_text(self.clock.drill_at(now)), f"{speed:g}", self.tr("running") if running else self.tr("paused")))

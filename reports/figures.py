@@ -46,6 +46,9 @@ class IncidentRecord:
     closed: str | None = None
     units: list[str] = field(default_factory=list)  # every unit assigned in the span, in order
     open_at_start: bool = False  # created before the span and not closed at its start
+    address: str | None = None
+    disposition: str | None = None  # the close's code, once closed in the span
+    disposition_note: str | None = None
 
     def interval_ms(self, name: str) -> int | None:
         """Milliseconds between the interval's two milestones; None if either never happened."""
@@ -131,6 +134,7 @@ class SpanFigures:
             record = self._incident(data["incident_id"])
             if record is not None:
                 record.closed = ts
+                record.disposition, record.disposition_note = data["disposition"], data.get("disposition_note")
 
     def feed(self, events: Iterable[dict]) -> None:
         for event in events:
@@ -139,7 +143,7 @@ class SpanFigures:
 
 def _record_of(incident: dict, created_ts: str) -> IncidentRecord:
     return IncidentRecord(incident["incident_id"], incident["kind"], incident["priority"], incident.get("grid_id"),
-                          incident["lon"], incident["lat"], created_ts)
+                          incident["lon"], incident["lat"], created_ts, address=incident.get("address"))
 
 
 def bookmarks_in(events: Iterable[dict], start_epoch: float, end_epoch: float) -> list[dict]:

@@ -1130,6 +1130,10 @@
         <translation>回放 · {0}</translation>
     </message>
     <message>
+        <source>EXERCISE · {0} · a replayed drill</source>
+        <translation>演练 · {0} · 演练回放</translation>
+    </message>
+    <message>
         <source>Timeline</source>
         <translation>时间轴</translation>
     </message>
@@ -1140,6 +1144,10 @@
     <message>
         <source>REPLAY {0} — OneMap map</source>
         <translation>回放 {0} — OneMap 地图</translation>
+    </message>
+    <message>
+        <source>EXERCISE {0} · {1}</source>
+        <translation>演练 {0} · {1}</translation>
     </message>
     <message>
         <source>&amp;File</source>

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QLabel
 
 from dispatch.client import DispatchClient
 from support.console import open_window
@@ -160,3 +160,42 @@ def test_the_console_command_refuses_a_namespace_that_is_neither_live_nor_an_exe
         assert result.returncode == 2, result.stderr
         assert result.stderr.strip() == (f"onemap console: namespace {namespace!r}: give live or exercise:NAME "
                                          "(NAME: 1-64 letters, digits, '-', '_' or '.')")
+
+
+def test_a_replayed_drill_is_marked_exercise_on_its_banner_titles_and_docks(server, users, qtbot, qapp,
+                                                                                  screenshot):
+    from console.replay import ServerReader
+    from console.replay_window import ReplayWindow
+
+    _, tokens = users
+    _create(server.url, tokens["tina"], EXERCISE, kind="fire", priority=1, lon=24.944, lat=60.170)
+    _create(server.url, tokens["sam"], "live", kind="theft", priority=4, lon=24.940, lat=60.168)
+    replay = ReplayWindow(ServerReader(server.url, tokens["sam"], EXERCISE))
+    qtbot.addWidget(replay)
+    replay.setGeometry(20, 40, 1600, 1000)
+    replay.show()
+    qtbot.waitUntil(lambda: replay.info is not None and replay.city is not None
+                    and "fire" in {r["kind"] for r in replay.live.state["incidents"].values()}, timeout=30_000)
+    assert {r["kind"] for r in replay.live.state["incidents"].values()} == {"fire"}  # the drill's, not live's
+    # One event so far: a span of one instant, whose overview still reads (it once asked for an empty span).
+    qtbot.waitUntil(lambda: replay.overview.density is not None or replay.failure is not None, timeout=10_000)
+    assert replay.failure is None
+    unit = next(iter(replay.live.state["units"]))
+    qtbot.waitUntil(lambda: replay.canvas.units_layer.row(unit) is not None and not replay.canvas.loading.isVisible(),
+                    timeout=30_000)
+    assert replay.banner.text().startswith("REPLAY · ")
+    assert replay.exercise_banner.isVisible() and replay.exercise_banner.text().startswith(f"EXERCISE · {NAME}")
+    assert replay.windowTitle().startswith(f"EXERCISE {NAME} · REPLAY ")
+    assert all(d.windowTitle().startswith(f"EXERCISE {NAME} · REPLAY · ") for d in replay.docks().values())
+    replay.canvas.render_now()  # every tile painted: the screenshot grabs the screen as it is
+    shot = QImage(str(screenshot("exercise_replay", screen=qapp.screens().index(replay.screen()))))
+    assert _purple_share(shot, _on_monitor(replay.exercise_banner)) > 0.5
+
+    live_replay = ReplayWindow(ServerReader(server.url, tokens["sam"]))  # live's replay: never says EXERCISE
+    qtbot.addWidget(live_replay)
+    live_replay.show()
+    qtbot.waitUntil(lambda: live_replay.info is not None, timeout=30_000)
+    assert live_replay.findChild(QLabel, "exercise-banner") is None
+    assert "EXERCISE" not in live_replay.windowTitle()
+    assert not any("EXERCISE" in d.windowTitle() for d in live_replay.docks().values())
+

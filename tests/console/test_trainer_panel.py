@@ -94,7 +94,7 @@ def test_the_panel_runs_a_drill_and_shows_its_rows_clock_feed_and_score_from_the
     ])
     panel = open_panel(qtbot, server, trainer_token_file, name, msel)
     assert panel.windowTitle() == "EXERCISE panel-run — trainer"
-    assert panel.findChild(type(panel.status), "exercise-banner").text().startswith("EXERCISE")
+    assert panel.findChild(type(panel.status), "exercise-banner").text() == "EXERCISE · panel-run · trainer's panel"
     assert [panel.table.item(i, NAME_COLUMN).text() for i in range(panel.table.rowCount())] == \
         ["1", "2", "3", "4", "5", "6", "7"]
     assert all(state_of(panel, n) == "pending" for n in (1, 3, 5, 6, 7))
@@ -125,11 +125,13 @@ def test_the_panel_runs_a_drill_and_shows_its_rows_clock_feed_and_score_from_the
     runner_lines = panel.runner_log.toPlainText().splitlines()  # the runner's own output, in the panel, line by line
     assert any(line.startswith("fired event 1 (call) at drill time") for line in runner_lines)
     assert "" not in runner_lines
+    assert panel.pause_button.isEnabled() and not panel.resume_button.isEnabled()  # running: only pause
     screenshot("trainer-panel")
 
     # Pause: the log says so, and the drill time the panel shows is the log's (it stands still).
     qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "paused" in panel.clock_label.text(), timeout=10_000)
+    assert panel.resume_button.isEnabled() and not panel.pause_button.isEnabled()
     assert len(logged(server.db, namespace, "drill.paused")) == 1
     log_clock = DrillClock(namespace_events(server.db, namespace))
     assert panel.clock_label.text() == f"Drill time {scenario_time_text(log_clock.drill_at(time.time()))} · speed 10× · paused"

@@ -26,6 +26,7 @@ from drills.score import score
 from layers.citypack import load_city
 from support.drill import namespace_events, write_msel
 from support.server import ROOT, ServerProcess, make_users
+from support.wait import wait_until
 
 SPEED = 60
 
@@ -62,16 +63,6 @@ def onemap(*args: str) -> subprocess.Popen:
 
 def drill_command(server: ServerProcess, token_file: Path, *args: str) -> list[str]:
     return ["drill", *args, "--server", server.url, "--token-file", str(token_file)]
-
-
-def wait_until(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"not within {timeout} s: {what}")
 
 
 def finished(process: subprocess.Popen, timeout: float = 60.0) -> tuple[int, str, str]:
@@ -182,8 +173,9 @@ def test_injects_due_during_a_pause_fire_after_resume_once_each_in_order_at_dril
         assert pause[0] == 0, pause[2]
         paused = namespace_events(server.db, "exercise:p1")
         paused_at = time.time()
-        # Rows 2-4 fall due 4.5-4.8 s of wall time after row 1 at speed 60; the pause lasts 5 s and holds them.
-        deadline = paused_at + 5.0
+        # Rows 2-4 fall due 4.5-4.8 s of wall time after row 1 at speed 60; the pause lasts 10 s (10 minutes
+        # of drill time at that speed) and holds them.
+        deadline = paused_at + 10.0
         while time.time() < deadline:
             assert set(fired_rows(namespace_events(server.db, "exercise:p1"))) == {1}
             time.sleep(0.05)
@@ -202,7 +194,7 @@ def test_injects_due_during_a_pause_fire_after_resume_once_each_in_order_at_dril
         assert scenario[number] <= drill_s <= scenario[number] + 1.0, (number, drill_s)
     resumed_ts = next(epoch(e["ts"]) for e in events if e["type"] == "drill.resumed")
     assert all(epoch(e["ts"]) > resumed_ts for e in events[len(paused):] if e["type"] == "drill.inject_fired")
-    assert resumed_ts - paused_at >= 4.9
+    assert resumed_ts - paused_at >= 9.9
 
 
 def test_a_restarted_runner_with_resume_carries_on_without_firing_a_row_again(drill_server, tmp_path):
