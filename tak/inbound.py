@@ -95,13 +95,13 @@ def incident_id_part(text: str, room: int) -> str:
 
 class Inbound:
     def __init__(self, namespace: str = LIVE, devices: DeviceTable | None = None, callsign: str = "OneMap",
-                 centre_uid: str | None = None, via: str = "tak"):
+                 centre_uid: str | None = None, via: str = "tak", refused: Counter | None = None):
         self.namespace = namespace
         self.devices = devices or DeviceTable()
         self.callsign = callsign
         self.centre_uid = centre_uid or f"OneMap.{callsign}"
         self.via = via
-        self.refused: Counter[str] = Counter()
+        self.refused: Counter[str] = Counter() if refused is None else refused  # the gateway's counters
         self.ignored: Counter[str] = Counter()
         self._seen_sent: dict[str, float] = {}  # device uid -> when its last device.seen went
         self._last_fix: dict[str, tuple[float, float]] = {}  # device uid -> its last (lon, lat) with a fix
@@ -185,7 +185,8 @@ class Inbound:
         if attached in units:
             return attached
         entry = self.devices.find(uid, callsign)
-        if entry is not None and entry.unit_id in units:
+        # Before OneMap's state is known (not connected yet) the table is taken at its word.
+        if entry is not None and (entry.unit_id in units or "units" not in state):
             return entry.unit_id
         return None
 

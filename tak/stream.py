@@ -32,8 +32,13 @@ class StreamReader:
 
     def feed(self, data: bytes) -> list[Cot | CotRefused]:
         """The events completed by `data`, in order: each a `Cot`, or the `CotRefused` it was refused with."""
+        return [item if isinstance(item, CotRefused) else _decode(item[0], item[1])
+                for item in self.frames(data)]
+
+    def frames(self, data: bytes) -> list[tuple[str, bytes] | CotRefused]:
+        """The same, undecoded: each event as (protocol, its bytes), or a refusal of the framing."""
         self._buffer += data
-        out: list[Cot | CotRefused] = []
+        out: list[tuple[str, bytes] | CotRefused] = []
         while self._step(out):
             pass
         return out
@@ -85,7 +90,7 @@ class StreamReader:
         chunk = bytes(buffer[:end + len(_END)])
         del buffer[:end + len(_END)]
         self.protocol = XML
-        out.append(_decode(parse_xml, chunk))
+        out.append((XML, chunk))
         return True
 
     def _protobuf(self, out: list) -> bool:
@@ -113,12 +118,12 @@ class StreamReader:
             return False
         chunk = bytes(buffer[:offset + length])
         del buffer[:offset + length]
-        out.append(_decode(parse_protobuf, chunk))
+        out.append((PROTOBUF, chunk))
         return True
 
 
-def _decode(parse, chunk: bytes) -> Cot | CotRefused:
+def _decode(protocol: str, chunk: bytes) -> Cot | CotRefused:
     try:
-        return parse(chunk)
+        return parse_protobuf(chunk) if protocol == PROTOBUF else parse_xml(chunk)
     except CotRefused as refused:
         return refused
