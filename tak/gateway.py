@@ -440,14 +440,29 @@ class GatewayOptions:
     multicast: str | None = None  # "" for the default group
     multicast_interface: str = "0.0.0.0"
     devices: str | None = None
+    city: str | None = None  # a city pack whose devices.toml, if it has one, maps devices too
     callsign: str = "OneMap"
+
+
+def device_table(city: str | None, devices_file: str | None) -> DeviceTable:
+    """The city pack's devices.toml (when there is one), then the --devices file over it."""
+    table = DeviceTable()
+    if city:
+        from layers.citypack import pack_folder
+
+        pack_devices = pack_folder(city) / "devices.toml"
+        if pack_devices.is_file():
+            table = DeviceTable.load(pack_devices)
+    if devices_file:
+        table = table.overridden_by(DeviceTable.load(devices_file))
+    return table
 
 
 async def run_gateway(options: GatewayOptions, stop: asyncio.Event | None = None,
                       ready: Callable[[Gateway], None] | None = None) -> Gateway:
     """The CLI's gateway: everything from the options; `ready` hears the gateway once it listens."""
     stop = stop or asyncio.Event()
-    devices = DeviceTable.load(options.devices) if options.devices else None
+    devices = device_table(options.city, options.devices)
     gateway = Gateway(options.server, options.token, options.namespace, devices, options.callsign)
 
     def tls_for(scheme: str, make) -> ssl_module.SSLContext | None:

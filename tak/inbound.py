@@ -79,6 +79,10 @@ class DeviceTable:
                 index[value] = entry
         return table
 
+    def overridden_by(self, other: "DeviceTable") -> "DeviceTable":
+        """This table with `other`'s entries in place of its own (a --devices file over a city pack's)."""
+        return DeviceTable({**self.by_uid, **other.by_uid}, {**self.by_callsign, **other.by_callsign})
+
     def find(self, uid: str, callsign: str | None) -> DeviceEntry | None:
         return self.by_uid.get(uid) or (self.by_callsign.get(callsign) if callsign else None)
 

@@ -362,3 +362,85 @@ def test_the_sa_multicast_group_is_heard_and_told(server, tokens):
         asyncio.run(scenario())
     finally:
         mesh.close()
+
+
+def test_the_command_line_gateway_maps_by_city_pack_and_file_and_reports_its_counters_on_exit(server, tokens,
+                                                                                              tmp_path):
+    import os
+    import signal
+    import sys
+
+    from support.server import ROOT
+
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "city.json").write_text((ROOT / "resources/cities/demo/city.json").read_text())
+    (pack / "devices.toml").write_text('[[device]]\nuid = "CLI-1"\nunit_id = "U018"\n'
+                                       '[[device]]\ncallsign = "cli-2"\nunit_id = "U001"\n')
+    devices = tmp_path / "devices.toml"
+    devices.write_text('[[device]]\ncallsign = "cli-2"\nunit_id = "U019"\n')  # wins over the pack's
+
+    async def scenario():
+        watcher = await Watcher.connect(server.url, tokens["alice"])
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "console.cli", "gateway", "cot", "--server", server.url, "--listen",
+            "tcp://127.0.0.1:0", "--city", str(pack), "--devices", str(devices), cwd=ROOT,
+            env={**os.environ, "ONEMAP_TOKEN": tokens["fred"]}, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE)
+        try:
+            line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+            assert line.startswith("listening on tcp://127.0.0.1:"), line
+            port = int(line.rsplit(":", 1)[1])
+            for attempt in range(2):  # the first may come before the feed connection: it is kept and sent
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(to_xml(pli("CLI-1", 60.6, 24.5)) + to_xml(pli("CLI-2", 60.61, 24.51)) + b"junk<")
+                await writer.drain()
+                writer.close()
+            await until(lambda: len(watcher.moves("U018")) == 2 and len(watcher.moves("U019")) == 2, "both units")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            out, err = await asyncio.wait_for(process.communicate(), 30)
+        assert process.returncode == 0, err.decode()
+        assert "CoT gateway stopped:" in out.decode() and "received=4" in out.decode() and "not_xml=2" in out.decode()
+        assert watcher.moves("U001") == []
+        await watcher.client.close()
+
+    asyncio.run(scenario())
+
+
+def test_what_devices_send_while_onemap_is_down_is_kept_and_sent_when_it_is_back(users, tmp_path):
+    from support.server import ServerProcess
+
+    users_file, tokens = users
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    later = ServerProcess(tmp_path / "events.db", users_file)
+
+    async def scenario():
+        gateway = Gateway(f"ws://127.0.0.1:{port}/ws", tokens["fred"], devices=table(**{"LATE-1": "U020"}))
+        device_port = await gateway.listen("127.0.0.1", 0)
+        stop = asyncio.Event()
+        running = asyncio.ensure_future(gateway.run(stop))
+        _, writer = await asyncio.open_connection("127.0.0.1", device_port)
+        for n in range(5):
+            writer.write(to_xml(pli("LATE-1", 60.1 + n / 100, 24.9)))
+        await writer.drain()
+        link = gateway.links["live"]
+        await until(lambda: len(link.backlog) == 5, "the positions held")
+        assert not link.connected.is_set()
+        await asyncio.to_thread(later.start, port)
+        watcher = await Watcher.connect(later.url, tokens["alice"])
+        await until(lambda: len(watcher.client.state["units"]["U020"].get("pos_ts") or "") and
+                    watcher.client.state["units"]["U020"]["lat"] == 60.14, "the last held position")
+        history = await watcher.client.command("history.events", after_seq=0, types=["unit.moved"])
+        assert [e["data"]["lat"] for e in history["events"]] == [60.1 + n / 100 for n in range(5)]
+        stop.set()
+        await asyncio.wait_for(running, 10)
+        writer.close()
+        await watcher.client.close()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        later.kill()
