@@ -31,7 +31,7 @@ log = logging.getLogger("onemap.tak")
 
 DEFAULT_MULTICAST = ("239.2.3.1", 6969)  # TAK's SA multicast group
 READ_BYTES = 65536
-DEVICE_QUEUE = 2000  # CoT messages waiting for one device; more, and the device is dropped as too slow
+DEVICE_QUEUE_BYTES = 8 * 1024 * 1024  # CoT waiting for one device; more, and it is dropped as too slow
 BACKLOG = 10_000  # commands kept while OneMap is unreachable; the oldest go first when it is full
 DEVICE_RATE, DEVICE_BURST = 20.0, 100.0  # events a second per device connection (ATAK sends a few)
 UPSTREAM_RATE, UPSTREAM_BURST = 2000.0, 4000.0  # a TAK server carries many devices (a feed's own rate limit)
@@ -196,7 +196,8 @@ class DeviceConnection:
         self.gateway, self.reader, self.writer, self.name, self.upstream = gateway, reader, writer, name, upstream
         self.stream = StreamReader()
         self.bucket = _Bucket(*((UPSTREAM_RATE, UPSTREAM_BURST) if upstream else gateway.device_rate))
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue(DEVICE_QUEUE)
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue()
+        self.queued_bytes = 0  # bounded by DEVICE_QUEUE_BYTES in send()
         self.heard: set[str] = set()  # uids and callsigns of the devices heard on this connection
         self.closed = False
 
@@ -207,12 +208,14 @@ class DeviceConnection:
     def send(self, encoded: _Encoded) -> None:
         if self.closed:
             return
-        try:
-            self.queue.put_nowait(encoded.form(self.stream.protocol))
-        except asyncio.QueueFull:
+        data = encoded.form(self.stream.protocol)
+        if self.queued_bytes + len(data) > DEVICE_QUEUE_BYTES:
             self.gateway.count(SLOW_DEVICE)
-            log.warning("%s cannot keep up (%d messages waiting): dropped", self.name, DEVICE_QUEUE)
+            log.warning("%s cannot keep up (%d bytes waiting): dropped", self.name, self.queued_bytes)
             self.close()
+            return
+        self.queued_bytes += len(data)
+        self.queue.put_nowait(data)
 
     def close(self) -> None:
         if not self.closed:
@@ -238,8 +241,10 @@ class DeviceConnection:
     async def _write(self) -> None:
         try:
             while True:
-                self.writer.write(await self.queue.get())
+                data = await self.queue.get()
+                self.writer.write(data)
                 await self.writer.drain()
+                self.queued_bytes -= len(data)
         except (ConnectionError, OSError):
             self.close()
 

@@ -444,3 +444,55 @@ def test_what_devices_send_while_onemap_is_down_is_kept_and_sent_when_it_is_back
         asyncio.run(scenario())
     finally:
         later.kill()
+
+
+def test_a_device_that_does_not_read_is_dropped_and_one_that_reads_gets_everything(server, tokens):
+    async def scenario():
+        async with gateway_on(server, tokens["fred"]) as (gateway, port):
+            _, stalled = await asyncio.open_connection("127.0.0.1", port)  # never reads
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            await until(lambda: len(gateway.connections) == 2, "both devices connected")
+            frames = StreamReader()
+            got: list[str] = []
+
+            async def read():
+                while len(got) < 4000:
+                    got.extend(c.uid for c in frames.feed(await asyncio.wait_for(reader.read(1 << 20), 20))
+                               if c.uid.startswith("bulk-"))
+
+            reading = asyncio.ensure_future(read())
+            for batch in range(200):  # 40 MB, a few at a time as events come
+                gateway.fan_out([pli(f"bulk-{batch}-{n}", 60.0, 24.0, remarks="x" * 10_000) for n in range(20)])
+                await asyncio.sleep(0.005)
+            await asyncio.wait_for(reading, 60)
+            counters = dict(gateway.counters)
+            stalled.close()
+            writer.close()
+        assert counters["slow_device"] == 1
+        assert got == [f"bulk-{b}-{n}" for b in range(200) for n in range(20)]
+
+    asyncio.run(scenario())
+
+
+def test_client_mode_over_tls_presents_its_certificate_and_checks_the_servers(server, tokens, tmp_path):
+    pki = make_pki(tmp_path)
+
+    async def scenario():
+        watcher = await Watcher.connect(server.url, tokens["alice"])
+        accepted: asyncio.Queue = asyncio.Queue()
+        tls = server_tls(pki["server.pem"], pki["server.key"], pki["ca.pem"])  # demands a client certificate
+        tak_server = await asyncio.start_server(lambda r, w: accepted.put_nowait((r, w)), "127.0.0.1", 0, ssl=tls)
+        port = tak_server.sockets[0].getsockname()[1]
+        upstream = client_tls(pki["device.pem"], pki["device.key"], pki["ca.pem"])
+        async with gateway_on(server, tokens["fred"], devices=table(**{"UPTLS-1": "U021"}),
+                              upstreams=(("127.0.0.1", port, upstream),)) as (gateway, _):
+            reader, writer = await asyncio.wait_for(accepted.get(), 10)
+            assert writer.get_extra_info("peercert")["subject"] == ((("commonName", "device"),),)
+            writer.write(to_xml(pli("UPTLS-1", 60.45, 24.75)))
+            await writer.drain()
+            await until(lambda: watcher.moves("U021"), "the position over TLS from the TAK server")
+            writer.close()
+        tak_server.close()
+        await watcher.client.close()
+
+    asyncio.run(scenario())
