@@ -233,6 +233,9 @@ class DeviceConnection:
                     self.gateway.on_device_item(item, self)
         except (ConnectionError, ssl_module.SSLError, OSError) as exc:
             log.info("%s: %s", self.name, exc)
+        except Exception:  # a bug met by one device's input closes that connection only
+            self.gateway.count("internal_error")
+            log.exception("%s: closed", self.name)
         finally:
             writing.cancel()
             self.close()
@@ -266,11 +269,14 @@ class _Multicast(asyncio.DatagramProtocol):
             self.gateway.count(FLOOD)
             return
         try:
-            cot = parse_protobuf(data) if data[:1] == b"\xbf" else parse_xml(data)
+            item = parse_protobuf(data) if data[:1] == b"\xbf" else parse_xml(data)
         except CotRefused as refused:
-            self.gateway.on_device_item(refused, None)
-            return
-        self.gateway.on_device_item(cot, None)
+            item = refused
+        try:
+            self.gateway.on_device_item(item, None)
+        except Exception:  # an exception here would close the transport: the mesh would go deaf
+            self.gateway.count("internal_error")
+            log.exception("multicast event from %s", addr[0])
 
 
 class Gateway:

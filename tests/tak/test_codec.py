@@ -132,3 +132,16 @@ def test_junk_between_events_is_refused_once_and_the_next_event_read():
     out = reader.feed(b"GET / HTTP/1.1\r\n\r\n" + event() + b"\n" + BILLION_LAUGHS + event(uid="D2"))
     assert [o.reason if isinstance(o, CotRefused) else o.uid for o in out] == [
         "not_xml", "D1", "forbidden_xml", "D2"]
+
+
+def test_the_tak_package_never_imports_qt():
+    import subprocess
+    import sys
+
+    from support.server import ROOT
+
+    done = subprocess.run([sys.executable, "-c", "import sys, tak.cot, tak.stream, tak.inbound, tak.outbound, "
+                           "tak.gateway; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+                           "('PySide6', 'pyqtgraph')))"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -388,7 +388,7 @@ def test_the_command_line_gateway_maps_by_city_pack_and_file_and_reports_its_cou
             env={**os.environ, "ONEMAP_TOKEN": tokens["fred"]}, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE)
         try:
-            line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+            line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
             assert line.startswith("listening on tcp://127.0.0.1:"), line
             port = int(line.rsplit(":", 1)[1])
             for attempt in range(2):  # the first may come before the feed connection: it is kept and sent
@@ -396,7 +396,7 @@ def test_the_command_line_gateway_maps_by_city_pack_and_file_and_reports_its_cou
                 writer.write(to_xml(pli("CLI-1", 60.6, 24.5)) + to_xml(pli("CLI-2", 60.61, 24.51)) + b"junk<")
                 await writer.drain()
                 writer.close()
-            await until(lambda: len(watcher.moves("U018")) == 2 and len(watcher.moves("U019")) == 2, "both units")
+            await until(lambda: len(watcher.moves("U018")) == 2 and len(watcher.moves("U019")) == 2, "both units", 60)
         finally:
             process.send_signal(signal.SIGTERM)
             out, err = await asyncio.wait_for(process.communicate(), 30)
