@@ -257,6 +257,36 @@ def _drill_run(args: argparse.Namespace) -> int:
     return _drill_session(run)
 
 
+def _gateway_cot(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+    import signal
+
+    exercise_name(args.namespace)
+    if not (args.listen or args.connect or args.multicast is not None):
+        print("onemap gateway cot: give --listen, --connect or --multicast: where the TAK devices are",
+              file=sys.stderr)
+        return 2
+    token = console_token(args.token_file, args.server)
+    from tak.gateway import GatewayOptions, run_gateway
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    options = GatewayOptions(args.server, token, args.namespace, tuple(args.listen), args.connect, args.cert,
+                             args.key, args.ca, args.multicast, args.multicast_interface, args.devices, args.city,
+                             args.callsign)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        gateway = await run_gateway(options, stop)
+        print(f"CoT gateway stopped: {gateway.stats_line()}", flush=True)
+
+    asyncio.run(run())
+    return 0
+
+
 def _drill_control(args: argparse.Namespace) -> int:
     from drills.runner import control
 
@@ -496,6 +526,30 @@ def build_parser() -> argparse.ArgumentParser:
     drill_score.add_argument("--msel", help="the drill's MSEL: scores its expected actions too")
     drill_score.add_argument("--city", help="the city pack (default: the one the log names)")
     drill_score.set_defaults(run=_drill_score)
+
+    gateway = sub.add_parser("gateway", help="gateways between field devices and OneMap (docs/tak.md)")
+    gateway_sub = gateway.add_subparsers(dest="gateway_command", required=True)
+    cot = gateway_sub.add_parser("cot", help="TAK devices (ATAK, WinTAK, iTAK, a TAK server) over Cursor-on-Target",
+                                 allow_abbrev=False)
+    cot.add_argument("--server", default="ws://127.0.0.1:8765/ws", help="OneMap's dispatch server")
+    cot.add_argument("--token-file", help="a file holding a feed user's token, readable only by you "
+                                          "(else ONEMAP_TOKEN, else asked for)")
+    cot.add_argument("--namespace", default="live", help="live (default) or exercise:NAME")
+    cot.add_argument("--listen", action="append", default=[], metavar="tcp://HOST:PORT|tls://HOST:PORT",
+                     help="accept TAK devices here (repeatable); tls:// requires client certificates signed by --ca")
+    cot.add_argument("--connect", metavar="tcp://HOST:PORT|tls://HOST:PORT",
+                     help="connect to a TAK server (tls://: presents --cert/--key, checks the server against --ca)")
+    cot.add_argument("--cert", help="this gateway's certificate (PEM) for tls://")
+    cot.add_argument("--key", help="its private key (PEM)")
+    cot.add_argument("--ca", help="the CA (PEM) that signs devices' certificates, or the TAK server's")
+    cot.add_argument("--multicast", nargs="?", const="", metavar="GROUP:PORT",
+                     help="join the SA multicast group over UDP (default group 239.2.3.1:6969)")
+    cot.add_argument("--multicast-interface", default="0.0.0.0", help="the local address to join it on")
+    cot.add_argument("--devices", help="the device table (TOML): device uid or callsign -> unit (docs/tak.md)")
+    cot.add_argument("--city", help="a city pack whose devices.toml maps devices (--devices entries win)")
+    cot.add_argument("--callsign", default="OneMap", help="the centre's contact: markers and GeoChat sent to it "
+                                                          "become clues (default OneMap)")
+    cot.set_defaults(run=_gateway_cot)
 
     sub.add_parser("wall", help="a standalone video wall (see `onemap wall --help`)", add_help=False)
     return parser
