@@ -45,3 +45,14 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q -e ".[test]"
   echo "$want" > "$stamp"
 fi
+
+# FreeTAKServer, a real TAK server the CoT gateway's tests talk to (tests/support/fts.py), in a venv of its
+# own: its pins are not OneMap's. opentelemetry 1.24 or its CoT service never opens its port
+# (../shared/STACK-NOTES.md).
+fts_want="FreeTAKServer==2.2.1 opentelemetry-sdk==1.24.0 opentelemetry-api==1.24.0"
+fts_stamp=.venv-fts/.onemap-installed
+if [ "$(cat "$fts_stamp" 2>/dev/null)" != "$fts_want" ]; then
+  [ -x .venv-fts/bin/python ] || "$python" -m venv .venv-fts
+  .venv-fts/bin/python -m pip install -q $fts_want
+  echo "$fts_want" > "$fts_stamp"
+fi

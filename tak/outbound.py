@@ -81,7 +81,8 @@ class Outbound:
         if unit.get("incident_id"):
             remarks += f" on {unit['incident_id']}"
         cot = self._cot(unit_uid(unit["unit_id"]), UNIT_TYPES.get(unit.get("kind") or "", DEFAULT_UNIT_TYPE), now,
-                        stale_s, unit["lon"], unit["lat"], callsign=unit["unit_id"], group_name="OneMap",
+                        stale_s, unit["lon"], unit["lat"], callsign=unit.get("callsign") or unit["unit_id"],
+                        group_name="OneMap",
                         group_role=unit.get("kind") or "unit", course=unit.get("heading") or 0.0, speed=speed,
                         remarks=remarks)
         return cot, every_s, stale_s
