@@ -6,6 +6,7 @@ the commands. Rows are built again only when the alarms shown or their statuses 
 rewrites their texts (the age, overdue)."""
 from __future__ import annotations
 
+import html
 from typing import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
@@ -18,11 +19,12 @@ from dispatch.commands import MAX_NOTE
 from dispatch.domain import FALSE_ALARM_REASONS
 
 TEXT_SHOWN = 90  # characters of an alarm's text in its row
+BANNER_ROWS = 4  # the banner lists the oldest this many (the heading counts them all): the map stays in view
 STYLES = {
     "raised": "QFrame#alarm-row { background: #dc2626; border: 2px solid #fecaca; border-radius: 4px; }"
-              "QLabel { color: white; font-size: 15px; font-weight: bold; }",
+              "QLabel { color: white; font-size: 14px; font-weight: bold; }",
     "overdue": "QFrame#alarm-row { background: #450a0a; border: 4px solid #facc15; border-radius: 4px; }"
-               "QLabel { color: #fde047; font-size: 17px; font-weight: bold; }",
+               "QLabel { color: #fde047; font-size: 14px; font-weight: bold; }",
     "acknowledged": "QFrame#alarm-row { background: #451a03; border: 2px solid #fbbf24; border-radius: 4px; }"
                     "QLabel { color: #fde68a; font-size: 13px; }",
     "selected": "QFrame#alarm-row { background: #78350f; border: 3px solid white; border-radius: 4px; }"
@@ -49,12 +51,18 @@ class AlarmRow(QFrame):
         self.alarm_id = alarm_id
         self.list = list_
         self.setObjectName("alarm-row")
-        row = QHBoxLayout(self)
-        row.setContentsMargins(8, 4, 8, 4)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(8, 4, 8, 6)
+        column.setSpacing(4)
         self.label = QLabel(self)
+        self.label.setTextFormat(Qt.TextFormat.RichText)  # what the device sent is escaped (_describe)
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        row.addWidget(self.label, 1)
+        column.addWidget(self.label)
+        # The buttons on a line of their own under the words: a narrow map squeezes neither.
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        column.addLayout(row)
         self.buttons: dict[str, QPushButton] = {}
         if buttons:
             for name, text, signal in (
@@ -68,6 +76,7 @@ class AlarmRow(QFrame):
                 button.clicked.connect(lambda _=False, s=signal: s.emit(self.alarm_id))
                 row.addWidget(button)
                 self.buttons[name] = button
+            row.addStretch(1)
         self.style_name = ""
 
     def mousePressEvent(self, event) -> None:
@@ -108,6 +117,7 @@ class AlarmList(QFrame):
         else:
             self.column.addStretch(1)
         self.rows: dict[str, AlarmRow] = {}
+        self.count = 0  # alarms it lists (the banner: raised ones, of which it shows BANNER_ROWS)
         self.selected: str | None = None
         self._shown: tuple[list[dict], float, set[str]] = ([], 0.0, set())
         self._layout_key: tuple = ()
@@ -118,6 +128,9 @@ class AlarmList(QFrame):
         """The open alarms (oldest first) at the clock's `now`; `overdue`: those nobody acknowledged in time."""
         shown = [a for a in alarms if a["status"] == "raised"] if self.banner else alarms
         self._shown = (shown, now, overdue)
+        self.count = len(shown)
+        if self.banner:
+            shown = shown[:BANNER_ROWS]
         key = tuple((a["alarm_id"], a["status"]) for a in shown) + (self.read_only,)
         if key != self._layout_key:
             self._layout_key = key
@@ -142,18 +155,21 @@ class AlarmList(QFrame):
             at += 1
 
     def _describe(self, row: AlarmRow, alarm: dict, now: float, overdue: bool) -> None:
+        """Two lines: what and how long ago (large), then who, where and what the device said. The device's
+        words are escaped: it is rich text."""
         age = format_duration(now - (epoch(alarm["raised_ts"]) or now))
-        parts = [f"🚨 {word(alarm['kind']).upper()} {alarm['alarm_id']}",
-                 self.tr("device {0}").format(alarm["device_id"]), self.place(alarm), age]
-        if alarm["status"] == "acknowledged":
-            parts.append(self.tr("acknowledged by {0}").format(alarm.get("ack_by") or "-"))
-        text = " · ".join(parts)
+        head = f"{word(alarm['kind']).upper()} {alarm['alarm_id']} · {age}"
         if overdue:
-            text = self.tr("NOT ACKNOWLEDGED for {0}: {1}").format(age, text)
-        if alarm.get("text"):
-            words = alarm["text"] if len(alarm["text"]) <= TEXT_SHOWN else alarm["text"][:TEXT_SHOWN - 1] + "…"
-            text += f" — “{words}”"
-        row.label.setText(text)
+            head = self.tr("NOT ACKNOWLEDGED for {0}: {1}").format(age, head)
+        details = [self.tr("device {0}").format(alarm["device_id"]), self.place(alarm)]
+        if alarm["status"] == "acknowledged":
+            details.append(self.tr("acknowledged by {0}").format(alarm.get("ack_by") or "-"))
+        text = alarm.get("text")
+        if text:
+            details.append(f"“{text if len(text) <= TEXT_SHOWN else text[:TEXT_SHOWN - 1] + '…'}”")
+        size = 17 if self.banner else 14
+        row.label.setText(f'<span style="font-size:{size}px">⚠ {html.escape(head)}</span><br>'
+                          + html.escape(" · ".join(details)))
         if alarm["alarm_id"] == self.selected and not self.banner:
             row.show_style("selected")
         else:
@@ -168,11 +184,13 @@ class AlarmList(QFrame):
         self.show_alarms(*self._shown)
 
     def _retitle(self) -> None:
-        shown = self._shown[0]
         if self.banner:
-            self.heading.setText(self.tr("⚠ ALARM: {0} not acknowledged").format(len(shown)))
+            more = self.count - len(self.rows)
+            self.heading.setText(self.tr("⚠ ALARM: {0} not acknowledged").format(self.count) + (
+                self.tr(" (the oldest {0} here, all in the Alarms dock)").format(len(self.rows)) if more > 0 else ""))
         else:
-            self.heading.setText(self.tr("Open alarms: {0}").format(len(shown)) if shown else self.tr("No open alarms"))
+            self.heading.setText(self.tr("Open alarms: {0}").format(self.count) if self.count
+                                 else self.tr("No open alarms"))
 
     def changeEvent(self, event) -> None:
         if event.type() == QEvent.Type.LanguageChange:
