@@ -308,8 +308,11 @@ class AlarmsItem(_ViewItem):
         self.update()
 
     def itemChange(self, change, value):
-        if change == QtWidgets.QGraphicsItem.GraphicsItemChange.ItemVisibleHasChanged:
-            QtCore.QTimer.singleShot(0, self.refit)  # a hidden layer does not pulse
+        if change == QtWidgets.QGraphicsItem.GraphicsItemChange.ItemVisibleHasChanged:  # a hidden layer does not pulse
+            if self.isVisible() and self.alarms.raised().any():
+                self.pulse.start()
+            else:
+                self.pulse.stop()
         return super().itemChange(change, value)
 
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
