@@ -69,7 +69,8 @@ class AlarmRow(QFrame):
                     ("ack", self.tr("Acknowledge…"), list_.acknowledgeRequested),
                     ("incident", self.tr("To incident"), list_.incidentRequested),
                     ("false", self.tr("False alarm…"), list_.falseRequested),
-                    ("cameras", self.tr("Show cameras"), list_.camerasRequested)):
+                    ("cameras", self.tr("Show cameras"), list_.camerasRequested),
+                    ("media", self.tr("Device's media"), list_.mediaRequested)):
                 button = QPushButton(text, self)
                 button.setObjectName(f"alarm-{name}")
                 button.setStyleSheet(BUTTON_STYLE)
@@ -97,6 +98,7 @@ class AlarmList(QFrame):
     incidentRequested = Signal(str)
     falseRequested = Signal(str)
     camerasRequested = Signal(str)
+    mediaRequested = Signal(str)  # the device's own audio or video (its media_url), on a wall
     chosen = Signal(str)  # a row clicked: the window shows the alarm on the map
 
     def __init__(self, banner: bool, place: Callable[[dict], str], parent: QWidget | None = None):
@@ -131,7 +133,7 @@ class AlarmList(QFrame):
         self.count = len(shown)
         if self.banner:
             shown = shown[:BANNER_ROWS]
-        key = tuple((a["alarm_id"], a["status"]) for a in shown) + (self.read_only,)
+        key = tuple((a["alarm_id"], a["status"], bool(a.get("media_url"))) for a in shown) + (self.read_only,)
         if key != self._layout_key:
             self._layout_key = key
             self._build(shown)
@@ -151,6 +153,8 @@ class AlarmList(QFrame):
             row = self.rows[alarm["alarm_id"]] = AlarmRow(alarm["alarm_id"], buttons, self)
             if "ack" in row.buttons and alarm["status"] != "raised":
                 row.buttons["ack"].hide()  # acknowledged already: what is left is to end it
+            if "media" in row.buttons and not alarm.get("media_url"):
+                row.buttons["media"].hide()  # none sent (or this role does not receive it)
             self.column.insertWidget(at, row)
             at += 1
 

@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
             alarm_list.incidentRequested.connect(self.alarm_to_incident)
             alarm_list.falseRequested.connect(self.false_alarm_dialog)
             alarm_list.camerasRequested.connect(self.show_alarm_cameras)
+            alarm_list.mediaRequested.connect(self.show_alarm_media)
             alarm_list.chosen.connect(lambda alarm_id: self._find(("alarms", alarm_id)))
         self.known_alarms: set[str] | None = None  # None until the first state: what it holds is no news
         self.alarms_overdue_shown: set[str] | None = None  # likewise what was overdue when it came
@@ -771,6 +772,14 @@ class MainWindow(QMainWindow):
         wall = next((w for w in reversed(self.walls) if w.isVisible()), None) or self.open_wall()
         wall.fill(chosen)
         return wall
+
+    def show_alarm_media(self, alarm_id: str) -> None:
+        """What the device streams (a panic app's live audio or video) on a free tile of a wall. Only the roles
+        that receive media URLs have the button (dispatch/privacy.py)."""
+        alarm = self.live.alarms().get(alarm_id) or {}
+        if alarm.get("media_url"):
+            self.open_on_wall(Camera(f"{alarm_id}-media", self.tr("Alarm {0}: device {1}").format(
+                alarm_id, alarm["device_id"]), alarm["media_url"], alarm.get("lon"), alarm.get("lat")))
 
     def _mark_overdue(self) -> None:
         now = self.clock.now()

@@ -93,6 +93,10 @@
         <source>Show cameras</source>
         <translation>显示摄像头</translation>
     </message>
+    <message>
+        <source>Device&apos;s media</source>
+        <translation>设备音视频</translation>
+    </message>
 </context>
 <context>
     <name>AssignedUnits</name>
@@ -791,6 +795,10 @@
     <message>
         <source>Alarm {0} has no camera near it that is not offline</source>
         <translation>报警 {0} 附近没有未离线的摄像头</translation>
+    </message>
+    <message>
+        <source>Alarm {0}: device {1}</source>
+        <translation>报警 {0}：设备 {1}</translation>
     </message>
     <message>
         <source>{0} is overdue</source>

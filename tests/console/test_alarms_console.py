@@ -70,6 +70,10 @@ def test_an_alarm_shows_on_two_consoles_and_acknowledging_on_one_clears_both(qtb
     click(qtbot, bob.alarm_banner.rows[alarm_id].buttons["cameras"])
     qtbot.waitUntil(lambda: len(bob.walls) == 1, timeout=5000)
     assert [c.camera_id for c in bob.walls[0].cameras()] == camera_ids
+    # the device's own stream goes on a wall too (the wall is full: on a new one)
+    click(qtbot, bob.alarm_banner.rows[alarm_id].buttons["media"])
+    qtbot.waitUntil(lambda: len(bob.walls) == 2, timeout=5000)
+    assert bob.walls[1].cameras()[0].stream_url == "rtsp://media.example.org/live/1"
     # acknowledged on alice's desk, with a note: both banners clear
     click(qtbot, alice.alarm_banner.rows[alarm_id].buttons["ack"])
     qtbot.waitUntil(lambda: getattr(alice, "alarm_dialog", None) is not None and alice.alarm_dialog.isVisible(),
@@ -105,6 +109,7 @@ def test_a_false_alarm_is_closed_with_its_reason(qtbot, server, users):
     alice = open_window(qtbot, server.url, tokens["alice"])
     alarm_id = raise_alarm(server, tokens, device_id="PANEL-7", kind="intrusion", text=None, media_url=None)
     qtbot.waitUntil(lambda: banner_shows(alice, alarm_id), timeout=10_000)
+    assert alice.alarm_banner.rows[alarm_id].buttons["media"].isHidden(), "the panel sent no media"
     click(qtbot, alice.alarm_banner.rows[alarm_id].buttons["false"])
     qtbot.waitUntil(lambda: getattr(alice, "alarm_dialog", None) is not None and alice.alarm_dialog.isVisible(),
                     timeout=5000)
