@@ -148,6 +148,16 @@ def _keyframes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_cad(args: argparse.Namespace) -> int:
+    from dispatch.cad_import import import_cad
+
+    result = import_cad(args.file, args.mapping, args.db, args.namespace, None if args.city == "none" else args.city,
+                        progress=lambda line: print(line, file=sys.stderr, flush=True))
+    for line in result.lines():
+        print(line)
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -174,6 +184,26 @@ def _report(args: argparse.Namespace) -> int:
     shown = progress if sys.stderr.isatty() else None  # a script reads only the files written, or the error
     for path in write_report(args.db, args.namespace, start, end, args.out, shown, zone=zone, city=city):
         print(path)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from reports.gis import write_gis
+    from reports.times import machine_zone, parse_time, zone_named
+
+    zone = zone_named(args.tz) if args.tz else machine_zone()
+    start, end = parse_time(args.start, zone, "--from"), parse_time(args.end, zone, "--to")
+    city = None
+    if args.city:
+        from layers.citypack import load_city
+
+        city = load_city(args.city)
+
+    def progress(done: float, words: str) -> None:
+        print(f"{done:4.0%} {words}", file=sys.stderr)
+
+    shown = progress if sys.stderr.isatty() else None  # as `report`: a script reads the file, or the error
+    print(write_gis(args.db, args.namespace, start, end, args.format, args.out, shown, city=city))
     return 0
 
 
@@ -237,6 +267,36 @@ def _drill_run(args: argparse.Namespace) -> int:
             await runner.close()
 
     return _drill_session(run)
+
+
+def _gateway_cot(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+    import signal
+
+    exercise_name(args.namespace)
+    if not (args.listen or args.connect or args.multicast is not None):
+        print("onemap gateway cot: give --listen, --connect or --multicast: where the TAK devices are",
+              file=sys.stderr)
+        return 2
+    token = console_token(args.token_file, args.server)
+    from tak.gateway import GatewayOptions, run_gateway
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    options = GatewayOptions(args.server, token, args.namespace, tuple(args.listen), args.connect, args.cert,
+                             args.key, args.ca, args.multicast, args.multicast_interface, args.devices, args.city,
+                             args.callsign)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        gateway = await run_gateway(options, stop)
+        print(f"CoT gateway stopped: {gateway.stats_line()}", flush=True)
+
+    asyncio.run(run())
+    return 0
 
 
 def _drill_control(args: argparse.Namespace) -> int:
@@ -374,7 +434,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--from", dest="start", help="start (ISO 8601; without an offset: local time); "
                                                    "default the log's first event")
     replay.add_argument("--to", dest="end", help="end (as --from); default the log's last event")
-    replay.add_argument("--namespace", default="live", help="live, or exercise:NAME")
+    replay.add_argument("--namespace", default="live", help="live, exercise:NAME or history:NAME")
     replay.add_argument("--city", help="with --db: the city pack to draw, for a log that does not name it")
     replay.add_argument("--language", choices=["system", "en", "zh_CN"])
     replay.set_defaults(run=_replay)
@@ -387,6 +447,19 @@ def build_parser() -> argparse.ArgumentParser:
     keyframes.add_argument("--namespace", help="only this namespace (default: every one in the log)")
     keyframes.set_defaults(run=_keyframes)
 
+    imports = sub.add_parser("import", help="bring real past data into an event log")
+    imports_sub = imports.add_subparsers(dest="import_command", required=True)
+    cad = imports_sub.add_parser("cad", help="a CAD calls-for-service export (CSV) into a read-only history:NAME "
+                                             "namespace, at its original times (docs/cad-import.md)")
+    cad.add_argument("file", help="the CSV export")
+    cad.add_argument("--mapping", required=True, help="the mapping (TOML): a file, or a shipped one by name "
+                                                      "(sf, seattle, sacramento)")
+    cad.add_argument("--db", required=True, help="the SQLite event store file (created if absent)")
+    cad.add_argument("--namespace", required=True, help="history:NAME, a name not used in the log yet")
+    cad.add_argument("--city", default="none", help="a city pack (name or folder) whose grid cells and state the "
+                                                    "namespace gets; none (default): the data's own units only")
+    cad.set_defaults(run=_import_cad)
+
     demo = sub.add_parser("demo", help="a dispatch server on the demo city, with moving patrols, and a console")
     demo.add_argument("--data", default="~/.local/share/onemap/demo", help="where the demo keeps its users and log")
     demo.add_argument("--language", choices=["system", "en", "zh_CN"])
@@ -395,7 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="an after-action report of a span of the log: CSV tables and an offline "
                                            "HTML page (docs/reports.md)")
     report.add_argument("--db", required=True, help="the SQLite event store file")
-    report.add_argument("--namespace", default="live", help="live (default) or exercise:<name>")
+    report.add_argument("--namespace", default="live", help="live (default), exercise:<name> or history:<name>")
     report.add_argument("--from", dest="start", required=True, metavar="TIME",
                         help="RFC 3339, e.g. 2026-12-02T08:00:00Z; without an offset, a time in --tz")
     report.add_argument("--to", dest="end", required=True, metavar="TIME", help="the span's end (not included)")
@@ -404,6 +477,20 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--city", help="the city pack the server ran (a name or folder): needed for a log that "
                                        "does not record the state it started from; draws its grid cells")
     report.set_defaults(run=_report)
+
+    export = sub.add_parser("export", help="a span of the log as GIS data: unit tracks and incidents in GeoJSON, "
+                                           "GeoPackage or KML (docs/reports.md)")
+    export.add_argument("--db", required=True, help="the SQLite event store file")
+    export.add_argument("--namespace", default="live", help="live (default), exercise:<name> or history:<name>")
+    export.add_argument("--from", dest="start", required=True, metavar="TIME",
+                        help="RFC 3339, e.g. 2026-12-02T08:00:00Z; without an offset, a time in --tz")
+    export.add_argument("--to", dest="end", required=True, metavar="TIME", help="the span's end (not included)")
+    export.add_argument("--format", required=True, choices=["geojson", "gpkg", "kml"])
+    export.add_argument("--out", required=True, help="a new file")
+    export.add_argument("--tz", help="the IANA zone of a --from/--to without an offset (default: the machine's)")
+    export.add_argument("--city", help="the city pack the server ran: needed only for a log that does not record "
+                                       "the state it started from")
+    export.set_defaults(run=_export)
 
     drill = sub.add_parser("drill", help="run, control and score drills in exercise namespaces (docs/drills.md)")
     drill_sub = drill.add_subparsers(dest="drill_command", required=True)
@@ -453,6 +540,30 @@ def build_parser() -> argparse.ArgumentParser:
     drill_score.add_argument("--msel", help="the drill's MSEL: scores its expected actions too")
     drill_score.add_argument("--city", help="the city pack (default: the one the log names)")
     drill_score.set_defaults(run=_drill_score)
+
+    gateway = sub.add_parser("gateway", help="gateways between field devices and OneMap (docs/tak.md)")
+    gateway_sub = gateway.add_subparsers(dest="gateway_command", required=True)
+    cot = gateway_sub.add_parser("cot", help="TAK devices (ATAK, WinTAK, iTAK, a TAK server) over Cursor-on-Target",
+                                 allow_abbrev=False)
+    cot.add_argument("--server", default="ws://127.0.0.1:8765/ws", help="OneMap's dispatch server")
+    cot.add_argument("--token-file", help="a file holding a feed user's token, readable only by you "
+                                          "(else ONEMAP_TOKEN, else asked for)")
+    cot.add_argument("--namespace", default="live", help="live (default) or exercise:NAME")
+    cot.add_argument("--listen", action="append", default=[], metavar="tcp://HOST:PORT|tls://HOST:PORT",
+                     help="accept TAK devices here (repeatable); tls:// requires client certificates signed by --ca")
+    cot.add_argument("--connect", metavar="tcp://HOST:PORT|tls://HOST:PORT",
+                     help="connect to a TAK server (tls://: presents --cert/--key, checks the server against --ca)")
+    cot.add_argument("--cert", help="this gateway's certificate (PEM) for tls://")
+    cot.add_argument("--key", help="its private key (PEM)")
+    cot.add_argument("--ca", help="the CA (PEM) that signs devices' certificates, or the TAK server's")
+    cot.add_argument("--multicast", nargs="?", const="", metavar="GROUP:PORT",
+                     help="join the SA multicast group over UDP (default group 239.2.3.1:6969)")
+    cot.add_argument("--multicast-interface", default="0.0.0.0", help="the local address to join it on")
+    cot.add_argument("--devices", help="the device table (TOML): device uid or callsign -> unit (docs/tak.md)")
+    cot.add_argument("--city", help="a city pack whose devices.toml maps devices (--devices entries win)")
+    cot.add_argument("--callsign", default="OneMap", help="the centre's contact: markers and GeoChat sent to it "
+                                                          "become clues (default OneMap)")
+    cot.set_defaults(run=_gateway_cot)
 
     sub.add_parser("wall", help="a standalone video wall (see `onemap wall --help`)", add_help=False)
     return parser

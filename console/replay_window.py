@@ -25,7 +25,6 @@ from dispatch.domain import EXERCISE_PREFIX, is_exercise
 from dispatch.history import epoch
 from reports.times import local_label, machine_zone
 from video.tile import EXERCISE_COLOR
-from video.wall import Wall
 
 # What reports.export says as it goes (Qt-free, in English), in the console's language.
 EXPORT_STEPS = {
@@ -141,13 +140,6 @@ class ReplayWindow(MainWindow):
     def _marked(self, title: str) -> str:
         """A title of a replayed drill's window starts EXERCISE NAME, as the trainee's console's did."""
         return title if self.exercise is None else self.tr("EXERCISE {0} · {1}").format(self.exercise, title)
-
-    def open_wall(self, data: dict | None = None) -> Wall:
-        wall = super().open_wall(data)
-        if self.exercise is not None:
-            wall.set_exercise(self.exercise)
-            wall.setWindowTitle(self._marked(wall.windowTitle()))
-        return wall
 
     def _tick(self) -> None:
         """Ages and timers show whole seconds: redrawn at most every TICK_MS while the clock plays or is

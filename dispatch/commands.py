@@ -27,6 +27,7 @@ from dispatch.domain import (
     UNIT_STATUSES,
     UNIT_TRANSITIONS,
     is_exercise,
+    is_history,
 )
 from dispatch.history import rfc3339
 from dispatch.procedures import DEFAULT_DISPOSITION_CODES
@@ -625,6 +626,8 @@ assert set(_COMMANDS) == ALL_COMMANDS | DRILL_COMMANDS
 
 
 def _authorized_args(cmd: str, args: object, ctx: Context) -> dict:
+    if is_history(ctx.namespace) and cmd not in READ_COMMANDS:
+        raise Rejected("forbidden", f"{cmd}: {ctx.namespace} holds imported past calls and is read-only")
     if ctx.role == "trainer" and not is_exercise(ctx.namespace):
         raise Rejected("forbidden", "a trainer may send commands only in exercise namespaces")
     if cmd in DRILL_COMMANDS:

@@ -70,16 +70,25 @@ PERSONAL_DATA_ROLES = frozenset({"dispatcher", "supervisor", "trainer"})
 
 LIVE = "live"
 EXERCISE_PREFIX = "exercise:"
+# Real past calls imported from a CAD export (dispatch/cad_import.py): read-only, no command is taken there.
+HISTORY_PREFIX = "history:"
 
 
 def is_exercise(namespace: str) -> bool:
     return namespace.startswith(EXERCISE_PREFIX)
 
 
+def is_history(namespace: str) -> bool:
+    return namespace.startswith(HISTORY_PREFIX)
+
+
 def valid_namespace(namespace: object) -> bool:
     if namespace == LIVE:
         return True
-    if not isinstance(namespace, str) or not namespace.startswith(EXERCISE_PREFIX):
+    if not isinstance(namespace, str):
         return False
-    name = namespace[len(EXERCISE_PREFIX):]
-    return 0 < len(name) <= 64 and all(c.isalnum() or c in "-_." for c in name)
+    for prefix in (EXERCISE_PREFIX, HISTORY_PREFIX):
+        if namespace.startswith(prefix):
+            name = namespace[len(prefix):]
+            return 0 < len(name) <= 64 and all(c.isalnum() or c in "-_." for c in name)
+    return False

@@ -106,6 +106,28 @@ def _unit_moved(state: State, event: Event) -> None:
                                        "pos_stale": data.get("stale")}
 
 
+def _unit_registered(state: State, event: Event) -> None:
+    """A unit named by an imported CAD export (no command makes it): available, where nobody recorded."""
+    data = event["data"]
+    state["units"][data["unit_id"]] = {
+        "unit_id": data["unit_id"], "callsign": data.get("callsign") or data["unit_id"], "kind": data["kind"],
+        "station": None, "status": "available", "incident_id": None, "lon": None, "lat": None, "heading": None,
+        "speed": None, "pos_ts": None, "status_ts": event["ts"], "home_lon": None, "home_lat": None}
+
+
+def _incident_milestone(state: State, event: Event) -> None:
+    """An imported call's milestone that its CAD export records without naming a unit (dispatched, on scene):
+    the incident moves on as a unit's assignment or arrival would move it."""
+    incident_id, milestone = event["data"]["incident_id"], event["data"]["milestone"]
+    incident = state["incidents"][incident_id]
+    changes = {}
+    if milestone == "dispatched" and incident["status"] == "new":
+        changes.update(status="dispatched", dispatched_ts=event["ts"])
+    elif milestone == "onscene" and incident["status"] in ("new", "dispatched"):
+        changes.update(status="onscene", onscene_ts=event["ts"])
+    state["incidents"][incident_id] = _recorded(incident, event, **changes)
+
+
 def _device_record(state: State, uid: str, **changes) -> None:
     devices = state.setdefault("devices", {})  # snapshots stored before devices existed have none
     devices[uid] = {**devices.get(uid, {"device_uid": uid, "unit_id": None}), **changes}
@@ -217,6 +239,8 @@ _HANDLERS: dict[str, Callable[[State, Event], None]] = {
     "unit.assigned": _unit_assigned,
     "unit.status_changed": _unit_status_changed,
     "unit.moved": _unit_moved,
+    "unit.registered": _unit_registered,
+    "incident.milestone": _incident_milestone,
     "incident.closed": _incident_closed,
     "incident.noted": _incident_noted,
     "camera.status_changed": _camera_status_changed,

@@ -33,7 +33,7 @@ from websockets.http11 import Request, Response
 from websockets.protocol import OPEN
 
 from dispatch.commands import Centre, Rejected, history_read, history_seqs
-from dispatch.domain import HISTORY_READS, LIVE, PERSONAL_DATA_ROLES, READ_COMMANDS, valid_namespace
+from dispatch.domain import HISTORY_READS, LIVE, PERSONAL_DATA_ROLES, READ_COMMANDS, is_history, valid_namespace
 from dispatch.event_store import EventStoreProtocol, StoreError, StoreFactory
 from dispatch.history import History, rfc3339
 from dispatch.keyframes import KeyframeWriter
@@ -441,7 +441,14 @@ class DispatchServer:
         name = hello.get("namespace", LIVE)
         if not valid_namespace(name):
             await _refuse(ws, "bad_request",
-                          "namespace must be \"live\" or \"exercise:<name>\" (letters, digits, -_.)",
+                          "namespace must be \"live\", \"exercise:<name>\" or \"history:<name>\" "
+                          "(letters, digits, -_.)",
+                          CLOSE_BAD_REQUEST)
+            return None
+        if is_history(name) and name not in self._namespaces and not await self._in_store(self._store.last_seq, name):
+            # Only `onemap import cad` fills a history namespace: an empty one is a mistyped name, and loading
+            # it would write a keyframe of this server's city where the import writes its own.
+            await _refuse(ws, "not_found", f"{name} holds no imported calls (onemap import cad writes them)",
                           CLOSE_BAD_REQUEST)
             return None
         ns = await self._namespace(name)

@@ -173,6 +173,11 @@ def load_city(name_or_path: str | Path) -> CityPack:
 # --- finding and reading city.json ---------------------------------------------------------------
 
 
+def pack_folder(name_or_path: str | Path) -> Path:
+    """The folder of a city pack (a path, or a shipped city's name), without loading its layers."""
+    return _find_pack(name_or_path)
+
+
 def _find_pack(name_or_path: str | Path) -> Path:
     candidate = Path(name_or_path).expanduser()
     if candidate.is_dir():

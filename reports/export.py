@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol
 
 from dispatch.city_state import initial_state
-from dispatch.domain import is_exercise
+from dispatch.domain import is_exercise, is_history
 from dispatch.history import History
 from dispatch.reducer import State
 from dispatch.store import EventStore, StoreError
@@ -117,7 +117,7 @@ def write_report(db_path: str | Path, namespace: str, start_epoch: float, end_ep
     names, when this machine has it.
     `progress(done_fraction, words)` is called now and then from the calling thread.
     Bad input raises ReportError (a ValueError) before anything is written."""
-    _check_span(start_epoch, end_epoch, zone or machine_zone())
+    check_span(start_epoch, end_epoch, zone or machine_zone())
     _check_target(Path(out_dir))
     store, history, last_seq = open_log(Path(db_path), namespace, None if city is None else initial_state(city))
     try:
@@ -127,10 +127,32 @@ def write_report(db_path: str | Path, namespace: str, start_epoch: float, end_ep
         store.close()
 
 
-def _check_span(start_epoch: float, end_epoch: float, zone: tzinfo) -> None:
+def check_span(start_epoch: float, end_epoch: float, zone: tzinfo) -> None:
     if not end_epoch > start_epoch:
         raise ReportError(f"the span must end after it starts ({local_label(start_epoch, zone)} to "
                           f"{local_label(end_epoch, zone)})")
+
+
+def seq_before_instant(source: LogSource, instant: float) -> int:
+    """The last seq strictly before `instant`: the log's times are milliseconds, so "before t" is "at or
+    before t - 1 ms"."""
+    return source.seq_at(round(instant * 1000) / 1000 - 0.001)
+
+
+def read_span_start(source: LogSource, start_epoch: float, end_epoch: float,
+                    namespace: str) -> tuple[int, int, State]:
+    """The span [start, end) as seqs (first, last: its events are first < seq <= last) and the state at its
+    start; ReportError for a log that does not record the state its namespace started from."""
+    first, last = seq_before_instant(source, start_epoch), seq_before_instant(source, end_epoch)
+    try:
+        start_state = source.state_at(first)
+    except KeyError as exc:
+        raise ReportError(f"the log does not record the state its namespace started from (no {exc} in it): "
+                          "name the city pack the server ran (--city)") from None
+    if not start_state["units"] and not is_history(namespace):  # an import's units come with its events
+        raise ReportError("the log does not record the state its namespace started from: "
+                          "name the city pack the server ran (--city)")
+    return first, last, start_state
 
 
 def write_source_report(source: LogSource, last_seq: int, namespace: str, start_epoch: float, end_epoch: float,
@@ -140,28 +162,16 @@ def write_source_report(source: LogSource, last_seq: int, namespace: str, start_
     report = progress or (lambda done, words: None)
     zone = zone or machine_zone()
     out_dir = Path(out_dir)
-    _check_span(start_epoch, end_epoch, zone)
+    check_span(start_epoch, end_epoch, zone)
     _check_target(out_dir)
     report(0.0, "reading the state at the start")
-
-    def seq_before(instant: float) -> int:
-        # The log's times are milliseconds: "before t" is "at or before t - 1 ms".
-        return source.seq_at(round(instant * 1000) / 1000 - 0.001)
-
-    first, last = seq_before(start_epoch), seq_before(end_epoch)
-    try:
-        start_state = source.state_at(first)
-    except KeyError as exc:
-        raise ReportError(f"the log does not record the state its namespace started from (no {exc} in it): "
-                          "name the city pack the server ran (--city)") from None
-    if not start_state["units"]:
-        raise ReportError("the log does not record the state its namespace started from: "
-                          "name the city pack the server ran (--city)")
+    first, last, start_state = read_span_start(source, start_epoch, end_epoch, namespace)
     report(0.1, "reading incidents and unit status changes")
     figures = SpanFigures(start_state)
     figures.feed(source.events(first, last, types=FIGURE_EVENT_TYPES))
     report(0.3, "reading unit positions")
-    tracks = sample_tracks(source, start_state, start_epoch, end_epoch, seq_before,
+    tracks = sample_tracks(source, start_state, start_epoch, end_epoch,
+                           lambda instant: seq_before_instant(source, instant),
                            lambda done: report(0.3 + 0.6 * done, "reading unit positions"))
     bookmarks = bookmarks_in(source.events(0, last_seq, types=("bookmark.added",)), start_epoch, end_epoch)
     drawn_city = city if city is not None else _pack_named(source.city())

@@ -23,7 +23,8 @@ INTERVALS = (
 MILESTONES = ("created", "first_dispatched", "first_enroute", "first_onscene", "closed")
 
 # The event types the figures read (all but positions, which tracks sample on their own).
-FIGURE_EVENT_TYPES = ("incident.created", "unit.assigned", "unit.status_changed", "incident.closed")
+FIGURE_EVENT_TYPES = ("incident.created", "unit.assigned", "unit.status_changed", "incident.closed",
+                      "incident.milestone")
 
 
 def millis(ts: str) -> int:
@@ -45,6 +46,9 @@ class IncidentRecord:
     closed: str | None = None
     units: list[str] = field(default_factory=list)  # every unit assigned in the span, in order
     open_at_start: bool = False  # created before the span and not closed at its start
+    address: str | None = None
+    disposition: str | None = None  # the close's code, once closed in the span
+    disposition_note: str | None = None
 
     def interval_ms(self, name: str) -> int | None:
         """Milliseconds between the interval's two milestones; None if either never happened."""
@@ -120,10 +124,17 @@ class SpanFigures:
                     record.first_enroute = ts
                 elif data["status"] == "onscene" and record.first_onscene is None:
                     record.first_onscene = ts
+        elif kind == "incident.milestone":  # an imported call's milestone without a unit
+            record = self._incident(data["incident_id"])
+            field_name = {"dispatched": "first_dispatched", "enroute": "first_enroute",
+                          "onscene": "first_onscene"}[data["milestone"]]
+            if record is not None and getattr(record, field_name) is None:
+                setattr(record, field_name, ts)
         elif kind == "incident.closed":
             record = self._incident(data["incident_id"])
             if record is not None:
                 record.closed = ts
+                record.disposition, record.disposition_note = data["disposition"], data.get("disposition_note")
 
     def feed(self, events: Iterable[dict]) -> None:
         for event in events:
@@ -132,7 +143,7 @@ class SpanFigures:
 
 def _record_of(incident: dict, created_ts: str) -> IncidentRecord:
     return IncidentRecord(incident["incident_id"], incident["kind"], incident["priority"], incident.get("grid_id"),
-                          incident["lon"], incident["lat"], created_ts)
+                          incident["lon"], incident["lat"], created_ts, address=incident.get("address"))
 
 
 def bookmarks_in(events: Iterable[dict], start_epoch: float, end_epoch: float) -> list[dict]:

@@ -26,6 +26,7 @@ from drills.score import score
 from layers.citypack import load_city
 from support.drill import namespace_events, write_msel
 from support.server import ROOT, ServerProcess, make_users
+from support.wait import wait_until
 
 SPEED = 60
 
@@ -62,16 +63,6 @@ def onemap(*args: str) -> subprocess.Popen:
 
 def drill_command(server: ServerProcess, token_file: Path, *args: str) -> list[str]:
     return ["drill", *args, "--server", server.url, "--token-file", str(token_file)]
-
-
-def wait_until(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"not within {timeout} s: {what}")
 
 
 def finished(process: subprocess.Popen, timeout: float = 60.0) -> tuple[int, str, str]:

@@ -1,0 +1,500 @@
+"""The CoT gateway: TAK devices on one side, one OneMap feed connection per namespace on the other.
+
+Devices reach it by connecting to its listeners (TCP, or TLS with client certificates), by UDP multicast
+(the SA mesh), or through a TAK server it connects to (`connect`). What devices send goes through
+`tak.stream` and `tak.inbound` to OneMap; what OneMap's state and events say goes through `tak.outbound` to
+every device. Nothing a device sends can stop it: a malformed or oversized event is refused and counted, a
+flooding connection has its excess refused, a device too slow to take what it is sent is dropped
+(docs/tak.md).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import ssl as ssl_module
+import struct
+import time
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import urlsplit
+
+from dispatch.client import DispatchClient, Disconnected, Refused
+from dispatch.domain import LIVE
+from tak.cot import Cot, CotRefused, parse_protobuf, parse_xml, to_protobuf, to_xml
+from tak.inbound import DeviceTable, Inbound
+from tak.outbound import Outbound
+from tak.stream import PROTOBUF, StreamReader
+
+log = logging.getLogger("onemap.tak")
+
+DEFAULT_MULTICAST = ("239.2.3.1", 6969)  # TAK's SA multicast group
+READ_BYTES = 65536
+DEVICE_QUEUE_BYTES = 8 * 1024 * 1024  # CoT waiting for one device; more, and it is dropped as too slow
+BACKLOG = 10_000  # commands kept while OneMap is unreachable; the oldest go first when it is full
+DEVICE_RATE, DEVICE_BURST = 20.0, 100.0  # events a second per device connection (ATAK sends a few)
+UPSTREAM_RATE, UPSTREAM_BURST = 2000.0, 4000.0  # a TAK server carries many devices (a feed's own rate limit)
+TICK_S = 0.5
+STATS_EVERY_S = 60.0
+RECONNECT_MIN_S, RECONNECT_MAX_S = 0.5, 15.0
+OWN_UID_PREFIX = "OneMap."
+FLOOD = "flood"
+SLOW_DEVICE = "slow_device"
+BACKLOG_DROPPED = "backlog_dropped"
+
+
+def parse_endpoint(text: str) -> tuple[str, str, int]:
+    """tcp://HOST:PORT or tls://HOST:PORT -> (scheme, host, port); ValueError naming what is wrong."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("tcp", "tls") or not parts.hostname or parts.port is None:
+        raise ValueError(f"{text!r}: give tcp://HOST:PORT or tls://HOST:PORT")
+    return parts.scheme, parts.hostname, parts.port
+
+
+def parse_group(text: str | None) -> tuple[str, int]:
+    if not text:
+        return DEFAULT_MULTICAST
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"{text!r}: give GROUP:PORT, e.g. 239.2.3.1:6969")
+    return host, int(port)
+
+
+def server_tls(cert: str, key: str, ca: str) -> ssl_module.SSLContext:
+    """A listener's TLS: its own certificate, and a client certificate signed by `ca` required of every device."""
+    context = ssl_module.SSLContext(ssl_module.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.load_verify_locations(ca)
+    context.verify_mode = ssl_module.CERT_REQUIRED
+    return context
+
+
+def client_tls(cert: str, key: str, ca: str) -> ssl_module.SSLContext:
+    """TLS to a TAK server: its certificate checked against `ca`, ours presented."""
+    context = ssl_module.SSLContext(ssl_module.PROTOCOL_TLS_CLIENT)
+    context.load_verify_locations(ca)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+class _Bucket:
+    def __init__(self, rate: float, burst: float):
+        self.rate, self.burst, self.tokens, self.at = rate, burst, burst, time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+class _Encoded:
+    """One CoT encoded at most once per form, however many devices it goes to."""
+
+    def __init__(self, cot: Cot):
+        self.cot = cot
+        self._forms: dict[str, bytes] = {}
+
+    def form(self, protocol: str) -> bytes:
+        if protocol not in self._forms:
+            self._forms[protocol] = (to_protobuf(self.cot) if protocol == PROTOBUF else to_xml(self.cot) + b"\n")
+        return self._forms[protocol]
+
+
+class FeedLink:
+    """One feed connection to OneMap for one namespace, opened again with backoff when it is lost."""
+
+    def __init__(self, gateway: "Gateway", namespace: str):
+        self.gateway = gateway
+        self.namespace = namespace
+        self.client: DispatchClient | None = None
+        self.backlog: deque[tuple[str, dict]] = deque()
+        self.connected = asyncio.Event()
+
+    @property
+    def state(self) -> dict | None:
+        return self.client.state if self.client is not None and self.connected.is_set() else None
+
+    def submit(self, commands: list[tuple[str, dict]]) -> None:
+        if not commands:
+            return
+        if self.connected.is_set():
+            try:
+                self._send(commands)
+                return
+            except Disconnected:
+                self.connected.clear()
+        for command in commands:
+            if len(self.backlog) >= BACKLOG:
+                self.backlog.popleft()
+                self.gateway.count(BACKLOG_DROPPED)
+            self.backlog.append(command)
+
+    def _send(self, commands: list[tuple[str, dict]]) -> None:
+        for future in self.client.send_commands(commands):
+            future.add_done_callback(self._replied)
+
+    def _replied(self, future: asyncio.Future) -> None:
+        if future.cancelled():
+            return
+        if future.exception() is not None:
+            self.gateway.count("lost_unanswered")  # the connection closed before the reply
+            return
+        reply = future.result()
+        if reply.get("op") == "nack":
+            self.gateway.count(f"nack_{reply.get('code')}")
+            log.info("OneMap refused a command from the gateway: %s", reply.get("message"))
+        else:
+            self.gateway.count("sent")
+
+    async def run(self, stop: asyncio.Event) -> None:
+        delay = RECONNECT_MIN_S
+        main = self.namespace == self.gateway.namespace
+        while not stop.is_set():
+            try:
+                self.client = await DispatchClient.connect(
+                    self.gateway.server_url, self.gateway.token, namespace=self.namespace,
+                    ssl=self.gateway.server_ssl, on_event=self.gateway.on_onemap_event if main else None)
+            except Refused as exc:
+                log.error("OneMap refused the gateway's feed connection to %s: %s", self.namespace, exc)
+                await _wait(stop, RECONNECT_MAX_S)
+                continue
+            except (OSError, Disconnected, asyncio.TimeoutError) as exc:
+                log.warning("OneMap at %s unreachable (%s); again in %.1f s", self.gateway.server_url, exc, delay)
+                await _wait(stop, delay)
+                delay = min(delay * 2, RECONNECT_MAX_S)
+                continue
+            delay = RECONNECT_MIN_S
+            self.connected.set()
+            log.info("connected to OneMap %s as %s", self.namespace, self.client.user)
+            if self.backlog:
+                held, self.backlog = list(self.backlog), deque()
+                self._send(held)
+            if main:
+                self.gateway.fan_out(self.gateway.outbound.everything(self.client.state, self.gateway.now()))
+            closed = asyncio.ensure_future(self.client.closed.wait())
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({closed, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            closed.cancel()
+            stopping.cancel()
+            self.connected.clear()
+            if stop.is_set():
+                await self.client.close()
+                return
+            log.warning("lost OneMap %s (close code %s); connecting again", self.namespace, self.client.close_code)
+
+
+class DeviceConnection:
+    """A TCP or TLS connection carrying CoT: a device on a listener, or a TAK server we connected to."""
+
+    def __init__(self, gateway: "Gateway", reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                 name: str, upstream: bool = False):
+        self.gateway, self.reader, self.writer, self.name, self.upstream = gateway, reader, writer, name, upstream
+        self.stream = StreamReader()
+        self.bucket = _Bucket(*((UPSTREAM_RATE, UPSTREAM_BURST) if upstream else gateway.device_rate))
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue()
+        self.queued_bytes = 0  # bounded by DEVICE_QUEUE_BYTES in send()
+        self.heard: set[str] = set()  # uids and callsigns of the devices heard on this connection
+        self.closed = False
+
+    def addressed(self, cot: Cot) -> bool:
+        """Whether a CoT addressed to some devices (marti dest) goes here: a TAK server routes it itself."""
+        return self.upstream or bool(self.heard & {*cot.dest, cot.chat_to})
+
+    def send(self, encoded: _Encoded) -> None:
+        if self.closed:
+            return
+        data = encoded.form(self.stream.protocol)
+        if self.queued_bytes + len(data) > DEVICE_QUEUE_BYTES:
+            self.gateway.count(SLOW_DEVICE)
+            log.warning("%s cannot keep up (%d bytes waiting): dropped", self.name, self.queued_bytes)
+            self.close()
+            return
+        self.queued_bytes += len(data)
+        self.queue.put_nowait(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.writer.close()
+
+    async def serve(self) -> None:
+        writing = asyncio.ensure_future(self._write())
+        try:
+            while not self.closed:
+                data = await self.reader.read(READ_BYTES)
+                if not data:
+                    break
+                for item in self.stream.feed(data):
+                    self.gateway.on_device_item(item, self)
+        except (ConnectionError, ssl_module.SSLError, OSError) as exc:
+            log.info("%s: %s", self.name, exc)
+        except Exception:  # a bug met by one device's input closes that connection only
+            self.gateway.count("internal_error")
+            log.exception("%s: closed", self.name)
+        finally:
+            writing.cancel()
+            self.close()
+            self.gateway.connections.discard(self)
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                data = await self.queue.get()
+                self.writer.write(data)
+                await self.writer.drain()
+                self.queued_bytes -= len(data)
+        except (ConnectionError, OSError):
+            self.close()
+
+
+class _Multicast(asyncio.DatagramProtocol):
+    def __init__(self, gateway: "Gateway"):
+        self.gateway = gateway
+        self.transport: asyncio.DatagramTransport | None = None
+        self.buckets: dict[str, _Bucket] = {}
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr) -> None:
+        bucket = self.buckets.setdefault(addr[0], _Bucket(*self.gateway.device_rate))
+        if len(self.buckets) > 10_000:  # a spoofing sender must not grow this without bound
+            self.buckets.clear()
+        if not bucket.take():
+            self.gateway.count(FLOOD)
+            return
+        try:
+            item = parse_protobuf(data) if data[:1] == b"\xbf" else parse_xml(data)
+        except CotRefused as refused:
+            item = refused
+        try:
+            self.gateway.on_device_item(item, None)
+        except Exception:  # an exception here would close the transport: the mesh would go deaf
+            self.gateway.count("internal_error")
+            log.exception("multicast event from %s", addr[0])
+
+
+class Gateway:
+    def __init__(self, server_url: str, token: str, namespace: str = LIVE, devices: DeviceTable | None = None,
+                 callsign: str = "OneMap", server_ssl: ssl_module.SSLContext | None = None,
+                 now: Callable[[], float] = time.time, device_rate: tuple[float, float] = (DEVICE_RATE, DEVICE_BURST)):
+        self.server_url, self.token, self.namespace, self.server_ssl, self.now = (
+            server_url, token, namespace, server_ssl, now)
+        self.device_rate = device_rate  # events a second and burst, per device connection
+        self.devices = devices or DeviceTable()
+        self.counters: Counter[str] = Counter()  # what was refused, by reason, and what went through
+        self.inbound = Inbound(namespace, self.devices, callsign, via="tak", refused=self.counters)
+        self.outbound = Outbound(namespace, callsign, self.devices, centre_uid=self.inbound.centre_uid)
+        namespaces = {namespace} | {e.namespace for e in (*self.devices.by_uid.values(),
+                                                          *self.devices.by_callsign.values()) if e.namespace}
+        self.links = {ns: FeedLink(self, ns) for ns in sorted(namespaces)}
+        self.connections: set[DeviceConnection] = set()
+        self.multicast: _Multicast | None = None
+        self.multicast_target: tuple[str, int] | None = None
+        self._servers: list[asyncio.base_events.Server] = []
+        self._tasks: list[asyncio.Task] = []
+
+    def count(self, what: str, n: int = 1) -> None:
+        self.counters[what] += n
+
+    # ---- device -> OneMap ----------------------------------------------------------------------
+
+    def on_device_item(self, item: Cot | CotRefused, connection: DeviceConnection | None) -> None:
+        if isinstance(item, CotRefused):
+            self.count(item.reason)
+            return
+        if connection is not None and not connection.bucket.take():
+            self.count(FLOOD)
+            return
+        if item.uid.startswith(OWN_UID_PREFIX):
+            return  # our own CoT, heard back from the mesh or a TAK server
+        self.count("received")
+        if connection is not None:
+            connection.heard.update(v for v in (item.uid, item.callsign) if v and item.endpoint)
+        namespace = self.inbound.namespace_for(item)
+        link = self.links[namespace]
+        link.submit(self.inbound.handle(item, namespace, link.state, self.now()))
+
+    # ---- OneMap -> devices ---------------------------------------------------------------------
+
+    def on_onemap_event(self, event: dict) -> None:
+        link = self.links[self.namespace]
+        if link.client is not None and link.client.state is not None:
+            self.fan_out(self.outbound.on_event(event, link.client.state, self.now()))
+
+    def fan_out(self, cots: list[Cot], only: DeviceConnection | None = None) -> None:
+        for cot in cots:
+            encoded = _Encoded(cot)
+            for connection in ([only] if only else list(self.connections)):
+                if not cot.dest or connection.addressed(cot):
+                    connection.send(encoded)
+            if self.multicast is not None and self.multicast.transport is not None and only is None:
+                try:
+                    self.multicast.transport.sendto(to_xml(cot), self.multicast_target)
+                except OSError as exc:
+                    self.count("multicast_send_failed")
+                    log.debug("multicast send: %s", exc)
+            self.count("cot_out")
+
+    def _greet(self, connection: DeviceConnection) -> None:
+        """A device that just connected gets the whole picture at once, not bit by bit as things change."""
+        state = self.links[self.namespace].state
+        if state is not None:
+            self.fan_out(self.outbound.everything(state, self.now()), only=connection)
+
+    # ---- I/O -------------------------------------------------------------------------------------
+
+    async def listen(self, host: str, port: int, tls: ssl_module.SSLContext | None = None) -> int:
+        async def accept(reader, writer):
+            peer = writer.get_extra_info("peername")
+            connection = DeviceConnection(self, reader, writer, f"device {peer}")
+            self.connections.add(connection)
+            self._greet(connection)
+            await connection.serve()
+
+        server = await asyncio.start_server(accept, host, port, ssl=tls, limit=READ_BYTES)
+        self._servers.append(server)
+        bound = server.sockets[0].getsockname()[1]
+        log.info("listening for TAK devices on %s://%s:%d", "tls" if tls else "tcp", host, bound)
+        return bound
+
+    async def join_multicast(self, group: str, port: int, interface: str = "0.0.0.0") -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("", port))
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+                        struct.pack("4s4s", socket.inet_aton(group), socket.inet_aton(interface)))
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(interface))
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
+        self.multicast = _Multicast(self)
+        self.multicast_target = (group, port)
+        await asyncio.get_running_loop().create_datagram_endpoint(lambda: self.multicast, sock=sock)
+        log.info("on the SA multicast group %s:%d", group, port)
+
+    async def upstream(self, host: str, port: int, tls: ssl_module.SSLContext | None, stop: asyncio.Event) -> None:
+        """Keep a connection to a TAK server open: its devices' CoT in, OneMap's CoT out."""
+        delay = RECONNECT_MIN_S
+        while not stop.is_set():
+            try:
+                reader, writer = await asyncio.wait_for(
+                    asyncio.open_connection(host, port, ssl=tls, limit=READ_BYTES), 10.0)
+            except (OSError, asyncio.TimeoutError) as exc:
+                log.warning("TAK server %s:%d unreachable (%s); again in %.1f s", host, port, exc, delay)
+                await _wait(stop, delay)
+                delay = min(delay * 2, RECONNECT_MAX_S)
+                continue
+            delay = RECONNECT_MIN_S
+            log.info("connected to the TAK server %s:%d", host, port)
+            connection = DeviceConnection(self, reader, writer, f"TAK server {host}:{port}", upstream=True)
+            self.connections.add(connection)
+            self._greet(connection)
+            serving = asyncio.ensure_future(connection.serve())
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if stop.is_set():
+                connection.close()
+                serving.cancel()
+                return
+            log.warning("lost the TAK server %s:%d; connecting again", host, port)
+
+    def stats_line(self) -> str:
+        return " ".join(f"{k}={v}" for k, v in sorted(self.counters.items())) or "nothing yet"
+
+    async def run(self, stop: asyncio.Event, upstreams: tuple = ()) -> None:
+        """Until `stop`: the feed links, the ticker of CoT due again, the counters' log line, any upstreams.
+        Listeners and multicast are opened before (`listen`, `join_multicast`)."""
+        self._tasks = [asyncio.ensure_future(link.run(stop)) for link in self.links.values()]
+        self._tasks += [asyncio.ensure_future(self.upstream(host, port, tls, stop)) for host, port, tls in upstreams]
+        next_stats = time.monotonic() + STATS_EVERY_S
+        try:
+            while not stop.is_set():
+                await _wait(stop, TICK_S)
+                self.fan_out(self.outbound.due(self.now()))
+                if time.monotonic() >= next_stats:
+                    log.info("CoT gateway: %s", self.stats_line())
+                    next_stats += STATS_EVERY_S
+        finally:
+            for server in self._servers:
+                server.close()
+            for connection in list(self.connections):
+                connection.close()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            if self.multicast is not None and self.multicast.transport is not None:
+                self.multicast.transport.close()
+            log.info("CoT gateway stopped: %s", self.stats_line())
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except asyncio.TimeoutError:
+        pass
+
+
+@dataclass
+class GatewayOptions:
+    server: str
+    token: str
+    namespace: str = LIVE
+    listen: tuple[str, ...] = ()
+    connect: str | None = None
+    cert: str | None = None
+    key: str | None = None
+    ca: str | None = None
+    multicast: str | None = None  # "" for the default group
+    multicast_interface: str = "0.0.0.0"
+    devices: str | None = None
+    city: str | None = None  # a city pack whose devices.toml, if it has one, maps devices too
+    callsign: str = "OneMap"
+
+
+def device_table(city: str | None, devices_file: str | None) -> DeviceTable:
+    """The city pack's devices.toml (when there is one), then the --devices file over it."""
+    table = DeviceTable()
+    if city:
+        from layers.citypack import pack_folder
+
+        pack_devices = pack_folder(city) / "devices.toml"
+        if pack_devices.is_file():
+            table = DeviceTable.load(pack_devices)
+    if devices_file:
+        table = table.overridden_by(DeviceTable.load(devices_file))
+    return table
+
+
+async def run_gateway(options: GatewayOptions, stop: asyncio.Event | None = None,
+                      ready: Callable[[Gateway], None] | None = None) -> Gateway:
+    """The CLI's gateway: everything from the options; `ready` hears the gateway once it listens."""
+    stop = stop or asyncio.Event()
+    devices = device_table(options.city, options.devices)
+    gateway = Gateway(options.server, options.token, options.namespace, devices, options.callsign)
+
+    def tls_for(scheme: str, make) -> ssl_module.SSLContext | None:
+        if scheme != "tls":
+            return None
+        if not (options.cert and options.key and options.ca):
+            raise ValueError("tls:// needs --cert, --key and --ca")
+        return make(options.cert, options.key, options.ca)
+
+    for endpoint in options.listen:
+        scheme, host, port = parse_endpoint(endpoint)
+        bound = await gateway.listen(host, port, tls_for(scheme, server_tls))
+        print(f"listening on {scheme}://{host}:{bound}", flush=True)
+    upstreams = ()
+    if options.connect:
+        scheme, host, port = parse_endpoint(options.connect)
+        upstreams = ((host, port, tls_for(scheme, client_tls)),)
+    if options.multicast is not None:
+        group, port = parse_group(options.multicast)
+        await gateway.join_multicast(group, port, options.multicast_interface)
+    if ready is not None:
+        ready(gateway)
+    await gateway.run(stop, upstreams)
+    return gateway

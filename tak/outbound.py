@@ -1,0 +1,178 @@
+"""OneMap state and events -> CoT for TAK devices, sans I/O (docs/tak.md).
+
+`everything(state, now)` is the whole picture (a device that just connected), `on_event(event, state, now)`
+what an event changes, `due(now)` what must go again because its time came (a unit's or an incident's CoT
+goes stale on the device unless it is sent again). `now` is seconds since the epoch. Everything sent from an
+exercise namespace carries `opex="e-NAME"`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+
+from dispatch.domain import EXERCISE_PREFIX, LIVE
+from tak.cot import Cot
+from tak.inbound import DeviceTable
+
+MOVING_MPS = 0.5  # slower than this a unit is at rest
+MOVING_EVERY_S = 5.0
+RESTING_EVERY_S = 30.0
+MOVING_STALE_S = 2 * MOVING_EVERY_S  # as ATAK does: stale after about two missed reports
+RESTING_STALE_S = 60.0
+INCIDENT_EVERY_S = 60.0
+INCIDENT_STALE_S = 180.0
+CHAT_STALE_S = 24 * 3600.0
+MIN_UNIT_INTERVAL_S = 1.0  # a unit's position changes go at most once a second, the last one wins
+UNIT_TYPES = {"patrol": "a-f-G-U-C-I", "police": "a-f-G-U-C-I", "traffic": "a-f-G-U-C-I",
+              "fire": "a-f-G-E-V", "ems": "a-f-G-E-V"}
+DEFAULT_UNIT_TYPE = "a-f-G-U"
+INCIDENT_TYPE = "b-m-p-s-m"
+GEOCHAT_TYPE = "b-t-f"
+UNIT_EVENTS = frozenset({"unit.moved", "unit.status_changed", "unit.assigned"})
+INCIDENT_EVENTS = frozenset({"incident.created", "incident.noted", "unit.assigned", "unit.status_changed"})
+
+
+@dataclass
+class _Sent:
+    cot: Cot
+    every_s: float
+    stale_s: float
+    at: float
+
+
+def _when(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, timezone.utc)
+
+
+def unit_uid(unit_id: str) -> str:
+    return f"OneMap.unit.{unit_id}"
+
+
+def incident_uid(incident_id: str) -> str:
+    return f"OneMap.incident.{incident_id}"
+
+
+class Outbound:
+    def __init__(self, namespace: str = LIVE, callsign: str = "OneMap", devices: DeviceTable | None = None,
+                 centre_uid: str | None = None):
+        self.namespace = namespace
+        self.callsign = callsign
+        self.centre_uid = centre_uid or f"OneMap.{callsign}"
+        self.devices = devices or DeviceTable()
+        self.opex = f"e-{namespace.removeprefix(EXERCISE_PREFIX)}" if namespace.startswith(EXERCISE_PREFIX) else None
+        self._sent: dict[str, _Sent] = {}  # uid -> the last CoT sent of it, to send again when due
+        self._pending: dict[str, Cot] = {}  # a unit's change held back by MIN_UNIT_INTERVAL_S
+
+    # ---- building CoT ------------------------------------------------------------------------------
+
+    def _cot(self, uid: str, kind: str, now: float, stale_s: float, lon: float, lat: float, **fields) -> Cot:
+        moment = _when(now)
+        return Cot(uid=uid, type=kind, how="m-g" if uid.startswith("OneMap.unit.") else "h-g-i-g-o", time=moment,
+                   start=moment, stale=moment + timedelta(seconds=stale_s), lat=lat, lon=lon, opex=self.opex,
+                   **fields)
+
+    def unit_cot(self, unit: dict, now: float) -> tuple[Cot, float, float] | None:
+        if unit.get("lon") is None or unit.get("lat") is None:
+            return None
+        speed = unit.get("speed") or 0.0
+        moving = speed >= MOVING_MPS
+        every_s, stale_s = (MOVING_EVERY_S, MOVING_STALE_S) if moving else (RESTING_EVERY_S, RESTING_STALE_S)
+        remarks = unit.get("status") or "unknown"
+        if unit.get("incident_id"):
+            remarks += f" on {unit['incident_id']}"
+        cot = self._cot(unit_uid(unit["unit_id"]), UNIT_TYPES.get(unit.get("kind") or "", DEFAULT_UNIT_TYPE), now,
+                        stale_s, unit["lon"], unit["lat"], callsign=unit["unit_id"], group_name="OneMap",
+                        group_role=unit.get("kind") or "unit", course=unit.get("heading") or 0.0, speed=speed,
+                        remarks=remarks)
+        return cot, every_s, stale_s
+
+    def incident_cot(self, incident: dict, now: float) -> Cot:
+        units = ", ".join(incident.get("units") or []) or "none"
+        remarks = (f"{incident['kind']} P{incident['priority']} {incident.get('address') or ''}".rstrip()
+                   + f"; {incident.get('status')}; units: {units}")
+        stale_s = 0.0 if incident.get("status") == "closed" else INCIDENT_STALE_S
+        return self._cot(incident_uid(incident["incident_id"]), INCIDENT_TYPE, now, stale_s, incident["lon"],
+                         incident["lat"], callsign=f"{incident['incident_id']} {incident['kind']} P{incident['priority']}",
+                         remarks=remarks)
+
+    def _record(self, cot: Cot, every_s: float, stale_s: float, now: float) -> Cot:
+        self._sent[cot.uid] = _Sent(cot, every_s, stale_s, now)
+        return cot
+
+    # ---- the three entry points ------------------------------------------------------------------
+
+    def everything(self, state: dict, now: float) -> list[Cot]:
+        out = []
+        for unit in state.get("units", {}).values():
+            built = self.unit_cot(unit, now)
+            if built is not None:
+                out.append(self._record(built[0], built[1], built[2], now))
+        for incident in state.get("incidents", {}).values():
+            if incident.get("status") != "closed":
+                out.append(self._record(self.incident_cot(incident, now), INCIDENT_EVERY_S, INCIDENT_STALE_S, now))
+        return out
+
+    def on_event(self, event: dict, state: dict, now: float) -> list[Cot]:
+        kind, data = event["type"], event.get("data") or {}
+        out: list[Cot] = []
+        unit = state.get("units", {}).get(data.get("unit_id") or "")
+        if kind in UNIT_EVENTS and unit is not None:
+            built = self.unit_cot(unit, now)
+            if built is not None:
+                last = self._sent.get(built[0].uid)
+                if kind == "unit.moved" and last is not None and now - last.at < MIN_UNIT_INTERVAL_S:
+                    self._pending[built[0].uid] = built[0]  # goes out from due() with the last position
+                else:
+                    self._pending.pop(built[0].uid, None)
+                    out.append(self._record(*built, now))
+        incident = state.get("incidents", {}).get(data.get("incident_id") or "")
+        if kind == "incident.closed" and incident is not None:
+            out.append(self.incident_cot(incident, now))  # stale now: devices take the marker off
+            self._sent.pop(incident_uid(incident["incident_id"]), None)
+        elif kind in INCIDENT_EVENTS and incident is not None and incident.get("status") != "closed":
+            out.append(self._record(self.incident_cot(incident, now), INCIDENT_EVERY_S, INCIDENT_STALE_S, now))
+        if kind == "unit.assigned" and incident is not None:
+            out.extend(self.tasking(data["unit_id"], incident, state, now, event.get("seq")))
+        return out
+
+    def due(self, now: float) -> list[Cot]:
+        out = []
+        for uid, cot in list(self._pending.items()):
+            last = self._sent.get(uid)
+            if last is None or now - last.at >= MIN_UNIT_INTERVAL_S:
+                del self._pending[uid]
+                every_s = MOVING_EVERY_S if (cot.speed or 0.0) >= MOVING_MPS else RESTING_EVERY_S
+                stale_s = MOVING_STALE_S if every_s == MOVING_EVERY_S else RESTING_STALE_S
+                out.append(self._record(self._restamp(cot, now, stale_s), every_s, stale_s, now))
+        for uid, sent in list(self._sent.items()):
+            if now - sent.at >= sent.every_s and uid not in self._pending:
+                out.append(self._record(self._restamp(sent.cot, now, sent.stale_s), sent.every_s, sent.stale_s, now))
+        return out
+
+    @staticmethod
+    def _restamp(cot: Cot, now: float, stale_s: float) -> Cot:
+        moment = _when(now)
+        return replace(cot, time=moment, start=moment, stale=moment + timedelta(seconds=stale_s))
+
+    # ---- tasking -----------------------------------------------------------------------------------
+
+    def tasking(self, unit_id: str, incident: dict, state: dict, now: float, seq: int | None) -> list[Cot]:
+        """A GeoChat line to each device of the unit: attached by a dispatcher, or in the device table."""
+        addressees: dict[str, str | None] = {}  # uid or callsign -> callsign
+        for uid, device in state.get("devices", {}).items():
+            if device.get("unit_id") == unit_id:
+                addressees[uid] = device.get("callsign")
+        for uid in self.devices.uids_for_unit(unit_id):
+            addressees.setdefault(uid, (state.get("devices", {}).get(uid) or {}).get("callsign"))
+        for callsign in self.devices.callsigns_for_unit(unit_id):
+            if callsign not in addressees.values():
+                addressees[callsign] = callsign
+        text = (f"Go to {incident['incident_id']} {incident['kind']} P{incident['priority']} "
+                f"{incident.get('address') or ''}").rstrip()
+        out = []
+        for uid, callsign in addressees.items():
+            out.append(self._cot(f"GeoChat.{self.centre_uid}.{uid}.{seq or int(now)}", GEOCHAT_TYPE, now,
+                                 CHAT_STALE_S, incident["lon"], incident["lat"], remarks=text,
+                                 chat_sender=self.callsign, chat_room=callsign or uid, chat_to=uid,
+                                 sender_uid=self.centre_uid, links=[self.centre_uid], dest=[callsign or uid]))
+        return out
