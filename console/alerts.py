@@ -1,5 +1,6 @@
 """Alerts a dispatcher must not miss: a tone and a visual signal for the link dropping and coming back, a
-new high-priority incident, and an incident going overdue. The volume is a per-user setting."""
+new high-priority incident, an incident going overdue, an alarm raised and an alarm left unacknowledged.
+The volume is a per-user setting."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +9,9 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtMultimedia import QSoundEffect
 
 SOUNDS_DIR = Path(__file__).resolve().parent.parent / "resources" / "sounds"
-KINDS = ("link_lost", "link_back", "high_priority", "overdue")
+KINDS = ("link_lost", "link_back", "high_priority", "overdue", "alarm", "alarm_overdue")
+# Played louder than the chosen volume (its .wav is louder too): an alarm nobody acknowledged.
+LOUDER = {"alarm_overdue": 1.6}
 
 
 class Alerts(QObject):
@@ -26,8 +29,8 @@ class Alerts(QObject):
     def set_volume(self, volume: float) -> None:
         """0 (silent) to 1."""
         self.volume = min(1.0, max(0.0, volume))
-        for effect in self.effects.values():
-            effect.setVolume(self.volume)
+        for kind, effect in self.effects.items():
+            effect.setVolume(min(1.0, self.volume * LOUDER.get(kind, 1.0)))
 
     def alert(self, kind: str) -> None:
         # A machine without a sound device plays nothing; the visual signal still goes out.

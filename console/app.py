@@ -139,6 +139,7 @@ class EmbeddedServer:
         from dispatch.city_state import centre_of, initial_state
         from dispatch.client import DispatchClient
         from dispatch.procedures import disposition_codes
+        from dispatch.nearby import Nearby
         from dispatch.server import DispatchServer
         from dispatch.store import EventStore
         from dispatch.simulate import DEMO_TURNOUT_S, SimulationFeed, UnitSimulator
@@ -150,7 +151,8 @@ class EmbeddedServer:
             city = load_city(self.city_name)
             server = DispatchServer(functools.partial(EventStore, self.data_dir / "events.db"), self.users_file,
                                     initial_state(city), city.grid_at, city_name=city.name,
-                                    dispositions=disposition_codes(city.meta["dispositions"]), centre=centre_of(city))
+                                    dispositions=disposition_codes(city.meta["dispositions"]), centre=centre_of(city),
+                                    nearby=Nearby.of_city(city))
             host, port = await server.start("127.0.0.1", 0)
         except BaseException as exc:  # shown to the user by start()
             self._failure = exc

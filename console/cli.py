@@ -33,12 +33,24 @@ def _users_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_seconds(text: str) -> float:
+    """--realert-s: a finite number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be a number of seconds above 0")
+    return value
+
+
 def _server(args: argparse.Namespace) -> int:
     import uvloop  # a faster event loop: the server's time goes to socket reads and writes
 
     from dispatch.run import serve_city
 
-    uvloop.run(serve_city(args.city, args.db, args.users, args.host, args.port, args.cert, args.key))
+    uvloop.run(serve_city(args.city, args.db, args.users, args.host, args.port, args.cert, args.key,
+                          realert_s=args.realert_s))
     return 0
 
 
@@ -391,6 +403,8 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     server.add_argument("--cert", help="TLS certificate (PEM): serve wss://")
     server.add_argument("--key", help="TLS private key (PEM)")
+    server.add_argument("--realert-s", type=_positive_seconds, default=60.0,
+                        help="seconds an alarm may stay unacknowledged before every console alerts again (default 60)")
     server.set_defaults(run=_server)
 
     city = sub.add_parser("city", help="build city packs")

@@ -32,6 +32,7 @@ def source_words(source: str | None) -> str:
         "radio": translate("IncidentHistory", "Radio"),
         "field_unit": translate("IncidentHistory", "Field unit"),
         "camera": translate("IncidentHistory", "Camera"),
+        "alarm": translate("IncidentHistory", "Alarm from a device"),
     }.get(source or "", source or "-")
 
 

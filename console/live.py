@@ -13,6 +13,7 @@ from dispatch.reducer import State, apply, empty_state
 
 DEFAULT_DISPATCH_THRESHOLD_S = 180.0  # 3 minutes from call to first unit dispatched
 DEFAULT_ONSCENE_THRESHOLD_S = 900.0
+DEFAULT_REALERT_S = 60.0  # the server's own default; a welcome names the server's (docs/protocol.md)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -30,11 +31,13 @@ class Changes:
     incidents: set[str] = field(default_factory=set)
     cameras: set[str] = field(default_factory=set)
     devices: set[str] = field(default_factory=set)  # field devices heard, attached or detached
+    alarms: set[str] = field(default_factory=set)  # alarms raised, updated, acknowledged or ended
     reset: bool = False
     jumped: bool = False  # the state of another instant (a replay's seek): nothing in it is news
 
     def __bool__(self) -> bool:
-        return bool(self.reset or self.moved_units or self.units or self.incidents or self.cameras or self.devices)
+        return bool(self.reset or self.moved_units or self.units or self.incidents or self.cameras or self.devices
+                    or self.alarms)
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class LiveState:
         self.seq = 0
         self.dispatch_threshold_s = dispatch_threshold_s
         self.onscene_threshold_s = onscene_threshold_s
+        self.realert_s = DEFAULT_REALERT_S  # an alarm still raised this long after it came is overdue
 
     def reset(self, snapshot: State, seq: int) -> Changes:
         """Take the snapshot as the state (it becomes this object's: the caller keeps no reference)."""
@@ -89,6 +93,9 @@ class LiveState:
         devices, shown = state.get("devices", {}), old.get("devices", {})
         changes.devices = {d for d in devices.keys() | shown.keys()
                            if devices.get(d) is not shown.get(d) and devices.get(d) != shown.get(d)}
+        alarms, shown = state.get("alarms", {}), old.get("alarms", {})
+        changes.alarms = {a for a in alarms.keys() | shown.keys()
+                          if alarms.get(a) is not shown.get(a) and alarms.get(a) != shown.get(a)}
         self.state = state
         self.seq = seq
         return changes
@@ -111,7 +118,17 @@ class LiveState:
                 changes.cameras.add(data["camera_id"])
             elif kind in ("device.seen", "device.attached", "device.detached"):
                 changes.devices.add(data["device_uid"])
+            elif kind.startswith("alarm."):
+                changes.alarms.add(data["alarm_id"])
         return changes
+
+    def alarms(self) -> dict[str, dict]:
+        return self.state.get("alarms", {})  # a server older than alarms sends none
+
+    def alarm_overdue(self, alarm: dict, now: float) -> bool:
+        """Nobody acknowledged it within realert_s: it alerts again (overdue is the console's reading of the
+        clock, never an event, so a replay shows it as it was)."""
+        return alarm["status"] == "raised" and now - (epoch(alarm["raised_ts"]) or now) >= self.realert_s
 
     def timers(self, incident: dict, now: float) -> IncidentTimers:
         created = epoch(incident.get("created_ts")) or now

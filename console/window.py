@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QApplication, QCompleter, QDockWidget, QFrame, QI
                                QVBoxLayout, QWidget)
 
 from console import i18n
+from console.alarms import AlarmDialog, AlarmList
 from console.alerts import Alerts
 from console.clock import Clock, LiveClock
 from console.devices import DevicesPanel
@@ -21,7 +22,7 @@ from console.dialogs import (CloseIncidentDialog, JoinExerciseDialog, NewInciden
                              incident_title, precision_words)
 from console.history import IncidentHistory
 from console.link import CONNECTED, ServerLink
-from console.live import Changes, LiveState, format_duration
+from console.live import DEFAULT_REALERT_S, Changes, LiveState, format_duration
 from console.panels import (ConnectionIndicator, IncidentDetails, IncidentQueue, LinkBanner, UnitBoard,
                             link_reason)
 from console.typed import VERBS, Typed, TypedError, parse
@@ -92,11 +93,15 @@ class MainWindow(QMainWindow):
 
         self.canvas = MapCanvas(self)
         self.link_banner = LinkBanner(self)
+        # Over the map, in the central widget: no dock can cover it.
+        self.alarm_banner = AlarmList(True, self.alarm_place, self)
+        self.alarm_banner.set_read_only(self.read_only)
         central = QWidget(self)
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.link_banner)
+        column.addWidget(self.alarm_banner)
         column.addWidget(self.canvas, 1)
         self.setCentralWidget(central)
         self.alerts = Alerts(float(settings().value("alerts/volume", 80)) / 100, self)
@@ -116,6 +121,18 @@ class MainWindow(QMainWindow):
             lambda uid, unit_id: self.send("device.attach", {"device_uid": uid, "unit_id": unit_id}, ("units", unit_id)))
         self.devices.detachRequested.connect(lambda uid: self.send("device.detach", {"device_uid": uid}))
         self.known_devices: set[str] | None = None  # None until the first state: what it holds is no news
+        self.alarms_panel = AlarmList(False, self.alarm_place, self)
+        self.alarms_panel.set_read_only(self.read_only)
+        for alarm_list in (self.alarm_banner, self.alarms_panel):
+            alarm_list.acknowledgeRequested.connect(self.acknowledge_alarm_dialog)
+            alarm_list.incidentRequested.connect(self.alarm_to_incident)
+            alarm_list.falseRequested.connect(self.false_alarm_dialog)
+            alarm_list.camerasRequested.connect(self.show_alarm_cameras)
+            alarm_list.mediaRequested.connect(self.show_alarm_media)
+            alarm_list.chosen.connect(lambda alarm_id: self._find(("alarms", alarm_id)))
+        self.known_alarms: set[str] | None = None  # None until the first state: what it holds is no news
+        self.alarms_overdue_shown: set[str] | None = None  # likewise what was overdue when it came
+        self._alarm_places: dict[tuple[str, float, float], str] = {}
         self._dock("queue", self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
         # In a scroll area: details taller than their dock scroll instead of being squeezed, which moved
         # the buttons under the dispatcher's pointer whenever a line came or went.
@@ -125,6 +142,9 @@ class MainWindow(QMainWindow):
         details_scroll.setWidget(self.details)
         self._dock("details", details_scroll, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("history", self.history, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.docks()["history"],
+                              self._dock("alarms", self.alarms_panel, Qt.DockWidgetArea.RightDockWidgetArea))
+        self.docks()["history"].raise_()
         self._dock("units", self.board, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("layers", self.canvas.layer_panel(), Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("cameras", self.camera_list, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -239,7 +259,7 @@ class MainWindow(QMainWindow):
         titles = {"queue": self.tr("Incident queue"), "details": self.tr("Incident details"),
                   "history": self.tr("Incident history"),
                   "units": self.tr("Unit board"), "layers": self.tr("Layers"), "cameras": self.tr("Cameras"),
-                  "messages": self.tr("Messages"), "devices": self.tr("Field devices")}
+                  "messages": self.tr("Messages"), "devices": self.tr("Field devices"), "alarms": self.tr("Alarms")}
         titles.update(self._more_dock_titles())
         for name, dock in self.docks().items():
             dock.setWindowTitle(titles[name])
@@ -288,6 +308,12 @@ class MainWindow(QMainWindow):
         overdue.triggered.connect(self._set_threshold)
         volume = options.addAction(self.tr("Alert volume…"))
         volume.triggered.connect(self._set_volume)
+        if not self.read_only:
+            auto = options.addAction(self.tr("Put an alarm's cameras on the wall automatically"))
+            auto.setObjectName("alarm-cameras-auto")
+            auto.setCheckable(True)
+            auto.setChecked(self.alarm_cameras_automatically)
+            auto.toggled.connect(lambda on: settings().setValue("alarms/cameras_on_wall", on))
         quit_action = QAction(self.tr("Quit"), options, shortcut=QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
         options.addAction(quit_action)
@@ -377,6 +403,11 @@ class MainWindow(QMainWindow):
             settings().setValue("alerts/volume", volume)
             self.alerts.set_volume(volume / 100)
 
+    @property
+    def alarm_cameras_automatically(self) -> bool:
+        """Per user: a new alarm's cameras go on a wall at once, without the click on Show cameras."""
+        return settings().value("alarms/cameras_on_wall", False, type=bool)
+
     def _focus_command_line(self) -> None:
         """Ctrl+L: the command line with its text selected, so what is typed next replaces what failed."""
         self.command_line.setFocus()
@@ -460,6 +491,7 @@ class MainWindow(QMainWindow):
     def _welcomed(self, welcome: dict) -> None:
         first = self.user is None
         self.user, self.role = welcome["user"], welcome["role"]
+        self.live.realert_s = float(welcome.get("realert_s") or DEFAULT_REALERT_S)  # a replay's source names none
         if first:
             self.restore_layout()
             self.retranslate()
@@ -485,6 +517,8 @@ class MainWindow(QMainWindow):
         changes.jumped = changes.jumped or self._clock_jumped
         if changes.jumped:
             self.overdue_shown = None
+        if changes.jumped or changes.reset:
+            self.alarms_overdue_shown = None
         self._announce_new_incidents(changes)
         if self.city is not None:
             self._show_on_map(changes)
@@ -492,6 +526,8 @@ class MainWindow(QMainWindow):
                             board=bool(changes.reset or changes.units))
         if changes.reset or changes.devices:
             self._show_devices(changes)
+        if changes.reset or changes.alarms:
+            self._show_alarms(changes)
         if changes.reset:
             self.history.reload()
         if changes.reset or changes.incidents:
@@ -517,6 +553,7 @@ class MainWindow(QMainWindow):
     def _note_jump(self, _instant: float) -> None:
         self._clock_jumped = True
         self.overdue_shown = None
+        self.alarms_overdue_shown = None
 
     def _jump_shown(self, _instant: float) -> None:
         self._clock_jumped = False
@@ -649,6 +686,101 @@ class MainWindow(QMainWindow):
         if camera is not None and camera.get("state", "unknown") != ("online" if online else "offline"):
             self.send("camera.status", {"camera_id": camera_id, "online": online}, ("cameras", camera_id))
 
+    # ---- alarms ----------------------------------------------------------------------------------
+
+    def alarm_place(self, alarm: dict) -> str:
+        """Where an alarm is, in words: the nearest address (a replay, which has no geocoder: its grid cell)."""
+        key = (alarm["alarm_id"], alarm["lon"], alarm["lat"])
+        if key not in self._alarm_places:
+            grid = self.tr("grid cell {0}").format(alarm.get("grid_id") or "-")
+            address = self.geocoder.reverse(alarm["lon"], alarm["lat"]) if self.geocoder is not None else None
+            self._alarm_places[key] = f"{address.label} ({grid})" if address is not None else grid
+        return self._alarm_places[key]
+
+    def _show_alarms(self, changes: Changes) -> None:
+        """The alarm layer and lists follow the state; a new alarm is announced with its tone (and its
+        cameras go on a wall when the dispatcher asked for that)."""
+        alarms = self.live.alarms()
+        if self.city is not None:
+            layer = self.canvas.alarms_layer
+            if changes.reset:
+                layer.set_records(list(alarms.values()))
+            else:
+                gone = [a for a in changes.alarms if a not in alarms and layer.row(a) is not None]
+                if gone:
+                    layer.remove(gone)
+                layer.upsert([alarms[a] for a in changes.alarms if a in alarms])
+        if self.known_alarms is not None and not changes.reset and not changes.jumped:
+            for alarm_id in sorted(set(changes.alarms) - self.known_alarms):
+                alarm = alarms.get(alarm_id)
+                if alarm is None or alarm["status"] != "raised":
+                    continue
+                self.notify(self.tr("ALARM {0}: {1} from device {2}, {3}").format(
+                    alarm_id, word(alarm["kind"]), alarm["device_id"], self.alarm_place(alarm)), ("alarms", alarm_id))
+                self.alerts.alert("alarm")
+                if self.alarm_cameras_automatically and not self.read_only:
+                    self.show_alarm_cameras(alarm_id)
+        self.known_alarms = set(alarms)
+        self._refresh_alarms()
+
+    def _refresh_alarms(self) -> None:
+        """The banner and the Alarms dock at the clock's instant; an alarm going overdue alerts again, louder,
+        and a supervisor's console says so."""
+        now = self.clock.now()
+        open_alarms = sorted((a for a in self.live.alarms().values() if a["status"] in ("raised", "acknowledged")),
+                             key=lambda a: (a["raised_ts"], a["alarm_id"]))
+        overdue = {a["alarm_id"] for a in open_alarms if self.live.alarm_overdue(a, now)}
+        self.alarm_banner.show_alarms(open_alarms, now, overdue)
+        self.alarms_panel.show_alarms(open_alarms, now, overdue)
+        if self.alarms_overdue_shown is not None:
+            for alarm_id in sorted(overdue - self.alarms_overdue_shown):
+                self.alerts.alert("alarm_overdue")
+                if self.role == "supervisor":
+                    self.notify(self.tr("Alarm {0} has not been acknowledged for {1} s").format(
+                        alarm_id, f"{self.live.realert_s:g}"), ("alarms", alarm_id))
+        self.alarms_overdue_shown = overdue
+
+    def acknowledge_alarm_dialog(self, alarm_id: str) -> AlarmDialog | None:
+        return self._alarm_dialog(alarm_id, "alarm.acknowledge", false_alarm=False)
+
+    def false_alarm_dialog(self, alarm_id: str) -> AlarmDialog | None:
+        return self._alarm_dialog(alarm_id, "alarm.close_false", false_alarm=True)
+
+    def _alarm_dialog(self, alarm_id: str, cmd: str, false_alarm: bool) -> AlarmDialog | None:
+        alarm = self.live.alarms().get(alarm_id)
+        if alarm is None:
+            return None
+        dialog = AlarmDialog(alarm, false_alarm, self)
+        dialog.submitted.connect(lambda args: self.send(cmd, args, ("alarms", alarm_id)))
+        dialog.open()  # window-modal without a nested event loop
+        self.alarm_dialog = dialog
+        return dialog
+
+    def alarm_to_incident(self, alarm_id: str) -> str | None:
+        """One click: the server fills the incident from the alarm (kind, priority, position, words)."""
+        return self.send("alarm.to_incident", {"alarm_id": alarm_id}, ("alarms", alarm_id))
+
+    def show_alarm_cameras(self, alarm_id: str) -> Wall | None:
+        """The cameras the server named with the alarm (nearest first) on the last wall opened, or a new one."""
+        alarm = self.live.alarms().get(alarm_id)
+        cameras = self.live.state["cameras"]
+        chosen = [Camera.from_dict(cameras[c]) for c in (alarm or {}).get("camera_ids", ()) if c in cameras]
+        if not chosen:
+            self.notify(self.tr("Alarm {0} has no camera near it that is not offline").format(alarm_id),
+                        ("alarms", alarm_id))
+            return None
+        wall = next((w for w in reversed(self.walls) if w.isVisible()), None) or self.open_wall()
+        wall.fill(chosen)
+        return wall
+
+    def show_alarm_media(self, alarm_id: str) -> None:
+        """What the device streams (a panic app's live audio or video) on a free tile of a wall. Only the roles
+        that receive media URLs have the button (dispatch/privacy.py)."""
+        alarm = self.live.alarms().get(alarm_id) or {}
+        if alarm.get("media_url"):
+            self.open_on_wall(Camera(f"{alarm_id}-media", self.tr("Alarm {0}: device {1}").format(
+                alarm_id, alarm["device_id"]), alarm["media_url"], alarm.get("lon"), alarm.get("lat")))
+
     def _mark_overdue(self) -> None:
         now = self.clock.now()
         overdue = {i for i, inc in self.live.state["incidents"].items()
@@ -668,6 +800,7 @@ class MainWindow(QMainWindow):
             self.link_banner.show_down(self.link_down[0], self.clock.now(), *self.link_down[1:])
         if self.city is not None:
             self._mark_overdue()
+        self._refresh_alarms()
         if self.selected_incident:
             self._show_details()
 
@@ -707,7 +840,8 @@ class MainWindow(QMainWindow):
         return {"unit.assign": self.tr("assignment"), "unit.status": self.tr("status change"),
                 "incident.create": self.tr("new incident"), "incident.close": self.tr("closing"),
                 "incident.note": self.tr("note"),
-                "camera.status": self.tr("camera report"), "device.attach": self.tr("attachment of a device"),
+                "camera.status": self.tr("camera report"), "alarm.acknowledge": self.tr("acknowledgement of an alarm"),
+                "alarm.to_incident": self.tr("incident from an alarm"), "alarm.close_false": self.tr("false alarm"), "device.attach": self.tr("attachment of a device"),
                 "device.detach": self.tr("detachment of a device")}.get(cmd, self.tr("command"))
 
     def _replied(self, cmd_id: str, reply: dict) -> None:
@@ -717,7 +851,7 @@ class MainWindow(QMainWindow):
         cmd, args, concerning = self.pending.pop(cmd_id, ("", {}, None))
         if reply["op"] == "nack":
             self.notify(self.explain(cmd, args, reply), concerning)
-        elif cmd == "incident.create":
+        elif cmd in ("incident.create", "alarm.to_incident"):
             incident_id = reply.get("incident_id")
             if incident_id is not None:  # a server older than the ack's incident_id names nothing to select
                 self.select_incident(incident_id)
@@ -735,6 +869,10 @@ class MainWindow(QMainWindow):
             "incident.create": lambda: self.tr("Created {0}: {1} {2}").format(
                 reply.get("incident_id", ""), word(args.get("kind", "")), args.get("address") or ""),
             "incident.close": lambda: self.tr("{0} closed").format(args.get("incident_id")),
+            "alarm.acknowledge": lambda: self.tr("Alarm {0} acknowledged").format(args.get("alarm_id")),
+            "alarm.to_incident": lambda: self.tr("Alarm {0} is incident {1}").format(
+                args.get("alarm_id"), reply.get("incident_id", "")),
+            "alarm.close_false": lambda: self.tr("Alarm {0} closed as false").format(args.get("alarm_id")),
         }.get(cmd)
         if text is not None:
             line = f"{self._stamp()}  ✓ {text().strip()}"
@@ -865,6 +1003,9 @@ class MainWindow(QMainWindow):
             self.selected_unit = feature_id
         if layer == "incidents" and feature_id != self.selected_incident:
             self.select_incident(feature_id)
+        self.alarms_panel.select(feature_id if layer == "alarms" else None)
+        if layer == "alarms":
+            self.docks()["alarms"].raise_()
 
     def _board_selected(self, unit_id: str) -> None:
         self.selected_unit = unit_id
@@ -1053,7 +1194,7 @@ class MainWindow(QMainWindow):
             lon, lat = (float(v) for v in feature_id.split(","))
             self.canvas.center_on(lon, lat, 600)
             return
-        record = self.live.state[layer].get(feature_id)
+        record = self.live.state.get(layer, {}).get(feature_id)  # a state from before alarms has none
         if record is not None:
             self.canvas.center_on(record["lon"], record["lat"], 600)
             if self.canvas.layers[layer].model.row(feature_id) is not None:

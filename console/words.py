@@ -1,4 +1,4 @@
-"""Words that come from data (statuses, roles, incident kinds), marked for translation and looked up at run time."""
+"""Words that come from data (statuses, roles, incident and alarm kinds), marked for translation and looked up at run time."""
 from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
@@ -17,6 +17,9 @@ _MARKED = (
     QT_TRANSLATE_NOOP("words", "fire"), QT_TRANSLATE_NOOP("words", "medical"),
     QT_TRANSLATE_NOOP("words", "disturbance"), QT_TRANSLATE_NOOP("words", "suspicious person"),
     QT_TRANSLATE_NOOP("words", "missing person"), QT_TRANSLATE_NOOP("words", "domestic"),
+    # an incident made from an alarm, and the kinds of alarm a device raises
+    QT_TRANSLATE_NOOP("words", "alarm"), QT_TRANSLATE_NOOP("words", "panic"), QT_TRANSLATE_NOOP("words", "audio"),
+    QT_TRANSLATE_NOOP("words", "text"), QT_TRANSLATE_NOOP("words", "video"), QT_TRANSLATE_NOOP("words", "intrusion"),
 )
 
 

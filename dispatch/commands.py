@@ -11,12 +11,17 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 from dispatch.domain import (
+    ALARM_KINDS,
+    ALARM_TRANSITIONS,
     ALL_COMMANDS,
     ATTACHED_STATUSES,
+    FALSE_ALARM_REASONS,
     FEED_UNIT_STATUSES,
     HISTORY_READS,
+    OPEN_ALARM_STATUSES,
     READ_COMMANDS,
     ROLE_COMMANDS,
     UNIT_STATUSES,
@@ -47,9 +52,17 @@ MAX_INJECT_ARGS = 2000  # characters of an unplanned inject's args as JSON
 DRILL_ROLES = frozenset({"trainer", "supervisor"})
 DRILL_SPEED_MIN, DRILL_SPEED_MAX = 0.1, 1000.0  # drill seconds per wall second
 # Where a call came from: phone (110/112), the one-key alarm app, a walk-in, radio, a field unit, a camera.
-CALL_SOURCES = ("phone", "app", "walk_in", "radio", "field_unit", "camera")
+CALL_SOURCES = ("phone", "app", "walk_in", "radio", "field_unit", "camera", "alarm")
+ALARM_SOURCE = "alarm"  # an incident made from an alarm (alarm.to_incident)
 FIELD_SOURCE = "field_unit"  # the only source a feed (a field-device gateway) may give an incident
 MAX_DEVICE_UID = 128  # CoT uids: ANDROID-351811095448994, GUIDs, "S-1-5-21-..." of WinTAK
+MAX_MEDIA_URL = 500
+MEDIA_SCHEMES = ("http", "https", "rtsp")
+ALARM_CAMERAS = 4  # cameras named with an alarm: what a 2x2 wall shows
+ALARM_CAMERA_RADIUS_M = 500.0
+# An incident made from an alarm: its kind and priority unless the dispatcher gives others.
+ALARM_INCIDENT = {"panic": ("alarm", 1), "audio": ("alarm", 2), "text": ("alarm", 2), "video": ("alarm", 2),
+                  "intrusion": ("burglary", 2)}
 
 
 class Rejected(Exception):
@@ -79,6 +92,10 @@ class Context:
     centre: Centre
     dispositions: frozenset[str] = DEFAULT_DISPOSITION_CODES  # the codes incident.close accepts
     seq: int = 0  # the namespace's last seq: a drill starts only in a namespace with no events yet
+    # The city around a point (dispatch/nearby.py): its nearest police station, and the cameras within a
+    # radius, nearest first. An alarm names them as they were when it was raised.
+    nearest_station: Callable[[float, float], str | None] = lambda lon, lat: None
+    cameras_near: Callable[[float, float, float], list[str]] = lambda lon, lat, radius_m: []
 
 
 Events = list[tuple[str, dict[str, Any]]]
@@ -384,6 +401,110 @@ def _bookmark_add(state: State, a: _Args, ctx: Context) -> Events:
     return [("bookmark.added", {"bookmark_id": f"B{number}", "at": at, "note": note})]
 
 
+def _media_url(a: _Args) -> str | None:
+    url = a.text("media_url", required=False, max_len=MAX_MEDIA_URL)
+    if url is None:
+        return None
+    parts = urlsplit(url) if url.isprintable() and " " not in url else None
+    if parts is None or parts.scheme.lower() not in MEDIA_SCHEMES or not parts.netloc:
+        raise a._bad("media_url", f"{url[:80]!r} is not an http, https or rtsp URL")
+    return url
+
+
+def _alarm_device(a: _Args) -> str:
+    device_id = a.text("device_id", max_len=MAX_DEVICE_UID)
+    if not device_id.isprintable() or device_id != device_id.strip():
+        raise a._bad("device_id", "must be printable, with no space at either end")
+    return device_id
+
+
+def _open_alarm_of(state: State, device_id: str) -> dict | None:
+    return next((alarm for alarm in state.get("alarms", {}).values()  # states from before alarms have none
+                 if alarm["device_id"] == device_id and alarm["status"] in OPEN_ALARM_STATUSES), None)
+
+
+def _alarm_raise(state: State, a: _Args, ctx: Context) -> Events:
+    """An alarm from a device; a device whose alarm is still open sends its live position and words again
+    (a one-key alarm app keeps reporting): that updates the alarm, it is not a second one."""
+    device_id = _alarm_device(a)
+    kind = a.choice("kind", ALARM_KINDS)
+    if kind is None:
+        raise a._bad("kind", "is missing")
+    lon, lat = a.position()
+    device_ts = rfc3339(a.instant("ts"))
+    text = a.text("text", required=False, max_len=MAX_NOTE)
+    media_url = _media_url(a)
+    grid_id = ctx.grid_at(lon, lat)
+    already = _open_alarm_of(state, device_id)
+    if already is not None:
+        data = {"alarm_id": already["alarm_id"], "lon": lon, "lat": lat, "device_ts": device_ts, "grid_id": grid_id}
+        if text is not None:
+            data["text"] = text
+        if media_url is not None:
+            data["media_url"] = media_url
+        return [("alarm.updated", data)]
+    alarms = state.get("alarms", {})
+    number = len(alarms) + 1
+    while f"A{number}" in alarms:
+        number += 1
+    cameras = state["cameras"]
+    # Cameras observed offline show nothing; online and not yet observed (unknown) ones may.
+    camera_ids = [c for c in ctx.cameras_near(lon, lat, ALARM_CAMERA_RADIUS_M)
+                  if c in cameras and cameras[c].get("state", "unknown") != "offline"][:ALARM_CAMERAS]
+    return [("alarm.raised", {
+        "alarm_id": f"A{number}", "device_id": device_id, "kind": kind, "lon": lon, "lat": lat,
+        "device_ts": device_ts, "text": text, "media_url": media_url, "grid_id": grid_id,
+        "station_id": ctx.nearest_station(lon, lat), "camera_ids": camera_ids})]
+
+
+def _alarm(state: State, a: _Args) -> dict:
+    """The alarm the command names, in a status the command may start from (else a `conflict` naming it)."""
+    alarm_id = a.ident("alarm_id")
+    alarm = state.get("alarms", {}).get(alarm_id)
+    if alarm is None:
+        raise Rejected("not_found", f"no alarm {alarm_id!r}")
+    status = alarm["status"]
+    if status not in ALARM_TRANSITIONS[a.cmd]:
+        said = {"acknowledged": f"already acknowledged by {alarm.get('ack_by')}",
+                "incident": f"already incident {alarm.get('incident_id')}",
+                "false": f"already closed as a false alarm ({alarm.get('reason')})"}.get(status, status)
+        raise Rejected("conflict", f"{a.cmd}: alarm {alarm_id} is {said}")
+    return alarm
+
+
+def _alarm_acknowledge(state: State, a: _Args, ctx: Context) -> Events:
+    note = a.text("note", required=False, max_len=MAX_NOTE)
+    alarm = _alarm(state, a)
+    return [("alarm.acknowledged", {"alarm_id": alarm["alarm_id"], "note": note.strip() if note else None})]
+
+
+def _alarm_to_incident(state: State, a: _Args, ctx: Context) -> Events:
+    """One step: the incident (kind, priority, position and words from the alarm unless given) and the
+    alarm ended as that incident."""
+    alarm = _alarm(state, a)
+    default_kind, default_priority = ALARM_INCIDENT[alarm["kind"]]
+    kind = a.text("kind", required=False, max_len=64) or default_kind
+    priority = a.integer("priority", 1, 5) if a.args.get("priority") is not None else default_priority
+    day, number, incident_id = _next_incident_number(state, ctx)
+    words = f"Alarm {alarm['alarm_id']} ({alarm['kind']}) from device {alarm['device_id']}"
+    return [("incident.created", {
+        "incident_id": incident_id, "kind": kind, "priority": priority, "lon": alarm["lon"], "lat": alarm["lat"],
+        "address": None, "note": f"{words}: {alarm['text']}" if alarm.get("text") else words, "status": "new",
+        "grid_id": ctx.grid_at(alarm["lon"], alarm["lat"]), "units": [], "caller_name": None, "callback": None,
+        "source": ALARM_SOURCE, "alarm_id": alarm["alarm_id"], "day": day.isoformat(), "number": number}),
+        ("alarm.escalated", {"alarm_id": alarm["alarm_id"], "incident_id": incident_id})]
+
+
+def _alarm_close_false(state: State, a: _Args, ctx: Context) -> Events:
+    reason = a.choice("reason", FALSE_ALARM_REASONS)
+    if reason is None:
+        raise a._bad("reason", f"is missing: one of {', '.join(FALSE_ALARM_REASONS)}")
+    note = a.text("note", required=False, max_len=MAX_NOTE)
+    alarm = _alarm(state, a)
+    return [("alarm.closed", {"alarm_id": alarm["alarm_id"], "outcome": "false", "reason": reason,
+                              "note": note.strip() if note else None})]
+
+
 def _drill(state: State, cmd: str) -> dict:
     drill = state.get("drill", {}).get("clock")
     if drill is None:
@@ -489,6 +610,10 @@ _COMMANDS: dict[str, tuple[Callable[[State, _Args, Context], Events], set[str]]]
     "incident.close": (_incident_close, {"incident_id", "disposition", "disposition_note"}),
     "camera.status": (_camera_status, {"camera_id", "online"}),
     "bookmark.add": (_bookmark_add, {"at", "note"}),
+    "alarm.raise": (_alarm_raise, {"device_id", "kind", "lon", "lat", "ts", "text", "media_url"}),
+    "alarm.acknowledge": (_alarm_acknowledge, {"alarm_id", "note"}),
+    "alarm.to_incident": (_alarm_to_incident, {"alarm_id", "kind", "priority"}),
+    "alarm.close_false": (_alarm_close_false, {"alarm_id", "reason", "note"}),
     "drill.start": (_drill_start, {"speed"}),
     "drill.pause": (_drill_pause, set()),
     "drill.resume": (_drill_resume, set()),

@@ -6,6 +6,18 @@ from __future__ import annotations
 
 UNIT_STATUSES = ("available", "dispatched", "enroute", "onscene", "busy", "offduty")
 INCIDENT_STATUSES = ("new", "dispatched", "onscene", "closed")
+# Alarms (docs/state-machines.md): raised by a device (a one-key alarm app, an intrusion panel), then
+# acknowledged by a dispatcher, and ended as an incident or as a false alarm.
+ALARM_KINDS = ("panic", "audio", "text", "video", "intrusion")
+ALARM_STATUSES = ("raised", "acknowledged", "incident", "false")
+OPEN_ALARM_STATUSES = frozenset({"raised", "acknowledged"})
+# What each alarm command may start from; any other status is a `conflict` naming it.
+ALARM_TRANSITIONS: dict[str, frozenset[str]] = {
+    "alarm.acknowledge": frozenset({"raised"}),
+    "alarm.to_incident": frozenset({"raised", "acknowledged"}),
+    "alarm.close_false": frozenset({"raised", "acknowledged"}),
+}
+FALSE_ALARM_REASONS = ("misdial", "test", "device_fault", "prank", "other")
 # A camera's state is what was last observed of it; "unknown" until someone has looked.
 CAMERA_STATES = ("online", "offline", "unknown")
 
@@ -27,7 +39,7 @@ ROLES = ("viewer", "dispatcher", "supervisor", "feed", "trainer")
 
 # Commands each role may send. A trainer may send anything, in exercise namespaces only (checked apart).
 CORE_COMMANDS = frozenset({"incident.create", "unit.assign", "unit.status", "unit.position", "incident.close"})
-FEED_COMMANDS = frozenset({"unit.position", "unit.status", "camera.status", "device.seen"})
+FEED_COMMANDS = frozenset({"unit.position", "unit.status", "camera.status", "device.seen", "alarm.raise"})
 # What a field-device gateway (TAK, docs/tak.md) may also raise: an incident from the field (an emergency, a
 # clue report), always with source "field_unit", and notes on incidents (a cancel, a follow-up chat line).
 FEED_INCIDENT_COMMANDS = frozenset({"incident.create", "incident.note"})
@@ -36,7 +48,10 @@ FEED_INCIDENT_COMMANDS = frozenset({"incident.create", "incident.note"})
 FEED_UNIT_STATUSES = frozenset({"enroute", "onscene"})
 # Field devices a gateway reported and the units dispatchers attached them to.
 DEVICE_COMMANDS = frozenset({"device.attach", "device.detach"})
-ALL_COMMANDS = CORE_COMMANDS | FEED_COMMANDS | DEVICE_COMMANDS | {"incident.note", "bookmark.add"}
+# Handling an alarm is a dispatcher's (or supervisor's) work; raising one is also a feed's (alarm.raise).
+ALARM_COMMANDS = frozenset({"alarm.acknowledge", "alarm.to_incident", "alarm.close_false"})
+ALL_COMMANDS = (CORE_COMMANDS | FEED_COMMANDS | DEVICE_COMMANDS | ALARM_COMMANDS
+                | {"incident.note", "bookmark.add"})
 # The log's history, for replays: any instant's state, the events of a span, the timeline's counts.
 HISTORY_READS = frozenset({"history.bounds", "history.seq", "history.state", "history.events", "history.density"})
 # Reads change nothing and produce no event; the ack carries the answer. A viewer may read an incident's

@@ -28,7 +28,8 @@ import orjson
 
 from dispatch.commands import Centre, Context, Rejected, decide
 from dispatch.event_store import AuditRecord, StoredEvent
-from dispatch.privacy import carries_personal, public_event
+from dispatch.nearby import Nearby
+from dispatch.privacy import PERSONAL_EVENTS, carries_personal, public_event
 from dispatch.procedures import DEFAULT_DISPOSITION_CODES
 from dispatch.reducer import State, apply, copy_state
 
@@ -87,7 +88,7 @@ class Publication:
 class Ledger:
     def __init__(self, name: str, state: State, seq: int, last_ts: str, *, centre: Centre,
                  grid_at: Callable[[float, float], str | None] = lambda lon, lat: None,
-                 dispositions: frozenset[str] = DEFAULT_DISPOSITION_CODES):
+                 dispositions: frozenset[str] = DEFAULT_DISPOSITION_CODES, nearby: Nearby | None = None):
         """`state` after event `seq` (stamped `last_ts`, "" for none) becomes the decision state; the
         committed state starts as a copy of it."""
         self.name = name
@@ -101,6 +102,7 @@ class Ledger:
         self.centre = centre
         self.grid_at = grid_at
         self.dispositions = dispositions
+        self.nearby = nearby  # the city's police stations and cameras, for alarms (None: a city without them)
         self._accepted: list[Accepted] = []
         self._audits: list[AuditRecord] = []
         self._in_flight: CommitGroup | None = None
@@ -112,7 +114,10 @@ class Ledger:
 
     def context(self, role: str, ts: str) -> Context:
         """What the rules read beyond the state, for a command of `role` whose events get time `ts`."""
-        return Context(role, self.name, self.grid_at, ts, self.centre, self.dispositions, self.seq)
+        if self.nearby is None:
+            return Context(role, self.name, self.grid_at, ts, self.centre, self.dispositions, self.seq)
+        return Context(role, self.name, self.grid_at, ts, self.centre, self.dispositions, self.seq,
+                       self.nearby.station, self.nearby.cameras)
 
     def judge(self, sender: Hashable, actor: str, role: str, msg: dict, raw: str | None, now: str) -> Accepted | bytes:
         """Decide one command (`msg` has a valid id): its events queued for the next group, or its nack.
@@ -133,15 +138,16 @@ class Ledger:
             apply(self.decision_state, event)
             events.append(event)
             frames.append(orjson.dumps(event))
-            if event_type == "incident.created" and carries_personal(data):
+            if event_type in PERSONAL_EVENTS and carries_personal(data):
                 public_frames = frames[:-1] if public_frames is None else public_frames
                 public_frames.append(orjson.dumps(public_event(event)))
             elif public_frames is not None:
                 public_frames.append(frames[-1])
         if events:
             self.last_ts = ts
-        created = (("incident_id", events[0]["data"]["incident_id"]) if cmd == "incident.create"
-                   else ("bookmark_id", events[0]["data"]["bookmark_id"]) if cmd == "bookmark.add" else None)
+        created = (("incident_id", events[0]["data"]["incident_id"]) if cmd in ("incident.create", "alarm.to_incident")
+                   else ("bookmark_id", events[0]["data"]["bookmark_id"]) if cmd == "bookmark.add"
+                   else ("alarm_id", events[0]["data"]["alarm_id"]) if cmd == "alarm.raise" else None)
         accepted = Accepted(sender, cmd_id, events, frames, public_frames, created)
         self._accepted.append(accepted)
         # An accepted command is on record as its events (up to seq); only refusals keep the frame.

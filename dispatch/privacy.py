@@ -1,4 +1,5 @@
-"""Callers' personal data (name, call-back number) and the copies of frames and states without it.
+"""Callers' personal data (name, call-back number), alarms' media URLs (a panic app's live audio or video),
+and the copies of frames and states without them.
 
 The server encodes each frame once per visibility class, never once per connection: roles in
 `domain.PERSONAL_DATA_ROLES` get the frame as stored; every other role (viewer, feed) gets the public
@@ -11,7 +12,9 @@ import orjson
 
 from dispatch.reducer import State
 
-PERSONAL_FIELDS = ("caller_name", "callback")
+PERSONAL_FIELDS = ("caller_name", "callback", "media_url")
+# The only events that may carry such fields: every other frame is the same bytes for everyone.
+PERSONAL_EVENTS = frozenset({"incident.created", "alarm.raised", "alarm.updated"})
 # orjson writes a key as "name": with no space; inside a string value a quote is always escaped (\"), so
 # these bytes occur in a frame only as a key.
 _PERSONAL_KEYS = tuple(f'"{name}":'.encode() for name in PERSONAL_FIELDS)
@@ -39,6 +42,9 @@ def public_frame(frame: bytes) -> bytes:
 
 def public_state(state: State) -> State:
     """The state (a snapshot) without callers' personal data; shares everything else with `state`."""
-    incidents = {incident_id: _without_personal(incident) if carries_personal(incident) else incident
-                 for incident_id, incident in state["incidents"].items()}
-    return {**state, "incidents": incidents}
+    public = {**state}
+    for name in ("incidents", "alarms"):
+        if name in state:  # states stored before alarms existed have none
+            public[name] = {key: _without_personal(record) if carries_personal(record) else record
+                            for key, record in state[name].items()}
+    return public

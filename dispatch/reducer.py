@@ -7,6 +7,11 @@ State is plain JSON-able dicts (it is also the welcome snapshot):
      "bookmarks": {id: {bookmark_id, at, note, actor, ts}},  # instants marked for replays
      # field devices (TAK) a gateway heard, and the unit a dispatcher attached each to (or None)
      "devices": {uid: {device_uid, callsign, type, lon, lat, pos_ts, via, seen_ts, unit_id}},
+     # alarms from devices (alarm.raise) and what dispatchers made of them; status raised, acknowledged,
+     # incident or false (docs/state-machines.md)
+     "alarms": {id: {alarm_id, device_id, kind, lon, lat, device_ts, text, media_url, grid_id, station_id,
+                     camera_ids, status, raised_ts, updated_ts, ack_ts, ack_by, ack_note, incident_id,
+                     closed_ts, closed_by, reason, close_note}},
      # an exercise's drill, once started; requests: the trainer's unplanned injects, True once fired
      "drill": {"clock": {speed, running, fired: [event numbers], requests: {request_id: fired}}}}
 An incident also keeps its notes ({ts, actor, text}, in order) and the seqs of its events (`event_seqs`:
@@ -32,7 +37,7 @@ Event = dict[str, Any]
 
 def empty_state() -> State:
     return {"units": {}, "incidents": {}, "cameras": {}, "checkpoints": {}, "grids": {}, "counters": {},
-            "bookmarks": {}, "devices": {}}
+            "bookmarks": {}, "devices": {}, "alarms": {}}
 
 
 def copy_state(state: State) -> State:
@@ -159,6 +164,42 @@ def _camera_status_changed(state: State, event: Event) -> None:
                                            "state_ts": event["ts"]}
 
 
+def _alarm_raised(state: State, event: Event) -> None:
+    data = event["data"]
+    # Snapshots stored before alarms existed have no "alarms".
+    state.setdefault("alarms", {})[data["alarm_id"]] = {
+        **data, "camera_ids": list(data.get("camera_ids") or []), "status": "raised", "raised_ts": event["ts"],
+        "updated_ts": event["ts"], "ack_ts": None, "ack_by": None, "ack_note": None, "incident_id": None,
+        "closed_ts": None, "closed_by": None, "reason": None, "close_note": None}
+
+
+def _alarm_record(state: State, alarm_id: str, **changes) -> None:
+    alarms = state["alarms"]
+    alarms[alarm_id] = {**alarms[alarm_id], **changes}
+
+
+def _alarm_updated(state: State, event: Event) -> None:
+    data = event["data"]
+    _alarm_record(state, data["alarm_id"], updated_ts=event["ts"],
+                  **{k: v for k, v in data.items() if k != "alarm_id"})
+
+
+def _alarm_acknowledged(state: State, event: Event) -> None:
+    _alarm_record(state, event["data"]["alarm_id"], status="acknowledged", ack_ts=event["ts"],
+                  ack_by=event["actor"], ack_note=event["data"].get("note"))
+
+
+def _alarm_escalated(state: State, event: Event) -> None:
+    _alarm_record(state, event["data"]["alarm_id"], status="incident", incident_id=event["data"]["incident_id"],
+                  closed_ts=event["ts"], closed_by=event["actor"])
+
+
+def _alarm_closed(state: State, event: Event) -> None:
+    data = event["data"]
+    _alarm_record(state, data["alarm_id"], status=data["outcome"], closed_ts=event["ts"], closed_by=event["actor"],
+                  reason=data["reason"], close_note=data.get("note"))
+
+
 def _bookmark_added(state: State, event: Event) -> None:
     data = event["data"]
     # Snapshots stored before bookmarks existed have no "bookmarks".
@@ -215,11 +256,16 @@ _HANDLERS: dict[str, Callable[[State, Event], None]] = {
                                                            unit_id=event["data"]["unit_id"]),
     "device.detached": lambda state, event: _device_record(state, event["data"]["device_uid"], unit_id=None),
     "drill.fire_requested": lambda state, event: None,  # the runner's cue: it changes no record
+    "alarm.raised": _alarm_raised,
+    "alarm.updated": _alarm_updated,
+    "alarm.acknowledged": _alarm_acknowledged,
+    "alarm.escalated": _alarm_escalated,
+    "alarm.closed": _alarm_closed,
 }
 
 # The collection each id field of an event's data names a record of.
 _ID_FIELDS = {"unit_id": "units", "incident_id": "incidents", "camera_id": "cameras", "bookmark_id": "bookmarks",
-              "device_uid": "devices"}
+              "device_uid": "devices", "alarm_id": "alarms"}
 
 
 def touches(state: State, event: Event) -> list[tuple[str, str]]:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from dispatch.city_state import centre_of, initial_state
 from dispatch.procedures import disposition_codes
-from dispatch.server import DispatchServer, Limits
+from dispatch.nearby import Nearby
+from dispatch.server import DEFAULT_REALERT_S, DispatchServer, Limits
 from dispatch.store import EventStore
 
 STORE_GIL_SWITCH_S = 0.001
@@ -29,7 +30,8 @@ def tls_context(cert: str | None, key: str | None) -> ssl.SSLContext | None:
 
 
 async def serve_city(city_name: str, db: str, users_file: str, host: str, port: int,
-                     cert: str | None = None, key: str | None = None, limits: Limits | None = None) -> None:
+                     cert: str | None = None, key: str | None = None, limits: Limits | None = None,
+                     realert_s: float = DEFAULT_REALERT_S) -> None:
     from layers.citypack import load_city  # geopandas is slow to import: only when serving
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
@@ -38,7 +40,7 @@ async def serve_city(city_name: str, db: str, users_file: str, host: str, port: 
     city = load_city(city_name)
     server = DispatchServer(functools.partial(EventStore, Path(db)), users_file, initial_state(city), city.grid_at,
                             limits, city_name=city.name, dispositions=disposition_codes(city.meta["dispositions"]),
-                            centre=centre_of(city))
+                            centre=centre_of(city), nearby=Nearby.of_city(city), realert_s=realert_s)
     bound_host, bound_port = await server.start(host, port, context)
     # The city, its live state and the loaded modules live as long as the server: frozen, full
     # collections skip them instead of pausing the event loop ~30 ms each (5,000 units).

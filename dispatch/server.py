@@ -38,6 +38,7 @@ from dispatch.event_store import EventStoreProtocol, StoreError, StoreFactory
 from dispatch.history import History, rfc3339
 from dispatch.keyframes import KeyframeWriter
 from dispatch.ledger import Accepted, Ledger, Publication, nack_frame, replies_frame
+from dispatch.nearby import Nearby
 from dispatch.privacy import public_frame, public_state
 from dispatch.procedures import DEFAULT_DISPOSITION_CODES
 from dispatch.reducer import State, copy_state
@@ -61,6 +62,9 @@ BATCH_INTERVAL_IDLE_S = 0.002
 CLOSE_BAD_REQUEST = 4400
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_SLOW = 4408
+# An alarm nobody acknowledged within this many seconds is overdue: every console alerts again, louder, and
+# supervisors are told. Sent in the welcome, so every console agrees (docs/protocol.md).
+DEFAULT_REALERT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -259,11 +263,14 @@ class DispatchServer:
     def __init__(self, open_store: StoreFactory, users_file: str | Path, initial_state: State,
                  grid_at: Callable[[float, float], str | None] = lambda lon, lat: None,
                  limits: Limits | None = None, city_name: str | None = None,
-                 dispositions: frozenset[str] = DEFAULT_DISPOSITION_CODES, *, centre: Centre):
+                 dispositions: frozenset[str] = DEFAULT_DISPOSITION_CODES, *, centre: Centre,
+                 nearby: Nearby | None = None, realert_s: float = DEFAULT_REALERT_S):
         """`open_store` opens the event store (e.g. `functools.partial(dispatch.store.EventStore, path)`);
         it is called on the store thread at start, twice: the writer's store, then the history reads'.
         `users_file` is read now (a broken one stops the start) and followed while serving.
-        `centre` names the incidents it numbers (dispatch.city_state.centre_of gives a city pack's)."""
+        `centre` names the incidents it numbers (dispatch.city_state.centre_of gives a city pack's);
+        `nearby` finds an alarm's police station and cameras (dispatch.nearby.Nearby.of_city); `realert_s`
+        is when an unacknowledged alarm becomes overdue, told to every console in its welcome."""
         self.open_store = open_store
         self.city_name = city_name
         self.centre = centre
@@ -273,6 +280,8 @@ class DispatchServer:
         self.initial_state = initial_state
         self.grid_at = grid_at
         self.dispositions = dispositions
+        self.nearby = nearby
+        self.realert_s = float(realert_s)
         self.limits = limits or Limits()
         self._store: EventStoreProtocol | None = None
         self._store_errors: tuple[type[Exception], ...] = ()  # what the store raises when it fails
@@ -389,7 +398,7 @@ class DispatchServer:
         if writer.due():
             writer.write()
         ledger = Ledger(name, state, seq, ts or "", centre=self.centre, grid_at=self.grid_at,
-                        dispositions=self.dispositions)
+                        dispositions=self.dispositions, nearby=self.nearby)
         return Namespace(ledger, writer)
 
     # ---- connections ---------------------------------------------------------------------------
@@ -466,7 +475,7 @@ class DispatchServer:
             snapshot = ns.snapshot_json() if session.sees_personal else ns.public_snapshot_json()
         welcome = (b'{"op":"welcome","user":' + orjson.dumps(user.name) + b',"role":' + orjson.dumps(user.role)
                    + b',"namespace":' + orjson.dumps(name) + b',"city":' + orjson.dumps(self.city_name)
-                   + b',"seq":' + str(seq).encode()
+                   + b',"seq":' + str(seq).encode() + b',"realert_s":' + orjson.dumps(self.realert_s)
                    + b',"snapshot":' + snapshot + b"}")
         if session.subscribe:
             ns.sessions.add(session)

@@ -36,6 +36,9 @@ CHECKPOINT_COLORS: dict[str, RGB] = {
     "checkpoint": (244, 114, 182),  # 卡点: staffed checkpoint
 }
 STATION_COLOR: RGB = (96, 165, 250)
+# Alarms: a raised one pulses in a hot red, an acknowledged one stays as a steady amber ring.
+ALARM_RAISED: RGB = (255, 40, 40)
+ALARM_ACKNOWLEDGED: RGB = (251, 191, 36)
 
 BACKGROUND: RGB = (22, 26, 32)
 # Street classes, most important first: (core colour, width in pixels at street zoom).

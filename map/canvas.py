@@ -20,6 +20,7 @@ from PySide6.QtGui import QDrag
 
 from layers import crs as crs_lib
 from layers import style
+from layers.alarms import AlarmLayer
 from layers.basemap import Basemap
 from layers.grids import GridLayer
 from layers.heatmap import HeatmapLayer
@@ -32,7 +33,7 @@ from layers.units import UnitLayer
 from map import i18n
 from layers.labels import LabelPlan
 from map.glide import Glide
-from map.live import MarksItem, TrailsItem, UnitsItem
+from map.live import AlarmsItem, MarksItem, TrailsItem, UnitsItem
 from map.overlays import CursorLabel, LoadingPanel, ScaleBar, StaleNotice
 from map.raster import RasterRenderer, RasterTiles
 from map.renderers import (CELL_PX, BasemapRenderer, GridRenderer, HeatImage, PointRenderer, bubble_radius,
@@ -250,6 +251,7 @@ class MapCanvas(QtWidgets.QWidget):
         self.cameras_layer = CameraLayer()
         self.incidents_layer = IncidentLayer()
         self.units_layer = UnitLayer()
+        self.alarms_layer = AlarmLayer()
         self.patrol_heat = HeatmapLayer("patrol_heat", "Patrol strength", radius_m=400.0)
         self.incident_heat = HeatmapLayer("incident_heat", "Incident density", radius_m=300.0)
 
@@ -304,6 +306,7 @@ class MapCanvas(QtWidgets.QWidget):
             self.labels.add_source(name, self.layers[name].renderer.label_candidates)
         self._add(MapLayer("units", "Units", self.units_layer, item=UnitsItem(self.units_layer, self.labels,
                                                                          clock=lambda: self.clock())))
+        self._add(MapLayer("alarms", "Alarms", self.alarms_layer, item=AlarmsItem(self.alarms_layer)))
         self.marks = MarksItem()
         self.marks.setZValue(1000)
         self.viewbox.addItem(self.marks, ignoreBounds=True)
@@ -529,6 +532,8 @@ class MapCanvas(QtWidgets.QWidget):
                 self.layers[live].item.set_bounds(self.units_layer.bounds())
         elif name == "incidents":
             self._heat_dirty["incident_heat"] = True
+        elif name == "alarms":
+            layer.item.refit(self.scale())
         self._schedule_frame()
 
     def _labels_changed(self, name: str, change: Change) -> None:
@@ -846,6 +851,8 @@ class MapCanvas(QtWidgets.QWidget):
         x0, y0, x1, y1 = self.view_box()
         _, lat = crs_lib.mercator_to_wgs84((x0 + x1) / 2, (y0 + y1) / 2)
         self.scale_bar.set_scale(self.scale(), float(lat))
+        if "alarms" in self.layers:  # the pulse's reach in metres changes with the scale
+            self.layers["alarms"].item.refit(scale)
 
     def resizeEvent(self, ev) -> None:
         super().resizeEvent(ev)
@@ -906,7 +913,7 @@ class MapCanvas(QtWidgets.QWidget):
             if (layers is not None and name not in layers) or not self.layer_visible(name) or name == "trails":
                 continue
             hit = None
-            if isinstance(layer.model, UnitLayer):
+            if isinstance(layer.model, (UnitLayer, AlarmLayer)):
                 row = layer.model.nearest(x, y, radius)
                 hit = None if row is None else self._feature_hit(name, layer.model, row)
             elif isinstance(layer.model, PointLayer):
@@ -988,6 +995,8 @@ class MapCanvas(QtWidgets.QWidget):
             age = self.clock() - r["created_ts"]
             age_text = "" if np.isnan(age) else f" · {format_age(age)}"
             return f"P{r['priority']} {i18n.word(r['kind'])} · {i18n.word(r['status'])}{age_text}\n{r['address']}".strip()
+        if hit.layer == "alarms":
+            return f"{i18n.word(r['kind'])} · {r['device_id']} · {i18n.legend_label('alarms', r['status'])}"
         if hit.layer == "grids":
             return i18n.feature_name(r["name"]) + (f" · {r['value']:g} {model.value_title}" if r["value"] is not None else "")
         return f"{i18n.feature_name(r.get('name') or hit.feature_id)} ({i18n.feature_noun(hit.layer)})"

@@ -22,6 +22,7 @@ LAYER_TITLES = {
     "trails": QT_TRANSLATE_NOOP("map", "Unit trails"),
     "units": QT_TRANSLATE_NOOP("map", "Units"),
     "raster": QT_TRANSLATE_NOOP("map", "Raster tiles"),
+    "alarms": QT_TRANSLATE_NOOP("map", "Alarms"),
 }
 
 # One feature of a layer, for tooltips ("Central (station)").
@@ -36,6 +37,7 @@ LEGEND_LABELS = (
     QT_TRANSLATE_NOOP("map", "online"), QT_TRANSLATE_NOOP("map", "offline"), QT_TRANSLATE_NOOP("map", "unknown"),
     QT_TRANSLATE_NOOP("map", "station"), QT_TRANSLATE_NOOP("map", "no figures"),
     QT_TRANSLATE_NOOP("map", "卡口 bayonet"), QT_TRANSLATE_NOOP("map", "卡点 checkpoint"),
+    QT_TRANSLATE_NOOP("map", "raised"), QT_TRANSLATE_NOOP("map", "acknowledged"),
 )
 
 # A camera's last observed state, in its tooltip.

@@ -6,11 +6,12 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 from pyqtgraph.Qt import internals
 
 from dispatch.domain import UNIT_STATUSES
 from layers import style
+from layers.alarms import AlarmLayer
 from layers.labels import LabelPlan, Occupancy
 from layers.units import UnitLayer
 from map import symbols
@@ -261,4 +262,90 @@ class MarksItem(_ViewItem):
             if where is not None:
                 painter.setPen(pen)
                 painter.drawEllipse(world.map(QtCore.QPointF(*where)), radius, radius)
+        painter.restore()
+
+
+# A raised alarm's ring grows from PULSE_MIN_PX to PULSE_MAX_PX and fades, once per PULSE_PERIOD_S, repainted
+# every PULSE_FRAME_MS: only this item's few pixels, and only while an alarm is raised.
+PULSE_MIN_PX, PULSE_MAX_PX = 12.0, 38.0
+PULSE_PERIOD_S = 1.2
+PULSE_FRAME_MS = 40
+
+
+class AlarmsItem(_ViewItem):
+    """Open alarms: a raised one is a red disc with "!" under a pulsing ring, an acknowledged one a steady
+    amber ring. The pulse is a QTimer that repaints this item's bounds (the alarms' box and the pulse's
+    reach), and it runs only while some alarm is raised and the layer is shown."""
+
+    def __init__(self, alarms: AlarmLayer):
+        super().__init__()
+        self.alarms = alarms
+        self.pulse = QtCore.QTimer(self, interval=PULSE_FRAME_MS)
+        self.pulse.timeout.connect(self.update)
+        self._px_per_m = 1.0
+        self._raised_pen = QtGui.QPen(qcolor(style.ALARM_RAISED), 3.0)
+        self._acknowledged_pen = QtGui.QPen(qcolor(style.ALARM_ACKNOWLEDGED), 3.0)
+        self._font = QtGui.QFont()
+        self._font.setBold(True)
+        self._font.setPixelSize(14)
+
+    def refit(self, px_per_m: float | None = None) -> None:
+        """After the alarms or the scale changed: the bounds to repaint, and whether to pulse."""
+        if px_per_m:
+            self._px_per_m = px_per_m
+        drawn = self.alarms.drawn()
+        if not drawn.any():
+            self.set_bounds(None)
+        else:
+            margin = (PULSE_MAX_PX + 4) / self._px_per_m
+            x, y = self.alarms.x[drawn], self.alarms.y[drawn]
+            self.set_bounds((x.min() - margin, y.min() - margin, x.max() + margin, y.max() + margin))
+        pulsing = bool(self.alarms.raised().any()) and self.isVisible()
+        if pulsing and not self.pulse.isActive():
+            self.pulse.start()
+        elif not pulsing:
+            self.pulse.stop()
+        self.update()
+
+    def itemChange(self, change, value):
+        if change == QtWidgets.QGraphicsItem.GraphicsItemChange.ItemVisibleHasChanged:  # a hidden layer does not pulse
+            if self.isVisible() and self.alarms.raised().any():
+                self.pulse.start()
+            else:
+                self.pulse.stop()
+        return super().itemChange(change, value)
+
+    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        a = self.alarms
+        drawn = np.flatnonzero(a.drawn())
+        if not len(drawn):
+            return
+        world = painter.worldTransform()
+        phase = (time.monotonic() % PULSE_PERIOD_S) / PULSE_PERIOD_S
+        raised = a.raised()
+        painter.save()
+        painter.resetTransform()
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        painter.setFont(self._font)
+        for row in drawn:
+            centre = world.map(QtCore.QPointF(float(a.x[row]), float(a.y[row])))
+            if raised[row]:
+                ring = QtGui.QColor(self._raised_pen.color())
+                ring.setAlphaF(1.0 - phase)
+                painter.setPen(QtGui.QPen(ring, 4.0))
+                painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+                radius = PULSE_MIN_PX + (PULSE_MAX_PX - PULSE_MIN_PX) * phase
+                painter.drawEllipse(centre, radius, radius)
+                painter.setPen(QtGui.QPen(QtGui.QColor("white"), 2.0))
+                painter.setBrush(self._raised_pen.color())
+                painter.drawEllipse(centre, 10, 10)
+                painter.drawText(QtCore.QRectF(centre.x() - 10, centre.y() - 10, 20, 20),
+                                 QtCore.Qt.AlignmentFlag.AlignCenter, "!")
+            else:
+                painter.setPen(self._acknowledged_pen)
+                painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+                painter.drawEllipse(centre, 14, 14)
+                painter.setPen(QtGui.QPen(QtGui.QColor("black"), 1.0))
+                painter.setBrush(self._acknowledged_pen.color())
+                painter.drawEllipse(centre, 7, 7)
         painter.restore()

@@ -2,6 +2,103 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AlarmDialog</name>
+    <message>
+        <source>Misdial (pressed by mistake)</source>
+        <translation>误触（误按报警）</translation>
+    </message>
+    <message>
+        <source>Test of the device</source>
+        <translation>设备测试</translation>
+    </message>
+    <message>
+        <source>Device fault</source>
+        <translation>设备故障</translation>
+    </message>
+    <message>
+        <source>Prank</source>
+        <translation>恶意报警</translation>
+    </message>
+    <message>
+        <source>Other (say why in the note)</source>
+        <translation>其他（请在备注中说明）</translation>
+    </message>
+    <message>
+        <source>False alarm: {0}</source>
+        <translation>误报：{0}</translation>
+    </message>
+    <message>
+        <source>Acknowledge {0}</source>
+        <translation>确认报警 {0}</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>原因：</translation>
+    </message>
+    <message>
+        <source>optional, e.g. called back, the caller is safe</source>
+        <translation>可选，例如：已回拨，报警人安全</translation>
+    </message>
+    <message>
+        <source>Note:</source>
+        <translation>备注：</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmList</name>
+    <message>
+        <source>NOT ACKNOWLEDGED for {0}: {1}</source>
+        <translation>已 {0} 无人确认：{1}</translation>
+    </message>
+    <message>
+        <source>device {0}</source>
+        <translation>设备 {0}</translation>
+    </message>
+    <message>
+        <source>acknowledged by {0}</source>
+        <translation>已由 {0} 确认</translation>
+    </message>
+    <message>
+        <source>⚠ ALARM: {0} not acknowledged</source>
+        <translation>⚠ 报警：{0} 条未确认</translation>
+    </message>
+    <message>
+        <source> (the oldest {0} here, all in the Alarms dock)</source>
+        <translation>（此处显示最早的 {0} 条，全部见“报警”面板）</translation>
+    </message>
+    <message>
+        <source>Open alarms: {0}</source>
+        <translation>未结报警：{0}</translation>
+    </message>
+    <message>
+        <source>No open alarms</source>
+        <translation>没有未结报警</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmRow</name>
+    <message>
+        <source>Acknowledge…</source>
+        <translation>确认…</translation>
+    </message>
+    <message>
+        <source>To incident</source>
+        <translation>转为警情</translation>
+    </message>
+    <message>
+        <source>False alarm…</source>
+        <translation>误报…</translation>
+    </message>
+    <message>
+        <source>Show cameras</source>
+        <translation>显示摄像头</translation>
+    </message>
+    <message>
+        <source>Device&apos;s media</source>
+        <translation>设备音视频</translation>
+    </message>
+</context>
+<context>
     <name>AssignedUnits</name>
     <message>
         <source>left the incident</source>
@@ -251,6 +348,10 @@
     <message>
         <source>Camera</source>
         <translation>摄像头</translation>
+    </message>
+    <message>
+        <source>Alarm from a device</source>
+        <translation>设备报警</translation>
     </message>
     <message>
         <source>Search all incidents, closed too: id, address, kind, note, caller</source>
@@ -652,6 +753,14 @@
         <translation>外勤设备</translation>
     </message>
     <message>
+        <source>Alarms</source>
+        <translation>报警</translation>
+    </message>
+    <message>
+        <source>Put an alarm&apos;s cameras on the wall automatically</source>
+        <translation>自动将报警附近的摄像头上墙</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -670,6 +779,26 @@
     <message>
         <source>Select an incident first: the wall fills with the cameras nearest to it.</source>
         <translation>请先选择警情：视频墙将显示离它最近的摄像头。</translation>
+    </message>
+    <message>
+        <source>grid cell {0}</source>
+        <translation>网格 {0}</translation>
+    </message>
+    <message>
+        <source>ALARM {0}: {1} from device {2}, {3}</source>
+        <translation>报警 {0}：设备 {2} 发出{1}报警，{3}</translation>
+    </message>
+    <message>
+        <source>Alarm {0} has not been acknowledged for {1} s</source>
+        <translation>报警 {0} 已 {1} 秒无人确认</translation>
+    </message>
+    <message>
+        <source>Alarm {0} has no camera near it that is not offline</source>
+        <translation>报警 {0} 附近没有未离线的摄像头</translation>
+    </message>
+    <message>
+        <source>Alarm {0}: device {1}</source>
+        <translation>报警 {0}：设备 {1}</translation>
     </message>
     <message>
         <source>{0} is overdue</source>
@@ -708,8 +837,20 @@
         <translation>摄像头报告</translation>
     </message>
     <message>
+        <source>acknowledgement of an alarm</source>
+        <translation>报警确认</translation>
+    </message>
+    <message>
         <source>attachment of a device</source>
         <translation>设备关联</translation>
+    </message>
+    <message>
+        <source>incident from an alarm</source>
+        <translation>报警转警情</translation>
+    </message>
+    <message>
+        <source>false alarm</source>
+        <translation>误报</translation>
     </message>
     <message>
         <source>command</source>
@@ -730,6 +871,18 @@
     <message>
         <source>{0} closed</source>
         <translation>{0} 已结案</translation>
+    </message>
+    <message>
+        <source>Alarm {0} acknowledged</source>
+        <translation>报警 {0} 已确认</translation>
+    </message>
+    <message>
+        <source>Alarm {0} is incident {1}</source>
+        <translation>报警 {0} 已转为警情 {1}</translation>
+    </message>
+    <message>
+        <source>Alarm {0} closed as false</source>
+        <translation>报警 {0} 已作为误报关闭</translation>
     </message>
     <message>
         <source>Not possible now</source>
@@ -1640,6 +1793,10 @@
         <translation>栅格瓦片</translation>
     </message>
     <message>
+        <source>Alarms</source>
+        <translation>报警</translation>
+    </message>
+    <message>
         <source>station</source>
         <translation>驻地</translation>
     </message>
@@ -1674,6 +1831,14 @@
     <message>
         <source>卡点 checkpoint</source>
         <translation>卡点</translation>
+    </message>
+    <message>
+        <source>raised</source>
+        <translation>未确认</translation>
+    </message>
+    <message>
+        <source>acknowledged</source>
+        <translation>已确认</translation>
     </message>
     <message>
         <source>OFFLINE</source>
@@ -1925,6 +2090,30 @@
     <message>
         <source>domestic</source>
         <translation>家庭纠纷</translation>
+    </message>
+    <message>
+        <source>alarm</source>
+        <translation>报警</translation>
+    </message>
+    <message>
+        <source>panic</source>
+        <translation>一键求救</translation>
+    </message>
+    <message>
+        <source>audio</source>
+        <translation>音频</translation>
+    </message>
+    <message>
+        <source>text</source>
+        <translation>文字</translation>
+    </message>
+    <message>
+        <source>video</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <source>intrusion</source>
+        <translation>入侵</translation>
     </message>
 </context>
 </TS>

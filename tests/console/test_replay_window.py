@@ -11,6 +11,7 @@ import pytest
 
 from dispatch.client import DispatchClient
 from dispatch.history import epoch
+from support.replay import server_replay_window
 
 UNIT = "U001"
 SPOTS = ((24.9300, 60.1650), (24.9450, 60.1700), (24.9600, 60.1750))
@@ -191,22 +192,11 @@ def test_a_followed_unit_stays_centred_as_the_replay_moves_it(qtbot, shift_log):
     assert window.follow_label.text() == ""
 
 
-def _open_from_server(qtbot, url: str, token: str):
-    from console.replay import ServerReader
-    from console.replay_window import ReplayWindow
-
-    window = ReplayWindow(ServerReader(url, token))
-    qtbot.addWidget(window)
-    window.setGeometry(20, 40, 1800, 1000)
-    window.show()
-    return window
-
-
 def test_a_shift_leader_replays_from_the_server_bookmarks_an_instant_and_follows_a_unit(qtbot, server, users,
                                                                                        screenshot):
     _, tokens = users
     shift = asyncio.run(_shift(server.url, tokens))
-    window = _open_from_server(qtbot, server.url, tokens["sam"])
+    window = server_replay_window(qtbot, server.url, tokens["sam"])
     qtbot.waitUntil(lambda: window.info is not None and window.city is not None
                     and window.canvas.units_layer.row(UNIT) is not None, timeout=30_000)
     qtbot.waitUntil(lambda: window.overview.density is not None, timeout=10_000)
@@ -229,7 +219,7 @@ def test_a_shift_leader_replays_from_the_server_bookmarks_an_instant_and_follows
 
 def test_a_viewer_cannot_replay_and_is_told_why(qtbot, server, users):
     _, tokens = users
-    window = _open_from_server(qtbot, server.url, tokens["vic"])
+    window = server_replay_window(qtbot, server.url, tokens["vic"])
     qtbot.waitUntil(lambda: window.failure is not None, timeout=10_000)
     assert "forbidden" in window.failure and "forbidden" in window.banner.text()
     assert window.info is None
@@ -256,7 +246,7 @@ def test_a_server_replay_exports_the_same_report_as_the_servers_own_log(qtbot, s
 
     _, tokens = users
     shift = asyncio.run(_shift(server.url, tokens))
-    window = _open_from_server(qtbot, server.url, tokens["sam"])
+    window = server_replay_window(qtbot, server.url, tokens["sam"])
     qtbot.waitUntil(lambda: window.info is not None, timeout=30_000)
     start, end = window.info.start, window.info.end + 1
     window.selection = (start, end)

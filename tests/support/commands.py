@@ -50,12 +50,23 @@ def command(kind: str, pick: int, value: int, state) -> tuple[str, dict]:
         return "incident.note", {"incident_id": incident, "text": f"note {value}"}
     if kind == "camera":
         return "camera.status", {"camera_id": CAMERAS[pick % len(CAMERAS)], "online": bool(value % 2)}
+    alarms = sorted(state.get("alarms", {})) or ["NONE"]
+    alarm = alarms[pick % len(alarms)]
+    if kind == "alarm":
+        return "alarm.raise", {"device_id": f"D{value % 4}", "kind": "panic", "lon": 113.7 + value * 1e-4,
+                               "lat": 23.0, "ts": rfc3339(START + value), "media_url": "rtsp://x.org/a" if value % 2 else None}
+    if kind == "alarm_ack":
+        return "alarm.acknowledge", {"alarm_id": alarm}
+    if kind == "alarm_incident":
+        return "alarm.to_incident", {"alarm_id": alarm}
+    if kind == "alarm_false":
+        return "alarm.close_false", {"alarm_id": alarm, "reason": "test"}
     return "bookmark.add", {"at": rfc3339(START + value), "note": f"mark {value}"}
 
 
 steps = st.lists(st.tuples(
     st.sampled_from(["create", "assign", "assign", "status", "status", "move", "move", "close", "note", "camera",
-                     "bookmark"]),
+                     "bookmark", "alarm", "alarm_ack", "alarm_incident", "alarm_false"]),
     st.integers(0, 5), st.integers(0, 1000),
     st.sampled_from([0.0, 0.0004, 0.001, 0.5, 61.0, 86_400.0])), min_size=30, max_size=120)
 

@@ -13,8 +13,10 @@ from dispatch.reducer import State
 
 class Desk:
     def __init__(self, state: State, role: str = "dispatcher", namespace: str = "live",
-                 grid_at=lambda lon, lat: None):
-        self.ledger = Ledger(namespace, state, 0, "", centre=Centre("T", timezone.utc), grid_at=grid_at)
+                 grid_at=lambda lon, lat: None, nearby=None):
+        """`nearby`: a dispatch.nearby.Nearby, for alarms' stations and cameras (None: there are none)."""
+        self.ledger = Ledger(namespace, state, 0, "", centre=Centre("T", timezone.utc), grid_at=grid_at,
+                             nearby=nearby)
         self.role = role
         self.sent = 0
 

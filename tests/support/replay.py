@@ -14,6 +14,18 @@ TYPES = ["incident.created", "incident.closed", "incident.noted", "unit.assigned
          "unit.moved", "camera.status_changed", "bookmark.added"]
 
 
+def server_replay_window(qtbot, url: str, token: str):
+    """A replay window over a running server's history, shown at the top left of the first monitor."""
+    from console.replay import ServerReader
+    from console.replay_window import ReplayWindow
+
+    window = ReplayWindow(ServerReader(url, token))
+    qtbot.addWidget(window)
+    window.setGeometry(20, 40, 1800, 1000)
+    window.show()
+    return window
+
+
 def replay_window(qtbot, start: float = DAY_START, end: float = DAY_START + 86_400, size=(1920, 400)):
     """(window, clock, controls, timeline), shown at the top left of the first monitor and exposed."""
     from console.clock import ReplayClock
