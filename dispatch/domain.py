@@ -40,8 +40,8 @@ ROLES = ("viewer", "dispatcher", "supervisor", "feed", "trainer")
 # Commands each role may send. A trainer may send anything, in exercise namespaces only (checked apart).
 CORE_COMMANDS = frozenset({"incident.create", "unit.assign", "unit.status", "unit.position", "incident.close"})
 FEED_COMMANDS = frozenset({"unit.position", "unit.status", "camera.status", "device.seen", "alarm.raise"})
-# What a field-device gateway (TAK, docs/tak.md) may also raise: an incident from the field (an emergency, a
-# clue report), always with source "field_unit", and notes on incidents (a cancel, a follow-up chat line).
+# What a field-device gateway (TAK, docs/tak.md) may also raise: an incident from the field (a clue report),
+# always with source "field_unit", and notes on incidents (a follow-up word). Its emergencies are alarms.
 FEED_INCIDENT_COMMANDS = frozenset({"incident.create", "incident.note"})
 # The statuses a feed (an AVL or MDT device) may report: how the unit is getting on with its incident.
 # Assigning, clearing and taking units off duty stay with the dispatchers.

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from dispatch.domain import LIVE, valid_namespace
+from dispatch.domain import LIVE, OPEN_ALARM_STATUSES, valid_namespace
 from tak.cot import Cot, format_time
 
 DEVICE_SEEN_EVERY_S = 60.0  # the protocol's rule: an unmapped device at first sight, then at most once a minute
@@ -110,7 +110,6 @@ class Inbound:
         self._seen_sent: dict[str, float] = {}  # device uid -> when its last device.seen went
         self._last_fix: dict[str, tuple[float, float]] = {}  # device uid -> its last (lon, lat) with a fix
         self._callsigns: dict[str, str] = {}  # device uid -> callsign heard
-        self._emergencies: dict[str, str] = {}  # device uid -> its open emergency incident
         self._clues: set[str] = set()  # marker and message uids already raised
 
     # ---- routing ---------------------------------------------------------------------------------
@@ -211,43 +210,37 @@ class Inbound:
             return unit["lon"], unit["lat"]
         return None
 
-    def _open_emergency(self, uid: str, state: dict) -> str | None:
-        incident_id = self._emergencies.get(uid)
-        if incident_id is None:  # after a restart: the state still has it
-            prefix = f"TAK-{incident_id_part(uid, 40)}-"
-            incident_id = next((i for i, inc in state.get("incidents", {}).items()
-                                if i.startswith(prefix) and inc.get("kind") == "emergency"), None)
-        incident = state.get("incidents", {}).get(incident_id or "")
-        if incident_id and incident and incident.get("status") == "closed":
-            return None
-        return incident_id
+    @staticmethod
+    def _open_alarm(uid: str, state: dict) -> dict | None:
+        """The device's alarm still open on the server (raised or acknowledged)."""
+        return next((alarm for alarm in state.get("alarms", {}).values()
+                     if alarm.get("device_id") == uid[:128] and alarm.get("status") in OPEN_ALARM_STATUSES), None)
 
     def _emergency(self, cot: Cot, state: dict) -> list[Command]:
+        """A TAK emergency is a panic alarm. ATAK repeats it while it is on, with the device's position:
+        each repeat raises again, which the server makes an update of the open alarm (its live location)."""
         uid = self._device_uid(cot)
-        if self._open_emergency(uid, state):
-            self.ignored["emergency_repeat"] += 1
-            return []
         where = self._position_of(cot, uid, state)
         if where is None:
             self.refused[NO_POSITION] += 1
             return []
-        stamp = cot.time.strftime("%y%m%d%H%M%S")
-        incident_id = f"TAK-{incident_id_part(uid, 40)}-{stamp}"
-        self._emergencies[uid] = incident_id
         who = self._sender(cot, uid)
-        return [("incident.create", {"kind": "emergency", "priority": 1, "lon": where[0], "lat": where[1],
-                                     "source": "field_unit", "incident_id": incident_id,
-                                     "note": f"Emergency ({cot.type}) raised on the device of {who} ({uid})"[:2000]})]
+        return [("alarm.raise", {"device_id": uid[:128], "kind": "panic", "lon": where[0], "lat": where[1],
+                                 "ts": format_time(cot.time),
+                                 "text": f"TAK emergency ({cot.type}) on the device of {who}"[:1000]})]
 
     def _cancel(self, cot: Cot, state: dict) -> list[Command]:
+        """A cancel on the device never closes the alarm: a dispatcher verifies it (a cancel can be made under
+        duress). It is said on the alarm, as an update from the device."""
         uid = self._device_uid(cot)
-        incident_id = self._open_emergency(uid, state)
-        if incident_id is None:
+        alarm = self._open_alarm(uid, state)
+        if alarm is None:
             self.ignored["cancel_without_emergency"] += 1
             return []
-        self._emergencies.pop(uid, None)
-        return [("incident.note", {"incident_id": incident_id,
-                                   "text": f"Emergency cancelled on the device of {self._sender(cot, uid)}"})]
+        where = self._position_of(cot, uid, state) or (alarm["lon"], alarm["lat"])
+        return [("alarm.raise", {"device_id": uid[:128], "kind": alarm["kind"], "lon": where[0], "lat": where[1],
+                                 "ts": format_time(cot.time),
+                                 "text": f"Emergency cancelled on the device of {self._sender(cot, uid)}"})]
 
     def _addressed_to_centre(self, cot: Cot) -> bool:
         names = {self.callsign, self.centre_uid}

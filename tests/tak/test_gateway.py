@@ -229,29 +229,29 @@ def alert(kind: str, device: str, lat: float = 60.171, lon: float = 24.941, **fi
                           links=[device], **fields))
 
 
-def test_an_emergency_opens_a_field_incident_its_cancel_notes_it_and_a_marker_to_the_centre_is_a_clue(server, tokens):
+def test_an_emergency_raises_one_alarm_its_cancel_is_said_on_it_and_a_marker_to_the_centre_is_a_clue(server, tokens):
     async def scenario():
         watcher = await Watcher.connect(server.url, tokens["alice"])
         async with gateway_on(server, tokens["fred"]) as (gateway, port):
             _, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.write(to_xml(pli("ANDROID-EM", 60.17, 24.94)) + alert("b-a-o-tbl", "ANDROID-EM"))
-            writer.write(alert("b-a-o-tbl", "ANDROID-EM"))  # ATAK repeats it
+            writer.write(alert("b-a-o-tbl", "ANDROID-EM", lat=60.172))  # ATAK repeats it, from where it is now
             await writer.drain()
-            incidents = watcher.client.state["incidents"]
-            emergency = await until(lambda: [i for i in incidents.values() if "ANDROID-EM" in (i["note"] or "")],
-                                    "the emergency")
+            alarms = watcher.client.state["alarms"]
+            await until(lambda: [a for a in alarms.values() if a["lat"] == 60.172], "the alarm at its new place")
             writer.write(alert("b-a-o-can", "ANDROID-EM"))
             marker = replace(pli("4e9c7b1a-marker", 60.172, 24.943, kind="b-m-p-s-m"), endpoint=None, callsign="Car",
                              remarks="red car, two men", links=["ANDROID-EM"], dest=["OneMap"])
             writer.write(to_xml(marker))
             await writer.drain()
-            await until(lambda: incidents[emergency[0]["incident_id"]]["notes"], "the cancel's note")
+            await until(lambda: "cancelled" in (next(iter(alarms.values())).get("text") or ""), "the cancel said")
+            incidents = watcher.client.state["incidents"]
             clue = await until(lambda: [i for i in incidents.values() if i["kind"] == "clue"], "the clue")
             writer.close()
-        [emergency] = emergency
-        assert (emergency["kind"], emergency["priority"], emergency["source"]) == ("emergency", 1, "field_unit")
-        assert (emergency["lon"], emergency["lat"]) == (24.941, 60.171)
-        assert "cancelled on the device" in incidents[emergency["incident_id"]]["notes"][0]["text"]
+        [alarm] = alarms.values()  # one alarm: the repeat and the cancel updated it
+        assert (alarm["device_id"], alarm["kind"], alarm["status"]) == ("ANDROID-EM", "panic", "raised")
+        assert (alarm["lon"], alarm["lat"]) == (24.941, 60.171)  # the cancel came from the first point again
+        assert alarm["grid_id"] is not None and alarm["station_id"] is not None
         assert (clue[0]["source"], clue[0]["lat"], clue[0]["note"]) == (
             "field_unit", 60.172, "Car red car, two men (from android-em)")
         await watcher.client.close()

@@ -91,16 +91,24 @@ def alert(kind: str, lat=43.97, lon=-66.1) -> Cot:
                lat=lat, lon=lon, how="m-g", callsign="C0rv0-Alert", links=["ANDROID-351811095448994"])
 
 
-def test_an_emergency_opens_one_incident_and_its_cancel_notes_it():
+def test_an_emergency_raises_a_panic_alarm_each_repeat_raises_again_and_a_cancel_is_said_on_the_open_alarm():
     inbound = Inbound()
     [(cmd, args)] = inbound.handle(alert("b-a-o-tbl"), "live", state(), NOW)
-    assert cmd == "incident.create" and (args["kind"], args["priority"], args["source"], args["lon"]) == (
-        "emergency", 1, "field_unit", -66.1)
-    assert "ANDROID-351811095448994" in args["note"]
-    assert inbound.handle(alert("b-a-o-tbl"), "live", state(), NOW + 5) == []  # a repeat: the same incident
-    [(cmd, note)] = inbound.handle(alert("b-a-o-can"), "live", state(), NOW + 9)
-    assert cmd == "incident.note" and note["incident_id"] == args["incident_id"] and "cancelled" in note["text"]
-    # without a fix and never heard with one: no incident, counted
+    assert cmd == "alarm.raise" and (args["device_id"], args["kind"], args["lon"], args["lat"]) == (
+        "ANDROID-351811095448994", "panic", -66.1, 43.97)
+    assert args["ts"] == "2026-12-02T08:00:00.000Z" and "ANDROID-351811095448994" in args["text"]
+    # ATAK repeats it with where the device is now: raised again (the server updates the open alarm)
+    [(cmd, repeat)] = inbound.handle(alert("b-a-o-tbl", lat=43.98), "live", state(), NOW + 5)
+    assert (cmd, repeat["lat"]) == ("alarm.raise", 43.98)
+    assert inbound.handle(alert("b-a-o-can"), "live", state(), NOW + 9) == []  # no open alarm on the server
+    assert inbound.ignored["cancel_without_emergency"] == 1
+    with_alarm = state()
+    with_alarm["alarms"] = {"A1": {"alarm_id": "A1", "device_id": "ANDROID-351811095448994", "kind": "panic",
+                                   "status": "acknowledged", "lon": -66.1, "lat": 43.97}}
+    [(cmd, cancel)] = inbound.handle(alert("b-a-o-can"), "live", with_alarm, NOW + 9)
+    assert (cmd, cancel["device_id"], cancel["kind"]) == ("alarm.raise", "ANDROID-351811095448994", "panic")
+    assert cancel["text"].startswith("Emergency cancelled on the device of")  # said, never closed by itself
+    # without a fix and never heard with one: no alarm, counted
     assert inbound.handle(replace(alert("b-a-o-tbl"), uid="X-9-1-1", links=[], lat=0.0, lon=0.0),
                           "live", state(), NOW) == []
     assert inbound.refused["no_position"] == 1
