@@ -35,7 +35,8 @@ DEVICE_QUEUE_BYTES = 8 * 1024 * 1024  # CoT waiting for one device; more, and it
 BACKLOG = 10_000  # commands kept while OneMap is unreachable; the oldest go first when it is full
 DEVICE_RATE, DEVICE_BURST = 20.0, 100.0  # events a second per device connection (ATAK sends a few)
 UPSTREAM_RATE, UPSTREAM_BURST = 2000.0, 4000.0  # a TAK server carries many devices (a feed's own rate limit)
-TICK_S = 0.5
+GREETING_REUSE_S = 1.0
+FLUSH_S = 0.25  # how often what changed goes to the devices (one write each): at most this late
 STATS_EVERY_S = 60.0
 RECONNECT_MIN_S, RECONNECT_MAX_S = 0.5, 15.0
 OWN_UID_PREFIX = "OneMap."
@@ -93,16 +94,20 @@ class _Bucket:
 
 
 class _Encoded:
-    """One CoT encoded at most once per form, however many devices it goes to."""
+    """CoT encoded at most once per form, however many devices they go to: one event, or a flush's batch as
+    one write (2,000 devices each sent every unit's move one by one would be millions of writes a second)."""
 
-    def __init__(self, cot: Cot):
-        self.cot = cot
+    def __init__(self, cots: list[Cot]):
+        self.cots = cots
         self._forms: dict[str, bytes] = {}
 
     def form(self, protocol: str) -> bytes:
         if protocol not in self._forms:
-            self._forms[protocol] = (to_protobuf(self.cot) if protocol == PROTOBUF else to_xml(self.cot) + b"\n")
+            self._forms[protocol] = b"".join(self.pieces(protocol))
         return self._forms[protocol]
+
+    def pieces(self, protocol: str) -> list[bytes]:
+        return [to_protobuf(cot) if protocol == PROTOBUF else to_xml(cot) + b"\n" for cot in self.cots]
 
 
 class FeedLink:
@@ -208,14 +213,16 @@ class DeviceConnection:
     def send(self, encoded: _Encoded) -> None:
         if self.closed:
             return
-        data = encoded.form(self.stream.protocol)
-        if self.queued_bytes + len(data) > DEVICE_QUEUE_BYTES:
-            self.gateway.count(SLOW_DEVICE)
-            log.warning("%s cannot keep up (%d bytes waiting): dropped", self.name, self.queued_bytes)
-            self.close()
-            return
-        self.queued_bytes += len(data)
-        self.queue.put_nowait(data)
+        # A TAK server reads its clients' events one write at a time (FreeTAKServer resets a client whose
+        # first read holds several): to it one write each; to devices one write for all.
+        for data in (encoded.pieces(self.stream.protocol) if self.upstream else [encoded.form(self.stream.protocol)]):
+            if self.queued_bytes + len(data) > DEVICE_QUEUE_BYTES:
+                self.gateway.count(SLOW_DEVICE)
+                log.warning("%s cannot keep up (%d bytes waiting): dropped", self.name, self.queued_bytes)
+                self.close()
+                return
+            self.queued_bytes += len(data)
+            self.queue.put_nowait(data)
 
     def close(self) -> None:
         if not self.closed:
@@ -294,6 +301,8 @@ class Gateway:
                                                           *self.devices.by_callsign.values()) if e.namespace}
         self.links = {ns: FeedLink(self, ns) for ns in sorted(namespaces)}
         self.connections: set[DeviceConnection] = set()
+        self._batch: list[Cot] = []  # CoT for every device, sent at the next flush
+        self._greeting: tuple[float, _Encoded] | None = None  # (built at, the picture a new device gets)
         self.multicast: _Multicast | None = None
         self.multicast_target: tuple[str, int] | None = None
         self._servers: list[asyncio.base_events.Server] = []
@@ -327,13 +336,18 @@ class Gateway:
         if link.client is not None and link.client.state is not None:
             self.fan_out(self.outbound.on_event(event, link.client.state, self.now()))
 
-    def fan_out(self, cots: list[Cot], only: DeviceConnection | None = None) -> None:
+    def fan_out(self, cots: list[Cot]) -> None:
+        """To every device in the next flush (every FLUSH_S, one write each), except CoT addressed to some
+        devices (a tasking), which go to those at once."""
         for cot in cots:
-            encoded = _Encoded(cot)
-            for connection in ([only] if only else list(self.connections)):
-                if not cot.dest or connection.addressed(cot):
-                    connection.send(encoded)
-            if self.multicast is not None and self.multicast.transport is not None and only is None:
+            if cot.dest:
+                encoded = _Encoded([cot])
+                for connection in list(self.connections):
+                    if connection.addressed(cot):
+                        connection.send(encoded)
+            else:
+                self._batch.append(cot)
+            if self.multicast is not None and self.multicast.transport is not None:
                 try:
                     self.multicast.transport.sendto(to_xml(cot), self.multicast_target)
                 except OSError as exc:
@@ -341,11 +355,27 @@ class Gateway:
                     log.debug("multicast send: %s", exc)
             self.count("cot_out")
 
+    def flush(self) -> None:
+        """The batch since the last flush, one write to each device."""
+        if self._batch:
+            encoded, self._batch = _Encoded(self._batch), []
+            for connection in list(self.connections):
+                connection.send(encoded)
+
     def _greet(self, connection: DeviceConnection) -> None:
-        """A device that just connected gets the whole picture at once, not bit by bit as things change."""
+        """A device that just connected gets the whole picture at once, not bit by bit as things change. The
+        picture is built and encoded once for the devices that connect within GREETING_REUSE_S of each other
+        (2,000 devices coming back after an outage would otherwise cost 2,000 times the city)."""
         state = self.links[self.namespace].state
-        if state is not None:
-            self.fan_out(self.outbound.everything(state, self.now()), only=connection)
+        if state is None:
+            return
+        now = self.now()
+        if self._greeting is None or now - self._greeting[0] >= GREETING_REUSE_S:
+            self._greeting = (now, _Encoded(self.outbound.everything(state, now)))
+        picture = self._greeting[1]  # units and incidents: addressed to nobody in particular
+        if picture.cots:
+            connection.send(picture)
+            self.count("cot_out", len(picture.cots))
 
     # ---- I/O -------------------------------------------------------------------------------------
 
@@ -415,8 +445,9 @@ class Gateway:
         next_stats = time.monotonic() + STATS_EVERY_S
         try:
             while not stop.is_set():
-                await _wait(stop, TICK_S)
+                await _wait(stop, FLUSH_S)
                 self.fan_out(self.outbound.due(self.now()))
+                self.flush()
                 if time.monotonic() >= next_stats:
                     log.info("CoT gateway: %s", self.stats_line())
                     next_stats += STATS_EVERY_S

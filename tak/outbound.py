@@ -22,7 +22,9 @@ RESTING_STALE_S = 60.0
 INCIDENT_EVERY_S = 60.0
 INCIDENT_STALE_S = 180.0
 CHAT_STALE_S = 24 * 3600.0
-MIN_UNIT_INTERVAL_S = 1.0  # a unit's position changes go at most once a second, the last one wins
+# A moving unit's position goes at most this often (the last one wins): ATAK's own rate while moving, and
+# what keeps 2,000 devices that each see 2,000 units within a few hundred CoT a second (bench/cot_gateway.py).
+MIN_UNIT_INTERVAL_S = MOVING_EVERY_S
 UNIT_TYPES = {"patrol": "a-f-G-U-C-I", "police": "a-f-G-U-C-I", "traffic": "a-f-G-U-C-I",
               "fire": "a-f-G-E-V", "ems": "a-f-G-E-V"}
 DEFAULT_UNIT_TYPE = "a-f-G-U"
