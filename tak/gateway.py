@@ -36,6 +36,7 @@ BACKLOG = 10_000  # commands kept while OneMap is unreachable; the oldest go fir
 DEVICE_RATE, DEVICE_BURST = 20.0, 100.0  # events a second per device connection (ATAK sends a few)
 UPSTREAM_RATE, UPSTREAM_BURST = 2000.0, 4000.0  # a TAK server carries many devices (a feed's own rate limit)
 GREETING_REUSE_S = 1.0
+INTRODUCTION_WAIT_S = 2.0
 FLUSH_S = 0.25  # how often what changed goes to the devices (one write each): at most this late
 STATS_EVERY_S = 60.0
 RECONNECT_MIN_S, RECONNECT_MAX_S = 0.5, 15.0
@@ -205,6 +206,7 @@ class DeviceConnection:
         self.queued_bytes = 0  # bounded by DEVICE_QUEUE_BYTES in send()
         self.heard: set[str] = set()  # uids and callsigns of the devices heard on this connection
         self.closed = False
+        self.first_data = asyncio.Event()  # the peer has said something
 
     def addressed(self, cot: Cot) -> bool:
         """Whether a CoT addressed to some devices (marti dest) goes here: a TAK server routes it itself."""
@@ -236,6 +238,7 @@ class DeviceConnection:
                 data = await self.reader.read(READ_BYTES)
                 if not data:
                     break
+                self.first_data.set()
                 for item in self.stream.feed(data):
                     self.gateway.on_device_item(item, self)
         except (ConnectionError, ssl_module.SSLError, OSError) as exc:
@@ -422,9 +425,16 @@ class Gateway:
             delay = RECONNECT_MIN_S
             log.info("connected to the TAK server %s:%d", host, port)
             connection = DeviceConnection(self, reader, writer, f"TAK server {host}:{port}", upstream=True)
+            # A TAK server takes a client's first event as its introduction, alone (FreeTAKServer resets a
+            # client whose first read holds more): the centre introduces itself, and only once the server
+            # has answered (or INTRODUCTION_WAIT_S passed) does the picture follow.
+            connection.send(_Encoded([self.outbound.introduction(self.now())]))
+            answered = asyncio.ensure_future(connection.first_data.wait())
+            serving = asyncio.ensure_future(connection.serve())
+            await asyncio.wait({answered, serving}, timeout=INTRODUCTION_WAIT_S, return_when=asyncio.FIRST_COMPLETED)
+            answered.cancel()
             self.connections.add(connection)
             self._greet(connection)
-            serving = asyncio.ensure_future(connection.serve())
             stopping = asyncio.ensure_future(stop.wait())
             await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
             stopping.cancel()

@@ -67,6 +67,12 @@ class Outbound:
 
     # ---- building CoT ------------------------------------------------------------------------------
 
+    def introduction(self, now: float) -> Cot:
+        """The centre's own report, what a TAK client first says to its server: its uid, callsign and
+        endpoint. The centre has no position of its own: it reports as a device without a fix does."""
+        return self._cot(self.centre_uid, "a-f-G-U-C", now, RESTING_STALE_S, 0.0, 0.0, callsign=self.callsign,
+                         endpoint="*:-1:stcp", group_name="OneMap", group_role="HQ")
+
     def _cot(self, uid: str, kind: str, now: float, stale_s: float, lon: float, lat: float, **fields) -> Cot:
         moment = _when(now)
         return Cot(uid=uid, type=kind, how="m-g" if uid.startswith("OneMap.unit.") else "h-g-i-g-o", time=moment,
