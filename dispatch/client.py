@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import ssl as ssl_module
 from typing import Any, Callable
 
@@ -24,6 +25,8 @@ EventListener = Callable[[dict], None]
 # A `cmds` frame stays well under the server's 64 KiB frame cap and its 1,000 commands per frame.
 CMDS_FRAME_BYTES = 60_000
 CMDS_FRAME_COMMANDS = 1000
+
+log = logging.getLogger("onemap.client")
 
 
 class ProtocolError(RuntimeError):
@@ -182,7 +185,10 @@ class DispatchClient:
         if self.keep_state:
             apply(self.state, event)
         if self._listener is not None:
-            self._listener(event)
+            try:
+                self._listener(event)
+            except Exception:  # a listener's bug is that event's; the connection and its state go on
+                log.exception("the event listener failed on event %d (%s)", event["seq"], event.get("type"))
 
     async def _read(self) -> None:
         try:

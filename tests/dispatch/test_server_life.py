@@ -172,3 +172,25 @@ def test_events_that_come_with_the_welcome_reach_the_listener(fresh_server, toke
             assert heard == list(range(resume_from + 1, 51))
 
     asyncio.run(scenario())
+
+
+def test_a_listener_that_fails_on_one_event_keeps_the_connection_and_hears_the_next(server, tokens):
+    _, token = tokens
+
+    async def scenario() -> None:
+        heard: list[str] = []
+
+        def listener(event: dict) -> None:
+            if event["data"].get("kind") == "broken":
+                raise RuntimeError("a bug in the listener")
+            heard.append(event["data"].get("kind"))
+
+        client = await DispatchClient.connect(server.url, token["alice"], on_event=listener)
+        for kind in ("broken", "fire"):
+            ack = await client.command("incident.create", kind=kind, priority=3, lon=24.94, lat=60.17)
+        await client.wait_for_seq(ack["seq"])
+        assert heard == ["fire"] and not client.closed.is_set()
+        assert any(i["kind"] == "broken" for i in client.state["incidents"].values())  # the state has it all
+        await client.close()
+
+    asyncio.run(scenario())
