@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tak import DEFAULT_UNIT_RANGE_KM  # only the constant: the gateway is imported when it runs
+
 
 def _users_add(args: argparse.Namespace) -> int:
     from dispatch.users import add_user
@@ -285,7 +287,7 @@ def _gateway_cot(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     options = GatewayOptions(args.server, token, args.namespace, tuple(args.listen), args.connect, args.cert,
                              args.key, args.ca, args.multicast, args.multicast_interface, args.devices, args.city,
-                             args.callsign)
+                             args.callsign, args.unit_range_km)
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -563,6 +565,9 @@ def build_parser() -> argparse.ArgumentParser:
     cot.add_argument("--city", help="a city pack whose devices.toml maps devices (--devices entries win)")
     cot.add_argument("--callsign", default="OneMap", help="the centre's contact: markers and GeoChat sent to it "
                                                           "become clues (default OneMap)")
+    cot.add_argument("--unit-range-km", type=float, default=DEFAULT_UNIT_RANGE_KM, metavar="KM",
+                     help=f"a device sees the units within KM of where it last reported (default "
+                          f"{DEFAULT_UNIT_RANGE_KM:g}); 0: every unit")
     cot.set_defaults(run=_gateway_cot)
 
     sub.add_parser("wall", help="a standalone video wall (see `onemap wall --help`)", add_help=False)

@@ -24,7 +24,8 @@ from dispatch.client import DispatchClient, Disconnected, Refused
 from dispatch.domain import LIVE
 from tak.cot import Cot, CotRefused, parse_protobuf, parse_xml, to_protobuf, to_xml
 from tak.inbound import DeviceTable, Inbound
-from tak.outbound import Outbound
+from tak import DEFAULT_UNIT_RANGE_KM
+from tak.outbound import Outbound, UnitRange
 from tak.stream import PROTOBUF, StreamReader
 
 log = logging.getLogger("onemap.tak")
@@ -205,6 +206,7 @@ class DeviceConnection:
         self.queue: asyncio.Queue[bytes] = asyncio.Queue()
         self.queued_bytes = 0  # bounded by DEVICE_QUEUE_BYTES in send()
         self.heard: set[str] = set()  # uids and callsigns of the devices heard on this connection
+        self.square: tuple[int, int] | None = None  # where its device last reported itself (UnitRange)
         self.closed = False
         self.first_data = asyncio.Event()  # the peer has said something
 
@@ -292,9 +294,13 @@ class _Multicast(asyncio.DatagramProtocol):
 class Gateway:
     def __init__(self, server_url: str, token: str, namespace: str = LIVE, devices: DeviceTable | None = None,
                  callsign: str = "OneMap", server_ssl: ssl_module.SSLContext | None = None,
-                 now: Callable[[], float] = time.time, device_rate: tuple[float, float] = (DEVICE_RATE, DEVICE_BURST)):
+                 now: Callable[[], float] = time.time, device_rate: tuple[float, float] = (DEVICE_RATE, DEVICE_BURST),
+                 unit_range_km: float = DEFAULT_UNIT_RANGE_KM):
         self.server_url, self.token, self.namespace, self.server_ssl, self.now = (
             server_url, token, namespace, server_ssl, now)
+        # None: every device sees every unit. A TAK server and the multicast mesh always do: they carry
+        # devices in many places.
+        self.unit_range = UnitRange(unit_range_km) if unit_range_km > 0 else None
         self.device_rate = device_rate  # events a second and burst, per device connection
         self.devices = devices or DeviceTable()
         self.counters: Counter[str] = Counter()  # what was refused, by reason, and what went through
@@ -326,8 +332,10 @@ class Gateway:
         if item.uid.startswith(OWN_UID_PREFIX):
             return  # our own CoT, heard back from the mesh or a TAK server
         self.count("received")
-        if connection is not None:
-            connection.heard.update(v for v in (item.uid, item.callsign) if v and item.endpoint)
+        if connection is not None and item.endpoint:  # a device's report of itself, not a marker it placed
+            connection.heard.update(v for v in (item.uid, item.callsign) if v)
+            if self.unit_range is not None and item.has_fix and not connection.upstream:
+                connection.square = self.unit_range.square(item.lon, item.lat)
         namespace = self.inbound.namespace_for(item)
         link = self.links[namespace]
         link.submit(self.inbound.handle(item, namespace, link.state, self.now()))
@@ -359,11 +367,22 @@ class Gateway:
             self.count("cot_out")
 
     def flush(self) -> None:
-        """The batch since the last flush, one write to each device."""
-        if self._batch:
-            encoded, self._batch = _Encoded(self._batch), []
-            for connection in list(self.connections):
-                connection.send(encoded)
+        """The batch since the last flush, one write to each device: what it sees from where it is, selected
+        and encoded once per square (UnitRange); all of it to a device that has not said where it is."""
+        if not self._batch:
+            return
+        batch, self._batch = self._batch, []
+        everything = _Encoded(batch)
+        seen_from = self.unit_range.selection(batch) if self.unit_range is not None else None
+        by_square: dict[tuple[int, int], _Encoded] = {}
+        for connection in list(self.connections):
+            if seen_from is None or connection.square is None:
+                connection.send(everything)
+                continue
+            if connection.square not in by_square:
+                by_square[connection.square] = _Encoded(seen_from(connection.square))
+            if by_square[connection.square].cots:
+                connection.send(by_square[connection.square])
 
     def _greet(self, connection: DeviceConnection) -> None:
         """A device that just connected gets the whole picture at once, not bit by bit as things change. The
@@ -494,6 +513,7 @@ class GatewayOptions:
     devices: str | None = None
     city: str | None = None  # a city pack whose devices.toml, if it has one, maps devices too
     callsign: str = "OneMap"
+    unit_range_km: float = DEFAULT_UNIT_RANGE_KM  # 0: every device sees every unit
 
 
 def device_table(city: str | None, devices_file: str | None) -> DeviceTable:
@@ -515,7 +535,8 @@ async def run_gateway(options: GatewayOptions, stop: asyncio.Event | None = None
     """The CLI's gateway: everything from the options; `ready` hears the gateway once it listens."""
     stop = stop or asyncio.Event()
     devices = device_table(options.city, options.devices)
-    gateway = Gateway(options.server, options.token, options.namespace, devices, options.callsign)
+    gateway = Gateway(options.server, options.token, options.namespace, devices, options.callsign,
+                      unit_range_km=options.unit_range_km)
 
     def tls_for(scheme: str, make) -> ssl_module.SSLContext | None:
         if scheme != "tls":

@@ -7,8 +7,11 @@ exercise namespace carries `opex="e-NAME"`.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+
+import numpy as np
 
 from dispatch.domain import EXERCISE_PREFIX, LIVE
 from tak.cot import Cot
@@ -28,6 +31,8 @@ MIN_UNIT_INTERVAL_S = MOVING_EVERY_S
 UNIT_TYPES = {"patrol": "a-f-G-U-C-I", "police": "a-f-G-U-C-I", "traffic": "a-f-G-U-C-I",
               "fire": "a-f-G-E-V", "ems": "a-f-G-E-V"}
 DEFAULT_UNIT_TYPE = "a-f-G-U"
+UNIT_UID_PREFIX = "OneMap.unit."
+KM_PER_DEGREE_LAT, KM_PER_DEGREE_LON_AT_EQUATOR = 110.574, 111.320
 INCIDENT_TYPE = "b-m-p-s-m"
 GEOCHAT_TYPE = "b-t-f"
 UNIT_EVENTS = frozenset({"unit.moved", "unit.status_changed", "unit.assigned"})
@@ -47,11 +52,49 @@ def _when(seconds: float) -> datetime:
 
 
 def unit_uid(unit_id: str) -> str:
-    return f"OneMap.unit.{unit_id}"
+    return f"{UNIT_UID_PREFIX}{unit_id}"
 
 
 def incident_uid(incident_id: str) -> str:
     return f"OneMap.incident.{incident_id}"
+
+
+class UnitRange:
+    """Which units' CoT a device sees: those within `km` of it. Devices are grouped by square (rows of `km` of
+    latitude, each cut into squares `km` wide), and a square's devices share one selection, built and encoded
+    once: the units within `km` + half the square's diagonal of its centre. So a device sees every unit within
+    `km`, and none farther than about 2.4 × `km`. Everything that is not a unit (incidents, taskings) goes to
+    every device."""
+
+    def __init__(self, km: float):
+        if km <= 0:
+            raise ValueError("a unit range is more than 0 km")
+        self.km = km
+        self._lat_step = km / KM_PER_DEGREE_LAT
+        self._reach_km = km * (1 + math.sqrt(0.5))
+
+    def _lon_step(self, row: int) -> float:
+        centre_lat = (row + 0.5) * self._lat_step
+        return self.km / (KM_PER_DEGREE_LON_AT_EQUATOR * max(math.cos(math.radians(centre_lat)), 1e-3))
+
+    def square(self, lon: float, lat: float) -> tuple[int, int]:
+        row = math.floor(lat / self._lat_step)
+        return math.floor(lon / self._lon_step(row)), row
+
+    def selection(self, cots: list[Cot]):
+        """A function: the square a device is in -> the CoT of `cots` it sees, in their order."""
+        is_unit = np.array([c.uid.startswith(UNIT_UID_PREFIX) for c in cots], dtype=bool)
+        lons = np.array([c.lon for c in cots], dtype=float)
+        lats = np.array([c.lat for c in cots], dtype=float)
+
+        def seen_from(square: tuple[int, int]) -> list[Cot]:
+            column, row = square
+            centre_lon, centre_lat = (column + 0.5) * self._lon_step(row), (row + 0.5) * self._lat_step
+            east_km = (lons - centre_lon) * KM_PER_DEGREE_LON_AT_EQUATOR * math.cos(math.radians(centre_lat))
+            north_km = (lats - centre_lat) * KM_PER_DEGREE_LAT
+            seen = ~is_unit | (east_km ** 2 + north_km ** 2 <= self._reach_km ** 2)
+            return [cot for cot, shown in zip(cots, seen) if shown]
+        return seen_from
 
 
 class Outbound:
@@ -75,7 +118,7 @@ class Outbound:
 
     def _cot(self, uid: str, kind: str, now: float, stale_s: float, lon: float, lat: float, **fields) -> Cot:
         moment = _when(now)
-        return Cot(uid=uid, type=kind, how="m-g" if uid.startswith("OneMap.unit.") else "h-g-i-g-o", time=moment,
+        return Cot(uid=uid, type=kind, how="m-g" if uid.startswith(UNIT_UID_PREFIX) else "h-g-i-g-o", time=moment,
                    start=moment, stale=moment + timedelta(seconds=stale_s), lat=lat, lon=lon, opex=self.opex,
                    **fields)
 

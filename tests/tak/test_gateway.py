@@ -497,3 +497,57 @@ def test_client_mode_over_tls_presents_its_certificate_and_checks_the_servers(se
         await watcher.client.close()
 
     asyncio.run(scenario())
+
+
+class ListeningDevice:
+    """A TAK device on the gateway's listener that keeps the uid of every CoT it is sent."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.writer, self.uids = writer, []
+        self._frames = StreamReader()
+        self._reading = asyncio.ensure_future(self._read(reader))
+
+    @classmethod
+    async def connect(cls, port: int) -> "ListeningDevice":
+        return cls(*await asyncio.open_connection("127.0.0.1", port))
+
+    async def _read(self, reader: asyncio.StreamReader) -> None:
+        while data := await reader.read(1 << 20):
+            self.uids.extend(cot.uid for cot in self._frames.feed(data) if isinstance(cot, Cot))
+
+    async def report(self, cot: Cot) -> None:
+        self.writer.write(to_xml(cot))
+        await self.writer.drain()
+
+    def close(self) -> None:
+        self._reading.cancel()
+        self.writer.close()
+
+
+def test_a_device_sees_the_units_within_its_range_every_incident_and_one_that_has_not_reported_sees_all(
+        server, tokens):
+    async def scenario():
+        watcher = await Watcher.connect(server.url, tokens["alice"])
+        async with gateway_on(server, tokens["fred"], devices=table(**{"ANDROID-NEAR": "U015"}),
+                              unit_range_km=2.0) as (gateway, port):
+            near, far, silent = [await ListeningDevice.connect(port) for _ in range(3)]
+            await until(lambda: len(gateway.connections) == 3, "three devices connected")
+            await near.report(pli("ANDROID-NEAR", 60.170, 24.942))  # in the demo city, as U015
+            await far.report(pli("ANDROID-FAR", 60.600, 25.600))  # some 55 km north-east: beyond 2 km
+            await until(lambda: sum(c.square is not None for c in gateway.connections) == 2, "both positions")
+            for device in (near, far, silent):
+                device.uids.clear()  # what the greeting sent is not what this is about
+            await near.report(pli("ANDROID-NEAR", 60.171, 24.943))  # U015 moves again
+            ack = await watcher.client.command("incident.create", kind="theft", priority=3, lon=24.95, lat=60.17)
+            incident = f"OneMap.incident.{ack['incident_id']}"
+            await until(lambda: {incident, "OneMap.unit.U015"} <= {*near.uids} & {*silent.uids},
+                        "the move and the incident at the devices in range and without a position")
+            gateway.fan_out([pli("OneMap.sentinel", 60.0, 24.0)])  # after everything before it, on every link
+            await until(lambda: "OneMap.sentinel" in far.uids, "the sentinel at the far device")
+            for device in (near, far, silent):
+                device.close()
+        assert incident in far.uids
+        assert not [uid for uid in far.uids if uid.startswith("OneMap.unit.")]
+        await watcher.client.close()
+
+    asyncio.run(scenario())

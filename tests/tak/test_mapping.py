@@ -5,11 +5,13 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pytest
+from pyproj import Geod
 
 from tak.cot import Cot, parse_xml
 from tak.inbound import DeviceTable, DeviceTableError, Inbound
-from tak.outbound import MIN_UNIT_INTERVAL_S, MOVING_EVERY_S, RESTING_EVERY_S, Outbound
+from tak.outbound import MIN_UNIT_INTERVAL_S, MOVING_EVERY_S, RESTING_EVERY_S, Outbound, UnitRange, unit_uid
 
 CAPTURES = Path("/work/shared/data/cot/freetakserver")
 C0RV0 = parse_xml((CAPTURES / "a-f-G-U-C-1581186300261.xml").read_bytes())
@@ -180,3 +182,30 @@ def test_a_moving_unit_goes_at_most_every_few_seconds_with_its_last_position():
     assert outbound.due(NOW + MIN_UNIT_INTERVAL_S - 0.1) == []
     [cot] = outbound.due(NOW + MIN_UNIT_INTERVAL_S)
     assert cot.lon == 25.1 and cot.speed == 12.0
+
+
+@pytest.mark.parametrize("lat", [0.5, 22.8, 60.17, 69.6])  # the equator, Dongguan, Helsinki, Tromsø
+def test_a_device_sees_every_unit_within_its_range_and_none_far_beyond(lat):
+    """Against true (geodesic) distances: within the range, always seen; beyond 2.45 times it, never."""
+    unit_range, km = UnitRange(5.0), 5.0
+    rng = np.random.default_rng(int(lat * 10))
+    geod = Geod(ellps="WGS84")
+    spread = 0.4  # degrees of latitude around the place, and as many km of longitude
+    units = [Cot(uid=unit_uid(f"U{n}"), type="a-f-G-U-C", lat=float(lat + rng.uniform(-spread, spread)),
+                 lon=float(113.7 + rng.uniform(-spread, spread) / np.cos(np.radians(lat))), time=None, start=None,
+                 stale=None) for n in range(400)]
+    incident = Cot(uid="OneMap.incident.I1", type="b-m-p-s-m", lat=0.0, lon=0.0, time=None, start=None, stale=None)
+    seen_from = unit_range.selection([*units, incident])
+    checked_within = checked_beyond = 0
+    for device in units[:60]:
+        seen = {c.uid for c in seen_from(unit_range.square(device.lon, device.lat))}
+        assert incident.uid in seen
+        for unit in units:
+            distance_km = geod.inv(device.lon, device.lat, unit.lon, unit.lat)[2] / 1000
+            if distance_km <= km:
+                assert unit.uid in seen, (device, unit, distance_km)
+                checked_within += 1
+            elif distance_km > 2.45 * km:
+                assert unit.uid not in seen, (device, unit, distance_km)
+                checked_beyond += 1
+    assert checked_within > 100 and checked_beyond > 10_000
