@@ -97,19 +97,35 @@ class _Bucket:
 
 class _Encoded:
     """CoT encoded at most once per form, however many devices they go to: one event, or a flush's batch as
-    one write (2,000 devices each sent every unit's move one by one would be millions of writes a second)."""
+    one write (2,000 devices each sent every unit's move one by one would be millions of writes a second).
+    A `subset` (what devices in one place see) shares its CoT's encodings with the whole."""
 
     def __init__(self, cots: list[Cot]):
         self.cots = cots
+        self._pieces: dict[str, list[bytes]] = {}
         self._forms: dict[str, bytes] = {}
+        self._whole: _Encoded | None = None
+        self._indices: list[int] = []
+
+    def subset(self, indices: list[int]) -> "_Encoded":
+        part = _Encoded([self.cots[i] for i in indices])
+        part._whole, part._indices = self, indices
+        return part
+
+    def pieces(self, protocol: str) -> list[bytes]:
+        if protocol not in self._pieces:
+            if self._whole is not None:
+                whole = self._whole.pieces(protocol)
+                self._pieces[protocol] = [whole[i] for i in self._indices]
+            else:
+                self._pieces[protocol] = [to_protobuf(cot) if protocol == PROTOBUF else to_xml(cot) + b"\n"
+                                          for cot in self.cots]
+        return self._pieces[protocol]
 
     def form(self, protocol: str) -> bytes:
         if protocol not in self._forms:
             self._forms[protocol] = b"".join(self.pieces(protocol))
         return self._forms[protocol]
-
-    def pieces(self, protocol: str) -> list[bytes]:
-        return [to_protobuf(cot) if protocol == PROTOBUF else to_xml(cot) + b"\n" for cot in self.cots]
 
 
 class FeedLink:
@@ -120,6 +136,7 @@ class FeedLink:
         self.namespace = namespace
         self.client: DispatchClient | None = None
         self.backlog: deque[tuple[str, dict]] = deque()
+        self._submitted: list[tuple[str, dict]] = []  # this turn of the loop's commands
         self.connected = asyncio.Event()
 
     @property
@@ -127,8 +144,16 @@ class FeedLink:
         return self.client.state if self.client is not None and self.connected.is_set() else None
 
     def submit(self, commands: list[tuple[str, dict]]) -> None:
+        """Sent with the others of this turn of the loop, in one `cmds` frame (1,000 devices a second would
+        be 1,000 frames)."""
         if not commands:
             return
+        if not self._submitted:
+            asyncio.get_running_loop().call_soon(self._send_submitted)
+        self._submitted.extend(commands)
+
+    def _send_submitted(self) -> None:
+        commands, self._submitted = self._submitted, []
         if self.connected.is_set():
             try:
                 self._send(commands)
@@ -203,8 +228,6 @@ class DeviceConnection:
         self.gateway, self.reader, self.writer, self.name, self.upstream = gateway, reader, writer, name, upstream
         self.stream = StreamReader()
         self.bucket = _Bucket(*((UPSTREAM_RATE, UPSTREAM_BURST) if upstream else gateway.device_rate))
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue()
-        self.queued_bytes = 0  # bounded by DEVICE_QUEUE_BYTES in send()
         self.heard: set[str] = set()  # uids and callsigns of the devices heard on this connection
         self.square: tuple[int, int] | None = None  # where its device last reported itself (UnitRange)
         self.closed = False
@@ -220,13 +243,18 @@ class DeviceConnection:
         # A TAK server reads its clients' events one write at a time (FreeTAKServer resets a client whose
         # first read holds several): to it one write each; to devices one write for all.
         for data in (encoded.pieces(self.stream.protocol) if self.upstream else [encoded.form(self.stream.protocol)]):
-            if self.queued_bytes + len(data) > DEVICE_QUEUE_BYTES:
+            # Written at once: what the socket cannot take yet waits in the transport, bounded here.
+            waiting = self.writer.transport.get_write_buffer_size()
+            if waiting + len(data) > DEVICE_QUEUE_BYTES:
                 self.gateway.count(SLOW_DEVICE)
-                log.warning("%s cannot keep up (%d bytes waiting): dropped", self.name, self.queued_bytes)
+                log.warning("%s cannot keep up (%d bytes waiting): dropped", self.name, waiting)
                 self.close()
                 return
-            self.queued_bytes += len(data)
-            self.queue.put_nowait(data)
+            try:
+                self.writer.write(data)
+            except (ConnectionError, OSError):
+                self.close()
+                return
 
     def close(self) -> None:
         if not self.closed:
@@ -234,7 +262,6 @@ class DeviceConnection:
             self.writer.close()
 
     async def serve(self) -> None:
-        writing = asyncio.ensure_future(self._write())
         try:
             while not self.closed:
                 data = await self.reader.read(READ_BYTES)
@@ -249,19 +276,8 @@ class DeviceConnection:
             self.gateway.count("internal_error")
             log.exception("%s: closed", self.name)
         finally:
-            writing.cancel()
             self.close()
             self.gateway.connections.discard(self)
-
-    async def _write(self) -> None:
-        try:
-            while True:
-                data = await self.queue.get()
-                self.writer.write(data)
-                await self.writer.drain()
-                self.queued_bytes -= len(data)
-        except (ConnectionError, OSError):
-            self.close()
 
 
 class _Multicast(asyncio.DatagramProtocol):
@@ -380,7 +396,7 @@ class Gateway:
                 connection.send(everything)
                 continue
             if connection.square not in by_square:
-                by_square[connection.square] = _Encoded(seen_from(connection.square))
+                by_square[connection.square] = everything.subset(seen_from(connection.square))
             if by_square[connection.square].cots:
                 connection.send(by_square[connection.square])
 

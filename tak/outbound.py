@@ -82,7 +82,7 @@ class UnitRange:
         return math.floor(lon / self._lon_step(row)), row
 
     def selection(self, cots: list[Cot]):
-        """A function: the square a device is in -> the CoT of `cots` it sees, in their order."""
+        """A function: the square a device is in -> the indices in `cots` of the CoT it sees, in order."""
         is_unit = np.array([c.uid.startswith(UNIT_UID_PREFIX) for c in cots], dtype=bool)
         lons = np.array([c.lon for c in cots], dtype=float)
         lats = np.array([c.lat for c in cots], dtype=float)
@@ -92,8 +92,7 @@ class UnitRange:
             centre_lon, centre_lat = (column + 0.5) * self._lon_step(row), (row + 0.5) * self._lat_step
             east_km = (lons - centre_lon) * KM_PER_DEGREE_LON_AT_EQUATOR * math.cos(math.radians(centre_lat))
             north_km = (lats - centre_lat) * KM_PER_DEGREE_LAT
-            seen = ~is_unit | (east_km ** 2 + north_km ** 2 <= self._reach_km ** 2)
-            return [cot for cot, shown in zip(cots, seen) if shown]
+            return np.flatnonzero(~is_unit | (east_km ** 2 + north_km ** 2 <= self._reach_km ** 2)).tolist()
         return seen_from
 
 

@@ -195,10 +195,11 @@ def test_a_device_sees_every_unit_within_its_range_and_none_far_beyond(lat):
                  lon=float(113.7 + rng.uniform(-spread, spread) / np.cos(np.radians(lat))), time=None, start=None,
                  stale=None) for n in range(400)]
     incident = Cot(uid="OneMap.incident.I1", type="b-m-p-s-m", lat=0.0, lon=0.0, time=None, start=None, stale=None)
-    seen_from = unit_range.selection([*units, incident])
+    cots = [*units, incident]
+    seen_from = unit_range.selection(cots)
     checked_within = checked_beyond = 0
     for device in units[:60]:
-        seen = {c.uid for c in seen_from(unit_range.square(device.lon, device.lat))}
+        seen = {cots[i].uid for i in seen_from(unit_range.square(device.lon, device.lat))}
         assert incident.uid in seen
         for unit in units:
             distance_km = geod.inv(device.lon, device.lat, unit.lon, unit.lat)[2] / 1000
