@@ -38,7 +38,10 @@ DEVICE_RATE, DEVICE_BURST = 20.0, 100.0  # events a second per device connection
 UPSTREAM_RATE, UPSTREAM_BURST = 2000.0, 4000.0  # a TAK server carries many devices (a feed's own rate limit)
 GREETING_REUSE_S = 1.0
 INTRODUCTION_WAIT_S = 2.0
-FLUSH_S = 0.25  # how often what changed goes to the devices (one write each): at most this late
+FLUSH_S = 0.25  # how often what changed goes to each device (one write each): at most this late
+# The devices take turns, one slice of them every FLUSH_S / FLUSH_SLICES: 2,000 writes at one moment would
+# hold up what the devices send for as long.
+FLUSH_SLICES = 5
 STATS_EVERY_S = 60.0
 RECONNECT_MIN_S, RECONNECT_MAX_S = 0.5, 15.0
 OWN_UID_PREFIX = "OneMap."
@@ -106,6 +109,16 @@ class _Encoded:
         self._forms: dict[str, bytes] = {}
         self._whole: _Encoded | None = None
         self._indices: list[int] = []
+        self._parts: list[_Encoded] = []
+
+    @classmethod
+    def joined(cls, parts: list["_Encoded"]) -> "_Encoded":
+        """Several in one, sharing their encodings."""
+        if len(parts) == 1:
+            return parts[0]
+        whole = cls([cot for part in parts for cot in part.cots])
+        whole._parts = parts
+        return whole
 
     def subset(self, indices: list[int]) -> "_Encoded":
         part = _Encoded([self.cots[i] for i in indices])
@@ -117,6 +130,8 @@ class _Encoded:
             if self._whole is not None:
                 whole = self._whole.pieces(protocol)
                 self._pieces[protocol] = [whole[i] for i in self._indices]
+            elif self._parts:
+                self._pieces[protocol] = [piece for part in self._parts for piece in part.pieces(protocol)]
             else:
                 self._pieces[protocol] = [to_protobuf(cot) if protocol == PROTOBUF else to_xml(cot) + b"\n"
                                           for cot in self.cots]
@@ -230,6 +245,7 @@ class DeviceConnection:
         self.bucket = _Bucket(*((UPSTREAM_RATE, UPSTREAM_BURST) if upstream else gateway.device_rate))
         self.heard: set[str] = set()  # uids and callsigns of the devices heard on this connection
         self.square: tuple[int, int] | None = None  # where its device last reported itself (UnitRange)
+        self.flush_slice = 0  # its turn among the flushes (Gateway.join)
         self.closed = False
         self.first_data = asyncio.Event()  # the peer has said something
 
@@ -326,7 +342,10 @@ class Gateway:
                                                           *self.devices.by_callsign.values()) if e.namespace}
         self.links = {ns: FeedLink(self, ns) for ns in sorted(namespaces)}
         self.connections: set[DeviceConnection] = set()
-        self._batch: list[Cot] = []  # CoT for every device, sent at the next flush
+        self._batch: list[Cot] = []  # CoT for every device since the last flush
+        self._waiting: list[list[_Encoded]] = [[] for _ in range(FLUSH_SLICES)]  # each slice's, since its turn
+        self._turn = 0
+        self._joined = 0  # connections so far: the next one's slice
         self._greeting: tuple[float, _Encoded] | None = None  # (built at, the picture a new device gets)
         self.multicast: _Multicast | None = None
         self.multicast_target: tuple[str, int] | None = None
@@ -383,15 +402,21 @@ class Gateway:
             self.count("cot_out")
 
     def flush(self) -> None:
-        """The batch since the last flush, one write to each device: what it sees from where it is, selected
-        and encoded once per square (UnitRange); all of it to a device that has not said where it is."""
-        if not self._batch:
+        """The next slice's turn: what changed since its last turn, one write to each of its devices: what it
+        sees from where it is, selected once per square (UnitRange); all of it to a device that has not said
+        where it is. Every CoT is encoded once, whichever slices and squares it goes to."""
+        if self._batch:
+            chunk, self._batch = _Encoded(self._batch), []
+            for waiting in self._waiting:
+                waiting.append(chunk)
+        turn, self._turn = self._turn, (self._turn + 1) % FLUSH_SLICES
+        chunks, self._waiting[turn] = self._waiting[turn], []
+        if not chunks:
             return
-        batch, self._batch = self._batch, []
-        everything = _Encoded(batch)
-        seen_from = self.unit_range.selection(batch) if self.unit_range is not None else None
+        everything = _Encoded.joined(chunks)
+        seen_from = self.unit_range.selection(everything.cots) if self.unit_range is not None else None
         by_square: dict[tuple[int, int], _Encoded] = {}
-        for connection in list(self.connections):
+        for connection in [c for c in self.connections if c.flush_slice == turn]:
             if seen_from is None or connection.square is None:
                 connection.send(everything)
                 continue
@@ -399,6 +424,11 @@ class Gateway:
                 by_square[connection.square] = everything.subset(seen_from(connection.square))
             if by_square[connection.square].cots:
                 connection.send(by_square[connection.square])
+
+    def join(self, connection: "DeviceConnection") -> None:
+        connection.flush_slice = self._joined % FLUSH_SLICES
+        self._joined += 1
+        self.connections.add(connection)
 
     def _greet(self, connection: DeviceConnection) -> None:
         """A device that just connected gets the whole picture at once, not bit by bit as things change. The
@@ -421,7 +451,7 @@ class Gateway:
         async def accept(reader, writer):
             peer = writer.get_extra_info("peername")
             connection = DeviceConnection(self, reader, writer, f"device {peer}")
-            self.connections.add(connection)
+            self.join(connection)
             self._greet(connection)
             await connection.serve()
 
@@ -468,7 +498,7 @@ class Gateway:
             serving = asyncio.ensure_future(connection.serve())
             await asyncio.wait({answered, serving}, timeout=INTRODUCTION_WAIT_S, return_when=asyncio.FIRST_COMPLETED)
             answered.cancel()
-            self.connections.add(connection)
+            self.join(connection)
             self._greet(connection)
             stopping = asyncio.ensure_future(stop.wait())
             await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -490,7 +520,7 @@ class Gateway:
         next_stats = time.monotonic() + STATS_EVERY_S
         try:
             while not stop.is_set():
-                await _wait(stop, FLUSH_S)
+                await _wait(stop, FLUSH_S / FLUSH_SLICES)
                 self.fan_out(self.outbound.due(self.now()))
                 self.flush()
                 if time.monotonic() >= next_stats:

@@ -463,7 +463,7 @@ def test_a_device_that_does_not_read_is_dropped_and_one_that_reads_gets_everythi
             reading = asyncio.ensure_future(read())
             for batch in range(200):  # 40 MB, a few at a time as events come
                 gateway.fan_out([pli(f"bulk-{batch}-{n}", 60.0, 24.0, remarks="x" * 10_000) for n in range(20)])
-                gateway.flush()  # a flush's write each time, 200 KB
+                gateway.flush()  # a slice of the devices written to each time, 200 KB at a time
                 await asyncio.sleep(0.005)
             await asyncio.wait_for(reading, 60)
             counters = dict(gateway.counters)
