@@ -8,6 +8,7 @@ exercise namespace carries `opex="e-NAME"`.
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
@@ -44,11 +45,17 @@ class _Sent:
     cot: Cot
     every_s: float
     stale_s: float
-    at: float
+    at: float  # when it was sent
+    again_at: float  # when it goes again, unless something sends it sooner
 
 
 def _when(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, timezone.utc)
+
+
+def _spread(uid: str, now: float, every_s: float) -> float:
+    """When a CoT sent `now` goes again: within `every_s`, at a part of it fixed by its uid."""
+    return now + every_s * (1 - zlib.crc32(uid.encode()) / 2 ** 32)
 
 
 def unit_uid(unit_id: str) -> str:
@@ -146,21 +153,28 @@ class Outbound:
                          incident["lat"], callsign=f"{incident['incident_id']} {incident['kind']} P{incident['priority']}",
                          remarks=remarks)
 
-    def _record(self, cot: Cot, every_s: float, stale_s: float, now: float) -> Cot:
-        self._sent[cot.uid] = _Sent(cot, every_s, stale_s, now)
+    def _record(self, cot: Cot, every_s: float, stale_s: float, now: float, again_at: float | None = None) -> Cot:
+        self._sent[cot.uid] = _Sent(cot, every_s, stale_s, now, now + every_s if again_at is None else again_at)
         return cot
 
     # ---- the three entry points ------------------------------------------------------------------
 
     def everything(self, state: dict, now: float) -> list[Cot]:
+        """The whole picture at once. Its CoT go again at moments spread over each one's interval, a little at
+        a time, not all in one flush (2,000 units in one flush every 5 s held up the devices' own reports)."""
         out = []
         for unit in state.get("units", {}).values():
             built = self.unit_cot(unit, now)
             if built is not None:
-                out.append(self._record(built[0], built[1], built[2], now))
+                # as if sent a part of MIN_UNIT_INTERVAL_S ago: held-back moves go out spread too
+                sent_at = now - MIN_UNIT_INTERVAL_S * (zlib.crc32(built[0].uid.encode()) / 2 ** 32)
+                self._record(*built, sent_at, _spread(built[0].uid, now, built[1]))
+                out.append(built[0])
         for incident in state.get("incidents", {}).values():
             if incident.get("status") != "closed":
-                out.append(self._record(self.incident_cot(incident, now), INCIDENT_EVERY_S, INCIDENT_STALE_S, now))
+                cot = self.incident_cot(incident, now)
+                out.append(self._record(cot, INCIDENT_EVERY_S, INCIDENT_STALE_S, now,
+                                        _spread(cot.uid, now, INCIDENT_EVERY_S)))
         return out
 
     def on_event(self, event: dict, state: dict, now: float) -> list[Cot]:
@@ -196,7 +210,7 @@ class Outbound:
                 stale_s = MOVING_STALE_S if every_s == MOVING_EVERY_S else RESTING_STALE_S
                 out.append(self._record(self._restamp(cot, now, stale_s), every_s, stale_s, now))
         for uid, sent in list(self._sent.items()):
-            if now - sent.at >= sent.every_s and uid not in self._pending:
+            if now >= sent.again_at and uid not in self._pending:
                 out.append(self._record(self._restamp(sent.cot, now, sent.stale_s), sent.every_s, sent.stale_s, now))
         return out
 

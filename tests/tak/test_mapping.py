@@ -174,13 +174,16 @@ def test_a_moving_unit_goes_at_most_every_few_seconds_with_its_last_position():
     outbound = Outbound()
     s = state("P1")
     outbound.everything(s, NOW)
-    s["units"]["P1"].update(lon=25.0, speed=12.0)
+    s["units"]["P1"].update(lon=24.95, speed=12.0)
     moved = {"type": "unit.moved", "data": {"unit_id": "P1"}}
-    assert outbound.on_event(moved, s, NOW + 0.2) == []
+    sent = NOW + MIN_UNIT_INTERVAL_S  # past the picture's own hold-back, whatever part of it was the unit's
+    assert [c.lon for c in outbound.on_event(moved, s, sent)] == [24.95]
+    s["units"]["P1"].update(lon=25.0)
+    assert outbound.on_event(moved, s, sent + 0.2) == []
     s["units"]["P1"].update(lon=25.1)
-    assert outbound.on_event(moved, s, NOW + 0.4) == []
-    assert outbound.due(NOW + MIN_UNIT_INTERVAL_S - 0.1) == []
-    [cot] = outbound.due(NOW + MIN_UNIT_INTERVAL_S)
+    assert outbound.on_event(moved, s, sent + 0.4) == []
+    assert outbound.due(sent + MIN_UNIT_INTERVAL_S - 0.1) == []
+    [cot] = outbound.due(sent + MIN_UNIT_INTERVAL_S)
     assert cot.lon == 25.1 and cot.speed == 12.0
 
 
@@ -210,3 +213,11 @@ def test_a_device_sees_every_unit_within_its_range_and_none_far_beyond(lat):
                 assert unit.uid not in seen, (device, unit, distance_km)
                 checked_beyond += 1
     assert checked_within > 100 and checked_beyond > 10_000
+
+
+def test_the_pictures_repeats_come_due_a_little_at_a_time_not_in_one_flush():
+    outbound = Outbound()
+    outbound.everything(state(*(f"P{n}" for n in range(500))), NOW)
+    per_tenth = [len(outbound.due(NOW + RESTING_EVERY_S * k / 10)) for k in range(1, 11)]
+    assert sum(per_tenth) == 500  # each unit once within its interval
+    assert max(per_tenth) < 500 / 10 * 1.5, per_tenth
