@@ -15,12 +15,11 @@ import socket
 import ssl as ssl_module
 import struct
 import time
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
-from urllib.parse import urlsplit
 
-from dispatch.client import DispatchClient, Disconnected, Refused
+from dispatch.feedlink import RECONNECT_MAX_S, RECONNECT_MIN_S, FeedLink, parse_endpoint, wait_or_stop
 from dispatch.domain import LIVE
 from tak.cot import Cot, CotRefused, parse_protobuf, parse_xml, to_protobuf, to_xml
 from tak.inbound import DeviceTable, Inbound
@@ -33,7 +32,6 @@ log = logging.getLogger("onemap.tak")
 DEFAULT_MULTICAST = ("239.2.3.1", 6969)  # TAK's SA multicast group
 READ_BYTES = 65536
 DEVICE_QUEUE_BYTES = 8 * 1024 * 1024  # CoT waiting for one device; more, and it is dropped as too slow
-BACKLOG = 10_000  # commands kept while OneMap is unreachable; the oldest go first when it is full
 DEVICE_RATE, DEVICE_BURST = 20.0, 100.0  # events a second per device connection (ATAK sends a few)
 UPSTREAM_RATE, UPSTREAM_BURST = 2000.0, 4000.0  # a TAK server carries many devices (a feed's own rate limit)
 GREETING_REUSE_S = 1.0
@@ -43,19 +41,9 @@ FLUSH_S = 0.25  # how often what changed goes to each device (one write each): a
 # hold up what the devices send for as long.
 FLUSH_SLICES = 5
 STATS_EVERY_S = 60.0
-RECONNECT_MIN_S, RECONNECT_MAX_S = 0.5, 15.0
 OWN_UID_PREFIX = "OneMap."
 FLOOD = "flood"
 SLOW_DEVICE = "slow_device"
-BACKLOG_DROPPED = "backlog_dropped"
-
-
-def parse_endpoint(text: str) -> tuple[str, str, int]:
-    """tcp://HOST:PORT or tls://HOST:PORT -> (scheme, host, port); ValueError naming what is wrong."""
-    parts = urlsplit(text)
-    if parts.scheme not in ("tcp", "tls") or not parts.hostname or parts.port is None:
-        raise ValueError(f"{text!r}: give tcp://HOST:PORT or tls://HOST:PORT")
-    return parts.scheme, parts.hostname, parts.port
 
 
 def parse_group(text: str | None) -> tuple[str, int]:
@@ -141,98 +129,6 @@ class _Encoded:
         if protocol not in self._forms:
             self._forms[protocol] = b"".join(self.pieces(protocol))
         return self._forms[protocol]
-
-
-class FeedLink:
-    """One feed connection to OneMap for one namespace, opened again with backoff when it is lost."""
-
-    def __init__(self, gateway: "Gateway", namespace: str):
-        self.gateway = gateway
-        self.namespace = namespace
-        self.client: DispatchClient | None = None
-        self.backlog: deque[tuple[str, dict]] = deque()
-        self._submitted: list[tuple[str, dict]] = []  # this turn of the loop's commands
-        self.connected = asyncio.Event()
-
-    @property
-    def state(self) -> dict | None:
-        return self.client.state if self.client is not None and self.connected.is_set() else None
-
-    def submit(self, commands: list[tuple[str, dict]]) -> None:
-        """Sent with the others of this turn of the loop, in one `cmds` frame (1,000 devices a second would
-        be 1,000 frames)."""
-        if not commands:
-            return
-        if not self._submitted:
-            asyncio.get_running_loop().call_soon(self._send_submitted)
-        self._submitted.extend(commands)
-
-    def _send_submitted(self) -> None:
-        commands, self._submitted = self._submitted, []
-        if self.connected.is_set():
-            try:
-                self._send(commands)
-                return
-            except Disconnected:
-                self.connected.clear()
-        for command in commands:
-            if len(self.backlog) >= BACKLOG:
-                self.backlog.popleft()
-                self.gateway.count(BACKLOG_DROPPED)
-            self.backlog.append(command)
-
-    def _send(self, commands: list[tuple[str, dict]]) -> None:
-        for future in self.client.send_commands(commands):
-            future.add_done_callback(self._replied)
-
-    def _replied(self, future: asyncio.Future) -> None:
-        if future.cancelled():
-            return
-        if future.exception() is not None:
-            self.gateway.count("lost_unanswered")  # the connection closed before the reply
-            return
-        reply = future.result()
-        if reply.get("op") == "nack":
-            self.gateway.count(f"nack_{reply.get('code')}")
-            log.info("OneMap refused a command from the gateway: %s", reply.get("message"))
-        else:
-            self.gateway.count("sent")
-
-    async def run(self, stop: asyncio.Event) -> None:
-        delay = RECONNECT_MIN_S
-        main = self.namespace == self.gateway.namespace
-        while not stop.is_set():
-            try:
-                self.client = await DispatchClient.connect(
-                    self.gateway.server_url, self.gateway.token, namespace=self.namespace,
-                    ssl=self.gateway.server_ssl, on_event=self.gateway.on_onemap_event if main else None)
-            except Refused as exc:
-                log.error("OneMap refused the gateway's feed connection to %s: %s", self.namespace, exc)
-                await _wait(stop, RECONNECT_MAX_S)
-                continue
-            except (OSError, Disconnected, asyncio.TimeoutError) as exc:
-                log.warning("OneMap at %s unreachable (%s); again in %.1f s", self.gateway.server_url, exc, delay)
-                await _wait(stop, delay)
-                delay = min(delay * 2, RECONNECT_MAX_S)
-                continue
-            delay = RECONNECT_MIN_S
-            self.connected.set()
-            log.info("connected to OneMap %s as %s", self.namespace, self.client.user)
-            if self.backlog:
-                held, self.backlog = list(self.backlog), deque()
-                self._send(held)
-            if main:
-                self.gateway.fan_out(self.gateway.outbound.everything(self.client.state, self.gateway.now()))
-            closed = asyncio.ensure_future(self.client.closed.wait())
-            stopping = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({closed, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            closed.cancel()
-            stopping.cancel()
-            self.connected.clear()
-            if stop.is_set():
-                await self.client.close()
-                return
-            log.warning("lost OneMap %s (close code %s); connecting again", self.namespace, self.client.close_code)
 
 
 class DeviceConnection:
@@ -340,7 +236,10 @@ class Gateway:
         self.outbound = Outbound(namespace, callsign, self.devices, centre_uid=self.inbound.centre_uid)
         namespaces = {namespace} | {e.namespace for e in (*self.devices.by_uid.values(),
                                                           *self.devices.by_callsign.values()) if e.namespace}
-        self.links = {ns: FeedLink(self, ns) for ns in sorted(namespaces)}
+        self.links = {ns: FeedLink(server_url, token, ns, ssl=server_ssl, count=self.count,
+                                   on_event=self.on_onemap_event if ns == namespace else None,
+                                   on_connected=self._picture_to_all if ns == namespace else None)
+                      for ns in sorted(namespaces)}
         self.connections: set[DeviceConnection] = set()
         self._batch: list[Cot] = []  # CoT for every device since the last flush
         self._waiting: list[list[_Encoded]] = [[] for _ in range(FLUSH_SLICES)]  # each slice's, since its turn
@@ -376,6 +275,9 @@ class Gateway:
         link.submit(self.inbound.handle(item, namespace, link.state, self.now()))
 
     # ---- OneMap -> devices ---------------------------------------------------------------------
+
+    def _picture_to_all(self, state: dict) -> None:
+        self.fan_out(self.outbound.everything(state, self.now()))
 
     def on_onemap_event(self, event: dict) -> None:
         link = self.links[self.namespace]
@@ -484,7 +386,7 @@ class Gateway:
                     asyncio.open_connection(host, port, ssl=tls, limit=READ_BYTES), 10.0)
             except (OSError, asyncio.TimeoutError) as exc:
                 log.warning("TAK server %s:%d unreachable (%s); again in %.1f s", host, port, exc, delay)
-                await _wait(stop, delay)
+                await wait_or_stop(stop, delay)
                 delay = min(delay * 2, RECONNECT_MAX_S)
                 continue
             delay = RECONNECT_MIN_S
@@ -520,7 +422,7 @@ class Gateway:
         next_stats = time.monotonic() + STATS_EVERY_S
         try:
             while not stop.is_set():
-                await _wait(stop, FLUSH_S / FLUSH_SLICES)
+                await wait_or_stop(stop, FLUSH_S / FLUSH_SLICES)
                 self.fan_out(self.outbound.due(self.now()))
                 self.flush()
                 if time.monotonic() >= next_stats:
@@ -535,13 +437,6 @@ class Gateway:
             if self.multicast is not None and self.multicast.transport is not None:
                 self.multicast.transport.close()
             log.info("CoT gateway stopped: %s", self.stats_line())
-
-
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-    except asyncio.TimeoutError:
-        pass
 
 
 @dataclass
