@@ -271,6 +271,43 @@ def _drill_run(args: argparse.Namespace) -> int:
     return _drill_session(run)
 
 
+def _gateway_alarms(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+    import signal
+
+    exercise_name(args.namespace)
+    if not (args.http or args.dc09):
+        print("onemap gateway alarms: give --http, --dc09 or both: where the alarms come from", file=sys.stderr)
+        return 2
+    if args.http and not args.app_tokens:
+        print("onemap gateway alarms: --http needs --app-tokens (the panic apps' tokens)", file=sys.stderr)
+        return 2
+    token = console_token(args.token_file, args.server)
+    from alarms.gateway import AlarmGatewayOptions, run_alarm_gateway
+    from alarms.panels import PanelTableError
+    from dispatch.users import UsersError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    options = AlarmGatewayOptions(args.server, token, args.namespace, args.http, args.app_tokens, args.dc09,
+                                  args.panels, args.city)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        gateway = await run_alarm_gateway(options, stop)
+        print(f"alarm gateway stopped: {gateway.stats_line()}", flush=True)
+
+    try:
+        asyncio.run(run())
+    except (PanelTableError, UsersError, ValueError) as exc:
+        print(f"onemap gateway alarms: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _gateway_cot(args: argparse.Namespace) -> int:
     import asyncio
     import logging
@@ -545,6 +582,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     gateway = sub.add_parser("gateway", help="gateways between field devices and OneMap (docs/tak.md)")
     gateway_sub = gateway.add_subparsers(dest="gateway_command", required=True)
+    alarms = gateway_sub.add_parser("alarms", help="panic apps over HTTP and alarm panels over SIA DC-09 "
+                                                   "(docs/alarm-gateway.md)")
+    alarms.add_argument("--server", default="ws://127.0.0.1:8765/ws", help="OneMap's dispatch server")
+    alarms.add_argument("--token-file", help="a file holding a feed user's token, readable only by you "
+                                             "(else ONEMAP_TOKEN, else asked)")
+    alarms.add_argument("--namespace", default="live", help="live (default) or exercise:NAME")
+    alarms.add_argument("--http", metavar="tcp://HOST:PORT", help="take panic apps' posts to /alarms here")
+    alarms.add_argument("--app-tokens", metavar="FILE", help="the apps' bearer tokens, one a line, in a file "
+                                                             "readable only by you")
+    alarms.add_argument("--dc09", metavar="tcp://HOST:PORT", help="take alarm panels' SIA DC-09 here")
+    alarms.add_argument("--panels", help="the panel table (TOML): DC-09 account -> name and position")
+    alarms.add_argument("--city", help="a city pack whose alarm_panels.toml lists panels (--panels entries win)")
+    alarms.set_defaults(run=_gateway_alarms)
+
     cot = gateway_sub.add_parser("cot", help="TAK devices (ATAK, WinTAK, iTAK, a TAK server) over Cursor-on-Target",
                                  allow_abbrev=False)
     cot.add_argument("--server", default="ws://127.0.0.1:8765/ws", help="OneMap's dispatch server")
