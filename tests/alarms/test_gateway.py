@@ -3,11 +3,7 @@ server on loopback; and `onemap gateway alarms` as a process."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import socket
-import subprocess
-import sys
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 
@@ -17,12 +13,12 @@ from alarms.gateway import AlarmGateway
 from alarms.panels import Panel, PanelTable
 from dispatch.client import DispatchClient
 from support import dc09
-from support.server import ROOT, ServerProcess
+from support.alarm_gateway import APP_TOKEN, AlarmGatewayProcess
+from support.server import ServerProcess
 from support.wait import wait_until
 
 LON, LAT = 24.9413, 60.1699
 SCHOOL = Panel("1234", "No. 1 Middle School, guard room", LON, LAT)
-APP_TOKEN = "app-token-for-the-tests-0123456789abcdef"
 
 
 async def until(check, what: str, timeout: float = 20.0):
@@ -174,42 +170,16 @@ def test_while_onemap_is_down_a_panel_is_not_acknowledged_and_an_apps_alarm_is_k
 
 
 def test_the_command_line_gateway_takes_both_and_reports_its_counters_on_exit(server, tokens, tmp_path):
-    token_file, app_tokens, panels = tmp_path / "fred.token", tmp_path / "apps.tokens", tmp_path / "panels.toml"
-    token_file.write_text(tokens["fred"])
-    app_tokens.write_text(f"# the school app\n{APP_TOKEN}\n")
-    panels.write_text(f'[[panel]]\naccount = "ABC1"\nname = "Bank, Main Street"\nlon = {LON}\nlat = {LAT}\n')
-    for path in (token_file, app_tokens):
-        path.chmod(0o600)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "console.cli", "gateway", "alarms", "--server", server.url, "--token-file",
-         str(token_file), "--http", "tcp://127.0.0.1:0", "--app-tokens", str(app_tokens), "--dc09",
-         "tcp://127.0.0.1:0", "--panels", str(panels)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
+    panels = f'[[panel]]\naccount = "ABC1"\nname = "Bank, Main Street"\nlon = {LON}\nlat = {LAT}\n'
+    gateway = AlarmGatewayProcess(tmp_path, server.url, tokens["fred"], panels).start()
     try:
-        ports = {}
-        while len(ports) < 2:
-            line = process.stdout.readline()
-            assert line, process.stderr.read()
-            what, _, where = line.strip().partition(" listening on ")
-            ports[what] = int(where.rsplit(":", 1)[1])
-
-        async def scenario():
-            dispatcher = await DispatchClient.connect(server.url, tokens["alice"])
-            reader, writer = await asyncio.open_connection("127.0.0.1", ports["dc09"])
-            deadline = asyncio.get_running_loop().time() + 20
-            while (answer := await exchange(writer, reader, dc09.sia("ABC1", "HA"))) != "ACK":
-                assert asyncio.get_running_loop().time() < deadline, answer  # until its feed link is up
-            writer.close()
-            async with aiohttp.ClientSession() as session:
-                status, _ = await post(session, f"http://127.0.0.1:{ports['http']}/alarms",
-                                       {"device_id": "app-cli", "kind": "text", "lon": LON, "lat": LAT, "text": "hi"})
-            assert status == 201
-            await until(lambda: alarms_of(dispatcher, "dc09:ABC1") and alarms_of(dispatcher, "app-cli"), "both")
-            await dispatcher.close()
-
-        asyncio.run(scenario())
+        wait_until(lambda: gateway.panel_sends(dc09.sia("ABC1", "HA"), timeout=1) == "ACK", 30,
+                   "the panel acknowledged, once the gateway's feed link is up")
+        status, answer = gateway.post({"device_id": "app-cli", "kind": "text", "lon": LON, "lat": LAT, "text": "hi"})
+        assert status == 201 and answer["status"] == "raised"
     finally:
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=30)
-    assert process.returncode == 0, err
-    assert "alarm gateway stopped:" in out and "dc09_alarm=1" in out and "http_alarm=1" in out
+        out = gateway.stop()
+    assert gateway.proc.returncode == 0
+    counters = dict(item.split("=") for item in out.split("alarm gateway stopped:")[1].split())
+    assert counters["http_alarm"] == "1" and counters["sent"] == "2"  # the panel's acknowledged alarm, the app's
+    assert int(counters["dc09_alarm"]) == 1 + int(counters.get("dc09_not_acknowledged_onemap_unreachable", 0))

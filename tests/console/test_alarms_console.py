@@ -10,9 +10,12 @@ from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 
 from console.live import epoch
+from support import dc09
+from support.alarm_gateway import AlarmGatewayProcess
 from support.console import command, open_window
 from support.replay import server_replay_window
 from support.server import ServerProcess
+from support.wait import wait_until
 
 LON, LAT = 24.9413, 60.1699  # by the demo city's centre, with cameras all round
 
@@ -194,3 +197,40 @@ def test_a_replay_shows_alarms_read_only(qtbot, server, users):
     window.clock.seek(window.info.start)  # the log's first event: the first alarm, before the second came
     qtbot.waitUntil(lambda: not marked(window, acknowledged_id) and acknowledged_id not in window.alarms_panel.rows,
                     timeout=10_000)
+
+
+def test_alarms_through_the_gateway_from_an_app_and_a_panel_show_on_two_consoles_and_one_ack_clears_both(
+        qtbot, server, users, tmp_path, screenshot):
+    _, tokens = users
+    panels = f'[[panel]]\naccount = "5A5A"\nname = "Central Bank, cash office"\nlon = {LON}\nlat = {LAT + 0.002}\n'
+    gateway = AlarmGatewayProcess(tmp_path, server.url, tokens["fred"], panels).start()
+    try:
+        alice = open_window(qtbot, server.url, tokens["alice"])
+        bob = open_window(qtbot, server.url, tokens["bob"], screen_x=1920)
+        status, answer = gateway.post({"device_id": "app-18900001111", "kind": "panic", "lon": LON, "lat": LAT,
+                                       "text": "someone is breaking into my car"})
+        assert status == 201, answer
+        by_app = answer["alarm_id"]
+        wait_until(lambda: gateway.panel_sends(dc09.contact_id("5A5A", 1, 121), timeout=1) == "ACK", 30,
+                   "the panel's holdup alarm acknowledged")  # Contact ID 1121: duress
+        qtbot.waitUntil(lambda: any(a["device_id"].startswith("dc09:5A5A:") for a in alice.live.alarms().values()),
+                        timeout=10_000)
+        by_panel = next(a["alarm_id"] for a in alice.live.alarms().values() if a["device_id"].startswith("dc09:5A5A:"))
+        for window in (alice, bob):
+            for alarm_id in (by_app, by_panel):
+                qtbot.waitUntil(lambda w=window, a=alarm_id: banner_shows(w, a) and marked(w, a), timeout=10_000)
+        text = bob.alarm_banner.rows[by_panel].label.text()
+        assert f"PANIC {by_panel}" in text and "Central Bank, cash office" in text and "Holdup Alarm" in text
+        screenshot("alarm_gateway_banners")  # the app's alarm and the panel's, one above the other
+        click(qtbot, alice.alarm_banner.rows[by_panel].buttons["ack"])
+        qtbot.waitUntil(lambda: getattr(alice, "alarm_dialog", None) is not None and alice.alarm_dialog.isVisible(),
+                        timeout=5000)
+        alice.alarm_dialog.note.setText("bank called back: a real holdup, units sent")
+        alice.alarm_dialog.accept()
+        for window in (alice, bob):
+            qtbot.waitUntil(lambda w=window: by_panel not in w.alarm_banner.rows, timeout=10_000)
+            assert banner_shows(window, by_app), "the app's alarm is still to be handled"
+            assert window.live.alarms()[by_panel]["ack_by"] == "alice"
+    finally:
+        gateway.stop()
+
