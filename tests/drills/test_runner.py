@@ -29,6 +29,7 @@ from support.server import ROOT, ServerProcess, make_users
 from support.wait import wait_until
 
 SPEED = 60
+COMMIT_S = 0.05  # a command's way to the server and its commit, in real time, on a busy machine
 
 
 @pytest.fixture(scope="module")
@@ -456,8 +457,11 @@ def test_an_outage_with_for_s_ends_at_its_drill_time_also_across_a_runner_restar
     back = next(e for e in events if e["type"] == "unit.status_changed" and e["data"]["status"] == "available")
     lit = next(e for e in events if e["type"] == "camera.status_changed" and e["data"]["online"])
     assert back["data"]["unit_id"] == "U003" and lit["data"]["camera_id"] == camera_id
-    assert 0 <= clock.drill_at(epoch(back["ts"])) - (fired[1]["drill_s"] + 480) <= 1.0
-    assert 0 <= clock.drill_at(epoch(lit["ts"])) - (fired[2]["drill_s"] + 540) <= 1.0
+    # The runner acts within 1 s of drill time; the event's time is when the server stored it, up to
+    # COMMIT_S of real time later (the command's way there and the commit): at speed 60 that is 3 drill s.
+    late = 1.0 + COMMIT_S * SPEED
+    assert 0 <= clock.drill_at(epoch(back["ts"])) - (fired[1]["drill_s"] + 480) <= late
+    assert 0 <= clock.drill_at(epoch(lit["ts"])) - (fired[2]["drill_s"] + 540) <= late
     assert "U003 back at drill time" in out
 
 
