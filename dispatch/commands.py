@@ -21,11 +21,14 @@ from dispatch.domain import (
     FALSE_ALARM_REASONS,
     FEED_UNIT_STATUSES,
     HISTORY_READS,
+    HIT_COMMANDS,
+    HIT_REJECT_REASONS,
     OPEN_ALARM_STATUSES,
     READ_COMMANDS,
     ROLE_COMMANDS,
     UNIT_STATUSES,
     UNIT_TRANSITIONS,
+    WATCHLIST_COMMANDS,
     is_exercise,
     is_history,
 )
@@ -96,6 +99,8 @@ class Context:
     # radius, nearest first. An alarm names them as they were when it was raised.
     nearest_station: Callable[[float, float], str | None] = lambda lon, lat: None
     cameras_near: Callable[[float, float, float], list[str]] = lambda lon, lat, radius_m: []
+    # The state's watchlist, indexed for matching (anpr.watchlist.Watchlist), kept by the ledger.
+    watchlist: Callable[[State], Any] = lambda state: None
 
 
 Events = list[tuple[str, dict[str, Any]]]
@@ -505,6 +510,142 @@ def _alarm_close_false(state: State, a: _Args, ctx: Context) -> Events:
                               "note": note.strip() if note else None})]
 
 
+# ---- ANPR: watchlists, plate reads, hits (docs/anpr.md) ---------------------------------------------------
+
+ANPR_COMMANDS = WATCHLIST_COMMANDS | HIT_COMMANDS | {"plate.read"}
+MAX_PLATE = 16
+MAX_IMAGE_URL = 500
+HIT_RADIUS_M = 500.0  # the checkpoint's cameras: those within this, nearest first
+HIT_UNITS = 3  # the nearest available units a hit names
+
+
+def _optional_instant(a: _Args, name: str) -> float | None:
+    return a.instant(name) if a.args.get(name) is not None else None
+
+
+def _watchlist_add(state: State, a: _Args, ctx: Context) -> Events:
+    from anpr.watchlist import CATEGORIES, Entry
+
+    category = a.choice("category", CATEGORIES)
+    if category is None:
+        raise a._bad("category", f"is missing: one of {', '.join(CATEGORIES)}")
+    pattern = a.text("pattern", max_len=MAX_PLATE)
+    reason = a.text("reason", max_len=MAX_NOTE)
+    valid_from, valid_until = _optional_instant(a, "valid_from"), _optional_instant(a, "valid_until")
+    entries = state.get("watchlist", {})
+    number = len(entries) + 1
+    while f"W{number}" in entries:
+        number += 1
+    try:  # checked as the matcher will hold it; who added it is the event's actor
+        entry = Entry(f"W{number}", pattern, category, reason.strip(), ctx.role, valid_from, valid_until)
+    except ValueError as exc:
+        raise Rejected("bad_request", f"watchlist.add: {exc}") from None
+    return [("watchlist.added", {
+        "entry_id": entry.entry_id, "pattern": entry.pattern, "category": category, "reason": entry.reason,
+        "valid_from": rfc3339(valid_from) if valid_from is not None else None,
+        "valid_until": rfc3339(valid_until) if valid_until is not None else None})]
+
+
+def _watchlist_remove(state: State, a: _Args, ctx: Context) -> Events:
+    entry_id = a.ident("entry_id")
+    if entry_id not in state.get("watchlist", {}):
+        raise Rejected("not_found", f"no watchlist entry {entry_id!r}")
+    return [("watchlist.removed", {"entry_id": entry_id, "reason": a.text("reason", max_len=MAX_NOTE).strip()})]
+
+
+def _image_url(a: _Args) -> str | None:
+    url = a.text("image_url", required=False, max_len=MAX_IMAGE_URL)
+    if url is not None:
+        parts = urlsplit(url) if url.isprintable() and " " not in url else None
+        if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            raise a._bad("image_url", f"{url[:80]!r} is not an http or https URL")
+    return url
+
+
+def _plate_read(state: State, a: _Args, ctx: Context) -> Events:
+    """A checkpoint's read: stored (visible to dispatchers and supervisors only), matched against the
+    watchlist at the read's time; a match is also a hit naming the entry, how it matched, the checkpoint's
+    cameras and the nearest available units."""
+    from anpr.plates import normalise
+
+    checkpoint_id = a.ident("checkpoint_id")
+    checkpoint = state["checkpoints"].get(checkpoint_id)
+    if checkpoint is None:
+        raise Rejected("not_found", f"no checkpoint {checkpoint_id!r}")
+    try:
+        plate = normalise(a.text("plate", max_len=MAX_PLATE))
+    except ValueError as exc:
+        raise a._bad("plate", str(exc)) from None
+    read_at = a.instant("ts")
+    confidence = a.number("confidence", 0.0, 100.0)
+    direction = a.text("direction", required=False, max_len=32)
+    read = {"checkpoint_id": checkpoint_id, "plate": plate.key, "display": plate.display, "plate_kind": plate.kind,
+            "read_ts": rfc3339(read_at), "confidence": confidence, "direction": direction,
+            "image_url": _image_url(a)}
+    events = [("plate.read", read)]
+    watchlist = ctx.watchlist(state)
+    matches = watchlist.match(plate, read_at) if watchlist is not None else []
+    if matches:
+        best = matches[0]
+        hits = state.get("hits", {})
+        number = len(hits) + 1
+        while f"H{number}" in hits:
+            number += 1
+        lon, lat = checkpoint["lon"], checkpoint["lat"]
+        events.append(("plate.hit", {
+            **read, "hit_id": f"H{number}", "entry_id": best.entry.entry_id, "pattern": best.entry.pattern,
+            "category": best.entry.category, "reason": best.entry.reason, "match": best.kind,
+            "positions": list(best.positions), "also": [m.entry.entry_id for m in matches[1:]],
+            "lon": lon, "lat": lat, "camera_ids": ctx.cameras_near(lon, lat, HIT_RADIUS_M)[:4],
+            "unit_ids": _nearest_available(state, lon, lat, HIT_UNITS)}))
+    return events
+
+
+def _nearest_available(state: State, lon: float, lat: float, count: int) -> list[str]:
+    scale = math.cos(math.radians(lat))
+    ranked = sorted((((u["lon"] - lon) * scale) ** 2 + (u["lat"] - lat) ** 2, unit_id)
+                    for unit_id, u in state["units"].items()
+                    if u.get("status") == "available" and u.get("lon") is not None and u.get("lat") is not None)
+    return [unit_id for _, unit_id in ranked[:count]]
+
+
+def _open_hit(state: State, a: _Args) -> dict:
+    hit_id = a.ident("hit_id")
+    hit = state.get("hits", {}).get(hit_id)
+    if hit is None:
+        raise Rejected("not_found", f"no hit {hit_id!r}")
+    if hit["status"] != "open":
+        raise Rejected("conflict", f"{a.cmd}: hit {hit_id} is already {hit['status']} by {hit.get('handled_by')}")
+    return hit
+
+
+def _hit_accept(state: State, a: _Args, ctx: Context) -> Events:
+    """Accepted; with `intercept: true`, an intercept incident at the checkpoint in the same step."""
+    hit = _open_hit(state, a)
+    intercept = a.flag("intercept") if a.args.get("intercept") is not None else False
+    events: Events = []
+    incident_id = None
+    if intercept:
+        day, number, incident_id = _next_incident_number(state, ctx)
+        events.append(("incident.created", {
+            "incident_id": incident_id, "kind": "intercept", "priority": 1, "lon": hit["lon"], "lat": hit["lat"],
+            # Everyone sees incidents: the plate and the entry stay in the hit, which only some do.
+            "address": None, "note": f"Intercept at checkpoint {hit['checkpoint_id']}",
+            "status": "new", "grid_id": ctx.grid_at(hit["lon"], hit["lat"]), "units": [], "caller_name": None,
+            "callback": None, "source": "anpr", "day": day.isoformat(), "number": number}))
+    events.append(("hit.accepted", {"hit_id": hit["hit_id"], "incident_id": incident_id}))
+    return events
+
+
+def _hit_reject(state: State, a: _Args, ctx: Context) -> Events:
+    reason = a.choice("reason", HIT_REJECT_REASONS)
+    if reason is None:
+        raise a._bad("reason", f"is missing: one of {', '.join(HIT_REJECT_REASONS)}")
+    note = a.text("note", required=False, max_len=MAX_NOTE)
+    hit = _open_hit(state, a)
+    return [("hit.rejected", {"hit_id": hit["hit_id"], "reason": reason, "note": note.strip() if note else None})]
+
+
 def _drill(state: State, cmd: str) -> dict:
     drill = state.get("drill", {}).get("clock")
     if drill is None:
@@ -614,6 +755,11 @@ _COMMANDS: dict[str, tuple[Callable[[State, _Args, Context], Events], set[str]]]
     "alarm.acknowledge": (_alarm_acknowledge, {"alarm_id", "note"}),
     "alarm.to_incident": (_alarm_to_incident, {"alarm_id", "kind", "priority"}),
     "alarm.close_false": (_alarm_close_false, {"alarm_id", "reason", "note"}),
+    "watchlist.add": (_watchlist_add, {"pattern", "category", "reason", "valid_from", "valid_until"}),
+    "watchlist.remove": (_watchlist_remove, {"entry_id", "reason"}),
+    "plate.read": (_plate_read, {"checkpoint_id", "plate", "ts", "confidence", "direction", "image_url"}),
+    "hit.accept": (_hit_accept, {"hit_id", "intercept"}),
+    "hit.reject": (_hit_reject, {"hit_id", "reason", "note"}),
     "drill.start": (_drill_start, {"speed"}),
     "drill.pause": (_drill_pause, set()),
     "drill.resume": (_drill_resume, set()),
@@ -637,6 +783,8 @@ def _authorized_args(cmd: str, args: object, ctx: Context) -> dict:
             raise Rejected("forbidden", f"role {ctx.role} may not send {cmd}: drills are run by trainers and supervisors")
     elif cmd not in ROLE_COMMANDS.get(ctx.role, ()):
         raise Rejected("forbidden", f"role {ctx.role} may not send {cmd}")
+    if cmd in ANPR_COMMANDS and is_exercise(ctx.namespace):
+        raise Rejected("forbidden", f"{cmd}: watchlists and plate reads are real people's: never in an exercise")
     if args is None:
         args = {}
     if not isinstance(args, dict):

@@ -39,7 +39,8 @@ ROLES = ("viewer", "dispatcher", "supervisor", "feed", "trainer")
 
 # Commands each role may send. A trainer may send anything, in exercise namespaces only (checked apart).
 CORE_COMMANDS = frozenset({"incident.create", "unit.assign", "unit.status", "unit.position", "incident.close"})
-FEED_COMMANDS = frozenset({"unit.position", "unit.status", "camera.status", "device.seen", "alarm.raise"})
+FEED_COMMANDS = frozenset({"unit.position", "unit.status", "camera.status", "device.seen", "alarm.raise",
+                           "plate.read"})
 # What a field-device gateway (TAK, docs/tak.md) may also raise: an incident from the field (a clue report),
 # always with source "field_unit", and notes on incidents (a follow-up word). Its emergencies are alarms.
 FEED_INCIDENT_COMMANDS = frozenset({"incident.create", "incident.note"})
@@ -50,8 +51,11 @@ FEED_UNIT_STATUSES = frozenset({"enroute", "onscene"})
 DEVICE_COMMANDS = frozenset({"device.attach", "device.detach"})
 # Handling an alarm is a dispatcher's (or supervisor's) work; raising one is also a feed's (alarm.raise).
 ALARM_COMMANDS = frozenset({"alarm.acknowledge", "alarm.to_incident", "alarm.close_false"})
-ALL_COMMANDS = (CORE_COMMANDS | FEED_COMMANDS | DEVICE_COMMANDS | ALARM_COMMANDS
-                | {"incident.note", "bookmark.add"})
+# Watchlists (布控, docs/anpr.md) are kept by supervisors; a hit is handled by a dispatcher or supervisor.
+WATCHLIST_COMMANDS = frozenset({"watchlist.add", "watchlist.remove"})
+HIT_COMMANDS = frozenset({"hit.accept", "hit.reject"})
+ALL_COMMANDS = (CORE_COMMANDS | FEED_COMMANDS | DEVICE_COMMANDS | ALARM_COMMANDS | WATCHLIST_COMMANDS
+                | HIT_COMMANDS | {"incident.note", "bookmark.add"})
 # The log's history, for replays: any instant's state, the events of a span, the timeline's counts.
 HISTORY_READS = frozenset({"history.bounds", "history.seq", "history.state", "history.events", "history.density"})
 # Reads change nothing and produce no event; the ack carries the answer. A viewer may read an incident's
@@ -59,7 +63,7 @@ HISTORY_READS = frozenset({"history.bounds", "history.seq", "history.state", "hi
 READ_COMMANDS = frozenset({"incident.history"}) | HISTORY_READS
 ROLE_COMMANDS: dict[str, frozenset[str]] = {
     "viewer": frozenset({"incident.history"}),
-    "dispatcher": ALL_COMMANDS | READ_COMMANDS,
+    "dispatcher": (ALL_COMMANDS - WATCHLIST_COMMANDS) | READ_COMMANDS,
     "supervisor": ALL_COMMANDS | READ_COMMANDS,
     "feed": FEED_COMMANDS | FEED_INCIDENT_COMMANDS,
     "trainer": ALL_COMMANDS | READ_COMMANDS,
@@ -67,6 +71,13 @@ ROLE_COMMANDS: dict[str, frozenset[str]] = {
 # Roles whose connections receive callers' personal data (name, call-back number); every other role gets
 # each frame without it.
 PERSONAL_DATA_ROLES = frozenset({"dispatcher", "supervisor", "trainer"})
+# Events only those roles receive at all; everyone else gets a `withheld` event in their place (its seq and
+# time, nothing of what it said), and states without the collections they fill (dispatch/privacy.py).
+RESTRICTED_EVENTS = frozenset({"plate.read", "plate.hit", "hit.accepted", "hit.rejected", "watchlist.added",
+                               "watchlist.removed"})
+RESTRICTED_COLLECTIONS = ("watchlist", "hits")
+HIT_STATUSES = ("open", "accepted", "rejected")
+HIT_REJECT_REASONS = ("misread", "not_the_vehicle", "other")
 
 LIVE = "live"
 EXERCISE_PREFIX = "exercise:"

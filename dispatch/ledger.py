@@ -29,6 +29,8 @@ import orjson
 from dispatch.commands import Centre, Context, Rejected, decide
 from dispatch.event_store import AuditRecord, StoredEvent
 from dispatch.nearby import Nearby
+from dispatch.domain import RESTRICTED_EVENTS
+from dispatch.history import epoch
 from dispatch.privacy import PERSONAL_EVENTS, carries_personal, public_event
 from dispatch.procedures import DEFAULT_DISPOSITION_CODES
 from dispatch.reducer import State, apply, copy_state
@@ -85,6 +87,38 @@ class Publication:
     replies: dict[Hashable, list[bytes]]
 
 
+class WatchlistIndex:
+    """A namespace's watchlist as a matcher (anpr.watchlist.Watchlist), brought up to date when the state's
+    watchlist changed: the entries added and removed since, one by one, never the whole list rebuilt (a
+    city's is 100,000 entries)."""
+
+    def __init__(self):
+        self.seq: int | None = None
+        self.records: dict[str, dict] = {}
+        self.matcher = None
+
+    def __call__(self, state: State):
+        seq = state.get("counters", {}).get("watchlist", {}).get("seq")
+        if seq is None:
+            return None  # no watchlist yet
+        if seq != self.seq:
+            from anpr.watchlist import Entry, Watchlist
+
+            self.matcher = self.matcher or Watchlist()
+            current = state.get("watchlist", {})
+            for entry_id in [e for e in self.records if e not in current]:
+                self.matcher.remove(entry_id)
+                del self.records[entry_id]
+            for entry_id, record in current.items():
+                if self.records.get(entry_id) is not record:  # records are values: a new one is a change
+                    self.matcher.add(Entry(entry_id, record["pattern"], record["category"], record["reason"],
+                                           record["added_by"], *(epoch(record[name]) if record[name] else None
+                                                                 for name in ("valid_from", "valid_until"))))
+                    self.records[entry_id] = record
+            self.seq = seq
+        return self.matcher
+
+
 class Ledger:
     def __init__(self, name: str, state: State, seq: int, last_ts: str, *, centre: Centre,
                  grid_at: Callable[[float, float], str | None] = lambda lon, lat: None,
@@ -103,6 +137,7 @@ class Ledger:
         self.grid_at = grid_at
         self.dispositions = dispositions
         self.nearby = nearby  # the city's police stations and cameras, for alarms (None: a city without them)
+        self.watchlist = WatchlistIndex()  # follows the decision state's watchlist
         self._accepted: list[Accepted] = []
         self._audits: list[AuditRecord] = []
         self._in_flight: CommitGroup | None = None
@@ -115,9 +150,10 @@ class Ledger:
     def context(self, role: str, ts: str) -> Context:
         """What the rules read beyond the state, for a command of `role` whose events get time `ts`."""
         if self.nearby is None:
-            return Context(role, self.name, self.grid_at, ts, self.centre, self.dispositions, self.seq)
+            return Context(role, self.name, self.grid_at, ts, self.centre, self.dispositions, self.seq,
+                           watchlist=self.watchlist)
         return Context(role, self.name, self.grid_at, ts, self.centre, self.dispositions, self.seq,
-                       self.nearby.station, self.nearby.cameras)
+                       self.nearby.station, self.nearby.cameras, self.watchlist)
 
     def judge(self, sender: Hashable, actor: str, role: str, msg: dict, raw: str | None, now: str) -> Accepted | bytes:
         """Decide one command (`msg` has a valid id): its events queued for the next group, or its nack.
@@ -138,7 +174,7 @@ class Ledger:
             apply(self.decision_state, event)
             events.append(event)
             frames.append(orjson.dumps(event))
-            if event_type in PERSONAL_EVENTS and carries_personal(data):
+            if event_type in RESTRICTED_EVENTS or (event_type in PERSONAL_EVENTS and carries_personal(data)):
                 public_frames = frames[:-1] if public_frames is None else public_frames
                 public_frames.append(orjson.dumps(public_event(event)))
             elif public_frames is not None:

@@ -12,6 +12,11 @@ State is plain JSON-able dicts (it is also the welcome snapshot):
      "alarms": {id: {alarm_id, device_id, kind, lon, lat, device_ts, text, media_url, grid_id, station_id,
                      camera_ids, status, raised_ts, updated_ts, ack_ts, ack_by, ack_note, incident_id,
                      closed_ts, closed_by, reason, close_note}},
+     # watchlist entries (布控) and the hits of plate reads on them; only dispatchers and supervisors receive
+     # these (dispatch/privacy.py); counters["watchlist"] = {"seq": the seq of its last change}
+     "watchlist": {id: {entry_id, pattern, category, reason, valid_from, valid_until, added_by, added_ts}},
+     "hits": {id: {hit_id, checkpoint_id, plate, display, read_ts, confidence, entry_id, match, positions,
+                   camera_ids, unit_ids, status (open, accepted, rejected), handled_by, incident_id, ...}},
      # an exercise's drill, once started; requests: the trainer's unplanned injects, True once fired
      "drill": {"clock": {speed, running, fired: [event numbers], requests: {request_id: fired}}}}
 An incident also keeps its notes ({ts, actor, text}, in order) and the seqs of its events (`event_seqs`:
@@ -173,6 +178,40 @@ def _alarm_raised(state: State, event: Event) -> None:
         "closed_ts": None, "closed_by": None, "reason": None, "close_note": None}
 
 
+def _watchlist_added(state: State, event: Event) -> None:
+    data = event["data"]
+    state.setdefault("watchlist", {})[data["entry_id"]] = {**data, "added_by": event["actor"],
+                                                            "added_ts": event["ts"]}
+    _watchlist_changed(state, event)
+
+
+def _watchlist_changed(state: State, event: Event) -> None:
+    """The seq of the watchlist's last change: what the server's matcher follows (dispatch/ledger.py)."""
+    state.setdefault("counters", {})["watchlist"] = {"seq": event["seq"]}
+
+
+def _watchlist_removed(state: State, event: Event) -> None:
+    state.setdefault("watchlist", {}).pop(event["data"]["entry_id"], None)
+    _watchlist_changed(state, event)
+
+
+def _plate_hit(state: State, event: Event) -> None:
+    data = event["data"]
+    state.setdefault("hits", {})[data["hit_id"]] = {**data, "status": "open", "hit_ts": event["ts"],
+                                                    "handled_by": None, "handled_ts": None, "incident_id": None,
+                                                    "reject_reason": None, "note": None}
+
+
+def _hit_handled(state: State, event: Event) -> None:
+    data = event["data"]
+    hits = state["hits"]
+    accepted = event["type"] == "hit.accepted"
+    hits[data["hit_id"]] = {**hits[data["hit_id"]], "status": "accepted" if accepted else "rejected",
+                            "handled_by": event["actor"], "handled_ts": event["ts"],
+                            "incident_id": data.get("incident_id"), "reject_reason": data.get("reason"),
+                            "note": data.get("note")}
+
+
 def _alarm_record(state: State, alarm_id: str, **changes) -> None:
     alarms = state["alarms"]
     alarms[alarm_id] = {**alarms[alarm_id], **changes}
@@ -261,6 +300,11 @@ _HANDLERS: dict[str, Callable[[State, Event], None]] = {
     "alarm.acknowledged": _alarm_acknowledged,
     "alarm.escalated": _alarm_escalated,
     "alarm.closed": _alarm_closed,
+    "watchlist.added": _watchlist_added,
+    "watchlist.removed": _watchlist_removed,
+    "plate.hit": _plate_hit,
+    "hit.accepted": _hit_handled,
+    "hit.rejected": _hit_handled,
 }
 
 # The collection each id field of an event's data names a record of.
