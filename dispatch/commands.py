@@ -452,14 +452,19 @@ def _alarm_raise(state: State, a: _Args, ctx: Context) -> Events:
     number = len(alarms) + 1
     while f"A{number}" in alarms:
         number += 1
-    cameras = state["cameras"]
-    # Cameras observed offline show nothing; online and not yet observed (unknown) ones may.
-    camera_ids = [c for c in ctx.cameras_near(lon, lat, ALARM_CAMERA_RADIUS_M)
-                  if c in cameras and cameras[c].get("state", "unknown") != "offline"][:ALARM_CAMERAS]
+    camera_ids = _cameras_to_show(state, ctx, lon, lat)
     return [("alarm.raised", {
         "alarm_id": f"A{number}", "device_id": device_id, "kind": kind, "lon": lon, "lat": lat,
         "device_ts": device_ts, "text": text, "media_url": media_url, "grid_id": grid_id,
         "station_id": ctx.nearest_station(lon, lat), "camera_ids": camera_ids})]
+
+
+def _cameras_to_show(state: State, ctx: Context, lon: float, lat: float) -> list[str]:
+    """The nearest cameras within ALARM_CAMERA_RADIUS_M, a 2x2 wall's worth. Cameras observed offline show
+    nothing; online and not yet observed (unknown) ones may."""
+    cameras = state["cameras"]
+    return [c for c in ctx.cameras_near(lon, lat, ALARM_CAMERA_RADIUS_M)
+            if c in cameras and cameras[c].get("state", "unknown") != "offline"][:ALARM_CAMERAS]
 
 
 def _alarm(state: State, a: _Args) -> dict:
@@ -515,7 +520,6 @@ def _alarm_close_false(state: State, a: _Args, ctx: Context) -> Events:
 ANPR_COMMANDS = WATCHLIST_COMMANDS | HIT_COMMANDS | {"plate.read"}
 MAX_PLATE = 16
 MAX_IMAGE_URL = 500
-HIT_RADIUS_M = 500.0  # the checkpoint's cameras: those within this, nearest first
 HIT_UNITS = 3  # the nearest available units a hit names
 
 
@@ -596,7 +600,7 @@ def _plate_read(state: State, a: _Args, ctx: Context) -> Events:
             **read, "hit_id": f"H{number}", "entry_id": best.entry.entry_id, "pattern": best.entry.pattern,
             "category": best.entry.category, "reason": best.entry.reason, "match": best.kind,
             "positions": list(best.positions), "also": [m.entry.entry_id for m in matches[1:]],
-            "lon": lon, "lat": lat, "camera_ids": ctx.cameras_near(lon, lat, HIT_RADIUS_M)[:4],
+            "lon": lon, "lat": lat, "camera_ids": _cameras_to_show(state, ctx, lon, lat),
             "unit_ids": _nearest_available(state, lon, lat, HIT_UNITS)}))
     return events
 

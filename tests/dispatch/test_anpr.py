@@ -11,7 +11,9 @@ import pytest
 from dispatch.city_state import initial_state
 from dispatch.client import DispatchClient
 from dispatch.commands import Rejected
+from dispatch.nearby import Nearby
 from dispatch.privacy import public_event, public_state
+from dispatch.reducer import copy_state
 from layers.citypack import load_city
 from support.desk import Desk
 from support.wire import hello
@@ -28,9 +30,8 @@ def city_state():
 
 
 def desk(city_state, role: str, namespace: str = "live") -> Desk:
-    from dispatch.reducer import copy_state
-
-    return Desk(copy_state(city_state), role, namespace, grid_at=lambda lon, lat: "G7")
+    return Desk(copy_state(city_state), role, namespace, grid_at=lambda lon, lat: "G7",
+                nearby=Nearby.of_city(load_city("demo")))
 
 
 def as_(desk: Desk, role: str, cmd: str, **args) -> list[dict]:
@@ -81,6 +82,9 @@ def test_a_read_on_the_watchlist_is_a_hit_saying_which_entry_and_how(city_state,
     checkpoint = d.state["checkpoints"]["B02"]
     assert (data["lon"], data["lat"]) == (checkpoint["lon"], checkpoint["lat"])
     assert len(data["unit_ids"]) == 3 and all(d.state["units"][u]["status"] == "available" for u in data["unit_ids"])
+    assert data["camera_ids"] == Nearby.of_city(load_city("demo")).cameras(checkpoint["lon"], checkpoint["lat"],
+                                                                           500.0)[:4]  # none observed offline
+    assert len(data["camera_ids"]) == 4
     assert d.state["hits"]["H1"]["status"] == "open"
 
 
