@@ -309,7 +309,7 @@ _HANDLERS: dict[str, Callable[[State, Event], None]] = {
 
 # The collection each id field of an event's data names a record of.
 _ID_FIELDS = {"unit_id": "units", "incident_id": "incidents", "camera_id": "cameras", "bookmark_id": "bookmarks",
-              "device_uid": "devices", "alarm_id": "alarms"}
+              "device_uid": "devices", "alarm_id": "alarms", "entry_id": "watchlist", "hit_id": "hits"}
 
 
 def touches(state: State, event: Event) -> list[tuple[str, str]]:
@@ -325,6 +325,8 @@ def touches(state: State, event: Event) -> list[tuple[str, str]]:
         touched.append(("incidents", unit["incident_id"]))
     if event["type"] == "incident.created":
         touched.append(("counters", "incidents"))
+    if event["type"].startswith("watchlist."):
+        touched.append(("counters", "watchlist"))
     if event["type"].startswith("drill."):
         touched.append(("drill", "clock"))
     return touched

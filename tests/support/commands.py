@@ -9,12 +9,17 @@ from hypothesis import strategies as st
 
 from dispatch.commands import Centre, Context, Rejected, decide
 from dispatch.history import rfc3339
+from dispatch.ledger import WatchlistIndex
 from dispatch.reducer import State, apply, empty_state
 
 START = 1_796_256_000.0  # 2026-12-02T00:00:00Z
 CENTRE = Centre("TEST", zoneinfo.ZoneInfo("Asia/Shanghai"))
 UNITS = [f"U{i}" for i in range(3)]  # few, so commands often meet the same unit
 CAMERAS = [f"C{i}" for i in range(4)]
+PLATES = ["粤S12345", "粤S1Z345", "粤B12340", "京A00001"]  # on the list, a look-alike of it, a pattern's, neither
+PATTERNS = ["粤S12345", "粤B1234*"]
+# Who sends each command of the sequences: most a dispatcher; the watchlist a supervisor, reads a feed.
+SENDERS = {"watchlist.add": "supervisor", "watchlist.remove": "supervisor", "plate.read": "feed"}
 
 
 def initial() -> State:
@@ -26,6 +31,7 @@ def initial() -> State:
     for camera_id in CAMERAS:
         state["cameras"][camera_id] = {"camera_id": camera_id, "online": False, "state": "unknown",
                                        "state_ts": None}
+    state["checkpoints"]["K1"] = {"checkpoint_id": "K1", "name": "K1", "kind": "bayonet", "lon": 113.7, "lat": 23.0}
     return state
 
 
@@ -61,12 +67,25 @@ def command(kind: str, pick: int, value: int, state) -> tuple[str, dict]:
         return "alarm.to_incident", {"alarm_id": alarm}
     if kind == "alarm_false":
         return "alarm.close_false", {"alarm_id": alarm, "reason": "test"}
+    entries, hits = sorted(state.get("watchlist", {})) or ["NONE"], sorted(state.get("hits", {})) or ["NONE"]
+    if kind == "watch":
+        return "watchlist.add", {"pattern": PATTERNS[value % len(PATTERNS)], "category": "stolen", "reason": "r"}
+    if kind == "unwatch":
+        return "watchlist.remove", {"entry_id": entries[pick % len(entries)], "reason": "found"}
+    if kind == "read":
+        return "plate.read", {"checkpoint_id": "K1", "plate": PLATES[value % len(PLATES)], "ts": rfc3339(START + value),
+                              "confidence": 90.0}
+    if kind == "hit_accept":
+        return "hit.accept", {"hit_id": hits[pick % len(hits)], "intercept": bool(value % 2)}
+    if kind == "hit_reject":
+        return "hit.reject", {"hit_id": hits[pick % len(hits)], "reason": "misread"}
     return "bookmark.add", {"at": rfc3339(START + value), "note": f"mark {value}"}
 
 
 steps = st.lists(st.tuples(
     st.sampled_from(["create", "assign", "assign", "status", "status", "move", "move", "close", "note", "camera",
-                     "bookmark", "alarm", "alarm_ack", "alarm_incident", "alarm_false"]),
+                     "bookmark", "alarm", "alarm_ack", "alarm_incident", "alarm_false", "watch", "unwatch", "read",
+                     "read", "hit_accept", "hit_reject"]),
     st.integers(0, 5), st.integers(0, 1000),
     st.sampled_from([0.0, 0.0004, 0.001, 0.5, 61.0, 86_400.0])), min_size=30, max_size=120)
 
@@ -75,12 +94,14 @@ def judged(steps_, state: State) -> Iterator[tuple[float, list[dict]]]:
     """Each accepted step's time and events, numbered from seq 1, as `decide` judges them against `state`
     (folded here as it goes: the decision state)."""
     seq, now = 0, START
+    watchlist = WatchlistIndex()
     for kind, pick, value, step in steps_:
         now += step
         ts = rfc3339(now)
         cmd, args = command(kind, pick, value, state)
         try:
-            decided = decide(state, cmd, args, Context("dispatcher", "live", lambda lon, lat: None, ts, CENTRE))
+            decided = decide(state, cmd, args, Context(SENDERS.get(cmd, "dispatcher"), "live", lambda lon, lat: None,
+                                                       ts, CENTRE, watchlist=watchlist))
         except Rejected:
             continue
         events = []
