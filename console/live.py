@@ -32,12 +32,13 @@ class Changes:
     cameras: set[str] = field(default_factory=set)
     devices: set[str] = field(default_factory=set)  # field devices heard, attached or detached
     alarms: set[str] = field(default_factory=set)  # alarms raised, updated, acknowledged or ended
+    hits: set[str] = field(default_factory=set)  # watchlist hits made, accepted or rejected
     reset: bool = False
     jumped: bool = False  # the state of another instant (a replay's seek): nothing in it is news
 
     def __bool__(self) -> bool:
         return bool(self.reset or self.moved_units or self.units or self.incidents or self.cameras or self.devices
-                    or self.alarms)
+                    or self.alarms or self.hits)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ class LiveState:
         alarms, shown = state.get("alarms", {}), old.get("alarms", {})
         changes.alarms = {a for a in alarms.keys() | shown.keys()
                           if alarms.get(a) is not shown.get(a) and alarms.get(a) != shown.get(a)}
+        hits, shown = state.get("hits", {}), old.get("hits", {})
+        changes.hits = {h for h in hits.keys() | shown.keys() if hits.get(h) is not shown.get(h)}
         self.state = state
         self.seq = seq
         return changes
@@ -120,10 +123,15 @@ class LiveState:
                 changes.devices.add(data["device_uid"])
             elif kind.startswith("alarm."):
                 changes.alarms.add(data["alarm_id"])
+            elif kind in ("plate.hit", "hit.accepted", "hit.rejected"):
+                changes.hits.add(data["hit_id"])
         return changes
 
     def alarms(self) -> dict[str, dict]:
         return self.state.get("alarms", {})  # a server older than alarms sends none
+
+    def hits(self) -> dict[str, dict]:
+        return self.state.get("hits", {})  # only dispatchers and supervisors receive them
 
     def alarm_overdue(self, alarm: dict, now: float) -> bool:
         """Nobody acknowledged it within realert_s: it alerts again (overdue is the console's reading of the

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QApplication, QCompleter, QDockWidget, QFrame, QI
 
 from console import i18n
 from console.alarms import AlarmDialog, AlarmList
+from console.hits import HitDialog, HitList
 from console.alerts import Alerts
 from console.clock import Clock, LiveClock
 from console.devices import DevicesPanel
@@ -96,12 +97,20 @@ class MainWindow(QMainWindow):
         # Over the map, in the central widget: no dock can cover it.
         self.alarm_banner = AlarmList(True, self.alarm_place, self)
         self.alarm_banner.set_read_only(self.read_only)
+        self.hit_banner = HitList(self.checkpoint_name, self)
+        self.hit_banner.set_read_only(self.read_only)
+        self.hit_banner.acceptRequested.connect(lambda hit_id: self.accept_hit(hit_id, intercept=False))
+        self.hit_banner.interceptRequested.connect(lambda hit_id: self.accept_hit(hit_id, intercept=True))
+        self.hit_banner.rejectRequested.connect(self.reject_hit_dialog)
+        self.hit_banner.camerasRequested.connect(self.show_hit_cameras)
+        self.known_hits: set[str] | None = None  # None until the first state: what it holds is no news
         central = QWidget(self)
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.link_banner)
         column.addWidget(self.alarm_banner)
+        column.addWidget(self.hit_banner)
         column.addWidget(self.canvas, 1)
         self.setCentralWidget(central)
         self.alerts = Alerts(float(settings().value("alerts/volume", 80)) / 100, self)
@@ -528,6 +537,8 @@ class MainWindow(QMainWindow):
             self._show_devices(changes)
         if changes.reset or changes.alarms:
             self._show_alarms(changes)
+        if changes.reset or changes.hits:
+            self._show_hits(changes)
         if changes.reset:
             self.history.reload()
         if changes.reset or changes.incidents:
@@ -740,6 +751,54 @@ class MainWindow(QMainWindow):
                         alarm_id, f"{self.live.realert_s:g}"), ("alarms", alarm_id))
         self.alarms_overdue_shown = overdue
 
+    def checkpoint_name(self, checkpoint_id: str) -> str:
+        checkpoint = self.live.state["checkpoints"].get(checkpoint_id)
+        return f"{checkpoint['name']} ({checkpoint_id})" if checkpoint and checkpoint.get("name") else checkpoint_id
+
+    def _show_hits(self, changes: Changes) -> None:
+        """The hit banner follows the state; a new hit is announced with the alarm's tone."""
+        hits = self.live.hits()
+        if self.known_hits is not None and not changes.reset and not changes.jumped:
+            for hit_id in sorted(set(changes.hits) - self.known_hits):
+                hit = hits.get(hit_id)
+                if hit is None or hit["status"] != "open":
+                    continue
+                self.notify(self.tr("WATCHLIST HIT {0}: {1} at checkpoint {2} ({3})").format(
+                    hit_id, hit["display"], self.checkpoint_name(hit["checkpoint_id"]), hit["match"]))
+                self.alerts.alert("alarm")
+        self.known_hits = set(hits)
+        self._refresh_hits()
+
+    def _refresh_hits(self) -> None:
+        self.hit_banner.show_hits(sorted(self.live.hits().values(), key=lambda h: (h["hit_ts"], h["hit_id"])),
+                                  self.clock.now())
+
+    def accept_hit(self, hit_id: str, intercept: bool) -> str | None:
+        """Accepted; with `intercept`, the server makes an intercept incident at the checkpoint too."""
+        return self.send("hit.accept", {"hit_id": hit_id, "intercept": intercept})
+
+    def reject_hit_dialog(self, hit_id: str) -> HitDialog | None:
+        hit = self.live.hits().get(hit_id)
+        if hit is None:
+            return None
+        dialog = HitDialog(hit, self)
+        dialog.submitted.connect(lambda args: self.send("hit.reject", args))
+        dialog.open()
+        self.hit_dialog = dialog
+        return dialog
+
+    def show_hit_cameras(self, hit_id: str) -> Wall | None:
+        """The checkpoint's cameras the server named with the hit, on the last wall opened or a new one."""
+        hit = self.live.hits().get(hit_id) or {}
+        cameras = self.live.state["cameras"]
+        chosen = [Camera.from_dict(cameras[c]) for c in hit.get("camera_ids", ()) if c in cameras]
+        if not chosen:
+            self.notify(self.tr("Hit {0} has no camera near its checkpoint that is not offline").format(hit_id))
+            return None
+        wall = next((w for w in reversed(self.walls) if w.isVisible()), None) or self.open_wall()
+        wall.fill(chosen)
+        return wall
+
     def acknowledge_alarm_dialog(self, alarm_id: str) -> AlarmDialog | None:
         return self._alarm_dialog(alarm_id, "alarm.acknowledge", false_alarm=False)
 
@@ -801,6 +860,8 @@ class MainWindow(QMainWindow):
         if self.city is not None:
             self._mark_overdue()
         self._refresh_alarms()
+        if self.hit_banner.count:
+            self._refresh_hits()  # the ages
         if self.selected_incident:
             self._show_details()
 

@@ -297,6 +297,119 @@
     </message>
 </context>
 <context>
+    <name>HitDialog</name>
+    <message>
+        <source>Misread (the reader got the plate wrong)</source>
+        <translation>误识（设备读错了号牌）</translation>
+    </message>
+    <message>
+        <source>Not the vehicle (the right plate on another vehicle)</source>
+        <translation>非目标车辆（号牌相同但车辆不符）</translation>
+    </message>
+    <message>
+        <source>Other (say why in the note)</source>
+        <translation>其他（请在备注中说明）</translation>
+    </message>
+    <message>
+        <source>Reject hit {0}: {1}</source>
+        <translation>否决比中 {0}：{1}</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>原因：</translation>
+    </message>
+    <message>
+        <source>optional, e.g. the camera shows a white van</source>
+        <translation>可选，例如：画面中是一辆白色面包车</translation>
+    </message>
+    <message>
+        <source>Note:</source>
+        <translation>备注：</translation>
+    </message>
+</context>
+<context>
+    <name>HitList</name>
+    <message>
+        <source>stolen vehicle</source>
+        <translation>被盗车辆</translation>
+    </message>
+    <message>
+        <source>wanted</source>
+        <translation>在逃通缉</translation>
+    </message>
+    <message>
+        <source>key person</source>
+        <translation>重点人员</translation>
+    </message>
+    <message>
+        <source>unlicensed</source>
+        <translation>无牌无证</translation>
+    </message>
+    <message>
+        <source>fake plate</source>
+        <translation>假套牌</translation>
+    </message>
+    <message>
+        <source>other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>⚑ WATCHLIST: {0} hits to handle</source>
+        <translation>⚑ 布控：{0} 条比中待处置</translation>
+    </message>
+    <message>
+        <source> (the oldest {0} here)</source>
+        <translation>（此处显示最早的 {0} 条）</translation>
+    </message>
+    <message>
+        <source>EXACT</source>
+        <translation>精确比中</translation>
+    </message>
+    <message>
+        <source>POSSIBLE: look-alike</source>
+        <translation>疑似：形近字符</translation>
+    </message>
+    <message>
+        <source>POSSIBLE: pattern {0}</source>
+        <translation>疑似：模糊号牌 {0}</translation>
+    </message>
+    <message>
+        <source> of {0}</source>
+        <translation>，对应 {0}</translation>
+    </message>
+    <message>
+        <source>checkpoint {0}</source>
+        <translation>卡口 {0}</translation>
+    </message>
+    <message>
+        <source>read {0}, {1:.0f} %</source>
+        <translation>识别 {0}，置信度 {1:.0f}%</translation>
+    </message>
+    <message>
+        <source>nearest available: {0}</source>
+        <translation>最近空闲警力：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>HitRow</name>
+    <message>
+        <source>Accept</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <source>Accept: intercept</source>
+        <translation>确认并拦截</translation>
+    </message>
+    <message>
+        <source>Reject…</source>
+        <translation>否决…</translation>
+    </message>
+    <message>
+        <source>Show cameras</source>
+        <translation>显示摄像头</translation>
+    </message>
+</context>
+<context>
     <name>IncidentDetails</name>
     <message>
         <source>Close incident…</source>
@@ -791,6 +904,14 @@
     <message>
         <source>Alarm {0} has not been acknowledged for {1} s</source>
         <translation>报警 {0} 已 {1} 秒无人确认</translation>
+    </message>
+    <message>
+        <source>WATCHLIST HIT {0}: {1} at checkpoint {2} ({3})</source>
+        <translation>布控比中 {0}：{1}，卡口 {2}（{3}）</translation>
+    </message>
+    <message>
+        <source>Hit {0} has no camera near its checkpoint that is not offline</source>
+        <translation>比中 {0} 的卡口附近没有未离线的摄像头</translation>
     </message>
     <message>
         <source>Alarm {0} has no camera near it that is not offline</source>
