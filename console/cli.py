@@ -308,6 +308,36 @@ def _gateway_alarms(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gateway_anpr(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+    import signal
+
+    token = console_token(args.token_file, args.server)
+    from anpr.cameras import CameraTableError
+    from anpr.gateway import AnprGatewayOptions, run_anpr_gateway
+    from dispatch.users import UsersError, read_token_file
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        options = AnprGatewayOptions(args.server, token, args.listen, read_token_file(args.agent_token_file),
+                                     args.cameras, args.city)
+        gateway = await run_anpr_gateway(options, stop)
+        print(f"ANPR gateway stopped: {gateway.stats_line()}", flush=True)
+
+    try:
+        asyncio.run(run())
+    except (CameraTableError, UsersError, ValueError) as exc:
+        print(f"onemap gateway anpr: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _gateway_cot(args: argparse.Namespace) -> int:
     import asyncio
     import logging
@@ -595,6 +625,18 @@ def build_parser() -> argparse.ArgumentParser:
     alarms.add_argument("--panels", help="the panel table (TOML): DC-09 account -> name and position")
     alarms.add_argument("--city", help="a city pack whose alarm_panels.toml lists panels (--panels entries win)")
     alarms.set_defaults(run=_gateway_alarms)
+
+    anpr = gateway_sub.add_parser("anpr", help="ANPR checkpoints: OpenALPR agents' webhooks (docs/anpr.md)")
+    anpr.add_argument("--server", default="ws://127.0.0.1:8765/ws", help="OneMap's dispatch server")
+    anpr.add_argument("--token-file", help="a file holding a feed user's token, readable only by you "
+                                           "(else ONEMAP_TOKEN, else asked)")
+    anpr.add_argument("--listen", required=True, metavar="tcp://HOST:PORT",
+                      help="take webhooks at http://HOST:PORT/openalpr/<agent token>")
+    anpr.add_argument("--agent-token-file", required=True, metavar="FILE",
+                      help="the token in the agents' webhook URL, in a file readable only by you")
+    anpr.add_argument("--cameras", help="the camera table (TOML): agent and camera -> checkpoint")
+    anpr.add_argument("--city", help="a city pack whose anpr_cameras.toml lists cameras (--cameras entries win)")
+    anpr.set_defaults(run=_gateway_anpr)
 
     cot = gateway_sub.add_parser("cot", help="TAK devices (ATAK, WinTAK, iTAK, a TAK server) over Cursor-on-Target",
                                  allow_abbrev=False)

@@ -86,7 +86,7 @@ def test_nothing_to_read_is_refused(read):
 
 
 def test_the_anpr_room_never_imports_qt():
-    done = subprocess.run([sys.executable, "-c", "import sys, anpr.plates, anpr.watchlist, anpr.openalpr; "
+    done = subprocess.run([sys.executable, "-c", "import sys, anpr.plates, anpr.watchlist, anpr.openalpr, anpr.gateway; "
                            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')))"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
