@@ -5,6 +5,7 @@ with a protocol code and words a dispatcher can read. The server applies the eve
 """
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import re
@@ -606,11 +607,12 @@ def _plate_read(state: State, a: _Args, ctx: Context) -> Events:
 
 
 def _nearest_available(state: State, lon: float, lat: float, count: int) -> list[str]:
+    """The `count` available units nearest the point, straight-line (a local flat approximation)."""
     scale = math.cos(math.radians(lat))
-    ranked = sorted((((u["lon"] - lon) * scale) ** 2 + (u["lat"] - lat) ** 2, unit_id)
-                    for unit_id, u in state["units"].items()
-                    if u.get("status") == "available" and u.get("lon") is not None and u.get("lat") is not None)
-    return [unit_id for _, unit_id in ranked[:count]]
+    return [unit_id for _, unit_id in heapq.nsmallest(count, (
+        (((u["lon"] - lon) * scale) ** 2 + (u["lat"] - lat) ** 2, unit_id)
+        for unit_id, u in state["units"].items()
+        if u.get("status") == "available" and u.get("lon") is not None and u.get("lat") is not None))]
 
 
 def _open_hit(state: State, a: _Args) -> dict:

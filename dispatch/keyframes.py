@@ -77,9 +77,10 @@ def decode_manifest(blob: bytes) -> Manifest:
 class _Layout:
     """One collection's chunks: their ids in order and their hashes (None: not encoded yet)."""
 
-    def __init__(self, chunks: list[list[str]], hashes: list[bytes | None]):
+    def __init__(self, chunks: list[list[str]], hashes: list[bytes | None], chunk_of: dict[str, int] | None = None):
         self.chunks = chunks
-        self.chunk_of = {key: index for index, keys in enumerate(chunks) for key in keys}
+        self.chunk_of = chunk_of if chunk_of is not None else {
+            key: index for index, keys in enumerate(chunks) for key in keys}
         self.hashes = hashes
 
     @classmethod
@@ -178,6 +179,10 @@ class KeyframeWriter:
         if old is None:
             return _Layout.cut(collection, self.chunk_records), set()
         changed = {key for key in self._overlays.get(name, set()) | self._dirty.get(name, set()) if key in collection}
+        if not changed and len(old.chunk_of) == len(collection):
+            # nothing changed since the last keyframe (a city's watchlist, most of the time): the same chunks,
+            # without going through its 100,000 records again
+            return _Layout(old.chunks, list(old.hashes), old.chunk_of), set()
         came = {key for key in changed if key not in old.chunk_of}
         if len(old.chunk_of) + len(came) != len(collection) or len(came) * self.overlay_share >= self.chunk_records:
             # ids went, or enough came: cut again; a chunk of the same ids keeps its hash
@@ -187,7 +192,7 @@ class KeyframeWriter:
                 layout.hashes[index] = previous.get(tuple(keys))
             overlay = set()
         else:
-            layout, overlay = _Layout(old.chunks, list(old.hashes)), came
+            layout, overlay = _Layout(old.chunks, list(old.hashes), old.chunk_of), came
         for index, keys in enumerate(layout.chunks):
             if layout.hashes[index] is None:
                 continue
