@@ -33,12 +33,13 @@ class Changes:
     devices: set[str] = field(default_factory=set)  # field devices heard, attached or detached
     alarms: set[str] = field(default_factory=set)  # alarms raised, updated, acknowledged or ended
     hits: set[str] = field(default_factory=set)  # watchlist hits made, accepted or rejected
+    watchlist: bool = False  # an entry added or removed
     reset: bool = False
     jumped: bool = False  # the state of another instant (a replay's seek): nothing in it is news
 
     def __bool__(self) -> bool:
         return bool(self.reset or self.moved_units or self.units or self.incidents or self.cameras or self.devices
-                    or self.alarms or self.hits)
+                    or self.alarms or self.hits or self.watchlist)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class LiveState:
                           if alarms.get(a) is not shown.get(a) and alarms.get(a) != shown.get(a)}
         hits, shown = state.get("hits", {}), old.get("hits", {})
         changes.hits = {h for h in hits.keys() | shown.keys() if hits.get(h) is not shown.get(h)}
+        changes.watchlist = state.get("watchlist") != old.get("watchlist")
         self.state = state
         self.seq = seq
         return changes
@@ -125,6 +127,8 @@ class LiveState:
                 changes.alarms.add(data["alarm_id"])
             elif kind in ("plate.hit", "hit.accepted", "hit.rejected"):
                 changes.hits.add(data["hit_id"])
+            elif kind.startswith("watchlist."):
+                changes.watchlist = True
         return changes
 
     def alarms(self) -> dict[str, dict]:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QApplication, QCompleter, QDockWidget, QFrame, QI
 from console import i18n
 from console.alarms import AlarmDialog, AlarmList
 from console.hits import HitDialog, HitList
+from console.watchlist import WatchlistDialog
 from console.alerts import Alerts
 from console.clock import Clock, LiveClock
 from console.devices import DevicesPanel
@@ -72,6 +73,8 @@ class MainWindow(QMainWindow):
         self.live = LiveState(dispatch_threshold_s=threshold)
         self.user: str | None = None
         self.role: str | None = None
+        self.watchlist_action: QAction | None = None  # in the Incident menu; none in a replay
+        self.watchlist_dialog: WatchlistDialog | None = None
         self.link_seen: tuple[str, str] = ("connecting", self.url)  # the link's last state and detail
         self.city = None
         self.router: StreetRouter | None = None
@@ -336,6 +339,10 @@ class MainWindow(QMainWindow):
             new_incident = QAction(self.tr("New incident…"), incidents, shortcut=QKeySequence("Ctrl+N"))
             new_incident.triggered.connect(lambda: self.new_incident_dialog())
             incidents.addAction(new_incident)
+            # Kept by supervisors (the server refuses anyone else): enabled once the welcome says the role.
+            self.watchlist_action = incidents.addAction(self.tr("Watchlist…"))
+            self.watchlist_action.setEnabled(self.role == "supervisor")  # menus are built again on a language change
+            self.watchlist_action.triggered.connect(lambda: self.open_watchlist())
             units = bar.addMenu(self.tr("&Unit"))
             for status, key in (("enroute", "F5"), ("onscene", "F6"), ("available", "F7"), ("busy", "F8")):
                 action = QAction(self.tr("Selected unit: {0}").format(word(status)), units, shortcut=QKeySequence(key))
@@ -500,6 +507,8 @@ class MainWindow(QMainWindow):
     def _welcomed(self, welcome: dict) -> None:
         first = self.user is None
         self.user, self.role = welcome["user"], welcome["role"]
+        if self.watchlist_action is not None:
+            self.watchlist_action.setEnabled(self.role == "supervisor")
         self.live.realert_s = float(welcome.get("realert_s") or DEFAULT_REALERT_S)  # a replay's source names none
         if first:
             self.restore_layout()
@@ -539,6 +548,8 @@ class MainWindow(QMainWindow):
             self._show_alarms(changes)
         if changes.reset or changes.hits:
             self._show_hits(changes)
+        if (changes.reset or changes.watchlist) and self.watchlist_dialog is not None:
+            self.watchlist_dialog.refresh()
         if changes.reset:
             self.history.reload()
         if changes.reset or changes.incidents:
@@ -750,6 +761,14 @@ class MainWindow(QMainWindow):
                     self.notify(self.tr("Alarm {0} has not been acknowledged for {1} s").format(
                         alarm_id, f"{self.live.realert_s:g}"), ("alarms", alarm_id))
         self.alarms_overdue_shown = overdue
+
+    def open_watchlist(self) -> WatchlistDialog:
+        if self.watchlist_dialog is None:
+            self.watchlist_dialog = WatchlistDialog(self, self)
+        self.watchlist_dialog.refresh()
+        self.watchlist_dialog.show()
+        self.watchlist_dialog.raise_()
+        return self.watchlist_dialog
 
     def checkpoint_name(self, checkpoint_id: str) -> str:
         checkpoint = self.live.state["checkpoints"].get(checkpoint_id)

@@ -874,6 +874,10 @@
         <translation>自动将报警附近的摄像头上墙</translation>
     </message>
     <message>
+        <source>Watchlist…</source>
+        <translation>布控名单…</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -1865,6 +1869,97 @@
     <message>
         <source>ambulance</source>
         <translation>救护车</translation>
+    </message>
+</context>
+<context>
+    <name>WatchlistDialog</name>
+    <message>
+        <source>Watchlist</source>
+        <translation>布控名单</translation>
+    </message>
+    <message>
+        <source>Entry</source>
+        <translation>条目</translation>
+    </message>
+    <message>
+        <source>Plate or pattern</source>
+        <translation>号牌或模糊号牌</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>布控原因</translation>
+    </message>
+    <message>
+        <source>Valid until</source>
+        <translation>有效期至</translation>
+    </message>
+    <message>
+        <source>Added by</source>
+        <translation>添加人</translation>
+    </message>
+    <message>
+        <source>why it comes off the list, e.g. the car was found</source>
+        <translation>撤控原因，例如：车辆已找到</translation>
+    </message>
+    <message>
+        <source>Remove the selected entry</source>
+        <translation>撤控所选条目</translation>
+    </message>
+    <message>
+        <source>粤S·12345, or with * for each unknown character: 粤S·123**</source>
+        <translation>粤S·12345，未知字符用 * 表示：粤S·123**</translation>
+    </message>
+    <message>
+        <source>why, and the case it belongs to</source>
+        <translation>布控原因及所属案件</translation>
+    </message>
+    <message>
+        <source>until</source>
+        <translation>截至</translation>
+    </message>
+    <message>
+        <source>Plate or pattern:</source>
+        <translation>号牌或模糊号牌：</translation>
+    </message>
+    <message>
+        <source>Category:</source>
+        <translation>类别：</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>原因：</translation>
+    </message>
+    <message>
+        <source>Valid:</source>
+        <translation>有效期：</translation>
+    </message>
+    <message>
+        <source>Add to the watchlist</source>
+        <translation>加入布控</translation>
+    </message>
+    <message>
+        <source>open-ended</source>
+        <translation>长期有效</translation>
+    </message>
+    <message>
+        <source>Give the plate or pattern and the reason.</source>
+        <translation>请填写号牌（或模糊号牌）和布控原因。</translation>
+    </message>
+    <message>
+        <source>Sent: {0}</source>
+        <translation>已发送：{0}</translation>
+    </message>
+    <message>
+        <source>Select an entry and say why it comes off the list.</source>
+        <translation>请选择条目并填写撤控原因。</translation>
+    </message>
+    <message>
+        <source>Sent: remove {0}</source>
+        <translation>已发送：撤控 {0}</translation>
     </message>
 </context>
 <context>

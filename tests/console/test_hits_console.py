@@ -64,3 +64,35 @@ def test_hits_reach_the_dispatcher_exact_and_possible_apart_and_never_a_viewer(q
     qtbot.waitUntil(lambda: alice.live.hits()["H2"]["status"] == "rejected" and not alice.hit_banner.isVisible(),
                     timeout=10_000)
     assert alice.live.hits()["H2"]["reject_reason"] == "misread"
+
+
+def test_a_supervisor_keeps_the_watchlist_in_its_editor_and_a_dispatcher_may_not_open_it(qtbot, server, users,
+                                                                                           screenshot):
+    from console.app import open_console
+
+    _, tokens = users
+    dispatcher = open_window(qtbot, server.url, tokens["alice"])
+    assert not dispatcher.watchlist_action.isEnabled()
+    sam = open_console(server.url, tokens["sam"], language="zh_CN")  # the editor in Chinese
+    qtbot.addWidget(sam)
+    sam.setGeometry(1940, 40, 1600, 1000)  # on the second monitor
+    qtbot.waitUntil(lambda: sam.connected and sam.watchlist_action.isEnabled(), timeout=30_000)
+    sam.watchlist_action.trigger()
+    editor = sam.watchlist_dialog
+    qtbot.waitUntil(editor.isVisible, timeout=5000)
+    assert (editor.windowTitle(), editor.add_button.text()) == ("布控名单", "加入布控")
+    editor.pattern.setText("粤B·1234*")
+    editor.category.setCurrentIndex(editor.category.findData("wanted"))
+    editor.reason.setText("持枪抢劫嫌疑人驾车逃逸，案件 2026-4412")
+    click(qtbot, editor.add_button)
+    qtbot.waitUntil(lambda: editor.table.rowCount() == 1, timeout=10_000)
+    assert [editor.table.item(0, c).text() for c in (0, 1)] == ["W1", "粤B1234*"]
+    assert editor.table.item(0, 2).text() == "在逃通缉" and editor.table.item(0, 5).text() == "sam"
+    editor.table.selectRow(0)
+    QApplication.processEvents()
+    editor.repaint()
+    screenshot("watchlist_editor_zh", screen=1)
+    editor.removal_reason.setText("车辆已找到")
+    click(qtbot, editor.remove_button)
+    qtbot.waitUntil(lambda: editor.table.rowCount() == 0, timeout=10_000)
+    assert sam.live.state["watchlist"] == {}
