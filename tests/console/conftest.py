@@ -12,6 +12,16 @@ def private_settings(tmp_path):
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "config"))
 
 
+@pytest.fixture(autouse=True)
+def english_after(qapp):
+    """A test that opens a console in another language leaves the application in English: translators are
+    the application's, and the next test's texts are asserted in English."""
+    yield
+    from console import i18n
+
+    i18n.install(qapp, "en")
+
+
 @pytest.fixture
 def users(tmp_path):
     path = tmp_path / "users.json"
