@@ -21,6 +21,7 @@ from alarms.panels import PanelTable
 from dispatch.client import Disconnected
 from dispatch.domain import LIVE
 from dispatch.feedlink import FeedLink, parse_endpoint, wait_or_stop
+from layers.tables import pack_then_file
 
 log = logging.getLogger("onemap.alarms")
 
@@ -185,14 +186,8 @@ class AlarmGatewayOptions:
 def panel_table(city: str | None, panels_file: str | None) -> PanelTable:
     """The city pack's alarm_panels.toml (when there is one), then the --panels file over it."""
     by_account = {}
-    if city:
-        from layers.citypack import pack_folder
-
-        pack_panels = pack_folder(city) / "alarm_panels.toml"
-        if pack_panels.is_file():
-            by_account.update(PanelTable.load(pack_panels).by_account)
-    if panels_file:
-        by_account.update(PanelTable.load(panels_file).by_account)
+    for path in pack_then_file(city, "alarm_panels.toml", panels_file):
+        by_account.update(PanelTable.load(path).by_account)
     return PanelTable(by_account)
 
 

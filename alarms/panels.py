@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from layers.tables import read_rows
 
 ACCOUNT = re.compile(r"[0-9A-Fa-f]{3,16}")
 KEY_LENGTHS = (16, 24, 32)
@@ -42,18 +43,9 @@ class PanelTable:
 
     @classmethod
     def load(cls, path: str | Path) -> "PanelTable":
-        path = Path(path)
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise PanelTableError(f"{path}: {exc}") from None
-        rows = document.get("panel", [])
-        if not isinstance(rows, list) or set(document) - {"panel"}:
-            raise PanelTableError(f"{path}: expected only [[panel]] tables")
         panels: dict[str, Panel] = {}
-        for number, row in enumerate(rows, 1):
-            where = f"{path}: panel {number}"
-            if not isinstance(row, dict) or set(row) - {"account", "name", "lon", "lat", "key"}:
+        for where, row in read_rows(path, "panel", PanelTableError):
+            if set(row) - {"account", "name", "lon", "lat", "key"}:
                 raise PanelTableError(f"{where}: fields are account, name, lon, lat, key")
             account = row.get("account")
             if not isinstance(account, str) or not ACCOUNT.fullmatch(account):

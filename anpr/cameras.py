@@ -8,8 +8,9 @@
 """
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
+
+from layers.tables import read_rows
 
 
 class CameraTableError(ValueError):
@@ -25,18 +26,9 @@ class CameraTable:
 
     @classmethod
     def load(cls, path: str | Path) -> "CameraTable":
-        path = Path(path)
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise CameraTableError(f"{path}: {exc}") from None
-        rows = document.get("camera", [])
-        if not isinstance(rows, list) or set(document) - {"camera"}:
-            raise CameraTableError(f"{path}: expected only [[camera]] tables")
         checkpoints: dict[tuple[str, str], str] = {}
-        for number, row in enumerate(rows, 1):
-            where = f"{path}: camera {number}"
-            if not isinstance(row, dict) or set(row) != {"agent_uid", "camera_id", "checkpoint_id"}:
+        for where, row in read_rows(path, "camera", CameraTableError):
+            if set(row) != {"agent_uid", "camera_id", "checkpoint_id"}:
                 raise CameraTableError(f"{where}: give agent_uid, camera_id and checkpoint_id")
             agent, camera, checkpoint = row["agent_uid"], row["camera_id"], row["checkpoint_id"]
             if not isinstance(agent, str) or not agent or isinstance(camera, bool) \

@@ -21,6 +21,7 @@ from anpr.cameras import CameraTable
 from anpr.openalpr import parse_webhook
 from dispatch.domain import LIVE
 from dispatch.feedlink import FeedLink, parse_endpoint, wait_or_stop
+from layers.tables import pack_then_file
 
 log = logging.getLogger("onemap.anpr")
 
@@ -109,14 +110,8 @@ class AnprGatewayOptions:
 def camera_table(city: str | None, cameras_file: str | None) -> CameraTable:
     """The city pack's anpr_cameras.toml (when there is one), then the --cameras file over it."""
     checkpoints = {}
-    if city:
-        from layers.citypack import pack_folder
-
-        pack_cameras = pack_folder(city) / "anpr_cameras.toml"
-        if pack_cameras.is_file():
-            checkpoints.update(CameraTable.load(pack_cameras).checkpoints)
-    if cameras_file:
-        checkpoints.update(CameraTable.load(cameras_file).checkpoints)
+    for path in pack_then_file(city, "anpr_cameras.toml", cameras_file):
+        checkpoints.update(CameraTable.load(path).checkpoints)
     return CameraTable(checkpoints)
 
 

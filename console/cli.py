@@ -271,11 +271,33 @@ def _drill_run(args: argparse.Namespace) -> int:
     return _drill_session(run)
 
 
-def _gateway_alarms(args: argparse.Namespace) -> int:
+def _serve_gateway(command: str, name: str, start) -> int:
+    """`start(stop)` (a coroutine that runs a gateway until `stop` is set, then returns it) until SIGINT or
+    SIGTERM, then its counters. A bad table, token file or endpoint (a ValueError, as the gateways' tables
+    and dispatch.users raise them) is said in one line (exit 2)."""
     import asyncio
     import logging
     import signal
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        gateway = await start(stop)
+        print(f"{name} stopped: {gateway.stats_line()}", flush=True)
+
+    try:
+        asyncio.run(run())
+    except ValueError as exc:
+        print(f"onemap gateway {command}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _gateway_alarms(args: argparse.Namespace) -> int:
     exercise_name(args.namespace)
     if not (args.http or args.dc09):
         print("onemap gateway alarms: give --http, --dc09 or both: where the alarms come from", file=sys.stderr)
@@ -285,64 +307,25 @@ def _gateway_alarms(args: argparse.Namespace) -> int:
         return 2
     token = console_token(args.token_file, args.server)
     from alarms.gateway import AlarmGatewayOptions, run_alarm_gateway
-    from alarms.panels import PanelTableError
-    from dispatch.users import UsersError
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     options = AlarmGatewayOptions(args.server, token, args.namespace, args.http, args.app_tokens, args.dc09,
                                   args.panels, args.city)
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        gateway = await run_alarm_gateway(options, stop)
-        print(f"alarm gateway stopped: {gateway.stats_line()}", flush=True)
-
-    try:
-        asyncio.run(run())
-    except (PanelTableError, UsersError, ValueError) as exc:
-        print(f"onemap gateway alarms: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return _serve_gateway("alarms", "alarm gateway", lambda stop: run_alarm_gateway(options, stop))
 
 
 def _gateway_anpr(args: argparse.Namespace) -> int:
-    import asyncio
-    import logging
-    import signal
-
     token = console_token(args.token_file, args.server)
-    from anpr.cameras import CameraTableError
     from anpr.gateway import AnprGatewayOptions, run_anpr_gateway
-    from dispatch.users import UsersError, read_token_file
+    from dispatch.users import read_token_file
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
+    async def start(stop):
         options = AnprGatewayOptions(args.server, token, args.listen, read_token_file(args.agent_token_file),
                                      args.cameras, args.city)
-        gateway = await run_anpr_gateway(options, stop)
-        print(f"ANPR gateway stopped: {gateway.stats_line()}", flush=True)
-
-    try:
-        asyncio.run(run())
-    except (CameraTableError, UsersError, ValueError) as exc:
-        print(f"onemap gateway anpr: {exc}", file=sys.stderr)
-        return 2
-    return 0
+        return await run_anpr_gateway(options, stop)
+    return _serve_gateway("anpr", "ANPR gateway", start)
 
 
 def _gateway_cot(args: argparse.Namespace) -> int:
-    import asyncio
-    import logging
-    import signal
-
     exercise_name(args.namespace)
     if not (args.listen or args.connect or args.multicast is not None):
         print("onemap gateway cot: give --listen, --connect or --multicast: where the TAK devices are",
@@ -351,21 +334,10 @@ def _gateway_cot(args: argparse.Namespace) -> int:
     token = console_token(args.token_file, args.server)
     from tak.gateway import GatewayOptions, run_gateway
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     options = GatewayOptions(args.server, token, args.namespace, tuple(args.listen), args.connect, args.cert,
                              args.key, args.ca, args.multicast, args.multicast_interface, args.devices, args.city,
                              args.callsign, args.unit_range_km)
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        gateway = await run_gateway(options, stop)
-        print(f"CoT gateway stopped: {gateway.stats_line()}", flush=True)
-
-    asyncio.run(run())
-    return 0
+    return _serve_gateway("cot", "CoT gateway", lambda stop: run_gateway(options, stop))
 
 
 def _drill_control(args: argparse.Namespace) -> int:

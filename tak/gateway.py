@@ -21,6 +21,7 @@ from typing import Callable
 
 from dispatch.feedlink import RECONNECT_MAX_S, RECONNECT_MIN_S, FeedLink, parse_endpoint, wait_or_stop
 from dispatch.domain import LIVE
+from layers.tables import pack_then_file
 from tak.cot import Cot, CotRefused, parse_protobuf, parse_xml, to_protobuf, to_xml
 from tak.inbound import DeviceTable, Inbound
 from tak import DEFAULT_UNIT_RANGE_KM
@@ -460,14 +461,8 @@ class GatewayOptions:
 def device_table(city: str | None, devices_file: str | None) -> DeviceTable:
     """The city pack's devices.toml (when there is one), then the --devices file over it."""
     table = DeviceTable()
-    if city:
-        from layers.citypack import pack_folder
-
-        pack_devices = pack_folder(city) / "devices.toml"
-        if pack_devices.is_file():
-            table = DeviceTable.load(pack_devices)
-    if devices_file:
-        table = table.overridden_by(DeviceTable.load(devices_file))
+    for path in pack_then_file(city, "devices.toml", devices_file):
+        table = table.overridden_by(DeviceTable.load(path))
     return table
 
 

@@ -8,12 +8,12 @@ table binds to an exercise goes there, everything else to the gateway's own). Wh
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from dispatch.domain import LIVE, OPEN_ALARM_STATUSES, valid_namespace
+from layers.tables import read_rows
 from tak.cot import Cot, format_time
 
 DEVICE_SEEN_EVERY_S = 60.0  # the protocol's rule: an unmapped device at first sight, then at most once a minute
@@ -49,18 +49,9 @@ class DeviceTable:
 
     @classmethod
     def load(cls, path: str | Path) -> "DeviceTable":
-        path = Path(path)
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise DeviceTableError(f"{path}: {exc}") from None
-        rows = document.get("device", [])
-        if not isinstance(rows, list) or set(document) - {"device"}:
-            raise DeviceTableError(f"{path}: expected only [[device]] tables")
         table = cls()
-        for number, row in enumerate(rows, 1):
-            where = f"{path}: device {number}"
-            if not isinstance(row, dict) or set(row) - {"uid", "callsign", "unit_id", "namespace"}:
+        for where, row in read_rows(path, "device", DeviceTableError):
+            if set(row) - {"uid", "callsign", "unit_id", "namespace"}:
                 raise DeviceTableError(f"{where}: fields are uid, callsign, unit_id, namespace")
             unit_id, namespace = row.get("unit_id"), row.get("namespace")
             if not isinstance(unit_id, str) or not unit_id:
