@@ -100,7 +100,8 @@ class LiveState:
                           if alarms.get(a) is not shown.get(a) and alarms.get(a) != shown.get(a)}
         hits, shown = state.get("hits", {}), old.get("hits", {})
         changes.hits = {h for h in hits.keys() | shown.keys() if hits.get(h) is not shown.get(h)}
-        changes.watchlist = state.get("watchlist") != old.get("watchlist")
+        # the seq of its last change (dispatch/reducer.py): no need to compare a city's 100,000 entries
+        changes.watchlist = (state.get("counters", {}).get("watchlist") != old.get("counters", {}).get("watchlist"))
         self.state = state
         self.seq = seq
         return changes

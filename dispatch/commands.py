@@ -14,6 +14,8 @@ from datetime import date, datetime, tzinfo
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from anpr.plates import normalise
+from anpr.watchlist import CATEGORIES, Entry
 from dispatch.domain import (
     ALARM_KINDS,
     ALARM_TRANSITIONS,
@@ -147,8 +149,10 @@ class _Args:
             raise self._bad(name, f"{value!r} is not a phone number (digits, spaces, + ( ) . / -)")
         return value
 
-    def choice(self, name: str, choices: tuple[str, ...]) -> str | None:
+    def choice(self, name: str, choices: tuple[str, ...], *, required: bool = False) -> str | None:
         value = self.text(name, required=False, max_len=32)
+        if value is None and required:
+            raise self._bad(name, f"is missing: one of {', '.join(choices)}")
         if value is not None and value not in choices:
             raise self._bad(name, f"{value!r} is not one of {', '.join(choices)}")
         return value
@@ -400,11 +404,16 @@ def _bookmark_add(state: State, a: _Args, ctx: Context) -> Events:
     """A marked instant of the log (any instant: a shift leader marks what a replay shows)."""
     at = rfc3339(a.instant("at"))
     note = a.text("note", max_len=MAX_BOOKMARK_NOTE).strip()
-    bookmarks = state.get("bookmarks", {})  # snapshots stored before bookmarks existed have none
-    number = len(bookmarks) + 1
-    while f"B{number}" in bookmarks:
+    # snapshots stored before bookmarks existed have none
+    return [("bookmark.added", {"bookmark_id": _next_id(state.get("bookmarks", {}), "B"), "at": at, "note": note})]
+
+
+def _next_id(collection: dict, prefix: str) -> str:
+    """The collection's next id: PREFIX and the first free number from its size on (A1, A2, ...)."""
+    number = len(collection) + 1
+    while f"{prefix}{number}" in collection:
         number += 1
-    return [("bookmark.added", {"bookmark_id": f"B{number}", "at": at, "note": note})]
+    return f"{prefix}{number}"
 
 
 def _media_url(a: _Args) -> str | None:
@@ -449,13 +458,10 @@ def _alarm_raise(state: State, a: _Args, ctx: Context) -> Events:
         if media_url is not None:
             data["media_url"] = media_url
         return [("alarm.updated", data)]
-    alarms = state.get("alarms", {})
-    number = len(alarms) + 1
-    while f"A{number}" in alarms:
-        number += 1
+    alarm_id = _next_id(state.get("alarms", {}), "A")
     camera_ids = _cameras_to_show(state, ctx, lon, lat)
     return [("alarm.raised", {
-        "alarm_id": f"A{number}", "device_id": device_id, "kind": kind, "lon": lon, "lat": lat,
+        "alarm_id": alarm_id, "device_id": device_id, "kind": kind, "lon": lon, "lat": lat,
         "device_ts": device_ts, "text": text, "media_url": media_url, "grid_id": grid_id,
         "station_id": ctx.nearest_station(lon, lat), "camera_ids": camera_ids})]
 
@@ -507,9 +513,7 @@ def _alarm_to_incident(state: State, a: _Args, ctx: Context) -> Events:
 
 
 def _alarm_close_false(state: State, a: _Args, ctx: Context) -> Events:
-    reason = a.choice("reason", FALSE_ALARM_REASONS)
-    if reason is None:
-        raise a._bad("reason", f"is missing: one of {', '.join(FALSE_ALARM_REASONS)}")
+    reason = a.choice("reason", FALSE_ALARM_REASONS, required=True)
     note = a.text("note", required=False, max_len=MAX_NOTE)
     alarm = _alarm(state, a)
     return [("alarm.closed", {"alarm_id": alarm["alarm_id"], "outcome": "false", "reason": reason,
@@ -529,20 +533,12 @@ def _optional_instant(a: _Args, name: str) -> float | None:
 
 
 def _watchlist_add(state: State, a: _Args, ctx: Context) -> Events:
-    from anpr.watchlist import CATEGORIES, Entry
-
-    category = a.choice("category", CATEGORIES)
-    if category is None:
-        raise a._bad("category", f"is missing: one of {', '.join(CATEGORIES)}")
+    category = a.choice("category", CATEGORIES, required=True)
     pattern = a.text("pattern", max_len=MAX_PLATE)
     reason = a.text("reason", max_len=MAX_NOTE)
     valid_from, valid_until = _optional_instant(a, "valid_from"), _optional_instant(a, "valid_until")
-    entries = state.get("watchlist", {})
-    number = len(entries) + 1
-    while f"W{number}" in entries:
-        number += 1
     try:  # checked as the matcher will hold it; who added it is the event's actor
-        entry = Entry(f"W{number}", pattern, category, reason.strip(), ctx.role, valid_from, valid_until)
+        entry = Entry(_next_id(state.get("watchlist", {}), "W"), pattern, category, reason.strip(), ctx.role, valid_from, valid_until)
     except ValueError as exc:
         raise Rejected("bad_request", f"watchlist.add: {exc}") from None
     return [("watchlist.added", {
@@ -571,8 +567,6 @@ def _plate_read(state: State, a: _Args, ctx: Context) -> Events:
     """A checkpoint's read: stored (visible to dispatchers and supervisors only), matched against the
     watchlist at the read's time; a match is also a hit naming the entry, how it matched, the checkpoint's
     cameras and the nearest available units."""
-    from anpr.plates import normalise
-
     checkpoint_id = a.ident("checkpoint_id")
     checkpoint = state["checkpoints"].get(checkpoint_id)
     if checkpoint is None:
@@ -592,13 +586,9 @@ def _plate_read(state: State, a: _Args, ctx: Context) -> Events:
     matches = watchlist.match(plate, read_at) if watchlist is not None else []
     if matches:
         best = matches[0]
-        hits = state.get("hits", {})
-        number = len(hits) + 1
-        while f"H{number}" in hits:
-            number += 1
         lon, lat = checkpoint["lon"], checkpoint["lat"]
         events.append(("plate.hit", {
-            **read, "hit_id": f"H{number}", "entry_id": best.entry.entry_id, "pattern": best.entry.pattern,
+            **read, "hit_id": _next_id(state.get("hits", {}), "H"), "entry_id": best.entry.entry_id, "pattern": best.entry.pattern,
             "category": best.entry.category, "reason": best.entry.reason, "match": best.kind,
             "positions": list(best.positions), "also": [m.entry.entry_id for m in matches[1:]],
             "lon": lon, "lat": lat, "camera_ids": _cameras_to_show(state, ctx, lon, lat),
@@ -644,9 +634,7 @@ def _hit_accept(state: State, a: _Args, ctx: Context) -> Events:
 
 
 def _hit_reject(state: State, a: _Args, ctx: Context) -> Events:
-    reason = a.choice("reason", HIT_REJECT_REASONS)
-    if reason is None:
-        raise a._bad("reason", f"is missing: one of {', '.join(HIT_REJECT_REASONS)}")
+    reason = a.choice("reason", HIT_REJECT_REASONS, required=True)
     note = a.text("note", required=False, max_len=MAX_NOTE)
     hit = _open_hit(state, a)
     return [("hit.rejected", {"hit_id": hit["hit_id"], "reason": reason, "note": note.strip() if note else None})]

@@ -3,7 +3,6 @@ server on loopback; and `onemap gateway alarms` as a process."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 
@@ -14,6 +13,7 @@ from alarms.panels import Panel, PanelTable
 from dispatch.client import DispatchClient
 from support import dc09
 from support.alarm_gateway import APP_TOKEN, AlarmGatewayProcess
+from support.fts import free_port
 from support.server import ServerProcess
 from support.wait import wait_until
 
@@ -139,9 +139,7 @@ def test_a_panels_alarm_is_acknowledged_once_onemap_has_it_and_bad_frames_do_not
 
 def test_while_onemap_is_down_a_panel_is_not_acknowledged_and_an_apps_alarm_is_kept_and_sent(users, tmp_path):
     users_file, tokens = users
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     later = ServerProcess(tmp_path / "events.db", users_file)
 
     async def scenario():

@@ -17,6 +17,7 @@ from dispatch.client import DispatchClient
 from tak.cot import Cot, parse_xml, to_protobuf, to_xml
 from tak.gateway import Gateway, client_tls, server_tls
 from tak.inbound import DeviceEntry, DeviceTable
+from support.fts import free_port
 from tak.stream import PROTOBUF, StreamReader
 
 PLI_STREAM = Path("/work/shared/data/cot/freetakserver_pli_stream_2020-02-08.txt")
@@ -412,9 +413,7 @@ def test_what_devices_send_while_onemap_is_down_is_kept_and_sent_when_it_is_back
     from support.server import ServerProcess
 
     users_file, tokens = users
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     later = ServerProcess(tmp_path / "events.db", users_file)
 
     async def scenario():
