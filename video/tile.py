@@ -3,6 +3,9 @@
 The status bar shows the camera's name, the frame rate really displayed and the age of the newest frame.
 When frames stop for more than 2 s the picture is replaced by the last frame, dimmed, under NO SIGNAL, and
 the tile reconnects by itself with a short backoff. Online means "new frames in the last 2 s", nothing else.
+The tile tells the rest of the console (and through it every console's map) that its camera is dark only
+when the reconnections have not brought the picture back within `DARK_AFTER_S`: a stall the tile puts right
+by itself is the tile's to show, not a camera going offline city-wide.
 """
 from __future__ import annotations
 
@@ -22,6 +25,9 @@ POLL_INTERVAL_MS = 250
 # Retry delays after a loss, then the last one forever. Capped at 1 s because a restarted source must be
 # back on the wall within 3 s with no user action, and a (re)connection itself takes about 1.2 s.
 RECONNECT_DELAYS_S = (0.25, 0.5, 1.0)
+# How long a tile stays without signal before it announces its camera dark; a busy machine stalls a stream
+# for a few seconds now and then, and each such stall would otherwise flap the camera offline and back.
+DARK_AFTER_S = 5.0
 STATUS_BAR_HEIGHT = 22
 EXERCISE_COLOR = "#7e22ce"  # purple: what an exercise is marked with (console/exercise.py), never live's colours
 EXERCISE_BORDER = 3
@@ -43,7 +49,7 @@ _STATUS_COLOURS = {
 
 
 class VideoTile(QFrame):
-    onlineChanged = Signal(str, bool)   # camera_id, online; on every change of a camera's liveness
+    onlineChanged = Signal(str, bool)   # camera_id, online; live at once, dark after DARK_AFTER_S without signal
     cameraDropped = Signal(object)      # the Camera a user dropped here (already playing)
     doubleClicked = Signal()
     stateChanged = Signal(object)       # TileState
@@ -91,6 +97,10 @@ class VideoTile(QFrame):
         self._reconnect_timer = QTimer(self)
         self._reconnect_timer.setSingleShot(True)
         self._reconnect_timer.timeout.connect(self._reconnect)
+        self._dark_timer = QTimer(self)
+        self._dark_timer.setSingleShot(True)
+        self._dark_timer.setInterval(int(DARK_AFTER_S * 1000))
+        self._dark_timer.timeout.connect(self._announce_dark)
         self._set_state(TileState.EMPTY)
 
     # -- public ------------------------------------------------------------------------------------------
@@ -137,6 +147,7 @@ class VideoTile(QFrame):
     def set_camera(self, camera: Camera | None) -> None:
         """Show `camera` here (None empties the tile). The previous camera's state is left as it was."""
         self._reconnect_timer.stop()
+        self._dark_timer.stop()
         if self._backend is not None:
             self._backend.stop()
         self._camera = camera
@@ -157,6 +168,7 @@ class VideoTile(QFrame):
         """Stop playing and free the player; call before the tile is discarded."""
         self._poll_timer.stop()
         self._reconnect_timer.stop()
+        self._dark_timer.stop()
         self._drop_backend()
 
     # -- liveness ----------------------------------------------------------------------------------------
@@ -189,6 +201,7 @@ class VideoTile(QFrame):
     def _go_live(self) -> None:
         self._reconnect_attempt = 0
         self._reconnect_timer.stop()
+        self._dark_timer.stop()
         self._set_state(TileState.LIVE)
         self._announce(True)
 
@@ -200,7 +213,8 @@ class VideoTile(QFrame):
         self._backend.stop()
         self._meter.restart(time.monotonic())
         self._set_state(TileState.NO_SIGNAL)
-        self._announce(False)
+        if not self._dark_timer.isActive():
+            self._dark_timer.start()
         self._schedule_reconnect()
 
     def _schedule_reconnect(self) -> None:
@@ -213,6 +227,10 @@ class VideoTile(QFrame):
     def _reconnect(self) -> None:
         if self._camera is not None and self._state == TileState.NO_SIGNAL:
             self._connect()
+
+    def _announce_dark(self) -> None:
+        if self._camera is not None and self._state == TileState.NO_SIGNAL:
+            self._announce(False)
 
     def _announce(self, online: bool) -> None:
         if self._online != online:

@@ -8,7 +8,7 @@ from pattern import shows_test_pattern
 from PySide6.QtCore import Qt
 
 from video.camera import Camera
-from video.tile import TileState
+from video.tile import DARK_AFTER_S, TileState
 from video.wall import LAYOUTS, Wall
 
 DEAD_URL = "http://127.0.0.1:9/nothing-listens-here"
@@ -87,7 +87,7 @@ def test_nearest_cameras_skips_cameras_seen_offline(serve, make_wall, qtbot):
                         for i in range(5)]
     wall = make_wall("2x2")
     wall.assign(0, dead)
-    qtbot.waitUntil(lambda: wall.online_states().get("dead") is False, timeout=5_000)
+    qtbot.waitUntil(lambda: wall.online_states().get("dead") is False, timeout=int((2 + DARK_AFTER_S + 2) * 1000))
 
     chosen = wall.fill_nearest(cameras, 116.4000, 39.9000)
     assert [c.camera_id for c in chosen] == ["n0", "n1", "n2", "n3"]
