@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tak import DEFAULT_UNIT_RANGE_KM  # only the constant: the gateway is imported when it runs
+from dispatch.retention import DEFAULT_PLATE_RETENTION_DAYS  # constants only: what runs is imported when it runs
+from tak import DEFAULT_UNIT_RANGE_KM
 
 
 def _users_add(args: argparse.Namespace) -> int:
@@ -35,15 +36,17 @@ def _users_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive_seconds(text: str) -> float:
-    """--realert-s: a finite number of seconds above 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} must be a number of seconds above 0")
-    return value
+def _positive(unit: str):
+    """An argparse type: a finite number of `unit` above 0 (a fraction is allowed)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of {unit}") from None
+        if not 0 < value < float("inf"):
+            raise argparse.ArgumentTypeError(f"{text} must be a number of {unit} above 0")
+        return value
+    return parse
 
 
 def _server(args: argparse.Namespace) -> int:
@@ -52,7 +55,7 @@ def _server(args: argparse.Namespace) -> int:
     from dispatch.run import serve_city
 
     uvloop.run(serve_city(args.city, args.db, args.users, args.host, args.port, args.cert, args.key,
-                          realert_s=args.realert_s))
+                          realert_s=args.realert_s, plate_retention_days=args.plate_retention_days))
     return 0
 
 
@@ -444,8 +447,11 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     server.add_argument("--cert", help="TLS certificate (PEM): serve wss://")
     server.add_argument("--key", help="TLS private key (PEM)")
-    server.add_argument("--realert-s", type=_positive_seconds, default=60.0,
+    server.add_argument("--realert-s", type=_positive("seconds"), default=60.0,
                         help="seconds an alarm may stay unacknowledged before every console alerts again (default 60)")
+    server.add_argument("--plate-retention-days", type=_positive("days"), default=DEFAULT_PLATE_RETENTION_DAYS,
+                        help="days a plate read that hit no watchlist entry is kept before it is purged (default 30; "
+                             "hits stay)")
     server.set_defaults(run=_server)
 
     city = sub.add_parser("city", help="build city packs")

@@ -6,7 +6,7 @@ as str, int, bytes and the records below, and a store says which exceptions mean
 (`errors`), so callers never catch a driver's types by name.
 
 The contract every implementation keeps:
-- Per namespace, seqs are 1..N with no gap, and event time (RFC 3339 UTC strings of one format, which
+- Per namespace, seqs are 1..N with no gap (a purge replaces events, never deletes their seqs), and event time (RFC 3339 UTC strings of one format, which
   sort as the times they name) never goes back; the server guarantees both, the store relies on them
   (the seq at a time is the last seq by time).
 - `append` is one transaction: on return every event and audit row of the group is durable; on an
@@ -65,6 +65,10 @@ class EventStoreProtocol(Protocol):
     def save_keyframe(self, ns: str, seq: int, ts: str | None, manifest: bytes,
                       chunks: list[tuple[bytes, bytes]]) -> None:
         """A keyframe's manifest and its new (hash, compressed chunk) pairs, in one transaction."""
+
+    def replace_events(self, ns: str, replaced: list[tuple[int, str, bytes]], audits: list[AuditRecord]) -> None:
+        """A retention purge, in one transaction: each (seq, type, frame) replaces that event's type and frame
+        (its time stays), and the audit rows are added. What was replaced is overwritten, not left behind."""
 
     def set_meta(self, key: str, value: str) -> None:
         """What the log belongs to (`city`: the city pack it was written with)."""

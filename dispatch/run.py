@@ -12,6 +12,7 @@ from pathlib import Path
 
 from dispatch.city_state import centre_of, initial_state
 from dispatch.procedures import disposition_codes
+from dispatch.retention import DEFAULT_PLATE_RETENTION_DAYS
 from dispatch.nearby import Nearby
 from dispatch.server import DEFAULT_REALERT_S, DispatchServer, Limits
 from dispatch.store import EventStore
@@ -31,7 +32,8 @@ def tls_context(cert: str | None, key: str | None) -> ssl.SSLContext | None:
 
 async def serve_city(city_name: str, db: str, users_file: str, host: str, port: int,
                      cert: str | None = None, key: str | None = None, limits: Limits | None = None,
-                     realert_s: float = DEFAULT_REALERT_S) -> None:
+                     realert_s: float = DEFAULT_REALERT_S,
+                     plate_retention_days: float = DEFAULT_PLATE_RETENTION_DAYS) -> None:
     from layers.citypack import load_city  # geopandas is slow to import: only when serving
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
@@ -40,7 +42,8 @@ async def serve_city(city_name: str, db: str, users_file: str, host: str, port: 
     city = load_city(city_name)
     server = DispatchServer(functools.partial(EventStore, Path(db)), users_file, initial_state(city), city.grid_at,
                             limits, city_name=city.name, dispositions=disposition_codes(city.meta["dispositions"]),
-                            centre=centre_of(city), nearby=Nearby.of_city(city), realert_s=realert_s)
+                            centre=centre_of(city), nearby=Nearby.of_city(city), realert_s=realert_s,
+                            plate_retention_days=plate_retention_days)
     bound_host, bound_port = await server.start(host, port, context)
     # The city, its live state and the loaded modules live as long as the server: frozen, full
     # collections skip them instead of pausing the event loop ~30 ms each (5,000 units).

@@ -42,6 +42,7 @@ from dispatch.nearby import Nearby
 from dispatch.privacy import public_frame, public_state
 from dispatch.procedures import DEFAULT_DISPOSITION_CODES
 from dispatch.reducer import State, copy_state
+from dispatch.retention import DEFAULT_PLATE_RETENTION_DAYS, purge_every_s, purge_reads
 from dispatch.users import User, UsersError, UsersFile
 
 log = logging.getLogger("onemap.server")
@@ -264,13 +265,15 @@ class DispatchServer:
                  grid_at: Callable[[float, float], str | None] = lambda lon, lat: None,
                  limits: Limits | None = None, city_name: str | None = None,
                  dispositions: frozenset[str] = DEFAULT_DISPOSITION_CODES, *, centre: Centre,
-                 nearby: Nearby | None = None, realert_s: float = DEFAULT_REALERT_S):
+                 nearby: Nearby | None = None, realert_s: float = DEFAULT_REALERT_S,
+                 plate_retention_days: float = DEFAULT_PLATE_RETENTION_DAYS):
         """`open_store` opens the event store (e.g. `functools.partial(dispatch.store.EventStore, path)`);
         it is called on the store thread at start, twice: the writer's store, then the history reads'.
         `users_file` is read now (a broken one stops the start) and followed while serving.
         `centre` names the incidents it numbers (dispatch.city_state.centre_of gives a city pack's);
         `nearby` finds an alarm's police station and cameras (dispatch.nearby.Nearby.of_city); `realert_s`
-        is when an unacknowledged alarm becomes overdue, told to every console in its welcome."""
+        is when an unacknowledged alarm becomes overdue, told to every console in its welcome;
+        `plate_retention_days` how long a plate read that hit nothing is kept (dispatch/retention.py)."""
         self.open_store = open_store
         self.city_name = city_name
         self.centre = centre
@@ -282,6 +285,8 @@ class DispatchServer:
         self.dispositions = dispositions
         self.nearby = nearby
         self.realert_s = float(realert_s)
+        self.plate_retention_s = float(plate_retention_days) * 86_400
+        self._purger: asyncio.Task | None = None
         self.limits = limits or Limits()
         self._store: EventStoreProtocol | None = None
         self._store_errors: tuple[type[Exception], ...] = ()  # what the store raises when it fails
@@ -328,6 +333,7 @@ class DispatchServer:
         self._committer = asyncio.create_task(self._commit_loop(), name="committer")
         self._checkpointer = asyncio.create_task(self._checkpoint_loop(), name="checkpointer")
         self._users_watch = asyncio.create_task(self._users_watch_loop(), name="users-watch")
+        self._purger = asyncio.create_task(self._retention_loop(), name="retention")
         self._server = await serve(
             self._handle, host, port, max_size=MAX_FRAME, compression=None,
             process_request=_only_ws_path, ssl=ssl, write_limit=256 * 1024,
@@ -339,7 +345,7 @@ class DispatchServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
-        for task in (self._checkpointer, self._users_watch):
+        for task in (self._checkpointer, self._users_watch, self._purger):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -718,6 +724,24 @@ class DispatchServer:
                 await loop.run_in_executor(self._checkpoint_thread, self._store.checkpoint)
             except self._store_errors as exc:  # a missed checkpoint costs log size, not data: try again later
                 log.warning("checkpoint failed: %s", exc)
+
+    async def _retention_loop(self) -> None:
+        """Purge the plate reads past their retention, at start and then regularly (dispatch/retention.py).
+        Only `live` has reads: exercises may not."""
+        through = 0  # reads up to here were examined by an earlier batch
+        while True:
+            before = rfc3339(wall_clock() - self.plate_retention_s)
+            purged, more = 0, True
+            try:
+                while more:
+                    count, through, more = await self._in_store(purge_reads, self._store, LIVE, before, through,
+                                                                rfc3339_now())
+                    purged += count
+            except self._store_errors as exc:  # the reads stay a little longer: try again next time
+                log.warning("purging plate reads failed: %s", exc)
+            if purged:
+                log.info("purged %d plate reads that hit nothing, stored before %s", purged, before)
+            await asyncio.sleep(purge_every_s(self.plate_retention_s))
 
     async def _commit_group(self) -> int:
         """Store every ledger's group in one transaction and publish them; returns how many events they held."""

@@ -87,6 +87,9 @@ class EventStore(EventStoreProtocol):
             # Checkpoints copy the log into the database and fsync it: done inside a commit they stall
             # the acks behind it for up to ~100 ms here, so `checkpoint` does them on another connection.
             self._db.execute("PRAGMA wal_autocheckpoint=0")
+            # A purged plate read is overwritten in its page, not left in free space (the log only appends
+            # otherwise, so this costs nothing else).
+            self._db.execute("PRAGMA secure_delete=ON")
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open event store {self.path}: {exc}") from exc
@@ -113,14 +116,28 @@ class EventStore(EventStoreProtocol):
         try:
             self._insert("INSERT INTO events (ns, seq, ts, actor, type, frame) VALUES ", 6,
                          [(e.ns, e.seq, e.ts, e.actor, e.type, e.frame) for e in events])
-            self._insert("INSERT INTO audit (ts, ns, actor, role, cmd_id, cmd, frame, result, code, message, seq)"
-                         " VALUES ", 11,
-                         [(a.ts, a.ns, a.actor, a.role, a.cmd_id, a.cmd, a.frame, a.result, a.code, a.message, a.seq)
-                          for a in audits])
+            self._insert_audits(audits)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def replace_events(self, ns: str, replaced: list[tuple[int, str, bytes]], audits: list[AuditRecord]) -> None:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("UPDATE events SET type = ?, frame = ? WHERE ns = ? AND seq = ?",
+                           [(event_type, frame, ns, seq) for seq, event_type, frame in replaced])
+            self._insert_audits(audits)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _insert_audits(self, audits: list[AuditRecord]) -> None:
+        self._insert("INSERT INTO audit (ts, ns, actor, role, cmd_id, cmd, frame, result, code, message, seq) VALUES ",
+                     11, [(a.ts, a.ns, a.actor, a.role, a.cmd_id, a.cmd, a.frame, a.result, a.code, a.message, a.seq)
+                          for a in audits])
 
     def _insert(self, head: str, width: int, rows: list[tuple]) -> None:
         """Many rows per statement. executemany steps SQLite once per row, releasing and retaking the GIL
