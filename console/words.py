@@ -20,6 +20,9 @@ _MARKED = (
     # an incident made from an alarm, and the kinds of alarm a device raises
     QT_TRANSLATE_NOOP("words", "alarm"), QT_TRANSLATE_NOOP("words", "panic"), QT_TRANSLATE_NOOP("words", "audio"),
     QT_TRANSLATE_NOOP("words", "text"), QT_TRANSLATE_NOOP("words", "video"), QT_TRANSLATE_NOOP("words", "intrusion"),
+    # the kinds of perimeter sensor whose alert is an alarm (sensor.alert)
+    QT_TRANSLATE_NOOP("words", "radar"), QT_TRANSLATE_NOOP("words", "infrared"), QT_TRANSLATE_NOOP("words", "fence"),
+    QT_TRANSLATE_NOOP("words", "vibration"),
 )
 
 

@@ -29,6 +29,7 @@ from dispatch.domain import (
     OPEN_ALARM_STATUSES,
     READ_COMMANDS,
     ROLE_COMMANDS,
+    SENSOR_KINDS,
     UNIT_STATUSES,
     UNIT_TRANSITIONS,
     WATCHLIST_COMMANDS,
@@ -66,6 +67,8 @@ MAX_MEDIA_URL = 500
 MEDIA_SCHEMES = ("http", "https", "rtsp")
 ALARM_CAMERAS = 4  # cameras named with an alarm: what a 2x2 wall shows
 ALARM_CAMERA_RADIUS_M = 500.0
+# How far a camera is taken to see what a perimeter sensor fired at: a PTZ camera beside a radar or a fence.
+SENSOR_CAMERA_RANGE_M = 300.0
 # An incident made from an alarm: its kind and priority unless the dispatcher gives others.
 ALARM_INCIDENT = {"panic": ("alarm", 1), "audio": ("alarm", 2), "text": ("alarm", 2), "video": ("alarm", 2),
                   "intrusion": ("burglary", 2)}
@@ -102,6 +105,8 @@ class Context:
     # radius, nearest first. An alarm names them as they were when it was raised.
     nearest_station: Callable[[float, float], str | None] = lambda lon, lat: None
     cameras_near: Callable[[float, float, float], list[str]] = lambda lon, lat, radius_m: []
+    # The cameras whose view covers a point within a range, nearest first (a sensor alert's).
+    cameras_viewing: Callable[[float, float, float], list[str]] = lambda lon, lat, range_m: []
     # The state's watchlist, indexed for matching (anpr.watchlist.Watchlist), kept by the ledger.
     watchlist: Callable[[State], Any] = lambda state: None
 
@@ -441,14 +446,26 @@ def _open_alarm_of(state: State, device_id: str) -> dict | None:
 def _alarm_raise(state: State, a: _Args, ctx: Context) -> Events:
     """An alarm from a device; a device whose alarm is still open sends its live position and words again
     (a one-key alarm app keeps reporting): that updates the alarm, it is not a second one."""
+    return _raise(state, a, ctx, ALARM_KINDS, _cameras_to_show)
+
+
+def _sensor_alert(state: State, a: _Args, ctx: Context) -> Events:
+    """A perimeter sensor fired (radar, infrared, fence): an alarm like a device's, whose cameras are those
+    whose view covers where it fired (radar-camera linkage); a sensor that fires again while its alarm is
+    open moves it."""
+    return _raise(state, a, ctx, SENSOR_KINDS, _cameras_viewing)
+
+
+def _raise(state: State, a: _Args, ctx: Context, kinds: tuple[str, ...],
+           cameras_for: Callable[[State, Context, float, float], list[str]]) -> Events:
     device_id = _alarm_device(a)
-    kind = a.choice("kind", ALARM_KINDS)
+    kind = a.choice("kind", kinds)
     if kind is None:
         raise a._bad("kind", "is missing")
     lon, lat = a.position()
     device_ts = rfc3339(a.instant("ts"))
     text = a.text("text", required=False, max_len=MAX_NOTE)
-    media_url = _media_url(a)
+    media_url = _media_url(a)  # a sensor's command has no such field
     grid_id = ctx.grid_at(lon, lat)
     already = _open_alarm_of(state, device_id)
     if already is not None:
@@ -459,19 +476,26 @@ def _alarm_raise(state: State, a: _Args, ctx: Context) -> Events:
             data["media_url"] = media_url
         return [("alarm.updated", data)]
     alarm_id = _next_id(state.get("alarms", {}), "A")
-    camera_ids = _cameras_to_show(state, ctx, lon, lat)
     return [("alarm.raised", {
         "alarm_id": alarm_id, "device_id": device_id, "kind": kind, "lon": lon, "lat": lat,
         "device_ts": device_ts, "text": text, "media_url": media_url, "grid_id": grid_id,
-        "station_id": ctx.nearest_station(lon, lat), "camera_ids": camera_ids})]
+        "station_id": ctx.nearest_station(lon, lat), "camera_ids": cameras_for(state, ctx, lon, lat)})]
 
 
 def _cameras_to_show(state: State, ctx: Context, lon: float, lat: float) -> list[str]:
     """The nearest cameras within ALARM_CAMERA_RADIUS_M, a 2x2 wall's worth. Cameras observed offline show
     nothing; online and not yet observed (unknown) ones may."""
+    return _showing(state, ctx.cameras_near(lon, lat, ALARM_CAMERA_RADIUS_M))
+
+
+def _cameras_viewing(state: State, ctx: Context, lon: float, lat: float) -> list[str]:
+    """The cameras whose view covers the point within SENSOR_CAMERA_RANGE_M, nearest first, a 2x2 wall's worth."""
+    return _showing(state, ctx.cameras_viewing(lon, lat, SENSOR_CAMERA_RANGE_M))
+
+
+def _showing(state: State, camera_ids: list[str]) -> list[str]:
     cameras = state["cameras"]
-    return [c for c in ctx.cameras_near(lon, lat, ALARM_CAMERA_RADIUS_M)
-            if c in cameras and cameras[c].get("state", "unknown") != "offline"][:ALARM_CAMERAS]
+    return [c for c in camera_ids if c in cameras and cameras[c].get("state", "unknown") != "offline"][:ALARM_CAMERAS]
 
 
 def _alarm(state: State, a: _Args) -> dict:
@@ -746,6 +770,7 @@ _COMMANDS: dict[str, tuple[Callable[[State, _Args, Context], Events], set[str]]]
     "camera.status": (_camera_status, {"camera_id", "online"}),
     "bookmark.add": (_bookmark_add, {"at", "note"}),
     "alarm.raise": (_alarm_raise, {"device_id", "kind", "lon", "lat", "ts", "text", "media_url"}),
+    "sensor.alert": (_sensor_alert, {"device_id", "kind", "lon", "lat", "ts", "text"}),
     "alarm.acknowledge": (_alarm_acknowledge, {"alarm_id", "note"}),
     "alarm.to_incident": (_alarm_to_incident, {"alarm_id", "kind", "priority"}),
     "alarm.close_false": (_alarm_close_false, {"alarm_id", "reason", "note"}),

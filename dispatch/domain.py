@@ -9,6 +9,9 @@ INCIDENT_STATUSES = ("new", "dispatched", "onscene", "closed")
 # Alarms (docs/state-machines.md): raised by a device (a one-key alarm app, an intrusion panel), then
 # acknowledged by a dispatcher, and ended as an incident or as a false alarm.
 ALARM_KINDS = ("panic", "audio", "text", "video", "intrusion")
+# A perimeter sensor's alert (`sensor.alert`, seed: the border stations' radar-camera linkage 雷球联动) is an
+# alarm of one of these kinds, with the cameras whose view covers where it fired.
+SENSOR_KINDS = ("radar", "infrared", "fence", "vibration")
 ALARM_STATUSES = ("raised", "acknowledged", "incident", "false")
 OPEN_ALARM_STATUSES = frozenset({"raised", "acknowledged"})
 # What each alarm command may start from; any other status is a `conflict` naming it.
@@ -20,6 +23,9 @@ ALARM_TRANSITIONS: dict[str, frozenset[str]] = {
 FALSE_ALARM_REASONS = ("misdial", "test", "device_fault", "prank", "other")
 # A camera's state is what was last observed of it; "unknown" until someone has looked.
 CAMERA_STATES = ("online", "offline", "unknown")
+# A camera with a direction but no fov_deg in its city pack (OSM gives many a direction only) is taken to
+# see this wide: the map draws its cone so, and a sensor alert's cameras are chosen so (dispatch/nearby.py).
+DEFAULT_CAMERA_FOV_DEG = 60.0
 
 # Unit status changes a `unit.status` command may make. `dispatched` is reached only by `unit.assign`
 # (it needs an incident), and `available` from a closed incident by `incident.close`.
@@ -40,7 +46,7 @@ ROLES = ("viewer", "dispatcher", "supervisor", "feed", "trainer")
 # Commands each role may send. A trainer may send anything, in exercise namespaces only (checked apart).
 CORE_COMMANDS = frozenset({"incident.create", "unit.assign", "unit.status", "unit.position", "incident.close"})
 FEED_COMMANDS = frozenset({"unit.position", "unit.status", "camera.status", "device.seen", "alarm.raise",
-                           "plate.read"})
+                           "sensor.alert", "plate.read"})
 # What a field-device gateway (TAK, docs/tak.md) may also raise: an incident from the field (a clue report),
 # always with source "field_unit", and notes on incidents (a follow-up word). Its emergencies are alarms.
 FEED_INCIDENT_COMMANDS = frozenset({"incident.create", "incident.note"})

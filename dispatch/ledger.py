@@ -153,7 +153,8 @@ class Ledger:
             return Context(role, self.name, self.grid_at, ts, self.centre, self.dispositions, self.seq,
                            watchlist=self.watchlist)
         return Context(role, self.name, self.grid_at, ts, self.centre, self.dispositions, self.seq,
-                       self.nearby.station, self.nearby.cameras, self.watchlist)
+                       nearest_station=self.nearby.station, cameras_near=self.nearby.cameras,
+                       cameras_viewing=self.nearby.cameras_viewing, watchlist=self.watchlist)
 
     def judge(self, sender: Hashable, actor: str, role: str, msg: dict, raw: str | None, now: str) -> Accepted | bytes:
         """Decide one command (`msg` has a valid id): its events queued for the next group, or its nack.
@@ -183,7 +184,7 @@ class Ledger:
             self.last_ts = ts
         created = (("incident_id", events[0]["data"]["incident_id"]) if cmd in ("incident.create", "alarm.to_incident")
                    else ("bookmark_id", events[0]["data"]["bookmark_id"]) if cmd == "bookmark.add"
-                   else ("alarm_id", events[0]["data"]["alarm_id"]) if cmd == "alarm.raise" else None)
+                   else ("alarm_id", events[0]["data"]["alarm_id"]) if cmd in ("alarm.raise", "sensor.alert") else None)
         accepted = Accepted(sender, cmd_id, events, frames, public_frames, created)
         self._accepted.append(accepted)
         # An accepted command is on record as its events (up to seq); only refusals keep the frame.

@@ -2,8 +2,9 @@
 
 Positions are fixed by the city pack, so they are held as arrays once; a camera's state lives in the
 dispatch state and is the rules' business (dispatch/commands.py), not this module's. Distances are on a
-local flat earth around the point asked about (equirectangular): within a few kilometres they are off by
-far less than a metre, and a query over 150,000 cameras is a few numpy operations.
+local flat earth of the sphere's radius around the point asked about (equirectangular): within a few
+kilometres they are off the ellipsoid's by under 0.5 % (1.2 m in 300 m at Helsinki's 60° N), and a query
+over 150,000 cameras is a few numpy operations.
 """
 from __future__ import annotations
 
@@ -11,29 +12,49 @@ import math
 
 import numpy as np
 
+from dispatch.domain import DEFAULT_CAMERA_FOV_DEG
+
 EARTH_RADIUS_M = 6_371_008.8
 POLICE = "police"
 
 
-def _distances_m(lon: np.ndarray, lat: np.ndarray, at_lon: float, at_lat: float) -> np.ndarray:
+def _offsets_m(lon: np.ndarray, lat: np.ndarray, at_lon: float, at_lat: float) -> tuple[np.ndarray, np.ndarray]:
+    """(east, north) in metres of each point from (at_lon, at_lat)."""
     k = math.radians(1.0) * EARTH_RADIUS_M
-    return np.hypot((lon - at_lon) * k * math.cos(math.radians(at_lat)), (lat - at_lat) * k)
+    return (lon - at_lon) * k * math.cos(math.radians(at_lat)), (lat - at_lat) * k
+
+
+def _distances_m(lon: np.ndarray, lat: np.ndarray, at_lon: float, at_lat: float) -> np.ndarray:
+    return np.hypot(*_offsets_m(lon, lat, at_lon, at_lat))
+
+
+def _nearest_first(ids: np.ndarray, distances: np.ndarray, chosen: np.ndarray) -> list[str]:
+    """The chosen ids, nearest first (ties by id)."""
+    return [str(ids[i]) for i in sorted(np.flatnonzero(chosen), key=lambda i: (distances[i], str(ids[i])))]
 
 
 class Nearby:
-    def __init__(self, station_ids, station_lon, station_lat, camera_ids, camera_lon, camera_lat):
-        """The police stations and the cameras of a city: ids and WGS84 positions, in the same order."""
+    def __init__(self, station_ids, station_lon, station_lat, camera_ids, camera_lon, camera_lat,
+                 camera_direction_deg=None, camera_fov_deg=None):
+        """The police stations and the cameras of a city: ids and WGS84 positions, in the same order; where
+        each camera faces and how wide it sees (degrees, NaN where the city pack does not say)."""
         self._stations = (np.asarray(station_ids, dtype=object), np.asarray(station_lon, dtype=np.float64),
                           np.asarray(station_lat, dtype=np.float64))
         self._cameras = (np.asarray(camera_ids, dtype=object), np.asarray(camera_lon, dtype=np.float64),
                          np.asarray(camera_lat, dtype=np.float64))
+        unknown = np.full(len(self._cameras[0]), np.nan)
+        self._direction = unknown if camera_direction_deg is None else np.asarray(camera_direction_deg, np.float64)
+        fov = unknown if camera_fov_deg is None else np.asarray(camera_fov_deg, dtype=np.float64)
+        self._half_fov = np.nan_to_num(fov, nan=DEFAULT_CAMERA_FOV_DEG) / 2
 
     @classmethod
     def of_city(cls, city) -> "Nearby":
         """`city` is a layers.citypack.CityPack: its stations of kind police, and all its cameras."""
         police = city.stations[city.stations["kind"] == POLICE]
+        cameras = city.cameras
         return cls(police["station_id"], police.geometry.x, police.geometry.y,
-                   city.cameras["camera_id"], city.cameras.geometry.x, city.cameras.geometry.y)
+                   cameras["camera_id"], cameras.geometry.x, cameras.geometry.y,
+                   cameras["direction_deg"], cameras["fov_deg"])
 
     def station(self, lon: float, lat: float) -> str | None:
         """The id of the police station nearest (lon, lat); None for a city without one."""
@@ -48,5 +69,19 @@ class Nearby:
         if not len(ids):
             return []
         distances = _distances_m(clon, clat, lon, lat)
-        inside = np.flatnonzero(distances <= radius_m)
-        return [str(ids[i]) for i in sorted(inside, key=lambda i: (distances[i], str(ids[i])))]
+        return _nearest_first(ids, distances, distances <= radius_m)
+
+    def cameras_viewing(self, lon: float, lat: float, range_m: float) -> list[str]:
+        """The ids of the cameras whose view covers (lon, lat), nearest first (ties by id): within `range_m`
+        and, for a camera whose direction the city pack gives, facing it (within half its field of view;
+        DEFAULT_CAMERA_FOV_DEG where the pack gives none). A camera facing no known way (a dome, or not
+        surveyed) is taken to see all around."""
+        ids, clon, clat = self._cameras
+        if not len(ids):
+            return []
+        camera_east, camera_north = _offsets_m(clon, clat, lon, lat)  # each camera seen from the point
+        distances = np.hypot(camera_east, camera_north)
+        bearings = np.degrees(np.arctan2(-camera_east, -camera_north)) % 360  # the point seen from each camera
+        off_axis = np.abs((bearings - self._direction + 180) % 360 - 180)
+        facing = np.isnan(self._direction) | (off_axis <= self._half_fov) | (distances == 0)
+        return _nearest_first(ids, distances, (distances <= range_m) & facing)

@@ -15,6 +15,7 @@ import pyqtgraph.functions as fn
 from PySide6 import QtCore, QtGui
 from pyqtgraph.Qt import internals
 
+from dispatch.domain import DEFAULT_CAMERA_FOV_DEG
 from layers import style
 from layers.basemap import Basemap
 from layers.grids import GridLayer
@@ -571,7 +572,6 @@ class CameraStyle(PointStyle):
     labels_from = 1.0
     cone_from = 0.7
     cone_radius_m = 45.0
-    default_fov_deg = 60.0  # OSM gives many cameras a direction but no field of view
 
     def __init__(self):
         # One symbol per camera state (in CAMERA_STATE_CODE order), small then detailed.
@@ -596,7 +596,7 @@ class CameraStyle(PointStyle):
         if scale < self.cone_from:
             return
         direction = layer.data["direction_deg"][rows]
-        fov = np.nan_to_num(layer.data["fov_deg"][rows], nan=self.default_fov_deg)
+        fov = np.nan_to_num(layer.data["fov_deg"][rows], nan=DEFAULT_CAMERA_FOV_DEG)
         known = ~np.isnan(direction) & (layer.data["state"][rows] == CAMERA_STATE_CODE["online"])
         if not known.any():
             return

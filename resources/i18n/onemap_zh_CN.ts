@@ -2331,5 +2331,21 @@
         <source>intrusion</source>
         <translation>入侵</translation>
     </message>
+    <message>
+        <source>radar</source>
+        <translation>雷达</translation>
+    </message>
+    <message>
+        <source>infrared</source>
+        <translation>红外</translation>
+    </message>
+    <message>
+        <source>fence</source>
+        <translation>电子围栏</translation>
+    </message>
+    <message>
+        <source>vibration</source>
+        <translation>振动</translation>
+    </message>
 </context>
 </TS>

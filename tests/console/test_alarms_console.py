@@ -234,3 +234,35 @@ def test_alarms_through_the_gateway_from_an_app_and_a_panel_show_on_two_consoles
     finally:
         gateway.stop()
 
+
+
+def test_a_perimeter_sensors_alert_shows_as_an_alarm_with_the_cameras_that_see_it(qtbot, server, users, screenshot):
+    """A radar's `sensor.alert` (雷球联动): the banner names the sensor's kind in the console's language, and
+    the wall gets the cameras whose view covers where it fired, as the server chose them."""
+    from console.app import open_console
+    from dispatch.commands import SENSOR_CAMERA_RANGE_M
+    from dispatch.nearby import Nearby
+    from layers.citypack import load_city
+
+    _, tokens = users
+    window = open_console(server.url, tokens["alice"], language="zh_CN")
+    qtbot.addWidget(window)
+    window.setGeometry(20, 40, 1600, 1000)
+    qtbot.waitUntil(lambda: window.connected, timeout=30_000)
+    next(a for a in window.menuBar().findChildren(QAction) if a.objectName() == "alarm-cameras-auto").trigger()
+    assert window.alarm_cameras_automatically
+    window.canvas.center_on(LON, LAT, 1500)
+    alarm_id = command(server.url, tokens["fred"], "sensor.alert", device_id="RADAR-N3", kind="radar", lon=LON,
+                       lat=LAT, ts=now_rfc3339(), text="行人目标 1.4 m/s")["alarm_id"]
+    qtbot.waitUntil(lambda: banner_shows(window, alarm_id) and len(window.walls) == 1, timeout=10_000)
+    alarm = window.live.alarms()[alarm_id]
+    viewing = Nearby.of_city(load_city("demo")).cameras_viewing(LON, LAT, SENSOR_CAMERA_RANGE_M)
+    assert alarm["camera_ids"] and alarm["camera_ids"] == [c for c in viewing
+                                                           if window.live.state["cameras"][c]["state"] != "offline"][:4]
+    assert [c.camera_id for c in window.walls[0].cameras()] == alarm["camera_ids"]
+    assert "⚠ 雷达 A" in window.alarm_banner.rows[alarm_id].label.text()
+    qtbot.waitUntil(lambda: marked(window, alarm_id), timeout=5000)
+    window.canvas.render_now()
+    window.repaint()
+    screenshot("sensor_alert_zh")
+    command(server.url, tokens["alice"], "alarm.close_false", alarm_id=alarm_id, reason="test")
