@@ -5,11 +5,10 @@ with a protocol code and words a dispatcher can read. The server applies the eve
 """
 from __future__ import annotations
 
-import heapq
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -37,6 +36,7 @@ from dispatch.domain import (
     is_history,
 )
 from dispatch.history import rfc3339
+from dispatch.nearby import AvailableUnits
 from dispatch.procedures import DEFAULT_DISPOSITION_CODES
 from dispatch.reducer import State
 
@@ -109,6 +109,9 @@ class Context:
     cameras_viewing: Callable[[float, float, float], list[str]] = lambda lon, lat, range_m: []
     # The state's watchlist, indexed for matching (anpr.watchlist.Watchlist), kept by the ledger.
     watchlist: Callable[[State], Any] = lambda state: None
+    # The available units nearest a point (units, lon, lat, count), kept by the ledger as arrays.
+    nearest_available: Callable[[dict, float, float, int], list[str]] = field(
+        default_factory=lambda: AvailableUnits().nearest)
 
 
 Events = list[tuple[str, dict[str, Any]]]
@@ -616,17 +619,8 @@ def _plate_read(state: State, a: _Args, ctx: Context) -> Events:
             "category": best.entry.category, "reason": best.entry.reason, "match": best.kind,
             "positions": list(best.positions), "also": [m.entry.entry_id for m in matches[1:]],
             "lon": lon, "lat": lat, "camera_ids": _cameras_to_show(state, ctx, lon, lat),
-            "unit_ids": _nearest_available(state, lon, lat, HIT_UNITS)}))
+            "unit_ids": ctx.nearest_available(state["units"], lon, lat, HIT_UNITS)}))
     return events
-
-
-def _nearest_available(state: State, lon: float, lat: float, count: int) -> list[str]:
-    """The `count` available units nearest the point, straight-line (a local flat approximation)."""
-    scale = math.cos(math.radians(lat))
-    return [unit_id for _, unit_id in heapq.nsmallest(count, (
-        (((u["lon"] - lon) * scale) ** 2 + (u["lat"] - lat) ** 2, unit_id)
-        for unit_id, u in state["units"].items()
-        if u.get("status") == "available" and u.get("lon") is not None and u.get("lat") is not None))]
 
 
 def _open_hit(state: State, a: _Args) -> dict:

@@ -31,13 +31,20 @@ CHUNK_CACHE_RECORDS = 100_000
 DENSITY_SAMPLE = 256  # events looked at to find a span's most common type (counted by difference, not read)
 
 
+_second: tuple[int | None, str] = (None, "")  # the last whole second formatted: reads come many a second
+
+
 def rfc3339(epoch_s: float) -> str:
     """The log's form of a time: UTC, milliseconds, `Z` (truncated, as the server writes them)."""
+    global _second
     whole = int(epoch_s // 1)
     millis = int(round((epoch_s - whole) * 1000))
     if millis == 1000:
         whole, millis = whole + 1, 0
-    return datetime.fromtimestamp(whole, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + f".{millis:03d}Z"
+    second = _second  # one read: another thread may replace it meanwhile
+    if second[0] != whole:
+        second = _second = (whole, datetime.fromtimestamp(whole, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"))
+    return f"{second[1]}.{millis:03d}Z"
 
 
 def epoch(ts: str) -> float:

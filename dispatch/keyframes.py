@@ -193,11 +193,17 @@ class KeyframeWriter:
             overlay = set()
         else:
             layout, overlay = _Layout(old.chunks, list(old.hashes), old.chunk_of), came
-        for index, keys in enumerate(layout.chunks):
+        # Only the chunks holding a changed record: walking every chunk's ids cost a keyframe as much as the
+        # collection is large (a shift's hits, a city's units) however little of it changed.
+        stale_in: dict[int, list[str]] = {}
+        for key in changed:
+            index = layout.chunk_of.get(key)
+            if index is not None:
+                stale_in.setdefault(index, []).append(key)
+        for index, stale in stale_in.items():
             if layout.hashes[index] is None:
                 continue
-            stale = [key for key in keys if key in changed]
-            if len(stale) * self.overlay_share >= len(keys):
+            if len(stale) * self.overlay_share >= len(layout.chunks[index]):
                 layout.hashes[index] = None
             else:
                 overlay.update(stale)

@@ -26,9 +26,11 @@ from typing import Callable, Hashable
 
 import orjson
 
+from anpr.watchlist import Entry, Watchlist
+
 from dispatch.commands import Centre, Context, Rejected, decide
 from dispatch.event_store import AuditRecord, StoredEvent
-from dispatch.nearby import Nearby
+from dispatch.nearby import AvailableUnits, Nearby
 from dispatch.domain import RESTRICTED_EVENTS
 from dispatch.history import epoch
 from dispatch.privacy import PERSONAL_EVENTS, carries_personal, public_event
@@ -98,25 +100,48 @@ class WatchlistIndex:
         self.matcher = None
 
     def __call__(self, state: State):
-        seq = state.get("counters", {}).get("watchlist", {}).get("seq")
+        seq = watchlist_seq(state)
         if seq is None:
             return None  # no watchlist yet
         if seq != self.seq:
-            from anpr.watchlist import Entry, Watchlist
-
             self.matcher = self.matcher or Watchlist()
             current = state.get("watchlist", {})
             for entry_id in [e for e in self.records if e not in current]:
-                self.matcher.remove(entry_id)
-                del self.records[entry_id]
+                self._remove(entry_id)
             for entry_id, record in current.items():
                 if self.records.get(entry_id) is not record:  # records are values: a new one is a change
-                    self.matcher.add(Entry(entry_id, record["pattern"], record["category"], record["reason"],
-                                           record["added_by"], *(epoch(record[name]) if record[name] else None
-                                                                 for name in ("valid_from", "valid_until"))))
-                    self.records[entry_id] = record
+                    self._add(entry_id, record)
             self.seq = seq
         return self.matcher
+
+    def follow(self, state: State, event: dict, seq_before: int | None) -> None:
+        """Keep up with one watchlist event just folded into `state`, whose watchlist seq was `seq_before`:
+        that entry alone when the index was up to date with it, so a list loaded entry by entry (100,000 of
+        them) is indexed as it comes, never walked whole on the next read."""
+        if self.matcher is None or seq_before != self.seq:
+            self(state)
+            return
+        entry_id = event["data"]["entry_id"]
+        if entry_id in self.records:
+            self._remove(entry_id)
+        record = state.get("watchlist", {}).get(entry_id)
+        if record is not None:
+            self._add(entry_id, record)
+        self.seq = watchlist_seq(state)
+
+    def _add(self, entry_id: str, record: dict) -> None:
+        self.matcher.add(Entry(entry_id, record["pattern"], record["category"], record["reason"], record["added_by"],
+                               *(epoch(record[name]) if record[name] else None for name in ("valid_from", "valid_until"))))
+        self.records[entry_id] = record
+
+    def _remove(self, entry_id: str) -> None:
+        self.matcher.remove(entry_id)
+        del self.records[entry_id]
+
+
+def watchlist_seq(state: State) -> int | None:
+    """The seq of the state's last watchlist change (None: it never had a watchlist)."""
+    return state.get("counters", {}).get("watchlist", {}).get("seq")
 
 
 class Ledger:
@@ -138,6 +163,8 @@ class Ledger:
         self.dispositions = dispositions
         self.nearby = nearby  # the city's police stations and cameras, for alarms (None: a city without them)
         self.watchlist = WatchlistIndex()  # follows the decision state's watchlist
+        self.watchlist(state)  # indexed now, at load, not by the first read (seconds for a city's list)
+        self.available_units = AvailableUnits()  # follows the decision state's units, for hits' nearest units
         self._accepted: list[Accepted] = []
         self._audits: list[AuditRecord] = []
         self._in_flight: CommitGroup | None = None
@@ -151,10 +178,11 @@ class Ledger:
         """What the rules read beyond the state, for a command of `role` whose events get time `ts`."""
         if self.nearby is None:
             return Context(role, self.name, self.grid_at, ts, self.centre, self.dispositions, self.seq,
-                           watchlist=self.watchlist)
+                           watchlist=self.watchlist, nearest_available=self.available_units.nearest)
         return Context(role, self.name, self.grid_at, ts, self.centre, self.dispositions, self.seq,
                        nearest_station=self.nearby.station, cameras_near=self.nearby.cameras,
-                       cameras_viewing=self.nearby.cameras_viewing, watchlist=self.watchlist)
+                       cameras_viewing=self.nearby.cameras_viewing, watchlist=self.watchlist,
+                       nearest_available=self.available_units.nearest)
 
     def judge(self, sender: Hashable, actor: str, role: str, msg: dict, raw: str | None, now: str) -> Accepted | bytes:
         """Decide one command (`msg` has a valid id): its events queued for the next group, or its nack.
@@ -172,7 +200,12 @@ class Ledger:
         for event_type, data in decided:
             self.seq += 1
             event = {"op": "event", "seq": self.seq, "ts": ts, "actor": actor, "type": event_type, "data": data}
-            apply(self.decision_state, event)
+            if event_type.startswith("watchlist."):
+                seq_before = watchlist_seq(self.decision_state)
+                apply(self.decision_state, event)
+                self.watchlist.follow(self.decision_state, event, seq_before)
+            else:
+                apply(self.decision_state, event)
             events.append(event)
             frames.append(orjson.dumps(event))
             if event_type in RESTRICTED_EVENTS or (event_type in PERSONAL_EVENTS and carries_personal(data)):

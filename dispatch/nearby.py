@@ -85,3 +85,45 @@ class Nearby:
         off_axis = np.abs((bearings - self._direction + 180) % 360 - 180)
         facing = np.isnan(self._direction) | (off_axis <= self._half_fov) | (distances == 0)
         return _nearest_first(ids, distances, (distances <= range_m) & facing)
+
+
+class AvailableUnits:
+    """The available units nearest a point, straight-line on a local flat earth (ties by unit id), over a
+    state's units held as arrays. The arrays follow the state by record identity: records are values, so a
+    unit that changed is a new dict, and a query costs one identity pass over the units, not a Python
+    distance per unit. One per namespace (the ledger's); a new one answers the same, only slower at first."""
+
+    def __init__(self):
+        self._records: list[dict] = []
+        self._ids = np.empty(0, dtype=object)
+        self._lon = np.empty(0)
+        self._lat = np.empty(0)
+        self._usable = np.empty(0, dtype=bool)  # available, with a position
+
+    def nearest(self, units: dict[str, dict], lon: float, lat: float, count: int) -> list[str]:
+        items = list(units.items())
+        if len(items) != len(self._records):
+            self._records = [None] * len(items)
+            self._ids = np.empty(len(items), dtype=object)
+            self._lon, self._lat = np.zeros(len(items)), np.zeros(len(items))
+            self._usable = np.zeros(len(items), dtype=bool)
+        records = self._records
+        for row, (unit_id, unit) in enumerate(items):
+            if unit is not records[row]:
+                records[row] = unit
+                self._ids[row] = unit_id
+                usable = unit.get("status") == "available" and unit.get("lon") is not None and unit.get("lat") is not None
+                self._usable[row] = usable
+                self._lon[row], self._lat[row] = (unit["lon"], unit["lat"]) if usable else (0.0, 0.0)
+        rows = np.flatnonzero(self._usable)
+        if not len(rows) or count <= 0:
+            return []
+        scale = math.cos(math.radians(lat))
+        squared = ((self._lon[rows] - lon) * scale) ** 2 + (self._lat[rows] - lat) ** 2
+        if len(rows) > count:
+            # every unit as near as the count-th nearest, so that ties at the edge go by id
+            edge = np.partition(squared, count - 1)[count - 1]
+            keep = squared <= edge
+            rows, squared = rows[keep], squared[keep]
+        order = sorted(range(len(rows)), key=lambda i: (squared[i], self._ids[rows[i]]))
+        return [str(self._ids[rows[i]]) for i in order[:count]]

@@ -8,6 +8,7 @@ import logging
 import signal
 import ssl
 import sys
+import time
 from pathlib import Path
 
 from dispatch.city_state import centre_of, initial_state
@@ -30,6 +31,30 @@ def tls_context(cert: str | None, key: str | None) -> ssl.SSLContext | None:
     return context
 
 
+# A full collection walks every object of the oldest generation. The state grows (a city's 100,000-entry
+# watchlist and its index, a shift's hits), and one walk of it held the event loop 130-230 ms (bench/anpr.py).
+SLOW_FULL_COLLECTION_S = 0.05
+
+
+def _freeze_after_slow_full_collections() -> None:
+    """After a full collection slower than SLOW_FULL_COLLECTION_S, freeze what survived it: the next ones
+    walk only what came since. The price is that a reference cycle frozen while alive is never collected;
+    the state makes none, and a freeze comes only after the heap grew by a slow collection's worth, so
+    how often it can happen is bounded by the growth, not by time."""
+    started = time.perf_counter()
+
+    def watch(phase: str, info: dict) -> None:
+        nonlocal started
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            started = time.perf_counter()
+        elif time.perf_counter() - started > SLOW_FULL_COLLECTION_S:
+            gc.freeze()
+
+    gc.callbacks.append(watch)
+
+
 async def serve_city(city_name: str, db: str, users_file: str, host: str, port: int,
                      cert: str | None = None, key: str | None = None, limits: Limits | None = None,
                      realert_s: float = DEFAULT_REALERT_S,
@@ -48,6 +73,7 @@ async def serve_city(city_name: str, db: str, users_file: str, host: str, port: 
     # The city, its live state and the loaded modules live as long as the server: frozen, full
     # collections skip them instead of pausing the event loop ~30 ms each (5,000 units).
     gc.freeze()
+    _freeze_after_slow_full_collections()
     # The store thread takes the GIL back after every SQLite call; at the default 5 ms a busy event
     # loop made a commit wait 20-50 ms for it.
     sys.setswitchinterval(STORE_GIL_SWITCH_S)

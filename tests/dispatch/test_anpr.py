@@ -177,3 +177,25 @@ def test_a_viewer_and_a_feed_connected_all_along_receive_no_byte_of_a_watchlist_
         await bystander.close()
 
     asyncio.run(scenario())
+
+
+def test_the_servers_matcher_follows_each_entry_as_it_comes_and_is_built_at_load(city_state, monkeypatch):
+    """The ledger's index takes each watchlist event as it is judged, without walking the list; a ledger
+    loaded on a state with a watchlist has its index built before the first read."""
+    from dispatch.ledger import WatchlistIndex, watchlist_seq
+
+    d = desk(city_state, "supervisor")
+    for n in range(30):
+        as_(d, "supervisor", "watchlist.add", **{**STOLEN, "pattern": f"粤S·1{n:04d}"})
+    as_(d, "supervisor", "watchlist.remove", entry_id="W7", reason="the car was found")
+    index = d.ledger.watchlist
+    assert index.seq == watchlist_seq(d.ledger.decision_state) and len(index.records) == 29
+    walks = []
+    monkeypatch.setattr(WatchlistIndex, "_add", lambda self, *a: walks.append(a) or None)  # no walk from here on
+    [read, hit] = as_(d, "feed", "plate.read", plate="粤S10003", **READ)
+    assert hit["data"]["entry_id"] == "W4" and walks == []
+    [read] = as_(d, "feed", "plate.read", plate="粤S10006", **READ)  # W7 (粤S10006) was removed
+    monkeypatch.undo()
+
+    loaded = desk(copy_state(d.state), "feed")
+    assert loaded.ledger.watchlist.seq == watchlist_seq(d.state) and len(loaded.ledger.watchlist.records) == 29

@@ -4,6 +4,7 @@ and a viewer's copy of the log are what they were before the purge."""
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import time
 
@@ -72,12 +73,13 @@ def test_reads_that_hit_nothing_are_purged_after_their_retention_and_the_replay_
         assert [e["data"]["plate"] for e in events_before if e["type"] == "plate.read"] == \
             ["粤S12345", *MISSES, "粤S12345"]  # nothing is purged before its time
 
+        # Each purge that found reads past their time leaves a row; the two misses may fall in one or two.
         deadline = time.monotonic() + RETENTION_S + 15
-        while not retention_rows(db):
+        while sum(int(re.match(r"purged (\d+) plate reads that hit nothing, stored before \S+Z$", message)[1])
+                  for _, message in retention_rows(db)) < len(MISSES):
             assert time.monotonic() < deadline, "the reads past their retention were purged"
             time.sleep(0.1)
-        [(actor, message)] = retention_rows(db)
-        assert actor == "retention" and message.startswith("purged 2 plate reads that hit nothing, stored before ")
+        assert {actor for actor, _ in retention_rows(db)} == {"retention"}
 
         # Gone from the store: no frame holds a missed plate; the reads of the hits stay with their hits.
         for plate in MISSES:
