@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dispatch.retention import DEFAULT_PLATE_RETENTION_DAYS  # constants only: what runs is imported when it runs
+from dispatch.event_store import StoreError  # these two: names and constants only; what runs is imported when it runs
+from dispatch.retention import DEFAULT_PLATE_RETENTION_DAYS
 from tak import DEFAULT_UNIT_RANGE_KM
 
 
@@ -49,12 +50,23 @@ def _positive(unit: str):
     return parse
 
 
+def _store_spec(text: str) -> str:
+    """An argparse type: a store URL `dispatch.stores` can open."""
+    from dispatch.stores import store_factory
+
+    try:
+        store_factory(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def _server(args: argparse.Namespace) -> int:
     import uvloop  # a faster event loop: the server's time goes to socket reads and writes
 
     from dispatch.run import serve_city
 
-    uvloop.run(serve_city(args.city, args.db, args.users, args.host, args.port, args.cert, args.key,
+    uvloop.run(serve_city(args.city, args.store or args.db, args.users, args.host, args.port, args.cert, args.key,
                           realert_s=args.realert_s, plate_retention_days=args.plate_retention_days))
     return 0
 
@@ -441,7 +453,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     server = sub.add_parser("server", help="run the dispatch server")
     server.add_argument("--city", required=True, help="a shipped city pack name (e.g. demo) or a folder")
-    server.add_argument("--db", required=True, help="the SQLite event store file")
+    log = server.add_mutually_exclusive_group(required=True)
+    log.add_argument("--db", help="the SQLite event store file")
+    log.add_argument("--store", type=_store_spec,
+                     help="the event store: sqlite:///PATH, or postgresql://USER@HOST[,HOST2]/DB for several servers "
+                          "on one log (docs/deploy.md)")
     server.add_argument("--users", required=True, help="the users file")
     server.add_argument("--host", default="127.0.0.1")
     server.add_argument("--port", type=int, default=8765, help="0 picks a free port")
@@ -654,7 +670,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except KeyboardInterrupt:
         return 130
-    except (ValueError, OSError) as exc:  # bad input named in words, not a traceback
+    except (ValueError, OSError, StoreError) as exc:  # bad input (or an unopenable log) named in words, not a traceback
         print(f"onemap {args.command}: {exc}", file=sys.stderr)
         return 2
 

@@ -2,21 +2,19 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import gc
 import logging
 import signal
 import ssl
 import sys
 import time
-from pathlib import Path
 
 from dispatch.city_state import centre_of, initial_state
 from dispatch.procedures import disposition_codes
 from dispatch.retention import DEFAULT_PLATE_RETENTION_DAYS
 from dispatch.nearby import Nearby
 from dispatch.server import DEFAULT_REALERT_S, DispatchServer, Limits
-from dispatch.store import EventStore
+from dispatch.stores import store_factory
 
 STORE_GIL_SWITCH_S = 0.001
 
@@ -55,7 +53,7 @@ def _freeze_after_slow_full_collections() -> None:
     gc.callbacks.append(watch)
 
 
-async def serve_city(city_name: str, db: str, users_file: str, host: str, port: int,
+async def serve_city(city_name: str, store: str, users_file: str, host: str, port: int,
                      cert: str | None = None, key: str | None = None, limits: Limits | None = None,
                      realert_s: float = DEFAULT_REALERT_S,
                      plate_retention_days: float = DEFAULT_PLATE_RETENTION_DAYS) -> None:
@@ -65,7 +63,7 @@ async def serve_city(city_name: str, db: str, users_file: str, host: str, port: 
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     context = tls_context(cert, key)
     city = load_city(city_name)
-    server = DispatchServer(functools.partial(EventStore, Path(db)), users_file, initial_state(city), city.grid_at,
+    server = DispatchServer(store_factory(store), users_file, initial_state(city), city.grid_at,
                             limits, city_name=city.name, dispositions=disposition_codes(city.meta["dispositions"]),
                             centre=centre_of(city), nearby=Nearby.of_city(city), realert_s=realert_s,
                             plate_retention_days=plate_retention_days)
@@ -74,7 +72,7 @@ async def serve_city(city_name: str, db: str, users_file: str, host: str, port: 
     # collections skip them instead of pausing the event loop ~30 ms each (5,000 units).
     gc.freeze()
     _freeze_after_slow_full_collections()
-    # The store thread takes the GIL back after every SQLite call; at the default 5 ms a busy event
+    # The store thread takes the GIL back after every database call; at the default 5 ms a busy event
     # loop made a commit wait 20-50 ms for it.
     sys.setswitchinterval(STORE_GIL_SWITCH_S)
     scheme = "wss" if context else "ws"

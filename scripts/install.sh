@@ -22,6 +22,8 @@ apt_packages=(
   libvlc5 vlc-plugin-base vlc-plugin-video-output vlc-bin ffmpeg
   # headless Chromium renders exported HTML in tests
   chromium
+  # PostgreSQL 15, the event store of several servers (issue #13); the tests start their own cluster
+  postgresql
 )
 missing=()
 for pkg in "${apt_packages[@]}"; do

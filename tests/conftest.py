@@ -51,3 +51,36 @@ def screenshot(qapp):
         return path
 
     return take
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One real PostgreSQL cluster for the session (tests/support/postgres.py); each test takes a database."""
+    from support.postgres import PostgresCluster
+
+    with PostgresCluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_store(request, tmp_path):
+    """`empty_store()` opens an empty event log, on each store the server can run on: a new SQLite file, or a
+    PostgreSQL database emptied (one database per test; creating one per call would cost 100 ms each)."""
+    from dispatch.stores import store_factory
+
+    opened = []
+    if request.param == "sqlite":
+        def open_empty():
+            opened.append(store_factory(str(tmp_path / f"events-{len(opened)}.db"))())
+            return opened[-1]
+    else:
+        url = request.getfixturevalue("postgres").new_database()
+
+        def open_empty():
+            store = store_factory(url)()
+            store._db.execute("TRUNCATE events, heads, keyframes, chunks, meta, snapshots, audit")
+            opened.append(store)
+            return store
+    yield open_empty
+    for store in opened:
+        store.close()

@@ -28,3 +28,13 @@ def fresh_server(tmp_path, tokens):
     process = ServerProcess(tmp_path / "events.db", users_file)
     yield process
     process.kill()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server_on_each_store(request, tmp_path, tokens):
+    """A server of the test's own (not started), with an empty log on each store: SQLite, and PostgreSQL."""
+    users_file, _ = tokens
+    log = tmp_path / "events.db" if request.param == "sqlite" else request.getfixturevalue("postgres").new_database()
+    process = ServerProcess(log, users_file)
+    yield process
+    process.kill()

@@ -49,5 +49,5 @@ async def _race(url: str, tokens: dict[str, str]) -> None:
             await client.close()
 
 
-def test_two_dispatchers_race_for_one_unit(server, tokens):
-    asyncio.run(_race(server.url, tokens[1]))
+def test_two_dispatchers_race_for_one_unit(server_on_each_store, tokens):
+    asyncio.run(_race(server_on_each_store.start(), tokens[1]))

@@ -30,7 +30,7 @@ def make_users(path: Path, users: dict[str, str] = TEST_USERS) -> dict[str, str]
 
 
 class ServerProcess:
-    def __init__(self, db: Path, users_file: Path, city: str = "demo", extra_args: tuple[str, ...] = ()):
+    def __init__(self, db: Path | str, users_file: Path, city: str = "demo", extra_args: tuple[str, ...] = ()):
         self.db = db
         self.users_file = users_file
         self.city = city
@@ -42,8 +42,10 @@ class ServerProcess:
 
     def start(self, port: int | None = None, timeout: float = 60.0) -> str:
         port = self.port if port is None else port
+        # A path is a SQLite file; a string, a store URL (postgresql://...).
+        log = ["--db", str(self.db)] if isinstance(self.db, Path) else ["--store", self.db]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "console.cli", "server", "--city", self.city, "--db", str(self.db),
+            [sys.executable, "-m", "console.cli", "server", "--city", self.city, *log,
              "--users", str(self.users_file), "--port", str(port), *self.extra_args],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
