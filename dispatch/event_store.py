@@ -1,16 +1,17 @@
 """What the server, `History`, the keyframe writer and reports need of an event store.
 
-`EventStoreProtocol` names it; dispatch/store.py's SQLite `EventStore` implements it, and a PostgreSQL
-store (issue #13, planned) is meant to be the second. So nothing here names SQLite: values go in and out
-as str, int, bytes and the records below, and a store says which exceptions mean "the storage failed"
-(`errors`), so callers never catch a driver's types by name.
+`EventStoreProtocol` names it; dispatch/store.py's SQLite `EventStore` and dispatch/pg_store.py's
+`PgEventStore` implement it. So nothing here names a database: values go in and out as str, int, bytes
+and the records below, and a store says which exceptions mean "the storage failed" (`errors`), so
+callers never catch a driver's types by name.
 
 The contract every implementation keeps:
-- Per namespace, seqs are 1..N with no gap (a purge replaces events, never deletes their seqs), and event time (RFC 3339 UTC strings of one format, which
-  sort as the times they name) never goes back; the server guarantees both, the store relies on them
-  (the seq at a time is the last seq by time).
+- Per namespace, seqs are 1..N with no gap (a purge replaces events, never deletes their seqs), and
+  event time (RFC 3339 UTC strings of one format, which sort as the times they name) never goes back;
+  the server guarantees both, the store relies on them (the seq at a time is the last seq by time).
 - `append` is one transaction: on return every event and audit row of the group is durable; on an
-  exception none of them is stored.
+  exception none of them is stored. A shared store (several servers on one log) raises `SeqConflict`
+  when a namespace's first seq in the group is not the next of its log.
 - Each event is kept as the exact frame sent to clients, returned byte for byte.
 - Keyframes (dispatch/keyframes.py) are derived data: `save_keyframe` need not be durable on its own
   (the next `append` may make it so); chunks are stored once by their hash.
@@ -53,9 +54,21 @@ class StoreError(RuntimeError):
     """The log cannot be opened, or does not hold what it must (a missing event, a missing chunk)."""
 
 
+class SeqConflict(StoreError):
+    """An append's first seq was not its namespace's next: another server appended first. Nothing was stored."""
+
+    def __init__(self, ns: str, expected_head: int, head: int | None):
+        super().__init__(f"namespace {ns}: the log's last seq is {head if head is not None else 0}, "
+                         f"not {expected_head}: another server appended first")
+        self.ns, self.expected_head, self.head = ns, expected_head, head
+
+
 class EventStoreProtocol(Protocol):
     errors: tuple[type[Exception], ...]
     """What the methods below raise when the storage fails (the driver's errors and StoreError)."""
+    shared: bool
+    """Whether other servers may append to the log: `append` then raises SeqConflict when one did first,
+    and the server follows the log for their events (docs/deploy.md)."""
 
     # ---- writing ------------------------------------------------------------------------------
 

@@ -17,6 +17,12 @@ from the log.
 
 `sender` is whatever the caller answers through (the server's session); the ledger only hands it back
 with the replies.
+
+When other servers append to the same log (a PostgreSQL store, docs/deploy.md), the caller hands their
+events to `caught_up`: they are folded into the committed state, the decision state is rebuilt from it,
+and the commands judged since the last commit are judged again in order against it (what another server
+decided first may now refuse one: the unit it took is no longer available). An append that lost the race
+is undone first with `untake`.
 """
 from __future__ import annotations
 
@@ -45,20 +51,44 @@ def replies_frame(replies: list[bytes]) -> bytes:
     return b'{"op":"replies","replies":[' + b",".join(replies) + b"]}"
 
 
+def public_frames_of(events: list[dict], frames: list[bytes]) -> list[bytes] | None:
+    """The frames as readers without personal data see them; None when none of the events carries any."""
+    public: list[bytes] | None = None
+    for index, (event, frame) in enumerate(zip(events, frames)):
+        if event["type"] in RESTRICTED_EVENTS or (event["type"] in PERSONAL_EVENTS and carries_personal(event["data"])):
+            public = frames[:index] if public is None else public
+            public.append(orjson.dumps(public_event(event)))
+        elif public is not None:
+            public.append(frame)
+    return public
+
+
 def nack_frame(cmd_id: str, rejection: Rejected) -> bytes:
     return orjson.dumps({"op": "nack", "id": cmd_id, "code": rejection.code, "message": rejection.message})
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command as it came, kept until it is stored: judged again if other servers' events came first."""
+
+    sender: Hashable
+    actor: str
+    role: str
+    msg: dict
+    raw: str | None
+    now: str
 
 
 @dataclass
 class Accepted:
     """A command judged and accepted: its events (seqs given, not yet stored) and their frames."""
 
-    sender: Hashable
-    cmd_id: str
+    command: Command
     events: list[dict]
     frames: list[bytes]
     # The frames as readers without personal data see them, when any of the events carries some.
     public_frames: list[bytes] | None
+    audit: AuditRecord
     created: tuple[str, str] | None = None  # what the command created, named in its ack: (field, id)
     # For a command of a `cmds` frame (set by whoever judges the frame): that frame's replies, in command
     # order, and this command's place in them. The frame's last accepted command sends them all, once
@@ -66,6 +96,14 @@ class Accepted:
     frame_replies: list[bytes | None] | None = None
     slot: int = 0
     last_of_frame: bool = False
+
+    @property
+    def sender(self) -> Hashable:
+        return self.command.sender
+
+    @property
+    def cmd_id(self) -> str:
+        return self.command.msg["id"]
 
 
 @dataclass
@@ -188,15 +226,18 @@ class Ledger:
         """Decide one command (`msg` has a valid id): its events queued for the next group, or its nack.
         `raw` is the frame as received (the audit keeps refusals as they came); None for a command of a
         `cmds` frame. `now` is the caller's clock, RFC 3339 UTC with milliseconds."""
+        return self._judge(Command(sender, actor, role, msg, raw, now))
+
+    def _judge(self, command: Command) -> Accepted | bytes:
+        actor, role, msg, now = command.actor, command.role, command.msg, command.now
         cmd_id = msg["id"]
         cmd, args = msg.get("cmd"), msg.get("args")
         ts = max(now, self.last_ts)
         try:
             decided = decide(self.decision_state, cmd, args, self.context(role, ts))
         except Rejected as rejection:
-            return self.refuse(actor, role, msg, raw, rejection, now)
+            return self.refuse(actor, role, msg, command.raw, rejection, now)
         events, frames = [], []
-        public_frames = None
         for event_type, data in decided:
             self.seq += 1
             event = {"op": "event", "seq": self.seq, "ts": ts, "actor": actor, "type": event_type, "data": data}
@@ -208,20 +249,16 @@ class Ledger:
                 apply(self.decision_state, event)
             events.append(event)
             frames.append(orjson.dumps(event))
-            if event_type in RESTRICTED_EVENTS or (event_type in PERSONAL_EVENTS and carries_personal(data)):
-                public_frames = frames[:-1] if public_frames is None else public_frames
-                public_frames.append(orjson.dumps(public_event(event)))
-            elif public_frames is not None:
-                public_frames.append(frames[-1])
         if events:
             self.last_ts = ts
         created = (("incident_id", events[0]["data"]["incident_id"]) if cmd in ("incident.create", "alarm.to_incident")
                    else ("bookmark_id", events[0]["data"]["bookmark_id"]) if cmd == "bookmark.add"
                    else ("alarm_id", events[0]["data"]["alarm_id"]) if cmd in ("alarm.raise", "sensor.alert") else None)
-        accepted = Accepted(sender, cmd_id, events, frames, public_frames, created)
-        self._accepted.append(accepted)
         # An accepted command is on record as its events (up to seq); only refusals keep the frame.
-        self._audits.append(AuditRecord(ts, self.name, actor, role, cmd_id, cmd, None, "ack", None, None, self.seq))
+        audit = AuditRecord(ts, self.name, actor, role, cmd_id, cmd, None, "ack", None, None, self.seq)
+        accepted = Accepted(command, events, frames, public_frames_of(events, frames), audit, created)
+        self._accepted.append(accepted)
+        self._audits.append(audit)
         return accepted
 
     def refuse(self, actor: str, role: str, msg: dict, raw: str | None, rejection: Rejected, now: str) -> bytes:
@@ -253,6 +290,54 @@ class Ledger:
                   for a in accepted for e, f in zip(a.events, a.frames)]
         self._in_flight = CommitGroup(accepted, audits, stored, events)
         return self._in_flight
+
+    def untake(self, group: CommitGroup) -> None:
+        """The taken group was not stored (another server appended first): its commands and audit rows go
+        back before what was judged since, for `caught_up` to judge again."""
+        if group is not self._in_flight:
+            raise RuntimeError(f"{self.name}: the group given back is not the one taken")
+        self._in_flight = None
+        self._accepted = group.accepted + self._accepted
+        self._audits = group.audits + self._audits
+
+    def caught_up(self, events: list[dict], frames: list[bytes]) -> Publication:
+        """Other servers' events, stored right after `committed_seq` (their frames as stored): folded into the
+        committed state, the decision state rebuilt from it, and every command not yet stored judged again,
+        in order. What to send: those events, then the replies of commands now refused and of `cmds` frames
+        now answered in full (the rest are acked when their new group is stored). No group may be in flight."""
+        if self._in_flight is not None:
+            raise RuntimeError(f"{self.name}: caught up while a group is being stored")
+        if events[0]["seq"] != self.committed_seq + 1:
+            raise ValueError(f"{self.name}: events from seq {events[0]['seq']} do not follow seq {self.committed_seq}")
+        for event in events:
+            apply(self.committed_state, event)
+        self.committed_seq = self.seq = events[-1]["seq"]
+        self.last_ts = max(self.last_ts, events[-1]["ts"])
+        pending, self._accepted = self._accepted, []
+        judged_again = {id(accepted.audit) for accepted in pending}
+        self._audits = [audit for audit in self._audits if id(audit) not in judged_again]
+        self.decision_state = copy_state(self.committed_state)
+        self.watchlist.seq = None  # it followed events that are being judged again: compared afresh
+        self.watchlist(self.decision_state)
+        replies: dict[Hashable, list[bytes]] = {}
+        last_of: dict[int, Accepted] = {}  # per `cmds` frame, its last command accepted again
+        for old in pending:
+            outcome = self._judge(old.command)
+            if isinstance(outcome, bytes):
+                if old.frame_replies is None:
+                    replies.setdefault(old.sender, []).append(outcome)
+                else:
+                    old.frame_replies[old.slot] = outcome
+            elif old.frame_replies is not None:
+                outcome.frame_replies, outcome.slot = old.frame_replies, old.slot
+                last_of[id(old.frame_replies)] = outcome
+            if old.last_of_frame:  # the frame's commands are all judged again by now
+                last = last_of.get(id(old.frame_replies))
+                if last is None:
+                    replies.setdefault(old.sender, []).append(replies_frame(old.frame_replies))
+                else:
+                    last.last_of_frame = True
+        return Publication(frames, public_frames_of(events, frames) or frames, replies)
 
     def committed(self, group: CommitGroup) -> Publication | None:
         """`group` is stored: the committed state follows it; what to send (None for a group of audit

@@ -19,7 +19,7 @@ from typing import Iterable, Iterator
 
 import psycopg
 
-from dispatch.event_store import AuditRecord, EventStoreProtocol, StoredEvent, StoreError
+from dispatch.event_store import AuditRecord, EventStoreProtocol, SeqConflict, StoredEvent, StoreError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -78,17 +78,9 @@ CREATE TABLE IF NOT EXISTS audit (
 _SCHEMA_LOCK = 0x4F4E454D4150  # "ONEMAP"
 
 
-class SeqConflict(StoreError):
-    """An append's first seq was not its namespace's next: another writer appended first. Nothing was stored."""
-
-    def __init__(self, ns: str, expected_head: int, head: int | None):
-        super().__init__(f"namespace {ns}: the log's last seq is {head if head is not None else 0}, "
-                         f"not {expected_head}: another server appended first")
-        self.ns, self.expected_head, self.head = ns, expected_head, head
-
-
 class PgEventStore(EventStoreProtocol):
     errors = (psycopg.Error, StoreError)
+    shared = True
 
     def __init__(self, conninfo: str):
         self.conninfo = conninfo

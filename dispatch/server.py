@@ -34,7 +34,7 @@ from websockets.protocol import OPEN
 
 from dispatch.commands import Centre, Rejected, history_read, history_seqs
 from dispatch.domain import HISTORY_READS, LIVE, PERSONAL_DATA_ROLES, READ_COMMANDS, is_history, valid_namespace
-from dispatch.event_store import EventStoreProtocol, StoreError, StoreFactory
+from dispatch.event_store import EventStoreProtocol, SeqConflict, StoreError, StoreFactory
 from dispatch.history import History, rfc3339
 from dispatch.keyframes import KeyframeWriter
 from dispatch.ledger import Accepted, Ledger, Publication, nack_frame, replies_frame
@@ -52,6 +52,9 @@ HELLO_TIMEOUT_S = 10.0
 USERS_POLL_S = 1.0  # how often the users file is checked for changes (added or revoked users)
 CHECKPOINT_EVERY_S = 1.0
 COMMIT_MIN_INTERVAL_S = 0.005
+# On a shared log (several servers, docs/deploy.md), how often the committer reads what the others stored:
+# the most their events wait before this server's consoles see them (one indexed read a namespace).
+FOLLOW_S = 0.02
 BATCH_MAX_EVENTS = 1000
 BATCH_MAX_COMMANDS = 1000
 # Under load (above BUSY_EPS events a second) a namespace sends at most one batch frame per
@@ -744,12 +747,22 @@ class DispatchServer:
             await asyncio.sleep(purge_every_s(self.plate_retention_s))
 
     async def _commit_group(self) -> int:
-        """Store every ledger's group in one transaction and publish them; returns how many events they held."""
-        groups = [(ns, group) for ns in self._namespaces.values() if (group := ns.ledger.take_group()) is not None]
-        if not groups:
-            return 0
-        stored = [event for _, group in groups for event in group.stored]
-        await self._in_store(self._store.append, stored, [audit for _, group in groups for audit in group.audits])
+        """Store every ledger's group in one transaction and publish them; returns how many events they held.
+        On a shared log, an append another server got in before is given back, the namespaces are caught up
+        with what it stored, their commands judged again, and the append tried again."""
+        while True:
+            groups = [(ns, group) for ns in self._namespaces.values() if (group := ns.ledger.take_group()) is not None]
+            if not groups:
+                return 0
+            stored = [event for _, group in groups for event in group.stored]
+            try:
+                await self._in_store(self._store.append, stored, [audit for _, group in groups for audit in group.audits])
+                break
+            except SeqConflict as conflict:
+                log.info("%s; catching up", conflict)
+                for ns, group in groups:
+                    ns.ledger.untake(group)
+                await self._catch_up()
         for ns, group in groups:
             # Queued behind the append, not awaited: the acks go out while the store thread folds the group
             # into the keyframe writer (about 1 us an event) and writes any keyframe that fell due.
@@ -760,12 +773,38 @@ class DispatchServer:
                 self._publish(ns, published)
         return len(stored)
 
+    async def _catch_up(self) -> None:
+        """A shared log: every namespace served here brought up to what other servers stored, their events
+        published here like this server's own. Called by the committer only, so no group is in flight."""
+        for ns in tuple(self._namespaces.values()):
+            while True:
+                rows = await self._in_store(self._store.frames_after, ns.name, ns.ledger.committed_seq, BATCH_MAX_EVENTS)
+                if not rows:
+                    break
+                frames = [frame for _, frame in rows]
+                events = [orjson.loads(frame) for frame in frames]
+                self._store_thread.submit(ns.keyframes.add, events)
+                published = ns.ledger.caught_up(events, frames)
+                self._publish(ns, published)
+                if len(rows) < BATCH_MAX_EVENTS:
+                    break
+
     async def _commit_loop(self) -> None:
         loop = asyncio.get_running_loop()
         committed = RateMeter()
+        followed = loop.time()
         try:
             while True:
-                await self._work.wait()
+                if self._store.shared:  # other servers' events arrive without any command here
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._work.wait(), max(0.0, followed + FOLLOW_S - loop.time()))
+                    if loop.time() >= followed + FOLLOW_S:
+                        await self._catch_up()
+                        followed = loop.time()
+                    if not self._work.is_set():
+                        continue
+                else:
+                    await self._work.wait()
                 self._work.clear()
                 began = loop.time()
                 committed.add(await self._commit_group(), began)

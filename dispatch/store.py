@@ -75,6 +75,7 @@ ROWS_PER_STATEMENT = 500  # 11 x 500 bound values stays far below SQLite's 32,76
 
 class EventStore(EventStoreProtocol):
     errors = (sqlite3.Error, StoreError)
+    shared = False  # one server per file
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
