@@ -34,6 +34,7 @@ from dispatch.domain import (
     is_exercise,
     is_history,
 )
+from dispatch.grid_cases import CASE_HANDLERS, CaseRules
 from dispatch.history import rfc3339
 from dispatch.judging import Args as _Args, Rejected, next_id as _next_id
 from dispatch.nearby import AvailableUnits
@@ -73,10 +74,12 @@ ALARM_INCIDENT = {"panic": ("alarm", 1), "audio": ("alarm", 2), "text": ("alarm"
 
 @dataclass(frozen=True)
 class Centre:
-    """The command centre that names incidents: its code and the time zone its days are counted in."""
+    """The command centre that names incidents: its code and the time zone its days are counted in; and the
+    rules it runs grid cases by (its catalogue, departments, work calendar, the grid's areas)."""
 
     code: str
     zone: tzinfo
+    cases: CaseRules = field(default_factory=CaseRules, compare=False)
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,8 @@ class Context:
     # The available units nearest a point (units, lon, lat, count), kept by the ledger as arrays.
     nearest_available: Callable[[dict, float, float, int], list[str]] = field(
         default_factory=lambda: AvailableUnits().nearest)
+    actor: str = ""  # who sends the command (the event's actor)
+    actor_cells: frozenset[str] = frozenset()  # a grid officer's cells (its users file entry)
 
 
 Events = list[tuple[str, dict[str, Any]]]
@@ -651,6 +656,7 @@ _COMMANDS: dict[str, tuple[Callable[[State, _Args, Context], Events], set[str]]]
     "drill.fired": (_drill_fired, {"event_number", "drill_s", "incident_id", "fire_now", "request_id"}),
     "drill.fire_now": (_drill_fire_now, {"event_number"}),
     "drill.inject": (_drill_inject, {"command", "args", "message"}),
+    **CASE_HANDLERS,
 }
 assert set(_COMMANDS) == ALL_COMMANDS | DRILL_COMMANDS
 
