@@ -317,10 +317,9 @@ def _case_step(state: State, event: Event) -> None:
     cases = state["cases"]
     case = cases[data["case_id"]]
     changes = {field: data.get(source) for field, source in _CASE_FIELDS.get(event["type"], {}).items()}
-    if event["type"] == "case.closed":
-        changes["closed_at"] = event["ts"]
-    cases[data["case_id"]] = {**case, **changes, "status": data["status"],
-                              f"{event['type'].removeprefix('case.')}_ts": event["ts"],
+    # the closing time is `closed_at` (what the closure rates read); every other step's is <step>_ts
+    when = "closed_at" if event["type"] == "case.closed" else f"{event['type'].removeprefix('case.')}_ts"
+    cases[data["case_id"]] = {**case, **changes, "status": data["status"], when: event["ts"],
                               "steps": [*case["steps"], _case_step_record(event)],
                               "event_seqs": [*case["event_seqs"], event["seq"]]}
 
