@@ -5,6 +5,7 @@ import math
 import zoneinfo
 
 from dispatch.commands import Centre
+from dispatch.grid_cases import CaseRules
 from dispatch.reducer import State, empty_state
 
 
@@ -13,8 +14,9 @@ def _num(value) -> float | None:
 
 
 def centre_of(city) -> Centre:
-    """The centre that numbers a city pack's incidents (city.json `centre_code`, `timezone`)."""
-    return Centre(city.meta["centre_code"], zoneinfo.ZoneInfo(city.meta["timezone"]))
+    """The centre that numbers a city pack's incidents (city.json `centre_code`, `timezone`) and runs its grid
+    cases (the pack's catalogue, departments, work calendar and grid areas)."""
+    return Centre(city.meta["centre_code"], zoneinfo.ZoneInfo(city.meta["timezone"]), CaseRules.of_city(city))
 
 
 def initial_state(city) -> State:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any, Callable
@@ -35,15 +34,14 @@ from dispatch.domain import (
     is_exercise,
     is_history,
 )
+from dispatch.grid_cases import CASE_HANDLERS, CaseRules
 from dispatch.history import rfc3339
+from dispatch.judging import Args as _Args, Rejected, next_id as _next_id
 from dispatch.nearby import AvailableUnits
 from dispatch.procedures import DEFAULT_DISPOSITION_CODES
 from dispatch.reducer import State
 
 DISPOSITION_NOTE_MAX = 1000
-_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
-# A call-back number, loosely: what people type for one (+86 138-0013-8000, (09) 310 1234), 3+ digits.
-_PHONE_PATTERN = re.compile(r"\+?[0-9 ()./-]+")
 MAX_NOTE = 1000
 MAX_HISTORY_EVENTS = 500  # events per incident.history reply; `after` pages on
 MAX_BOOKMARK_NOTE = 500
@@ -74,19 +72,14 @@ ALARM_INCIDENT = {"panic": ("alarm", 1), "audio": ("alarm", 2), "text": ("alarm"
                   "intrusion": ("burglary", 2)}
 
 
-class Rejected(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 @dataclass(frozen=True)
 class Centre:
-    """The command centre that names incidents: its code and the time zone its days are counted in."""
+    """The command centre that names incidents: its code and the time zone its days are counted in; and the
+    rules it runs grid cases by (its catalogue, departments, work calendar, the grid's areas)."""
 
     code: str
     zone: tzinfo
+    cases: CaseRules = field(default_factory=CaseRules, compare=False)
 
 
 @dataclass(frozen=True)
@@ -112,120 +105,11 @@ class Context:
     # The available units nearest a point (units, lon, lat, count), kept by the ledger as arrays.
     nearest_available: Callable[[dict, float, float, int], list[str]] = field(
         default_factory=lambda: AvailableUnits().nearest)
+    actor: str = ""  # who sends the command (the event's actor)
+    actor_cells: frozenset[str] = frozenset()  # a grid officer's cells (its users file entry)
 
 
 Events = list[tuple[str, dict[str, Any]]]
-
-
-class _Args:
-    """Typed access to a command's args; every problem is a `bad_request` that names the field."""
-
-    def __init__(self, cmd: str, args: dict[str, Any], allowed: set[str]):
-        unknown = sorted(set(args) - allowed)
-        if unknown:
-            raise Rejected("bad_request", f"{cmd}: unknown field {unknown[0]!r}")
-        self.cmd = cmd
-        self.args = args
-
-    def _bad(self, name: str, problem: str) -> Rejected:
-        return Rejected("bad_request", f"{self.cmd}: {name} {problem}")
-
-    def text(self, name: str, *, required: bool = True, max_len: int = 200) -> str | None:
-        value = self.args.get(name)
-        if value is None:
-            if required:
-                raise self._bad(name, "is missing")
-            return None
-        if not isinstance(value, str):
-            raise self._bad(name, f"must be a string, not {type(value).__name__}")
-        if required and not value.strip():
-            raise self._bad(name, "is empty")
-        if len(value) > max_len:
-            raise self._bad(name, f"is longer than {max_len} characters")
-        return value
-
-    def ident(self, name: str, *, required: bool = True) -> str | None:
-        value = self.text(name, required=required, max_len=64)
-        if value is not None and not _ID_PATTERN.fullmatch(value):
-            raise self._bad(name, "must be 1-64 letters, digits or _.:- starting with a letter or digit")
-        return value
-
-    def phone(self, name: str) -> str | None:
-        value = self.text(name, required=False, max_len=32)
-        if value is not None and not (_PHONE_PATTERN.fullmatch(value.strip())
-                                      and sum(c.isdigit() for c in value) >= 3):
-            raise self._bad(name, f"{value!r} is not a phone number (digits, spaces, + ( ) . / -)")
-        return value
-
-    def choice(self, name: str, choices: tuple[str, ...], *, required: bool = False) -> str | None:
-        value = self.text(name, required=False, max_len=32)
-        if value is None and required:
-            raise self._bad(name, f"is missing: one of {', '.join(choices)}")
-        if value is not None and value not in choices:
-            raise self._bad(name, f"{value!r} is not one of {', '.join(choices)}")
-        return value
-
-    def integer(self, name: str, low: int, high: int) -> int:
-        value = self.args.get(name)
-        if value is None:
-            raise self._bad(name, "is missing")
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self._bad(name, f"must be an integer, not {type(value).__name__}")
-        if not low <= value <= high:
-            raise self._bad(name, f"{value} is outside [{low}, {high}]")
-        return value
-
-    def number(self, name: str, low: float, high: float, *, required: bool = True) -> float | None:
-        value = self.args.get(name)
-        if value is None:
-            if required:
-                raise self._bad(name, "is missing")
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self._bad(name, f"must be a number, not {type(value).__name__}")
-        if not math.isfinite(value):
-            raise self._bad(name, f"must be a finite number, not {value}")
-        if not low <= value <= high:
-            raise self._bad(name, f"{value} is outside [{low}, {high}]")
-        return float(value)
-
-    def flag(self, name: str) -> bool:
-        value = self.args.get(name)
-        if not isinstance(value, bool):
-            raise self._bad(name, "must be true or false")
-        return value
-
-    def position(self) -> tuple[float, float]:
-        return self.number("lon", -180.0, 180.0), self.number("lat", -90.0, 90.0)
-
-    def instant(self, name: str) -> float:
-        """A required RFC 3339 time with its offset (`Z` or `+hh:mm`), as epoch seconds."""
-        value = self.text(name, max_len=40)
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            raise self._bad(name, f"{value!r} is not an RFC 3339 time") from None
-        if moment.tzinfo is None:
-            raise self._bad(name, f"{value!r} has no offset (end it with Z or +hh:mm)")
-        return moment.timestamp()
-
-    def strings(self, name: str, max_items: int) -> list[str]:
-        value = self.args.get(name)
-        if not isinstance(value, list) or not 0 < len(value) <= max_items:
-            raise self._bad(name, f"must be a list of 1-{max_items} strings")
-        for item in value:
-            if not isinstance(item, str) or not 0 < len(item) <= 64:
-                raise self._bad(name, "must hold strings of 1-64 characters")
-        return value
-
-    def timestamp(self, name: str) -> str | None:
-        value = self.text(name, required=False, max_len=40)
-        if value is not None:
-            try:
-                datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                raise self._bad(name, f"{value!r} is not an RFC 3339 time") from None
-        return value
 
 
 def _unit(state: State, unit_id: str) -> dict:
@@ -414,14 +298,6 @@ def _bookmark_add(state: State, a: _Args, ctx: Context) -> Events:
     note = a.text("note", max_len=MAX_BOOKMARK_NOTE).strip()
     # snapshots stored before bookmarks existed have none
     return [("bookmark.added", {"bookmark_id": _next_id(state.get("bookmarks", {}), "B"), "at": at, "note": note})]
-
-
-def _next_id(collection: dict, prefix: str) -> str:
-    """The collection's next id: PREFIX and the first free number from its size on (A1, A2, ...)."""
-    number = len(collection) + 1
-    while f"{prefix}{number}" in collection:
-        number += 1
-    return f"{prefix}{number}"
 
 
 def _media_url(a: _Args) -> str | None:
@@ -780,6 +656,7 @@ _COMMANDS: dict[str, tuple[Callable[[State, _Args, Context], Events], set[str]]]
     "drill.fired": (_drill_fired, {"event_number", "drill_s", "incident_id", "fire_now", "request_id"}),
     "drill.fire_now": (_drill_fire_now, {"event_number"}),
     "drill.inject": (_drill_inject, {"command", "args", "message"}),
+    **CASE_HANDLERS,
 }
 assert set(_COMMANDS) == ALL_COMMANDS | DRILL_COMMANDS
 

@@ -41,7 +41,8 @@ UNIT_TRANSITIONS: dict[str, frozenset[str]] = {
 # Statuses in which a unit is working an incident (keeps its incident_id).
 ATTACHED_STATUSES = frozenset({"dispatched", "enroute", "onscene"})
 
-ROLES = ("viewer", "dispatcher", "supervisor", "feed", "trainer")
+# A grid officer (网格员) walks its cells: it reports grid cases and verifies them on site (dispatch/grid_cases.py).
+ROLES = ("viewer", "dispatcher", "supervisor", "feed", "trainer", "grid")
 
 # Commands each role may send. A trainer may send anything, in exercise namespaces only (checked apart).
 CORE_COMMANDS = frozenset({"incident.create", "unit.assign", "unit.status", "unit.position", "incident.close"})
@@ -60,8 +61,15 @@ ALARM_COMMANDS = frozenset({"alarm.acknowledge", "alarm.to_incident", "alarm.clo
 # Watchlists (布控, docs/anpr.md) are kept by supervisors; a hit is handled by a dispatcher or supervisor.
 WATCHLIST_COMMANDS = frozenset({"watchlist.add", "watchlist.remove"})
 HIT_COMMANDS = frozenset({"hit.accept", "hit.reject"})
+# Grid cases (网格事件, GB/T 30428: report, register, dispatch, handle, verify, close, rate): the centre runs
+# them, records the departments' steps, and has the citizen's rating; a grid officer reports and verifies.
+CASE_COMMANDS = frozenset({"case.report", "case.register", "case.reject", "case.dispatch", "case.start",
+                           "case.handle", "case.return", "case.verify", "case.close", "case.rate"})
+GRID_COMMANDS = frozenset({"case.report", "case.verify"})
+# Verifying is done on site: by the cell's grid officer, or a supervisor; not by a dispatcher at the desk.
+CASE_VERIFY = frozenset({"case.verify"})
 ALL_COMMANDS = (CORE_COMMANDS | FEED_COMMANDS | DEVICE_COMMANDS | ALARM_COMMANDS | WATCHLIST_COMMANDS
-                | HIT_COMMANDS | {"incident.note", "bookmark.add"})
+                | HIT_COMMANDS | CASE_COMMANDS | {"incident.note", "bookmark.add"})
 # The log's history, for replays: any instant's state, the events of a span, the timeline's counts.
 HISTORY_READS = frozenset({"history.bounds", "history.seq", "history.state", "history.events", "history.density"})
 # Reads change nothing and produce no event; the ack carries the answer. A viewer may read an incident's
@@ -69,10 +77,11 @@ HISTORY_READS = frozenset({"history.bounds", "history.seq", "history.state", "hi
 READ_COMMANDS = frozenset({"incident.history"}) | HISTORY_READS
 ROLE_COMMANDS: dict[str, frozenset[str]] = {
     "viewer": frozenset({"incident.history"}),
-    "dispatcher": (ALL_COMMANDS - WATCHLIST_COMMANDS) | READ_COMMANDS,
+    "dispatcher": (ALL_COMMANDS - WATCHLIST_COMMANDS - CASE_VERIFY) | READ_COMMANDS,
     "supervisor": ALL_COMMANDS | READ_COMMANDS,
     "feed": FEED_COMMANDS | FEED_INCIDENT_COMMANDS,
     "trainer": ALL_COMMANDS | READ_COMMANDS,
+    "grid": GRID_COMMANDS,
 }
 # Roles whose connections receive callers' personal data (name, call-back number); every other role gets
 # each frame without it.

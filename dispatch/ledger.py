@@ -185,9 +185,11 @@ def watchlist_seq(state: State) -> int | None:
 class Ledger:
     def __init__(self, name: str, state: State, seq: int, last_ts: str, *, centre: Centre,
                  grid_at: Callable[[float, float], str | None] = lambda lon, lat: None,
-                 dispositions: frozenset[str] = DEFAULT_DISPOSITION_CODES, nearby: Nearby | None = None):
+                 dispositions: frozenset[str] = DEFAULT_DISPOSITION_CODES, nearby: Nearby | None = None,
+                 cells_of: Callable[[str], frozenset[str]] = lambda actor: frozenset()):
         """`state` after event `seq` (stamped `last_ts`, "" for none) becomes the decision state; the
-        committed state starts as a copy of it."""
+        committed state starts as a copy of it. `cells_of` names a grid officer's cells (its users file
+        entry, dispatch.users.Users.cells_of), read at each of its commands."""
         self.name = name
         self.decision_state = state
         self.committed_state = copy_state(state)
@@ -200,6 +202,7 @@ class Ledger:
         self.grid_at = grid_at
         self.dispositions = dispositions
         self.nearby = nearby  # the city's police stations and cameras, for alarms (None: a city without them)
+        self.cells_of = cells_of
         self.watchlist = WatchlistIndex()  # follows the decision state's watchlist
         self.watchlist(state)  # indexed now, at load, not by the first read (seconds for a city's list)
         self.available_units = AvailableUnits()  # follows the decision state's units, for hits' nearest units
@@ -212,15 +215,16 @@ class Ledger:
         """Whether anything was judged since the last group was taken."""
         return bool(self._accepted or self._audits)
 
-    def context(self, role: str, ts: str) -> Context:
-        """What the rules read beyond the state, for a command of `role` whose events get time `ts`."""
+    def context(self, role: str, ts: str, actor: str = "") -> Context:
+        """What the rules read beyond the state, for a command of `actor` in `role` whose events get time `ts`."""
+        who = {"actor": actor, "actor_cells": self.cells_of(actor) if role == "grid" else frozenset()}
         if self.nearby is None:
             return Context(role, self.name, self.grid_at, ts, self.centre, self.dispositions, self.seq,
-                           watchlist=self.watchlist, nearest_available=self.available_units.nearest)
+                           watchlist=self.watchlist, nearest_available=self.available_units.nearest, **who)
         return Context(role, self.name, self.grid_at, ts, self.centre, self.dispositions, self.seq,
                        nearest_station=self.nearby.station, cameras_near=self.nearby.cameras,
                        cameras_viewing=self.nearby.cameras_viewing, watchlist=self.watchlist,
-                       nearest_available=self.available_units.nearest)
+                       nearest_available=self.available_units.nearest, **who)
 
     def judge(self, sender: Hashable, actor: str, role: str, msg: dict, raw: str | None, now: str) -> Accepted | bytes:
         """Decide one command (`msg` has a valid id): its events queued for the next group, or its nack.
@@ -234,7 +238,7 @@ class Ledger:
         cmd, args = msg.get("cmd"), msg.get("args")
         ts = max(now, self.last_ts)
         try:
-            decided = decide(self.decision_state, cmd, args, self.context(role, ts))
+            decided = decide(self.decision_state, cmd, args, self.context(role, ts, actor))
         except Rejected as rejection:
             return self.refuse(actor, role, msg, command.raw, rejection, now)
         events, frames = [], []
@@ -253,7 +257,8 @@ class Ledger:
             self.last_ts = ts
         created = (("incident_id", events[0]["data"]["incident_id"]) if cmd in ("incident.create", "alarm.to_incident")
                    else ("bookmark_id", events[0]["data"]["bookmark_id"]) if cmd == "bookmark.add"
-                   else ("alarm_id", events[0]["data"]["alarm_id"]) if cmd in ("alarm.raise", "sensor.alert") else None)
+                   else ("alarm_id", events[0]["data"]["alarm_id"]) if cmd in ("alarm.raise", "sensor.alert")
+                   else ("case_id", events[0]["data"]["case_id"]) if cmd == "case.report" else None)
         # An accepted command is on record as its events (up to seq); only refusals keep the frame.
         audit = AuditRecord(ts, self.name, actor, role, cmd_id, cmd, None, "ack", None, None, self.seq)
         accepted = Accepted(command, events, frames, public_frames_of(events, frames), audit, created)

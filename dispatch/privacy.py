@@ -1,4 +1,4 @@
-"""Callers' personal data (name, call-back number), alarms' media URLs (a panic app's live audio or video),
+"""Callers' personal data (name, call-back number: of incidents and of citizens' grid cases), alarms' media URLs (a panic app's live audio or video),
 watchlists, plate reads and their hits; and the copies of frames and states without them.
 
 The server encodes each frame once per visibility class, never once per connection: roles in
@@ -17,7 +17,7 @@ from dispatch.reducer import State
 
 PERSONAL_FIELDS = ("caller_name", "callback", "media_url")
 # The only events that may carry such fields: every other frame is the same bytes for everyone.
-PERSONAL_EVENTS = frozenset({"incident.created", "alarm.raised", "alarm.updated"})
+PERSONAL_EVENTS = frozenset({"incident.created", "alarm.raised", "alarm.updated", "case.reported"})
 # orjson writes a key as "name": with no space; inside a string value a quote is always escaped (\"), so
 # these bytes occur in a frame only as a key.
 _PERSONAL_KEYS = tuple(f'"{name}":'.encode() for name in PERSONAL_FIELDS)
@@ -61,8 +61,8 @@ def public_state(state: State) -> State:
     public = {name: collection for name, collection in state.items() if name not in RESTRICTED_COLLECTIONS}
     if "watchlist" in public.get("counters", {}):
         public["counters"] = {key: value for key, value in public["counters"].items() if key != "watchlist"}
-    for name in ("incidents", "alarms"):
-        if name in state:  # states stored before alarms existed have none
+    for name in ("incidents", "alarms", "cases"):
+        if name in state:  # states stored before alarms (or cases) existed have none
             public[name] = {key: _without_personal(record) if carries_personal(record) else record
                             for key, record in state[name].items()}
     return public

@@ -18,7 +18,12 @@ State is plain JSON-able dicts (it is also the welcome snapshot):
      "hits": {id: {hit_id, checkpoint_id, plate, display, read_ts, confidence, entry_id, match, positions,
                    camera_ids, unit_ids, status (open, accepted, rejected), handled_by, incident_id, ...}},
      # an exercise's drill, once started; requests: the trainer's unplanned injects, True once fired
-     "drill": {"clock": {speed, running, fired: [event numbers], requests: {request_id: fired}}}}
+     "drill": {"clock": {speed, running, fired: [event numbers], requests: {request_id: fired}}},
+     # grid cases (网格事件, dispatch/grid_cases.py) and every step of each: status one of
+     # grid_cases.CASE_STATUSES; due, closed_at and on_time for the closure rates
+     "cases": {id: {case_id, category, lon, lat, grid_id, areas, text, photos, source, address, caller_name,
+                    callback, status, reported_ts, reported_by, due, limit, department, closed_at, on_time,
+                    rating, rating_comment, reject_reason, return_reason, <step>_ts, steps, event_seqs}}}
 An incident also keeps its notes ({ts, actor, text}, in order) and the seqs of its events (`event_seqs`:
 created, assignments, its units' status changes, notes, closed), by which its history is read.
 
@@ -42,7 +47,7 @@ Event = dict[str, Any]
 
 def empty_state() -> State:
     return {"units": {}, "incidents": {}, "cameras": {}, "checkpoints": {}, "grids": {}, "counters": {},
-            "bookmarks": {}, "devices": {}, "alarms": {}}
+            "bookmarks": {}, "devices": {}, "alarms": {}, "cases": {}}
 
 
 def copy_state(state: State) -> State:
@@ -273,6 +278,52 @@ def _drill_inject_requested(state: State, event: Event) -> None:
     _drill_record(state, requests={**requests, event["data"]["request_id"]: False})
 
 
+def _case_step_record(event: Event) -> dict:
+    """One step of a case's history: what happened, who (actor, role), when, and what came with it."""
+    data = event["data"]
+    step = {"step": event["type"].removeprefix("case."), "actor": event["actor"], "ts": event["ts"],
+            **{key: value for key, value in data.items() if key != "case_id"}}
+    if "photos" in step:
+        step["photos"] = list(step["photos"])  # never share a list with the event
+    return step
+
+
+def _case_reported(state: State, event: Event) -> None:
+    data = event["data"]
+    # Snapshots stored before cases existed have no "cases".
+    state.setdefault("cases", {})[data["case_id"]] = {
+        **{key: value for key, value in data.items() if key != "role"}, "photos": list(data["photos"]),
+        "areas": dict(data["areas"]), "reported_ts": event["ts"], "reported_by": event["actor"], "due": None,
+        "limit": None, "department": None, "closed_at": None, "on_time": None, "rating": None,
+        "rating_comment": None, "reject_reason": None, "return_reason": None,
+        "steps": [{"step": "reported", "actor": event["actor"], "ts": event["ts"], "status": data["status"],
+                   "role": data["role"], "source": data["source"]}],
+        "event_seqs": [event["seq"]]}
+
+
+# What a step records on the case beyond its status and time: case field <- event field.
+_CASE_FIELDS = {
+    "case.registered": {"category": "category", "limit": "limit", "due": "due"},
+    "case.rejected": {"reject_reason": "reason"},
+    "case.dispatched": {"department": "department"},
+    "case.returned": {"return_reason": "reason"},
+    "case.closed": {"on_time": "on_time"},
+    "case.rated": {"rating": "rating", "rating_comment": "comment"},
+}
+
+
+def _case_step(state: State, event: Event) -> None:
+    data = event["data"]
+    cases = state["cases"]
+    case = cases[data["case_id"]]
+    changes = {field: data.get(source) for field, source in _CASE_FIELDS.get(event["type"], {}).items()}
+    # the closing time is `closed_at` (what the closure rates read); every other step's is <step>_ts
+    when = "closed_at" if event["type"] == "case.closed" else f"{event['type'].removeprefix('case.')}_ts"
+    cases[data["case_id"]] = {**case, **changes, "status": data["status"], when: event["ts"],
+                              "steps": [*case["steps"], _case_step_record(event)],
+                              "event_seqs": [*case["event_seqs"], event["seq"]]}
+
+
 _HANDLERS: dict[str, Callable[[State, Event], None]] = {
     "incident.created": _incident_created,
     "unit.assigned": _unit_assigned,
@@ -305,11 +356,15 @@ _HANDLERS: dict[str, Callable[[State, Event], None]] = {
     "plate.hit": _plate_hit,
     "hit.accepted": _hit_handled,
     "hit.rejected": _hit_handled,
+    "case.reported": _case_reported,
+    **{f"case.{step}": _case_step for step in ("registered", "rejected", "dispatched", "started", "handled",
+                                               "returned", "verified", "closed", "rated")},
 }
 
 # The collection each id field of an event's data names a record of.
 _ID_FIELDS = {"unit_id": "units", "incident_id": "incidents", "camera_id": "cameras", "bookmark_id": "bookmarks",
-              "device_uid": "devices", "alarm_id": "alarms", "entry_id": "watchlist", "hit_id": "hits"}
+              "device_uid": "devices", "alarm_id": "alarms", "entry_id": "watchlist", "hit_id": "hits",
+              "case_id": "cases"}
 
 
 def touches(state: State, event: Event) -> list[tuple[str, str]]:

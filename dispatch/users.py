@@ -16,10 +16,12 @@ import os
 import secrets
 import stat
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dispatch.domain import ROLES
+
+GRID_ROLE = "grid"
 
 
 class UsersError(ValueError):
@@ -33,6 +35,9 @@ class User:
     name: str
     role: str
     token_sha256: str
+    # A grid officer's cells (grid ids of the city pack): where it may verify cases. Not part of who the
+    # user is: new cells take effect at its next command, without disconnecting it.
+    cells: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 def _digest(token: str) -> str:
@@ -54,7 +59,16 @@ def _read_entries(path: Path) -> dict[str, dict]:
         if (not isinstance(entry, dict) or entry.get("role") not in ROLES
                 or not isinstance(entry.get("token_sha256"), str)):
             raise UsersError(f"users file {path}: user {name!r} needs a role in {ROLES} and a token_sha256")
+        if "cells" in entry:
+            _check_cells(entry["cells"], entry["role"], f"users file {path}: user {name!r}")
     return entries
+
+
+def _check_cells(cells: object, role: str, who: str) -> None:
+    if role != GRID_ROLE:
+        raise UsersError(f"{who}: only a grid officer (role {GRID_ROLE}) has cells, not a {role}")
+    if not isinstance(cells, list) or not all(isinstance(c, str) and c.strip() == c and c for c in cells):
+        raise UsersError(f"{who}: cells must be a list of grid ids (e.g. [\"G001\", \"G002\"])")
 
 
 def _write_entries(path: Path, entries: dict[str, dict]) -> None:
@@ -75,17 +89,24 @@ def _write_entries(path: Path, entries: dict[str, dict]) -> None:
 class Users:
     def __init__(self, by_digest: dict[str, User]):
         self._by_digest = by_digest
+        self._cells = {user.name: user.cells for user in by_digest.values() if user.cells}
 
     @classmethod
     def load(cls, path: str | Path) -> "Users":
         entries = _read_entries(Path(path))
-        return cls({entry["token_sha256"]: User(name, entry["role"], entry["token_sha256"])
+        return cls({entry["token_sha256"]: User(name, entry["role"], entry["token_sha256"],
+                                                frozenset(entry.get("cells", ())))
                     for name, entry in entries.items()})
 
     def authenticate(self, token: object) -> User | None:
         if not isinstance(token, str) or not token:
             return None
         return self._by_digest.get(_digest(token))
+
+    def cells_of(self, name: str) -> frozenset[str]:
+        """A grid officer's cells (none for a name that is no grid officer): what the ledger asks at each of
+        its commands (dispatch.ledger.Ledger's `cells_of`)."""
+        return self._cells.get(name, frozenset())
 
     def holds(self, user: User) -> bool:
         """Whether `user` is still exactly who its token says (not removed, no new token, same role)."""
@@ -130,11 +151,15 @@ def _changing(path: Path):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def add_user(path: str | Path, name: str, role: str, token_file: str | Path | None = None) -> str:
+def add_user(path: str | Path, name: str, role: str, token_file: str | Path | None = None,
+             cells: list[str] | None = None) -> str:
     """Add a user to the users file (created if absent) and return the new token; with `token_file`, also
-    write the token to that new file (mode 0600) before the user exists, so a refused file adds no one."""
+    write the token to that new file (mode 0600) before the user exists, so a refused file adds no one.
+    `cells`: a grid officer's grid ids."""
     if role not in ROLES:
         raise UsersError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if cells is not None:
+        _check_cells(cells, role, f"user {name!r}")
     if not name or not name.isprintable() or len(name) > 64:
         raise UsersError("a user name is 1-64 printable characters")
     path = Path(path)
@@ -144,6 +169,8 @@ def add_user(path: str | Path, name: str, role: str, token_file: str | Path | No
             raise UsersError(f"user {name!r} already exists in {path}")
         token = secrets.token_urlsafe(32)
         entries[name] = {"role": role, "token_sha256": _digest(token)}
+        if cells is not None:
+            entries[name]["cells"] = list(cells)
         if token_file is not None:
             write_token_file(token_file, token)
         try:

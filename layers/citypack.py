@@ -7,6 +7,7 @@ or feature (both 1-based) and the problem.
 from __future__ import annotations
 
 import copy
+import csv
 import json
 import math
 import re
@@ -21,6 +22,7 @@ import pandas as pd
 import shapely
 
 from dispatch.procedures import DEFAULT_CARD, DEFAULT_DISPOSITIONS, DEFAULT_RUN_CARDS
+from dispatch.work_calendar import CalendarError, Limit, WorkCalendar, parse_calendar
 from layers import crs as crs_lib
 
 CITIES_DIR = Path(__file__).resolve().parent.parent / "resources" / "cities"
@@ -62,7 +64,7 @@ SCHEMAS: dict[str, _Schema] = {
     "checkpoints": _Schema(
         "point", "checkpoint_id", ("checkpoint_id", "kind"), {"name": None}, allowed_kinds=("bayonet", "checkpoint")
     ),
-    "grids": _Schema("polygon", "grid_id", ("grid_id",), {"name": None}),
+    "grids": _Schema("polygon", "grid_id", ("grid_id",), {"name": None, "level": "cell", "parent": ""}),
     "streets": _Schema("line", None, ("u", "v"), {"name": "", "highway": "", "length_m": _NAN, "oneway": False}),
     "stations": _Schema("point", "station_id", ("station_id", "kind"), {"name": None}),
     "areas": _Schema("polygon", None, (), {"name": "", "kind": ""}),
@@ -85,6 +87,18 @@ _FALSE = {"false", "0", "no", "n", "f"}
 _GEOD = None  # pyproj.Geod, made on first use: only packs without street lengths need it
 _DISPOSITION_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
 MAX_UNITS_PER_NEED = 50
+# The grid's hierarchy (网格: 单元网格 ⊂ 社区/村 ⊂ 街道/镇 ⊂ 区 ⊂ 市), finest first: a grid polygon or an area
+# belongs to a parent of a coarser level (communities and villages are of one rank).
+GRID_LEVELS = ("cell", "community", "village", "town", "district", "city")
+_LEVEL_RANK = {"cell": 0, "community": 1, "village": 1, "town": 2, "district": 3, "city": 4}
+# The grid cases' tables (docs/city-pack.md): the areas above the grid polygons, the departments that handle
+# cases, the catalogue of case categories with their time limits, and the work calendar those run on.
+GRID_AREAS_FILE = "grid_areas.csv"
+CASE_DEPARTMENTS_FILE = "case_departments.csv"
+CASE_CATEGORIES_FILE = "case_categories.csv"
+WORK_CALENDAR_FILE = "work_calendar.json"
+HOLIDAYS_FILE = "holidays.csv"
+_CATEGORY_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 
 
 @dataclass(eq=False, repr=False)
@@ -102,6 +116,13 @@ class CityPack:
     stations: gpd.GeoDataFrame
     areas: gpd.GeoDataFrame
     places: gpd.GeoDataFrame
+    # The areas above the grid polygons: area_id -> {area_id, level, parent, name, name_zh}.
+    grid_areas: dict[str, dict] = field(default_factory=dict)
+    # Grid cases (dispatch/grid_cases.py): code -> {code, name, name_zh}, and code -> {code, name, name_zh,
+    # department, limit}; the work calendar their limits run on (None: the pack has none).
+    case_departments: dict[str, dict] = field(default_factory=dict)
+    case_categories: dict[str, dict] = field(default_factory=dict)
+    work_calendar: WorkCalendar | None = None
 
     def __post_init__(self):
         self._grid_tree  # built now so the first incident does not pay for it
@@ -125,6 +146,26 @@ class CityPack:
         """
         hits = self._grid_tree.query(shapely.Point(lon, lat), predicate="intersects")
         return str(self._grid_ids[hits.min()]) if len(hits) else None
+
+    @cached_property
+    def _grid_chains(self) -> dict[str, dict[str, str]]:
+        parents = dict(zip(self.grids["grid_id"], self.grids["parent"]))
+        levels = dict(zip(self.grids["grid_id"], self.grids["level"]))
+        chains = {}
+        for grid_id in self.grids["grid_id"]:
+            chain = {levels[grid_id]: grid_id}
+            parent = parents[grid_id]
+            while parent:  # levels rise at each step (checked at load), so this ends
+                area = self.grid_areas[parent]
+                chain[area["level"]] = parent
+                parent = area["parent"]
+            chains[grid_id] = chain
+        return chains
+
+    def areas_of(self, grid_id: str) -> dict[str, str]:
+        """The grid polygon and the areas it lies in, by level: {"cell": "G013", "community": "C02",
+        "town": "T1", "city": "HEL"} (only the polygon's own level for a pack without a hierarchy)."""
+        return dict(self._grid_chains[grid_id])
 
     def grid_ids_at(self, lon, lat) -> np.ndarray:
         """grid_at for arrays of points: an object array of grid ids, None where no cell holds the point."""
@@ -165,7 +206,13 @@ def load_city(name_or_path: str | Path) -> CityPack:
     root = _find_pack(name_or_path)
     meta = _read_meta(root)
     layers = {layer: _load_layer(root, meta, layer) for layer in SCHEMAS}
-    pack = CityPack(name=meta["name"], root=root, meta=meta, **layers)
+    grid_areas = _grid_areas(root)
+    _check_grid_parents(layers["grids"], grid_areas)
+    departments = _case_departments(root)
+    calendar = _work_calendar(root, meta)
+    pack = CityPack(name=meta["name"], root=root, meta=meta, **layers, grid_areas=grid_areas,
+                    case_departments=departments, case_categories=_case_categories(root, departments, calendar),
+                    work_calendar=calendar)
     _complete_view(pack)
     return pack
 
@@ -536,7 +583,7 @@ def _check_lon_lat(lon: np.ndarray, lat: np.ndarray, feature: np.ndarray, label:
 
 def _typed_columns(frame: gpd.GeoDataFrame, layer: str, schema: _Schema, label: str, where) -> None:
     for column in ("callsign", "kind", "station", "name", "stream_url", "highway", "name_en", "name_zh", "street",
-                   "housenumber"):
+                   "housenumber", "level", "parent"):
         if column in schema.optional or column in schema.required:
             frame[column] = frame[column].astype(object).where(frame[column].notna(), "").astype(str).str.strip()
     if schema.allowed_kinds:
@@ -547,6 +594,11 @@ def _typed_columns(frame: gpd.GeoDataFrame, layer: str, schema: _Schema, label: 
             raise CityPackError(label, f"kind {frame['kind'].iloc[row]!r} is not one of {allowed}", where(row))
     if layer == "places":
         _check_places(frame, label, where)
+    if layer == "grids":
+        wrong = np.flatnonzero(~frame["level"].isin(GRID_LEVELS).to_numpy())
+        if len(wrong):
+            raise CityPackError(label, f"level {frame['level'].iloc[wrong[0]]!r} is not one of {', '.join(GRID_LEVELS)}",
+                                where(wrong[0]))
     if layer == "cameras":
         frame["online"] = _booleans(frame["online"], "online", True, label, where)
         frame["direction_deg"] = _optional_numbers(frame["direction_deg"], "direction_deg", (0.0, 360.0), label, where)
@@ -558,6 +610,132 @@ def _typed_columns(frame: gpd.GeoDataFrame, layer: str, schema: _Schema, label: 
         if unknown.any():
             length[unknown] = _geodesic_lengths(frame.geometry.values[unknown])
         frame["length_m"] = length
+
+
+# --- the grid's hierarchy and the grid cases' tables --------------------------------------------
+
+
+def _read_table(root: Path, name: str, required: tuple[str, ...]) -> list[tuple[str, dict]] | None:
+    """The rows of a CSV table of the pack as (where, row), values stripped; None when the pack has no such
+    file."""
+    path = root / name
+    if not path.is_file():
+        return None
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as file:
+            reader = csv.DictReader(file)
+            columns = reader.fieldnames or []
+            rows = [(f"row {n}", {key: (value or "").strip() for key, value in row.items() if key is not None})
+                    for n, row in enumerate(reader, start=1)]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise CityPackError(name, f"cannot be read: {exc}") from None
+    missing = [column for column in required if column not in columns]
+    if missing:
+        raise CityPackError(name, f"missing column {missing[0]!r} (columns: {', '.join(columns)})")
+    return rows
+
+
+def _unique_id(seen: dict, value: str, column: str, name: str, where: str) -> str:
+    if not value:
+        raise CityPackError(name, f"{column} is empty", where)
+    if value in seen:
+        raise CityPackError(name, f"{column} {value!r} is listed twice", where)
+    return value
+
+
+def _grid_areas(root: Path) -> dict[str, dict]:
+    """`grid_areas.csv`: area_id, level, parent ("" at the top), name, name_zh."""
+    areas: dict[str, dict] = {}
+    wheres = {}
+    for where, row in _read_table(root, GRID_AREAS_FILE, ("area_id", "level")) or []:
+        area_id = _unique_id(areas, row["area_id"], "area_id", GRID_AREAS_FILE, where)
+        if row["level"] not in GRID_LEVELS[1:]:
+            raise CityPackError(GRID_AREAS_FILE, f"level {row['level']!r} is not one of {', '.join(GRID_LEVELS[1:])}",
+                                where)
+        areas[area_id] = {"area_id": area_id, "level": row["level"], "parent": row.get("parent", ""),
+                          "name": row.get("name") or area_id, "name_zh": row.get("name_zh") or row.get("name") or area_id}
+        wheres[area_id] = where
+    for area_id, area in areas.items():
+        _check_parent(area["level"], area["parent"], areas, GRID_AREAS_FILE, f"{wheres[area_id]} ({area_id})")
+    return areas
+
+
+def _check_parent(level: str, parent: str, areas: dict[str, dict], name: str, where: str) -> None:
+    """A parent is an area of the table, of a coarser level; so a chain of parents always ends."""
+    if not parent:
+        return
+    if parent not in areas:
+        raise CityPackError(name, f"parent {parent!r} is not an area of {GRID_AREAS_FILE}", where)
+    if _LEVEL_RANK[areas[parent]["level"]] <= _LEVEL_RANK[level]:
+        raise CityPackError(name, f"parent {parent!r} is a {areas[parent]['level']}, not coarser than a {level}", where)
+
+
+def _check_grid_parents(grids: gpd.GeoDataFrame, areas: dict[str, dict]) -> None:
+    for index, (grid_id, level, parent) in enumerate(zip(grids["grid_id"], grids["level"], grids["parent"])):
+        _check_parent(level, parent, areas, "grids", f"feature {index + 1} ({grid_id})")
+
+
+def _case_departments(root: Path) -> dict[str, dict]:
+    """`case_departments.csv`: code, name, name_zh: who handles grid cases."""
+    departments: dict[str, dict] = {}
+    for where, row in _read_table(root, CASE_DEPARTMENTS_FILE, ("code", "name")) or []:
+        code = _unique_id(departments, row["code"], "code", CASE_DEPARTMENTS_FILE, where)
+        if not _DISPOSITION_CODE.fullmatch(code):
+            raise CityPackError(CASE_DEPARTMENTS_FILE, f"code {code!r} must be 1-32 capital letters, digits or _, "
+                                                       "starting with a letter", where)
+        departments[code] = {"code": code, "name": row["name"] or code, "name_zh": row.get("name_zh") or row["name"]}
+    return departments
+
+
+def _work_calendar(root: Path, meta: dict) -> WorkCalendar | None:
+    """`work_calendar.json` (hours, weekdays) and `holidays.csv`, on the city's clock (city.json timezone)."""
+    if not (root / WORK_CALENDAR_FILE).is_file():
+        if (root / HOLIDAYS_FILE).is_file():
+            raise CityPackError(HOLIDAYS_FILE, f"needs {WORK_CALENDAR_FILE} beside it (the working hours and weekdays)")
+        return None
+    calendar_text = _read_text(root, WORK_CALENDAR_FILE)
+    holidays_text = _read_text(root, HOLIDAYS_FILE) if (root / HOLIDAYS_FILE).is_file() else None
+    try:
+        return parse_calendar(calendar_text, holidays_text, zoneinfo.ZoneInfo(meta["timezone"]))
+    except CalendarError as exc:
+        # the holidays' problems name their line or columns; every other one is the calendar file's
+        holidays_problem = str(exc).startswith(("line ", "needs the columns"))
+        raise CityPackError(HOLIDAYS_FILE if holidays_problem else WORK_CALENDAR_FILE, str(exc)) from None
+
+
+def _read_text(root: Path, name: str) -> str:
+    try:
+        return (root / name).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CityPackError(name, f"cannot be read: {exc}") from None
+
+
+def _case_categories(root: Path, departments: dict[str, dict], calendar: WorkCalendar | None) -> dict[str, dict]:
+    """`case_categories.csv`: code, name, name_zh, department (its code), limit, limit_unit."""
+    rows = _read_table(root, CASE_CATEGORIES_FILE, ("code", "name", "department", "limit", "limit_unit"))
+    if rows is None:
+        return {}
+    if calendar is None:
+        raise CityPackError(CASE_CATEGORIES_FILE, f"time limits run on working time: the pack needs {WORK_CALENDAR_FILE}")
+    categories: dict[str, dict] = {}
+    for where, row in rows:
+        code = _unique_id(categories, row["code"], "code", CASE_CATEGORIES_FILE, where)
+        if not _CATEGORY_CODE.fullmatch(code):
+            raise CityPackError(CASE_CATEGORIES_FILE, f"code {code!r} must be 1-32 letters, digits or _.-", where)
+        if row["department"] not in departments:
+            known = ", ".join(departments) or f"none: the pack has no {CASE_DEPARTMENTS_FILE}"
+            raise CityPackError(CASE_CATEGORIES_FILE, f"department {row['department']!r} is not in "
+                                                      f"{CASE_DEPARTMENTS_FILE} ({known})", where)
+        try:
+            limit = Limit(float(row["limit"]), row["limit_unit"])
+        except ValueError as exc:  # float() or the limit's own check
+            problem = str(exc) if isinstance(exc, CalendarError) else f"limit {row['limit']!r} is not a number"
+            raise CityPackError(CASE_CATEGORIES_FILE, problem, where) from None
+        if not math.isfinite(limit.amount):
+            raise CityPackError(CASE_CATEGORIES_FILE, f"limit {row['limit']!r} is not a finite number", where)
+        categories[code] = {"code": code, "name": row["name"] or code, "name_zh": row.get("name_zh") or row["name"],
+                            "department": row["department"], "limit": limit}
+    return categories
 
 
 def _check_places(frame: gpd.GeoDataFrame, label: str, where) -> None:

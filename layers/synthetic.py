@@ -68,7 +68,7 @@ def make_city(cameras: int = 150_000, grids: int = 3_000, units: int = 5_000, in
         "station_id": [f"S{i:02d}" for i in range(towns)], "name": [f"{STREET_NAMES[i % 12]}派出所" for i in range(towns)],
         "kind": "station",
     }, shapely.points(town_lon, town_lat))
-    grid_frame = _grids(rng, (lon0, lat0, lon1, lat1), grids)
+    grid_frame, grid_areas = _grids(rng, (lon0, lat0, lon1, lat1), grids)
     ulon, ulat = near_towns(units, 1.0)
     unit_ids = np.array([f"U{i:04d}" for i in range(units)], dtype=object)
     unit_frame = _frame({"unit_id": unit_ids, "callsign": [f"粤S-{i:04d}" for i in range(units)],
@@ -78,7 +78,7 @@ def make_city(cameras: int = 150_000, grids: int = 3_000, units: int = 5_000, in
             "center": [cx, cy], "zoom_extent": [lon0, lat0, lon1, lat1]}
     pack = CityPack(name="synthetic", root=Path("."), meta=meta, units=unit_frame, cameras=camera_frame,
                     checkpoints=checkpoint_frame, grids=grid_frame, streets=streets, stations=station_frame,
-                    areas=areas, places=empty_layer("places"))
+                    areas=areas, places=empty_layer("places"), grid_areas=grid_areas)
     ilon, ilat = near_towns(incidents, 0.8)
     incident_columns = {
         "ids": np.array([f"I{i:05d}" for i in range(incidents)], dtype=object), "lon": ilon, "lat": ilat,
@@ -135,8 +135,14 @@ def _streets(rng, box, town_lon, town_lat, town_r) -> gpd.GeoDataFrame:
                             geometry=lines, crs="EPSG:4326")
 
 
-def _grids(rng, box, count: int) -> gpd.GeoDataFrame:
-    """A jittered lattice of quadrilaterals that tile the box (neighbours share their corners)."""
+# The synthetic grid's hierarchy: blocks of cells are a community (社区), blocks of communities a town (镇).
+CELLS_PER_COMMUNITY_SIDE = 4
+COMMUNITIES_PER_TOWN_SIDE = 4
+
+
+def _grids(rng, box, count: int) -> tuple[gpd.GeoDataFrame, dict[str, dict]]:
+    """A jittered lattice of quadrilaterals that tile the box (neighbours share their corners), each cell in
+    a community of the 4 x 4 cells around it, in a town of 4 x 4 communities, in the city; and those areas."""
     lon0, lat0, lon1, lat1 = box
     aspect = (lon1 - lon0) / (lat1 - lat0)
     ny = max(int(round(np.sqrt(count / aspect))), 1)
@@ -152,8 +158,19 @@ def _grids(rng, box, count: int) -> gpd.GeoDataFrame:
                       np.stack([X[:-1, :-1], Y[:-1, :-1]], -1)], axis=2).reshape(-1, 5, 2)
     polygons = shapely.polygons(rings)
     ids = [f"G{i:04d}" for i in range(len(polygons))]
-    return gpd.GeoDataFrame({"grid_id": ids, "name": [f"网格{i}" for i in range(len(polygons))]},
-                            geometry=polygons, crs="EPSG:4326")
+    rows, columns = np.divmod(np.arange(len(polygons)), nx)
+    community_rows, community_columns = rows // CELLS_PER_COMMUNITY_SIDE, columns // CELLS_PER_COMMUNITY_SIDE
+    communities = [f"S{r:02d}{c:02d}" for r, c in zip(community_rows, community_columns)]
+    areas = {"DG": {"area_id": "DG", "level": "city", "parent": "", "name": "Synthetic city", "name_zh": "合成市"}}
+    for community, r, c in zip(communities, community_rows, community_columns):
+        town = f"Z{r // COMMUNITIES_PER_TOWN_SIDE:02d}{c // COMMUNITIES_PER_TOWN_SIDE:02d}"
+        areas.setdefault(town, {"area_id": town, "level": "town", "parent": "DG", "name": f"Town {town}",
+                                "name_zh": f"{town}镇"})
+        areas.setdefault(community, {"area_id": community, "level": "community", "parent": town,
+                                     "name": f"Community {community}", "name_zh": f"{community}社区"})
+    frame = gpd.GeoDataFrame({"grid_id": ids, "name": [f"网格{i}" for i in range(len(polygons))], "level": "cell",
+                              "parent": communities}, geometry=polygons, crs="EPSG:4326")
+    return frame, areas
 
 
 def _areas(rng, box, town_lon, town_lat) -> gpd.GeoDataFrame:
