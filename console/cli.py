@@ -12,7 +12,7 @@ from tak import DEFAULT_UNIT_RANGE_KM
 def _users_add(args: argparse.Namespace) -> int:
     from dispatch.users import add_user
 
-    token = add_user(args.users, args.name, args.role, args.token_file)
+    token = add_user(args.users, args.name, args.role, args.token_file, cells=args.cells)
     if args.token_file:
         print(f"added {args.name} ({args.role}) to {args.users}; the token is in {args.token_file} (mode 0600)")
     else:
@@ -439,8 +439,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "to --token-file")
     add.add_argument("name")
     add.add_argument("--role", required=True,
-                     choices=["viewer", "dispatcher", "supervisor", "feed", "trainer"])
+                     choices=["viewer", "dispatcher", "supervisor", "feed", "trainer", "grid"])
     add.add_argument("--users", required=True, help="the users file (JSON; created if absent)")
+    add.add_argument("--cells", type=lambda text: [cell.strip() for cell in text.split(",") if cell.strip()],
+                     help="a grid officer's grid cells, comma-separated (G001,G002): where it may verify cases")
     add.add_argument("--token-file", help="write the token to this new file (mode 0600) instead of printing it")
     add.set_defaults(run=_users_add)
     remove = users_sub.add_parser("remove", help="remove a user; a running server closes their connections")

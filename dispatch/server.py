@@ -81,6 +81,7 @@ class Limits:
         "supervisor": (200.0, 1000.0),
         "trainer": (2000.0, 4000.0),
         "feed": (2000.0, 4000.0),
+        "grid": (20.0, 40.0),  # a grid officer's phone: reports and verifications, by hand
     })
     max_buffered_bytes: int = 8 * 1024 * 1024  # unsent bytes per session (about 40,000 positions)
 
@@ -407,7 +408,8 @@ class DispatchServer:
         if writer.due():
             writer.write()
         ledger = Ledger(name, state, seq, ts or "", centre=self.centre, grid_at=self.grid_at,
-                        dispositions=self.dispositions, nearby=self.nearby)
+                        dispositions=self.dispositions, nearby=self.nearby,
+                        cells_of=lambda actor: self.users_file.users.cells_of(actor))  # as the file is now
         return Namespace(ledger, writer)
 
     # ---- connections ---------------------------------------------------------------------------

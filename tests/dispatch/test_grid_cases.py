@@ -4,6 +4,8 @@ officer's cells; due times and on-time closing; privacy, keyframes; and a real s
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import itertools
 import re
 from datetime import datetime, timezone
@@ -394,3 +396,45 @@ def test_a_case_through_a_real_server_survives_a_kill(fresh_server, tokens):
         await alice.close()
 
     asyncio.run(again())
+
+
+def test_grid_officers_connect_report_and_verify_in_their_own_cells_on_a_real_server(tmp_path, city):
+    """Through `onemap users add --cells` and a real server: the officer whose cell holds the case verifies it;
+    one with other cells is refused, naming its cells."""
+    from support.server import ServerProcess
+
+    users_file = tmp_path / "users.json"
+    cell = city.grid_at(PLACE["lon"], PLACE["lat"])
+    other = next(g for g in sorted(city.grids["grid_id"]) if g != cell)
+    tokens = {}
+    for name, role, cells in (("gina", "grid", cell), ("gus", "grid", other), ("alice", "dispatcher", None)):
+        done = subprocess.run([sys.executable, "-m", "console.cli", "users", "add", name, "--role", role,
+                               "--users", str(users_file), *(["--cells", cells] if cells else [])],
+                              capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2])
+        tokens[name] = done.stdout.strip().splitlines()[-1]
+    server = ServerProcess(tmp_path / "events.db", users_file)
+    server.start()
+
+    async def run():
+        gina, gus, alice = [await DispatchClient.connect(server.url, tokens[name]) for name in ("gina", "gus", "alice")]
+        reported = await gina.command("case.report", **{k: v for k, v in REPORT.items()
+                                                        if k not in ("source", "caller_name", "callback")})
+        assert reported["op"] == "ack", reported
+        case_id = reported["case_id"]
+        for cmd in PATHS["handled"]:
+            assert (await alice.command(cmd, case_id=case_id, **ARGS[cmd]))["op"] == "ack", cmd
+        refused = await gus.command("case.verify", case_id=case_id, passed=True)
+        assert (refused["op"], refused["code"]) == ("nack", "forbidden") and other in refused["message"], refused
+        verified = await gina.command("case.verify", case_id=case_id, passed=True)
+        assert verified["op"] == "ack", verified
+        await alice.wait_for_seq(verified["seq"])
+        case = alice.state["cases"][case_id]
+        assert case["status"] == "verified" and [s["actor"] for s in case["steps"]][0] == "gina"
+        assert case["steps"][-1]["actor"] == "gina"
+        for client in (gina, gus, alice):
+            await client.close()
+
+    try:
+        asyncio.run(run())
+    finally:
+        server.kill()
