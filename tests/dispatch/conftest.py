@@ -11,11 +11,14 @@ def tokens(tmp_path_factory):
     return path, make_users(path)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, tokens):
-    """One server process on the demo city for the module's tests."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request, tmp_path_factory, tokens):
+    """One server process on the demo city for the module's tests, on each store: the protocol suite runs
+    unchanged against a SQLite log and a PostgreSQL one."""
     users_file, _ = tokens
-    process = ServerProcess(tmp_path_factory.mktemp("db") / "events.db", users_file)
+    log = (tmp_path_factory.mktemp("db") / "events.db" if request.param == "sqlite"
+           else request.getfixturevalue("postgres").new_database())
+    process = ServerProcess(log, users_file)
     process.start()
     yield process
     process.kill()
