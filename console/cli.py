@@ -482,7 +482,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     # No abbreviations: an old `--token SECRET` must not be taken for `--token-file SECRET`.
     console = sub.add_parser("console", help="open the dispatch console", allow_abbrev=False)
-    console.add_argument("--server", default="ws://127.0.0.1:8765/ws")
+    console.add_argument("--server", default="ws://127.0.0.1:8765/ws",
+                         help="the server's URL, or several servers of one log separated by commas: on loss the "
+                              "console resumes on the next (docs/deploy.md)")
     console.add_argument("--token-file", help="a file holding the token, readable only by you "
                                               "(else ONEMAP_TOKEN, else asked for)")
     console.add_argument("--city", help="a city pack name or folder (default: the one the server names)")

@@ -4,6 +4,10 @@ The GUI thread never waits on the network: an asyncio loop on a worker thread ho
 parses frames, and hands events to the GUI in batches (at most one batch every FLUSH_S) through queued
 Qt signals. The GUI folds them with the shared reducer. On loss the link reconnects with backoff and
 resumes from the last seq it delivered; while it is down, commands are refused at once, never queued.
+
+The server may be several (`ws://a/ws,ws://b/ws`: servers on one PostgreSQL log, docs/deploy.md): every one
+serves the same seqs, so on loss the link goes on to the next and resumes there, with no gap and nothing
+twice. A command in flight when the link fell is answered `disconnected`, never sent again by the link.
 """
 from __future__ import annotations
 
@@ -46,8 +50,13 @@ class ServerLink(QObject):
 
     def __init__(self, url: str, token: str, namespace: str = "live", parent: QObject | None = None,
                  resume_from: int | None = None):
+        """`url`: one server's URL, or several separated by commas (servers of one log), tried in turn."""
         super().__init__(parent)
-        self.url, self.token, self.namespace = url, token, namespace
+        self.urls = [part.strip() for part in url.split(",") if part.strip()]
+        if not self.urls:
+            raise ValueError("no server URL given")
+        self._server = 0  # which of them the link connects to now
+        self.token, self.namespace = token, namespace
         self.state = DISCONNECTED
         # last seq handed to the GUI; None: start from a snapshot; 0: every event of the namespace from its
         # first (the trainer's panel reads a drill's whole log)
@@ -61,6 +70,11 @@ class ServerLink(QObject):
         # link thread only: events received and not yet handed to the GUI
         self._pending: list[dict] = []
         self._flush_handle: asyncio.TimerHandle | None = None
+
+    @property
+    def url(self) -> str:
+        """The server the link connects (or last connected) to."""
+        return self.urls[self._server]
 
     # ---- GUI side ---------------------------------------------------------------------------------
 
@@ -135,7 +149,9 @@ class ServerLink(QObject):
                          exc_info=not isinstance(exc, (OSError, asyncio.TimeoutError)))
                 self._set_state(DISCONNECTED, failure_reason(exc))
                 attempt += 1
-                if await self._wait_or_stop(_backoff(attempt)):
+                self._next_server()
+                # Each server once at once, then with backoff: a server down is no reason to wait for another.
+                if attempt % len(self.urls) == 0 and await self._wait_or_stop(_backoff(attempt // len(self.urls))):
                     return
                 continue
             attempt = 0
@@ -146,6 +162,10 @@ class ServerLink(QObject):
                 return
             log.info("connection to %s lost (close code %s)", self.url, client.close_code)
             self._set_state(DISCONNECTED, LOST)
+            self._next_server()
+
+    def _next_server(self) -> None:
+        self._server = (self._server + 1) % len(self.urls)
 
     def _on_event(self, event: dict) -> None:
         # Events can arrive with the welcome, before _follow runs: they wait until the GUI has the welcome.
