@@ -1,19 +1,27 @@
 """Durable appends per second to the event store: group commit against one transaction per event.
 
 Prints `name value unit` lines. The same workload every run: position events of a realistic size
-(~220 bytes), grouped 500 to a transaction, each transaction fsynced (synchronous=FULL).
+(~220 bytes), grouped 500 to a transaction, each transaction fsynced (SQLite synchronous=FULL; PostgreSQL
+fsync and synchronous_commit on), on SQLite, then on PostgreSQL (`pg_` lines): a scratch cluster of its own
+(tests/support/postgres.py), or the database `--store postgresql://...` names.
 """
 from __future__ import annotations
 
+import argparse
+import functools
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import orjson
+import psycopg
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
+from dispatch.pg_store import PgEventStore  # noqa: E402
 from dispatch.store import AuditRecord, EventStore, StoredEvent  # noqa: E402
 
 GROUPED_EVENTS = 200_000
@@ -32,9 +40,10 @@ def _event(seq: int) -> tuple[StoredEvent, AuditRecord]:
     return StoredEvent("live", seq, ts, "avl-gateway", "unit.moved", frame), audit
 
 
-def _rate(group_size: int, total: int) -> float:
+def _rate(open_store, group_size: int, total: int) -> float:
+    """`open_store(folder)`: an empty store."""
     with tempfile.TemporaryDirectory() as tmp:
-        store = EventStore(Path(tmp) / "bench.db")
+        store = open_store(Path(tmp))
         batches = []
         for start in range(1, total + 1, group_size):
             pairs = [_event(seq) for seq in range(start, min(start + group_size, total + 1))]
@@ -48,9 +57,33 @@ def _rate(group_size: int, total: int) -> float:
     return total / elapsed
 
 
+def _empty_pg(url: str, folder: Path) -> PgEventStore:
+    store = PgEventStore(url)  # its tables exist from here
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("TRUNCATE events, heads, audit")  # the same workload every run: from seq 1
+    return store
+
+
 def main() -> None:
-    print(f"append_grouped_eps {_rate(GROUP_SIZE, GROUPED_EVENTS):.0f} events/s")
-    print(f"append_single_eps {_rate(1, SINGLE_EVENTS):.0f} events/s")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", help="a PostgreSQL database to use (its events are emptied!) instead of a scratch cluster")
+    args = parser.parse_args()
+    sqlite = lambda folder: EventStore(folder / "bench.db")  # noqa: E731
+    print(f"append_grouped_eps {_rate(sqlite, GROUP_SIZE, GROUPED_EVENTS):.0f} events/s")
+    print(f"append_single_eps {_rate(sqlite, 1, SINGLE_EVENTS):.0f} events/s")
+    if args.store:
+        _pg_lines(args.store)
+        return
+    from support.postgres import PostgresCluster
+
+    with PostgresCluster() as cluster:
+        _pg_lines(cluster.new_database())
+
+
+def _pg_lines(url: str) -> None:
+    pg = functools.partial(_empty_pg, url)
+    print(f"pg_append_grouped_eps {_rate(pg, GROUP_SIZE, GROUPED_EVENTS):.0f} events/s")
+    print(f"pg_append_single_eps {_rate(pg, 1, SINGLE_EVENTS):.0f} events/s")
 
 
 if __name__ == "__main__":

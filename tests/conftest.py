@@ -66,6 +66,8 @@ def postgres():
 def empty_store(request, tmp_path):
     """`empty_store()` opens an empty event log, on each store the server can run on: a new SQLite file, or a
     PostgreSQL database emptied (one database per test; creating one per call would cost 100 ms each)."""
+    import psycopg
+
     from dispatch.stores import store_factory
 
     opened = []
@@ -77,10 +79,10 @@ def empty_store(request, tmp_path):
         url = request.getfixturevalue("postgres").new_database()
 
         def open_empty():
-            store = store_factory(url)()
-            store._db.execute("TRUNCATE events, heads, keyframes, chunks, meta, snapshots, audit")
-            opened.append(store)
-            return store
+            opened.append(store_factory(url)())  # its tables exist from here
+            with psycopg.connect(url, autocommit=True) as db:
+                db.execute("TRUNCATE events, heads, keyframes, chunks, meta, snapshots, audit")
+            return opened[-1]
     yield open_empty
     for store in opened:
         store.close()
