@@ -6,6 +6,8 @@ a `CotRefused` with a short fixed `reason` that the gateway counts (docs/tak.md 
 """
 from __future__ import annotations
 
+import functools
+
 import math
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -82,7 +84,14 @@ class Cot:
 # ---- times -----------------------------------------------------------------------------------------
 
 def format_time(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    """RFC 3339 UTC with milliseconds. The gateway formats three times for every CoT in and out (6 % of its
+    time in strftime): the part down to the second is formatted once per second."""
+    return _utc_second(int(value.timestamp() // 1)) + f"{value.microsecond // 1000:03d}Z"
+
+
+@functools.lru_cache(maxsize=1024)  # time, start and stale of the CoT of the last minutes
+def _utc_second(epoch_second: int) -> str:
+    return datetime.fromtimestamp(epoch_second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.")
 
 
 def _parse_time(text: str | None, name: str) -> datetime:
