@@ -10,7 +10,6 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any, Callable
-from urllib.parse import urlsplit
 
 from anpr.plates import normalise
 from anpr.watchlist import CATEGORIES, Entry
@@ -36,7 +35,7 @@ from dispatch.domain import (
 )
 from dispatch.grid_cases import CASE_HANDLERS, CaseRules
 from dispatch.history import rfc3339
-from dispatch.judging import Args as _Args, Rejected, next_id as _next_id
+from dispatch.judging import Args as _Args, Rejected, is_url, next_id as _next_id
 from dispatch.nearby import AvailableUnits
 from dispatch.procedures import DEFAULT_DISPOSITION_CODES
 from dispatch.reducer import State
@@ -304,8 +303,7 @@ def _media_url(a: _Args) -> str | None:
     url = a.text("media_url", required=False, max_len=MAX_MEDIA_URL)
     if url is None:
         return None
-    parts = urlsplit(url) if url.isprintable() and " " not in url else None
-    if parts is None or parts.scheme.lower() not in MEDIA_SCHEMES or not parts.netloc:
+    if not is_url(url, MEDIA_SCHEMES):
         raise a._bad("media_url", f"{url[:80]!r} is not an http, https or rtsp URL")
     return url
 
@@ -459,10 +457,8 @@ def _watchlist_remove(state: State, a: _Args, ctx: Context) -> Events:
 
 def _image_url(a: _Args) -> str | None:
     url = a.text("image_url", required=False, max_len=MAX_IMAGE_URL)
-    if url is not None:
-        parts = urlsplit(url) if url.isprintable() and " " not in url else None
-        if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-            raise a._bad("image_url", f"{url[:80]!r} is not an http or https URL")
+    if url is not None and not is_url(url, ("http", "https")):
+        raise a._bad("image_url", f"{url[:80]!r} is not an http or https URL")
     return url
 
 

@@ -16,10 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Mapping
-from urllib.parse import urlsplit
 
 from dispatch.history import epoch, rfc3339
-from dispatch.judging import Args, Rejected, next_id
+from dispatch.judging import Args, Rejected, is_url, next_id
 from dispatch.work_calendar import Limit, WorkCalendar
 
 if TYPE_CHECKING:
@@ -145,9 +144,7 @@ def _photos(a: Args) -> list[str]:
     if not isinstance(photos, list) or len(photos) > MAX_PHOTOS:
         raise a._bad("photos", f"must be a list of at most {MAX_PHOTOS} http or https URLs")
     for url in photos:
-        parts = (urlsplit(url) if isinstance(url, str) and len(url) <= MAX_PHOTO_URL and url.isprintable()
-                 and " " not in url else None)
-        if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        if not (is_url(url, ("http", "https")) and len(url) <= MAX_PHOTO_URL):
             raise a._bad("photos", f"{str(url)[:80]!r} is not an http or https URL of at most {MAX_PHOTO_URL} "
                                    "characters")
     return list(photos)

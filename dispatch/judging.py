@@ -8,10 +8,19 @@ import math
 import re
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 _ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 # A call-back number, loosely: what people type for one (+86 138-0013-8000, (09) 310 1234), 3+ digits.
 _PHONE_PATTERN = re.compile(r"\+?[0-9 ()./-]+")
+
+
+def is_url(value: object, schemes: tuple[str, ...]) -> bool:
+    """A printable string with no space, of one of `schemes`, naming a host: a URL a console may open."""
+    if not isinstance(value, str) or not value.isprintable() or " " in value:
+        return False
+    parts = urlsplit(value)
+    return parts.scheme.lower() in schemes and bool(parts.netloc)
 
 
 class Rejected(Exception):
