@@ -4,7 +4,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dispatch.event_store import StoreError  # these two: names and constants only; what runs is imported when it runs
+# Names and constants only: what runs is imported when it runs.
+from dispatch.domain import ROLES
+from dispatch.event_store import StoreError
 from dispatch.retention import DEFAULT_PLATE_RETENTION_DAYS
 from tak import DEFAULT_UNIT_RANGE_KM
 
@@ -439,7 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "to --token-file")
     add.add_argument("name")
     add.add_argument("--role", required=True,
-                     choices=["viewer", "dispatcher", "supervisor", "feed", "trainer", "grid"])
+                     choices=ROLES)
     add.add_argument("--users", required=True, help="the users file (JSON; created if absent)")
     add.add_argument("--cells", type=lambda text: [cell.strip() for cell in text.split(",") if cell.strip()],
                      help="a grid officer's grid cells, comma-separated (G001,G002): where it may verify cases")

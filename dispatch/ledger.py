@@ -152,6 +152,12 @@ class WatchlistIndex:
             self.seq = seq
         return self.matcher
 
+    def resync(self, state: State) -> None:
+        """Up to date with `state` whatever the index followed before (a state rebuilt, the events it had
+        followed undone): compared entry by entry, changed entries only re-indexed."""
+        self.seq = None
+        self(state)
+
     def follow(self, state: State, event: dict, seq_before: int | None) -> None:
         """Keep up with one watchlist event just folded into `state`, whose watchlist seq was `seq_before`:
         that entry alone when the index was up to date with it, so a list loaded entry by entry (100,000 of
@@ -322,8 +328,7 @@ class Ledger:
         judged_again = {id(accepted.audit) for accepted in pending}
         self._audits = [audit for audit in self._audits if id(audit) not in judged_again]
         self.decision_state = copy_state(self.committed_state)
-        self.watchlist.seq = None  # it followed events that are being judged again: compared afresh
-        self.watchlist(self.decision_state)
+        self.watchlist.resync(self.decision_state)  # it followed events that are being judged again
         replies: dict[Hashable, list[bytes]] = {}
         last_of: dict[int, Accepted] = {}  # per `cmds` frame, its last command accepted again
         for old in pending:

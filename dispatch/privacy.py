@@ -1,5 +1,6 @@
-"""Callers' personal data (name, call-back number: of incidents and of citizens' grid cases), alarms' media URLs (a panic app's live audio or video),
-watchlists, plate reads and their hits; and the copies of frames and states without them.
+"""Callers' personal data (name, call-back number: of incidents and of citizens' grid cases), alarms' media
+URLs (a panic app's live audio or video), watchlists, plate reads and their hits; and the copies of frames
+and states without them.
 
 The server encodes each frame once per visibility class, never once per connection: roles in
 `domain.PERSONAL_DATA_ROLES` get the frame as stored; every other role (viewer, feed) gets the public

@@ -779,17 +779,14 @@ class DispatchServer:
         """A shared log: every namespace served here brought up to what other servers stored, their events
         published here like this server's own. Called by the committer only, so no group is in flight."""
         for ns in tuple(self._namespaces.values()):
-            while True:
-                rows = await self._in_store(self._store.frames_after, ns.name, ns.ledger.committed_seq, BATCH_MAX_EVENTS)
-                if not rows:
-                    break
-                frames = [frame for _, frame in rows]
-                events = [orjson.loads(frame) for frame in frames]
-                self._store_thread.submit(ns.keyframes.add, events)
-                published = ns.ledger.caught_up(events, frames)
-                self._publish(ns, published)
-                if len(rows) < BATCH_MAX_EVENTS:
-                    break
+            # All of them at once: the commands waiting here are judged again once, not once per page.
+            rows = await self._in_store(lambda: list(self._store.iter_frames(ns.name, ns.ledger.committed_seq)))
+            if not rows:
+                continue
+            frames = [frame for _, frame in rows]
+            events = [orjson.loads(frame) for frame in frames]
+            self._store_thread.submit(ns.keyframes.add, events)
+            self._publish(ns, ns.ledger.caught_up(events, frames))
 
     async def _commit_loop(self) -> None:
         loop = asyncio.get_running_loop()
