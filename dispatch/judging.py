@@ -19,7 +19,10 @@ def is_url(value: object, schemes: tuple[str, ...]) -> bool:
     """A printable string with no space, of one of `schemes`, naming a host: a URL a console may open."""
     if not isinstance(value, str) or not value.isprintable() or " " in value:
         return False
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # "http://[x/": a bracketed host that is not IPv6
+        return False
     return parts.scheme.lower() in schemes and bool(parts.netloc)
 
 

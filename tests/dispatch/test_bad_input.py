@@ -42,6 +42,11 @@ COMMAND_CASES = [
      "invalid_transition", "cannot go from available to onscene"),
     ("status outside the machine", None, "unit.status", {"unit_id": "{unit}", "status": "asleep"},
      "bad_request", "is not one of"),
+    # urllib's parser raises on a bracketed host that is not IPv6
+    ("a URL no parser can read", None, "alarm.raise", {"device_id": "APP-1", "kind": "panic", "lon": 24.94,
+                                                      "lat": 60.17, "ts": "2026-12-04T10:00:00+00:00",
+                                                      "media_url": "http://[not-ipv6/live"},
+     "bad_request", "is not an http, https or rtsp URL"),
 ]
 
 FRAME_CASES = [
