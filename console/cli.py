@@ -226,6 +226,24 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stats(args: argparse.Namespace) -> int:
+    from reports.stats import resolve_period, stats_of_log
+    from reports.times import machine_zone, zone_named
+
+    if (args.db is None) == (args.store is None):
+        raise ValueError("give either --db PATH (an event log file) or --store URL")
+    zone = zone_named(args.tz) if args.tz else machine_zone()
+    period = resolve_period(args.period, args.at, zone)
+
+    def progress(done: float, words: str) -> None:
+        print(f"{done:4.0%} {words}", file=sys.stderr)
+
+    shown = progress if sys.stderr.isatty() else None  # as `report`: a timer's job reads the files, or the error
+    for path in stats_of_log(args.db, args.store, args.namespace, period, zone, args.out, shown):
+        print(path)
+    return 0
+
+
 def _drill_run(args: argparse.Namespace) -> int:
     from drills.runner import DrillRunner, load_scenario
 
@@ -562,6 +580,20 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--city", help="the city pack the server ran: needed only for a log that does not record "
                                        "the state it started from")
     export.set_defaults(run=_export)
+
+    stats = sub.add_parser("stats", help="statistics of a day, week, month, quarter or year against the one before: "
+                                         "CSV, XLSX and an offline HTML page (docs/statistics.md)")
+    stats_log = stats.add_mutually_exclusive_group()
+    stats_log.add_argument("--db", help="the SQLite event store file (or a copy)")
+    stats_log.add_argument("--store", help="the event store as a URL: sqlite:///PATH or postgresql://...")
+    stats.add_argument("--namespace", default="live", help="live (default), exercise:<name> or history:<name>")
+    stats.add_argument("--period", required=True, metavar="|".join(("day", "week", "month", "quarter", "year")),
+                       help="the calendar period, in --tz (weeks start on Monday)")
+    stats.add_argument("--at", required=True, metavar="DATE|previous",
+                       help="a date in the period (2026-12-04), or previous: the last complete period before now")
+    stats.add_argument("--out", required=True, help="a new (or empty) folder for the files")
+    stats.add_argument("--tz", help="the IANA zone the periods are counted in (default: the machine's)")
+    stats.set_defaults(run=_stats)
 
     drill = sub.add_parser("drill", help="run, control and score drills in exercise namespaces (docs/drills.md)")
     drill_sub = drill.add_subparsers(dest="drill_command", required=True)

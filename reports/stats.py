@@ -1,0 +1,436 @@
+"""Statistics (自动统计) of a calendar period of one namespace's log, beside the period before it.
+
+`onemap stats` and the console's Statistics window call `compute_stats` then `write_stats`. A period is a
+day, an ISO week (Monday first), a month, a quarter or a year of the report's zone, [start, end). Its
+figures are as known at its end, like the after-action report's (reports/export.py), whose incident
+intervals (reports.figures) and closure figures (dispatch.grid_cases.closure_figures) they reuse:
+
+- incidents created in it by kind, local hour of day and grid cell;
+- call-to-dispatch and dispatch-to-on-scene p50/p90 by priority and grid cell;
+- camera online rate by grid cell, time-weighted: each camera's seconds in its last observed state, from
+  the start state and the `camera.status_changed` events. A camera nobody has observed yet is unknown, and
+  unknown seconds count in no rate (they are given apart);
+- cases reported in it by category, cell, town and department; 结案率 and 按期结案率 of the cases due in
+  it, by the same keys; the ratings entered in it.
+Qt-free, no I/O beyond its LogSource and the files it writes.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Callable, Iterable
+
+from dispatch.grid_cases import ClosureFigures, closure_figures
+from dispatch.history import epoch, rfc3339
+from reports.export import LogSource, Progress, _check_target, open_log, read_span_start
+from reports.figures import FIGURE_EVENT_TYPES, IncidentRecord, SpanFigures, interval_stats
+from reports.times import ReportError, local_label, parse_time
+
+PERIODS = ("day", "week", "month", "quarter", "year")
+PREVIOUS = "previous"  # --at previous: the last complete period before now
+STATS_INTERVALS = ("call_to_dispatch_s", "dispatch_to_onscene_s")
+CAMERA_EVENT = "camera.status_changed"
+RATINGS = (1, 2, 3, 4, 5)
+TOWN_LEVEL = "town"  # the areas level the cases are counted by besides their cell (街道/镇)
+STATS_FILES = ("periods.csv", "incidents.csv", "response_times.csv", "cameras.csv", "cases.csv", "ratings.csv",
+               "stats.xlsx", "report.html")
+
+
+# ---- periods ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    label: str  # 2026-12-04, 2026-W49, 2026-12, 2026-Q4, 2026
+    start: float  # epoch seconds, included
+    end: float  # excluded
+
+
+def _midnight(day: date, zone: tzinfo) -> float:
+    return datetime(day.year, day.month, day.day, tzinfo=zone).timestamp()
+
+
+def period_of(kind: str, day: date, zone: tzinfo) -> Period:
+    """The period of `kind` holding the local date `day`."""
+    if kind == "day":
+        first, after, label = day, day + timedelta(days=1), day.isoformat()
+    elif kind == "week":
+        first = day - timedelta(days=day.weekday())
+        after = first + timedelta(days=7)
+        year, week, _ = first.isocalendar()
+        label = f"{year}-W{week:02d}"
+    elif kind == "month":
+        first = day.replace(day=1)
+        after = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        label = f"{day.year}-{day.month:02d}"
+    elif kind == "quarter":
+        quarter = (day.month - 1) // 3
+        first = date(day.year, 3 * quarter + 1, 1)
+        after = date(day.year + 1, 1, 1) if quarter == 3 else date(day.year, 3 * quarter + 4, 1)
+        label = f"{day.year}-Q{quarter + 1}"
+    elif kind == "year":
+        first, after, label = date(day.year, 1, 1), date(day.year + 1, 1, 1), str(day.year)
+    else:
+        raise ReportError(f"--period: {kind!r} is not one of {', '.join(PERIODS)}")
+    return Period(kind, label, _midnight(first, zone), _midnight(after, zone))
+
+
+def previous_period(period: Period, zone: tzinfo) -> Period:
+    """The period of the same kind just before (the last day before its first holds it)."""
+    first_day = datetime.fromtimestamp(period.start, zone).date()
+    return period_of(period.kind, first_day - timedelta(days=1), zone)
+
+
+def resolve_period(kind: str, at: str, zone: tzinfo, now: float | None = None) -> Period:
+    """--period and --at: a date or time (the period holding it, in `zone`), or `previous` (the last period
+    that ended at or before `now`)."""
+    if kind not in PERIODS:
+        raise ReportError(f"--period: {kind!r} is not one of {', '.join(PERIODS)}")
+    text = at.strip()
+    if text == PREVIOUS:
+        today = datetime.fromtimestamp(time.time() if now is None else now, zone).date()
+        return previous_period(period_of(kind, today, zone), zone)
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        try:
+            day = datetime.fromtimestamp(parse_time(text, zone, "--at"), zone).date()
+        except ReportError:
+            raise ReportError(f"--at: cannot read {at!r}: give a date (2026-12-04), a time (RFC 3339) "
+                              f"or {PREVIOUS}") from None
+    return period_of(kind, day, zone)
+
+
+# ---- one period's figures --------------------------------------------------------------------------------
+
+@dataclass
+class CameraTime:
+    """Camera-seconds of a cell in a period, by observed state."""
+    cameras: int = 0
+    online_s: float = 0.0
+    offline_s: float = 0.0
+    unknown_s: float = 0.0
+
+    @property
+    def observed_s(self) -> float:
+        return self.online_s + self.offline_s
+
+    @property
+    def online_rate(self) -> float | None:
+        return self.online_s / self.observed_s if self.observed_s else None
+
+
+@dataclass
+class PeriodFigures:
+    period: Period
+    incidents: list[IncidentRecord]  # created in the period
+    cameras: dict[str, CameraTime]  # by grid cell ("" outside every cell)
+    cases: list[dict]  # every case as known at the period's end
+
+    def cases_reported(self) -> list[dict]:
+        return [c for c in self.cases if self.period.start <= epoch(c["reported_ts"]) < self.period.end]
+
+    def cases_rated(self) -> list[dict]:
+        return [c for c in self.cases if c.get("rating") is not None and c.get("rated_ts")
+                and self.period.start <= epoch(c["rated_ts"]) < self.period.end]
+
+    def camera_total(self) -> CameraTime:
+        total = CameraTime()
+        for cell in self.cameras.values():
+            total.cameras += cell.cameras
+            total.online_s += cell.online_s
+            total.offline_s += cell.offline_s
+            total.unknown_s += cell.unknown_s
+        return total
+
+
+def camera_time(cameras: dict[str, dict], events: Iterable[dict], start: float, end: float) -> dict[str, CameraTime]:
+    """Each cell's camera-seconds by state over [start, end): `cameras` as at the start, `events` the
+    period's camera.status_changed events in order."""
+    state = {camera_id: camera.get("state", "unknown") for camera_id, camera in cameras.items()}
+    since = dict.fromkeys(cameras, start)
+    cells: dict[str, CameraTime] = defaultdict(CameraTime)
+
+    def count(camera_id: str, until: float) -> None:
+        cell = cells[cameras[camera_id].get("grid_id") or ""]
+        seconds = until - since[camera_id]
+        if state[camera_id] == "online":
+            cell.online_s += seconds
+        elif state[camera_id] == "offline":
+            cell.offline_s += seconds
+        else:
+            cell.unknown_s += seconds
+        since[camera_id] = until
+
+    for event in events:
+        camera_id = event["data"]["camera_id"]
+        if camera_id not in cameras:
+            continue  # a camera not in the city the period started with
+        count(camera_id, epoch(event["ts"]))
+        data = event["data"]
+        state[camera_id] = data.get("state") or ("online" if data["online"] else "offline")
+    for camera_id, camera in cameras.items():
+        count(camera_id, end)
+        cells[camera.get("grid_id") or ""].cameras += 1
+    return dict(cells)
+
+
+def period_figures(source: LogSource, namespace: str, period: Period,
+                   progress: Callable[[float], None] = lambda done: None) -> PeriodFigures:
+    first, last, start_state = read_span_start(source, period.start, period.end, namespace)
+    progress(0.2)
+    figures = SpanFigures(start_state)
+    camera_events = []
+    for event in source.events(first, last, types=(*FIGURE_EVENT_TYPES, CAMERA_EVENT)):
+        if event["type"] == CAMERA_EVENT:
+            camera_events.append(event)
+        else:
+            figures.add(event)
+    progress(0.6)
+    cameras = camera_time(start_state["cameras"], camera_events, period.start, period.end)
+    end_state = source.state_at(last)
+    progress(1.0)
+    return PeriodFigures(period, list(figures.incidents.values()), cameras,
+                         list(end_state.get("cases", {}).values()))
+
+
+# ---- tables ----------------------------------------------------------------------------------------------
+
+@dataclass
+class Table:
+    """One CSV file and one sheet of stats.xlsx: cells are str, int, float (rounded as printed) or None."""
+    name: str
+    columns: tuple[str, ...]
+    rows: list[list]
+
+
+def _r(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _groups(*keyed: Iterable[str]) -> list[str]:
+    return sorted(set().union(*keyed), key=lambda g: (len(g), g) if g.isdigit() else (0, g))
+
+
+def _local_hour(record: IncidentRecord, zone: tzinfo) -> str:
+    return f"{datetime.fromtimestamp(epoch(record.created), zone).hour:02d}"
+
+
+INCIDENT_KEYS = {
+    "all": lambda r, zone: "all",
+    "kind": lambda r, zone: r.kind,
+    "hour": _local_hour,
+    "grid": lambda r, zone: r.grid_id or "",
+    "priority": lambda r, zone: str(r.priority),
+}
+CASE_KEYS = {
+    "all": lambda c: "all",
+    "category": lambda c: c.get("category") or "",
+    "grid": lambda c: c.get("grid_id") or "",
+    "town": lambda c: (c.get("areas") or {}).get(TOWN_LEVEL, ""),
+    "department": lambda c: c.get("department") or "",
+}
+
+
+def _by(records: Iterable, key) -> dict[str, list]:
+    groups: dict[str, list] = defaultdict(list)
+    for record in records:
+        groups[key(record)].append(record)
+    return groups
+
+
+def incident_table(current: PeriodFigures, previous: PeriodFigures, zone: tzinfo) -> Table:
+    rows = []
+    for by in ("all", "kind", "hour", "grid"):
+        now = _by(current.incidents, lambda r: INCIDENT_KEYS[by](r, zone))
+        before = _by(previous.incidents, lambda r: INCIDENT_KEYS[by](r, zone))
+        groups = [f"{h:02d}" for h in range(24)] if by == "hour" else _groups(now, before)
+        rows += [[by, group, len(now.get(group, ())), len(before.get(group, ()))] for group in groups]
+    return Table("incidents", ("by", "group", "count", "previous_count"), rows)
+
+
+def response_table(current: PeriodFigures, previous: PeriodFigures, zone: tzinfo) -> Table:
+    rows = []
+    for interval in STATS_INTERVALS:
+        for by in ("all", "priority", "grid"):
+            now = _by(current.incidents, lambda r: INCIDENT_KEYS[by](r, zone))
+            before = _by(previous.incidents, lambda r: INCIDENT_KEYS[by](r, zone))
+            for group in _groups(now, before):
+                a, b = interval_stats(now.get(group, ()), interval), interval_stats(before.get(group, ()), interval)
+                rows.append([interval, by, group, a.count, _r(a.p50_s, 3), _r(a.p90_s, 3),
+                             b.count, _r(b.p50_s, 3), _r(b.p90_s, 3)])
+    return Table("response_times", ("interval", "by", "group", "count", "p50_s", "p90_s", "previous_count",
+                                    "previous_p50_s", "previous_p90_s"), rows)
+
+
+def camera_table(current: PeriodFigures, previous: PeriodFigures) -> Table:
+    rows = []
+    now = {"all": current.camera_total(), **current.cameras}
+    before = {"all": previous.camera_total(), **previous.cameras}
+    for group in ["all"] + _groups(set(now) - {"all"}, set(before) - {"all"}):
+        a, b = now.get(group, CameraTime()), before.get(group, CameraTime())
+        rows.append([group, a.cameras, _r(a.observed_s, 3), _r(a.online_s, 3), _r(a.unknown_s, 3),
+                     _r(a.online_rate, 6), _r(b.online_rate, 6)])
+    return Table("cameras", ("grid", "cameras", "observed_s", "online_s", "unknown_s", "online_rate",
+                             "previous_online_rate"), rows)
+
+
+def _closure(cases: list[dict], period: Period) -> ClosureFigures:
+    return closure_figures(cases, period.start, period.end)
+
+
+def case_table(current: PeriodFigures, previous: PeriodFigures) -> Table:
+    rows = []
+    for by, key in CASE_KEYS.items():
+        reported_now, reported_before = _by(current.cases_reported(), key), _by(previous.cases_reported(), key)
+        cases_now, cases_before = _by(current.cases, key), _by(previous.cases, key)
+        groups = _groups(reported_now, reported_before, cases_now, cases_before)
+        for group in groups:
+            a = _closure(cases_now.get(group, []), current.period)
+            b = _closure(cases_before.get(group, []), previous.period)
+            if not (group in reported_now or group in reported_before or a.due or b.due):
+                continue  # a group of cases neither reported nor due in either period
+            rows.append([by, group, len(reported_now.get(group, ())), a.due, a.closed, a.closed_on_time,
+                         _r(a.closure_rate, 6), _r(a.on_time_rate, 6), len(reported_before.get(group, ())),
+                         b.due, _r(b.closure_rate, 6), _r(b.on_time_rate, 6)])
+    return Table("cases", ("by", "group", "reported", "due", "closed", "closed_on_time", "closure_rate",
+                           "on_time_rate", "previous_reported", "previous_due", "previous_closure_rate",
+                           "previous_on_time_rate"), rows)
+
+
+def _mean_rating(cases: list[dict]) -> float | None:
+    return sum(c["rating"] for c in cases) / len(cases) if cases else None
+
+
+def rating_table(current: PeriodFigures, previous: PeriodFigures) -> Table:
+    rows = []
+    for by in ("all", "category", "department"):
+        now, before = _by(current.cases_rated(), CASE_KEYS[by]), _by(previous.cases_rated(), CASE_KEYS[by])
+        for group in _groups(now, before):
+            rated, earlier = now.get(group, []), before.get(group, [])
+            rows.append([by, group, len(rated), _r(_mean_rating(rated), 3),
+                         *(sum(c["rating"] == k for c in rated) for k in RATINGS),
+                         len(earlier), _r(_mean_rating(earlier), 3),
+                         *(sum(c["rating"] == k for c in earlier) for k in RATINGS)])
+    return Table("ratings", ("by", "group", "rated", "mean_rating", *(f"rating_{k}" for k in RATINGS),
+                             "previous_rated", "previous_mean_rating", *(f"previous_rating_{k}" for k in RATINGS)),
+                 rows)
+
+
+def period_table(current: Period, previous: Period, zone: tzinfo) -> Table:
+    return Table("periods", ("which", "period", "label", "start", "end", "start_local", "end_local"),
+                 [[which, p.kind, p.label, rfc3339(p.start), rfc3339(p.end), local_label(p.start, zone),
+                   local_label(p.end, zone)] for which, p in (("current", current), ("previous", previous))])
+
+
+@dataclass
+class Statistics:
+    namespace: str
+    zone: tzinfo
+    current: PeriodFigures
+    previous: PeriodFigures
+    tables: list[Table]
+
+    def table(self, name: str) -> Table:
+        return next(t for t in self.tables if t.name == name)
+
+
+def compute_stats(source: LogSource, namespace: str, period: Period, zone: tzinfo,
+                  progress: Progress | None = None) -> Statistics:
+    """The figures of `period` and of the one before it."""
+    report = progress or (lambda done, words: None)
+    before = previous_period(period, zone)
+    report(0.0, "reading the previous period")
+    previous = period_figures(source, namespace, before, lambda done: report(0.4 * done, "reading the previous period"))
+    report(0.4, "reading the period")
+    current = period_figures(source, namespace, period, lambda done: report(0.4 + 0.4 * done, "reading the period"))
+    tables = [period_table(period, before, zone), incident_table(current, previous, zone),
+              response_table(current, previous, zone), camera_table(current, previous),
+              case_table(current, previous), rating_table(current, previous)]
+    return Statistics(namespace, zone, current, previous, tables)
+
+
+# ---- files -----------------------------------------------------------------------------------------------
+
+def _csv_cell(value) -> str:
+    return "" if value is None else str(value)
+
+
+def write_tables(stats: Statistics, folder: Path) -> None:
+    from openpyxl import Workbook  # only when files are written
+
+    book = Workbook()
+    book.remove(book.active)
+    for table in stats.tables:
+        with open(folder / f"{table.name}.csv", "w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file)
+            writer.writerow(table.columns)
+            writer.writerows([[_csv_cell(v) for v in row] for row in table.rows])
+        sheet = book.create_sheet(table.name)
+        sheet.append(table.columns)
+        for row in table.rows:
+            sheet.append([None if v == "" else v for v in row])
+        sheet.freeze_panes = "A2"
+    book.save(folder / "stats.xlsx")
+
+
+def write_stats(stats: Statistics, out_dir: str | Path, progress: Progress | None = None) -> list[Path]:
+    """The tables (CSV, stats.xlsx) and report.html into the new (or empty) folder `out_dir`, written beside
+    it and renamed into place, as the after-action report is."""
+    from reports.stats_page import render_stats_page
+
+    report = progress or (lambda done, words: None)
+    out_dir = Path(out_dir)
+    _check_target(out_dir)
+    report(0.9, "writing the files")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    try:
+        write_tables(stats, partial)
+        (partial / "report.html").write_text(render_stats_page(stats, time.time()), encoding="utf-8")
+        _check_target(out_dir)  # it may have been filled meanwhile: never replace someone's files
+        os.replace(partial, out_dir)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    report(1.0, "done")
+    return [out_dir / name for name in STATS_FILES]
+
+
+def open_source(db: str | None, store_url: str | None, namespace: str):
+    """(the log as a LogSource, a function closing it) for --db PATH or --store URL; ReportError for a missing
+    log or a namespace with no events."""
+    if store_url is not None and not store_url.startswith(("postgresql://", "postgres://")):
+        db, store_url = store_url.removeprefix("sqlite:///"), None  # a SQLite URL is a file: checked as --db
+    if store_url is None:
+        store, history, _ = open_log(Path(db), namespace)
+        return history, store.close
+    from dispatch.history import History
+    from dispatch.stores import store_factory
+
+    store = store_factory(store_url)()
+    history = History(store, namespace)
+    if history.bounds().first_ts is None:
+        store.close()
+        raise ReportError(f"namespace {namespace!r} has no events in {store_url.split('@')[-1]}")
+    return history, store.close
+
+
+def stats_of_log(db: str | None, store_url: str | None, namespace: str, period: Period, zone: tzinfo,
+                 out_dir: str | Path, progress: Progress | None = None) -> list[Path]:
+    """`onemap stats`: check the target, open the log, compute, write; nothing written on bad input."""
+    _check_target(Path(out_dir))
+    source, close = open_source(db, store_url, namespace)
+    try:
+        stats = compute_stats(source, namespace, period, zone, progress)
+    finally:
+        close()
+    return write_stats(stats, out_dir, progress)
+
