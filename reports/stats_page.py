@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reports.page import _nice_ceiling, duration_text
@@ -95,8 +96,22 @@ def _busiest(rows: list[dict], key: str) -> list[dict]:
     return sorted(rows, key=lambda r: -(r[key] or 0))[:MAX_BARS] if len(rows) > MAX_BARS else rows
 
 
-def chart_specs(stats: Statistics) -> list[tuple[str, str, list[str], list[tuple[str, str, list]], object]]:
-    """The charts (id, title, labels, series, value_text): what the page and the Statistics window draw."""
+@dataclass(frozen=True)
+class ChartSpec:
+    """A bar chart: one group of bars per label, one bar per series (name, colour, a value or None per label);
+    unit: "count", "s" (durations) or "rate" (0 to 1)."""
+    chart_id: str
+    title: str
+    labels: list[str]
+    series: list[tuple[str, str, list]]
+    unit: str
+
+
+VALUE_TEXT = {"count": _number, "s": duration_text, "rate": _percent}
+
+
+def chart_specs(stats: Statistics) -> list[ChartSpec]:
+    """The charts that the page and the Statistics window draw."""
     now, before = stats.current.period.label, stats.previous.period.label
     incidents, times = stats.table("incidents"), stats.table("response_times")
     cameras, cases, ratings = stats.table("cameras"), stats.table("cases"), stats.table("ratings")
@@ -105,35 +120,35 @@ def chart_specs(stats: Statistics) -> list[tuple[str, str, list[str], list[tuple
                       ("grid", "Incidents by grid cell")):
         rows = _rows(incidents, by=by)
         rows = rows if by == "hour" else _busiest(rows, "count")
-        specs.append((f"incidents-{by}", title, [r["group"] for r in rows],
+        specs.append(ChartSpec(f"incidents-{by}", title, [r["group"] for r in rows],
                       [(now, CURRENT, [r["count"] for r in rows]),
-                       (before, PREVIOUS, [r["previous_count"] for r in rows])], _number))
+                       (before, PREVIOUS, [r["previous_count"] for r in rows])], "count"))
     for interval, title in (("call_to_dispatch_s", "Call to dispatch by priority"),
                             ("dispatch_to_onscene_s", "Dispatch to on scene by priority")):
         rows = _rows(times, interval=interval, by="priority")
-        specs.append((f"{interval}-priority", title, [f"P{r['group']}" for r in rows],
+        specs.append(ChartSpec(f"{interval}-priority", title, [f"P{r['group']}" for r in rows],
                       [(f"p50 {now}", CURRENT, [r["p50_s"] for r in rows]),
                        (f"p50 {before}", PREVIOUS, [r["previous_p50_s"] for r in rows]),
                        (f"p90 {now}", SECOND, [r["p90_s"] for r in rows]),
-                       (f"p90 {before}", SECOND_PREVIOUS, [r["previous_p90_s"] for r in rows])], duration_text))
+                       (f"p90 {before}", SECOND_PREVIOUS, [r["previous_p90_s"] for r in rows])], "s"))
     rows = _busiest([r for r in _rows(cameras) if r["grid"] != "all"], "cameras")
-    specs.append(("camera-online", "Camera online rate by grid cell", [r["grid"] for r in rows],
+    specs.append(ChartSpec("camera-online", "Camera online rate by grid cell", [r["grid"] for r in rows],
                   [(now, CURRENT, [r["online_rate"] for r in rows]),
-                   (before, PREVIOUS, [r["previous_online_rate"] for r in rows])], _percent))
+                   (before, PREVIOUS, [r["previous_online_rate"] for r in rows])], "rate"))
     rows = _rows(cases, by="category")
-    specs.append(("cases-category", "Cases reported by category", [r["group"] for r in rows],
+    specs.append(ChartSpec("cases-category", "Cases reported by category", [r["group"] for r in rows],
                   [(now, CURRENT, [r["reported"] for r in rows]),
-                   (before, PREVIOUS, [r["previous_reported"] for r in rows])], _number))
+                   (before, PREVIOUS, [r["previous_reported"] for r in rows])], "count"))
     rows = _rows(cases, by="department")
-    specs.append(("closure-department", "结案率 and 按期结案率 by department", [r["group"] for r in rows],
+    specs.append(ChartSpec("closure-department", "结案率 and 按期结案率 by department", [r["group"] for r in rows],
                   [(f"结案率 {now}", CURRENT, [r["closure_rate"] for r in rows]),
                    (f"结案率 {before}", PREVIOUS, [r["previous_closure_rate"] for r in rows]),
                    (f"按期结案率 {now}", SECOND, [r["on_time_rate"] for r in rows]),
-                   (f"按期结案率 {before}", SECOND_PREVIOUS, [r["previous_on_time_rate"] for r in rows])], _percent))
+                   (f"按期结案率 {before}", SECOND_PREVIOUS, [r["previous_on_time_rate"] for r in rows])], "rate"))
     everyone = _rows(ratings, by="all")
     counts = lambda prefix: [everyone[0][f"{prefix}rating_{k}"] if everyone else 0 for k in range(1, 6)]  # noqa: E731
-    specs.append(("ratings", "Ratings entered", [f"{k} ★" for k in range(1, 6)],
-                  [(now, CURRENT, counts("")), (before, PREVIOUS, counts("previous_"))], _number))
+    specs.append(ChartSpec("ratings", "Ratings entered", [f"{k} ★" for k in range(1, 6)],
+                  [(now, CURRENT, counts("")), (before, PREVIOUS, counts("previous_"))], "count"))
     return specs
 
 
@@ -178,7 +193,8 @@ def _table_html(table: Table) -> str:
 def render_stats_page(stats: Statistics, generated_epoch: float) -> str:
     current, previous, zone = stats.current.period, stats.previous.period, stats.zone
     title = f"Statistics {current.label} ({stats.namespace})"
-    charts = "".join(bar_chart_svg(*spec) for spec in chart_specs(stats))
+    charts = "".join(bar_chart_svg(c.chart_id, c.title, c.labels, c.series, VALUE_TEXT[c.unit])
+                     for c in chart_specs(stats))
     cards = "".join(_card(*card) for card in headline(stats))
     csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
     return f"""<!DOCTYPE html>
