@@ -28,6 +28,7 @@ class GridLayer(LayerModel):
         self.classes = np.empty(0, dtype=np.int8)
         self.breaks = np.empty(0)
         self.value_title = ""
+        self.lower_is_worse = False
         self._rows: dict[str, int] = {}
 
     def __len__(self) -> int:
@@ -42,8 +43,11 @@ class GridLayer(LayerModel):
         self._classify()
         self._changed(Change(True))
 
-    def set_values(self, values: Mapping[str, float], title: str = "") -> None:
-        """Set the figure per grid_id (cells not in `values` get none) and re-class the choropleth."""
+    def set_values(self, values: Mapping[str, float], title: str = "", lower_is_worse: bool = False) -> None:
+        """Set the figure per grid_id (cells not in `values` get none) and re-class the choropleth.
+        `lower_is_worse`: a rate such as a closure rate, where the lowest cells are the darkest and a cell at
+        0 is filled too (0 % closed is the worst figure, not "none")."""
+        self.lower_is_worse = lower_is_worse
         self.values = np.full(len(self.ids), np.nan)
         for grid_id, value in values.items():
             row = self._rows.get(str(grid_id))
@@ -68,19 +72,21 @@ class GridLayer(LayerModel):
 
     def _classify(self) -> None:
         """Quantile classes over the positive values, so a few hot cells do not wash out the rest."""
-        positive = self.values[self.values > 0]
+        hot = self.values >= 0 if self.lower_is_worse else self.values > 0
+        positive = self.values[hot]
         self.classes = np.full(len(self.values), -1, dtype=np.int8)
         if not len(positive):
             self.breaks = np.empty(0)
             return
         self.breaks = np.unique(np.quantile(positive, np.linspace(0, 1, N_CLASSES + 1)[1:-1]))
-        hot = self.values > 0
         steps = np.searchsorted(self.breaks, self.values[hot], side="left")
         self.classes[hot] = self._ramp_index(steps)
 
     def _ramp_index(self, steps):
-        """Spread the classes actually present over the whole colour ramp."""
-        return np.round(np.asarray(steps) * (N_CLASSES - 1) / max(len(self.breaks), 1)).astype(np.int8)
+        """Spread the classes actually present over the whole colour ramp (from its dark end when lower is
+        worse)."""
+        index = np.round(np.asarray(steps) * (N_CLASSES - 1) / max(len(self.breaks), 1)).astype(np.int8)
+        return N_CLASSES - 1 - index if self.lower_is_worse else index
 
     def legend(self):
         if not len(self.breaks):

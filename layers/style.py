@@ -40,6 +40,22 @@ STATION_COLOR: RGB = (96, 165, 250)
 ALARM_RAISED: RGB = (255, 40, 40)
 ALARM_ACKNOWLEDGED: RGB = (251, 191, 36)
 
+# Grid cases (网格事件) by status, open ones only (closed and rejected are not drawn): cool while with the
+# centre, warm once with a department, green when handled or verified; overdue: a red ring around them.
+# Outlined in white (checkpoints' squares are outlined dark).
+CASE_STATUS_COLORS: dict[str, RGB] = {
+    "reported": (147, 197, 253),    # light blue: not looked at yet
+    "registered": (59, 130, 246),   # blue
+    "returned": (139, 92, 246),     # violet: back from a department
+    "dispatched": (250, 204, 21),   # yellow
+    "in_progress": (249, 115, 22),  # orange
+    "handled": (134, 239, 172),     # light green
+    "verified": (22, 163, 74),      # green
+    "closed": (120, 128, 140),
+    "rejected": (120, 128, 140),
+}
+CASE_OVERDUE: RGB = (255, 40, 40)
+
 BACKGROUND: RGB = (22, 26, 32)
 # Street classes, most important first: (core colour, width in pixels at street zoom).
 STREET_CLASSES: list[tuple[str, RGB, float]] = [

@@ -22,6 +22,7 @@ from layers import crs as crs_lib
 from layers import style
 from layers.alarms import AlarmLayer
 from layers.basemap import Basemap
+from layers.cases import CaseLayer
 from layers.grids import GridLayer
 from layers.heatmap import HeatmapLayer
 from layers.incidents import IncidentLayer
@@ -252,6 +253,7 @@ class MapCanvas(QtWidgets.QWidget):
         self.incidents_layer = IncidentLayer()
         self.units_layer = UnitLayer()
         self.alarms_layer = AlarmLayer()
+        self.cases_layer = CaseLayer()
         self.patrol_heat = HeatmapLayer("patrol_heat", "Patrol strength", radius_m=400.0)
         self.incident_heat = HeatmapLayer("incident_heat", "Incident density", radius_m=300.0)
 
@@ -301,6 +303,9 @@ class MapCanvas(QtWidgets.QWidget):
         incidents = PointRenderer(self.incidents_layer, style_for(self.incidents_layer, clock=lambda: self.clock()),
                                   self.labels)
         self._add_tiled("incidents", self.incidents_layer.title, self.incidents_layer, incidents, volatile=True)
+        # Grid cases change with every step and every minute's overdue marks: tiles of their own too.
+        self._add_tiled("cases", self.cases_layer.title, self.cases_layer,
+                        PointRenderer(self.cases_layer, style_for(self.cases_layer)), volatile=True)
         self._add(MapLayer("trails", "Unit trails", self.units_layer, item=TrailsItem(self.units_layer)))
         for name in LABEL_PRIORITY:
             self.labels.add_source(name, self.layers[name].renderer.label_candidates)
@@ -995,6 +1000,9 @@ class MapCanvas(QtWidgets.QWidget):
             age = self.clock() - r["created_ts"]
             age_text = "" if np.isnan(age) else f" · {format_age(age)}"
             return f"P{r['priority']} {i18n.word(r['kind'])} · {i18n.word(r['status'])}{age_text}\n{r['address']}".strip()
+        if hit.layer == "cases":
+            overdue = QtCore.QCoreApplication.translate("map", " · OVERDUE") if r["overdue"] else ""
+            return f"{r['case_id']} · {r['category']} · {i18n.word(r['status'].replace('_', ' '))}{overdue}"
         if hit.layer == "alarms":
             return f"{i18n.word(r['kind'])} · {r['device_id']} · {i18n.legend_label('alarms', r['status'])}"
         if hit.layer == "grids":

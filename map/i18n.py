@@ -23,6 +23,7 @@ LAYER_TITLES = {
     "units": QT_TRANSLATE_NOOP("map", "Units"),
     "raster": QT_TRANSLATE_NOOP("map", "Raster tiles"),
     "alarms": QT_TRANSLATE_NOOP("map", "Alarms"),
+    "cases": QT_TRANSLATE_NOOP("map", "Grid cases"),
 }
 
 # One feature of a layer, for tooltips ("Central (station)").
@@ -38,6 +39,7 @@ LEGEND_LABELS = (
     QT_TRANSLATE_NOOP("map", "station"), QT_TRANSLATE_NOOP("map", "no figures"),
     QT_TRANSLATE_NOOP("map", "卡口 bayonet"), QT_TRANSLATE_NOOP("map", "卡点 checkpoint"),
     QT_TRANSLATE_NOOP("map", "raised"), QT_TRANSLATE_NOOP("map", "acknowledged"),
+    QT_TRANSLATE_NOOP("map", "overdue"),
 )
 
 # A camera's last observed state, in its tooltip.
@@ -103,6 +105,6 @@ def feature_noun(name: str) -> str:
 
 def legend_label(layer: str, label: str) -> str:
     """A legend entry: statuses through "words", the map's own labels through "map", figures as they are."""
-    if layer == "units":
-        return word(label)
+    if layer == "units" or (layer == "cases" and label not in LEGEND_LABELS):  # statuses from data
+        return word(label.replace("_", " "))
     return tr(label) if label in LEGEND_LABELS else label

@@ -16,8 +16,10 @@ from PySide6 import QtCore, QtGui
 from pyqtgraph.Qt import internals
 
 from dispatch.domain import DEFAULT_CAMERA_FOV_DEG
+from dispatch.grid_cases import CASE_STATUSES
 from layers import style
 from layers.basemap import Basemap
+from layers.cases import CaseLayer
 from layers.grids import GridLayer
 from layers.heatmap import HeatmapLayer
 from layers.incidents import IncidentLayer
@@ -691,6 +693,33 @@ class IncidentStyle(PointStyle):
         return f"P{layer.data['priority'][row]} {kind} · {widest_age}"
 
 
+class CaseStyle(PointStyle):
+    """Grid cases: squares coloured by status; an overdue case circled in red, and drawn on top."""
+
+    cluster_min = 12
+    no_clusters_from = 0.25
+    labels_from = math.inf  # the queue and the tooltip name a case: the map keeps its room for the streets'
+
+    def __init__(self):
+        shapes = [symbols.square(style.CASE_STATUS_COLORS[status], 11, outline=QtGui.QColor(255, 255, 255),
+                                 ring=style.CASE_OVERDUE if overdue else None)
+                  for overdue in (False, True) for status in CASE_STATUSES]
+        super().__init__(SymbolAtlas(26, shapes))
+
+    def symbols(self, layer, rows, detailed):
+        return layer.data["status"][rows].astype(np.int64) + len(CASE_STATUSES) * layer.data["overdue"][rows]
+
+    def draw_order(self, layer, rows):
+        return rows[np.argsort(layer.data["overdue"][rows], kind="stable")]
+
+    bubble_palette = [style.CASE_STATUS_COLORS["registered"], style.CASE_OVERDUE]
+
+    def cluster_colors(self, layer, rows, inverse, counts):
+        any_overdue = np.zeros(len(counts), dtype=np.int64)
+        np.maximum.at(any_overdue, inverse, layer.data["overdue"][rows].astype(np.int64))
+        return any_overdue
+
+
 def format_age(seconds: float) -> str:
     minutes = max(int(seconds // 60), 0)
     if minutes < 120:
@@ -707,6 +736,8 @@ def style_for(layer: PointLayer, clock: Callable[[], float] = time.time) -> Poin
         return StationStyle()
     if isinstance(layer, IncidentLayer):
         return IncidentStyle(clock)
+    if isinstance(layer, CaseLayer):
+        return CaseStyle()
     raise TypeError(f"no point style for {type(layer).__name__}")
 
 

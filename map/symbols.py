@@ -75,8 +75,13 @@ def disc(fill, diameter: float, outline=OUTLINE, ring=None) -> SymbolPainter:
     return draw
 
 
-def square(fill, side: float, rotate45: bool = False, outline=OUTLINE) -> SymbolPainter:
+def square(fill, side: float, rotate45: bool = False, outline=OUTLINE, ring=None) -> SymbolPainter:
+    """`ring`: a colour to circle it in (an overdue grid case)."""
     def draw(p: QtGui.QPainter, cell: float) -> None:
+        if ring is not None:
+            p.setPen(QtGui.QPen(qcolor(ring), 2.5))
+            p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+            p.drawEllipse(QtCore.QPointF(0, 0), side * 0.85, side * 0.85)
         if rotate45:
             p.rotate(45)
         p.setPen(QtGui.QPen(outline, 1.2))
