@@ -239,7 +239,8 @@ def _stats(args: argparse.Namespace) -> int:
         print(f"{done:4.0%} {words}", file=sys.stderr)
 
     shown = progress if sys.stderr.isatty() else None  # as `report`: a timer's job reads the files, or the error
-    for path in stats_of_log(args.db, args.store, args.namespace, period, zone, args.out, shown):
+    out = args.out.replace("{label}", period.label)  # a timer's --at previous: a folder of each period's own
+    for path in stats_of_log(args.db, args.store, args.namespace, period, zone, out, shown):
         print(path)
     return 0
 
@@ -591,7 +592,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the calendar period, in --tz (weeks start on Monday)")
     stats.add_argument("--at", required=True, metavar="DATE|previous",
                        help="a date in the period (2026-12-04), or previous: the last complete period before now")
-    stats.add_argument("--out", required=True, help="a new (or empty) folder for the files")
+    stats.add_argument("--out", required=True, help="a new (or empty) folder for the files; {label} in it is the "
+                                                    "period's (2026-12, 2026-W49, 2026-Q4, ...)")
     stats.add_argument("--tz", help="the IANA zone the periods are counted in (default: the machine's)")
     stats.set_defaults(run=_stats)
 

@@ -278,14 +278,30 @@ def test_previous_is_the_last_complete_period_before_now():
     assert (day.label, day.end - day.start) == ("2026-03-29", 23 * 3600)
 
 
-def test_at_previous_on_the_command_line_writes_the_week_before_this_one(log, tmp_path):
-    out = tmp_path / "last-week"
-    done = run_stats("--db", str(log), "--period", "week", "--at", "previous", "--out", str(out))
+def test_at_previous_on_the_command_line_writes_the_week_before_this_one_into_a_folder_of_its_label(log, tmp_path):
+    """What a weekly timer runs: the folder is named by the period, so a second run of the same week is refused."""
+    args = ("--db", str(log), "--period", "week", "--at", "previous", "--out", str(tmp_path / "week-{label}"))
+    done = run_stats(*args)
     assert done.returncode == 0, done.stderr
     today = datetime.now(ZoneInfo(ZONE)).date()
     monday = pd.Timestamp(today, tz=ZONE) - pd.Timedelta(days=today.weekday() + 7)
+    year, week, _ = monday.date().isocalendar()
+    out = tmp_path / f"week-{year}-W{week:02d}"
     current = next(r for r in read_csv(out / "periods.csv") if r["which"] == "current")
     assert pd.Timestamp(current["start"]) == monday
+    again = run_stats(*args)
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_the_statistics_never_import_qt(log, tmp_path):
+    script = ("import sys, reports.stats, reports.stats_page; from pathlib import Path; from zoneinfo import ZoneInfo; "
+              "from reports.stats import resolve_period, stats_of_log; zone = ZoneInfo('Europe/Helsinki'); "
+              f"stats_of_log({str(log)!r}, None, 'live', "
+              f"resolve_period('day', '2026-12-02', zone), zone, Path({str(tmp_path / 'out')!r})); "
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')))")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_report_html_renders_in_headless_chromium_with_no_network_request(december):
