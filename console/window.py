@@ -18,6 +18,7 @@ from console.alarms import AlarmDialog, AlarmList
 from console.hits import HitDialog, HitList
 from console.watchlist import WatchlistDialog
 from console.alerts import Alerts
+from console.cases import CaseDetails, CaseNames, CaseQueue, NewCaseDialog, code_words, is_overdue, month_span
 from console.clock import Clock, LiveClock
 from console.devices import DevicesPanel
 from console.dialogs import (CloseIncidentDialog, JoinExerciseDialog, NewIncidentDialog, disposition_label,
@@ -30,11 +31,13 @@ from console.panels import (ConnectionIndicator, IncidentDetails, IncidentQueue,
 from console.typed import VERBS, Typed, TypedError, parse
 from console.words import word
 from dispatch.domain import UNIT_TRANSITIONS
+from dispatch.grid_cases import FINAL_CASE_STATUSES, closure_figures
 from dispatch.procedures import DEFAULT_DISPOSITIONS, DEFAULT_RUN_CARDS, needs_of
 from dispatch.recommend import Recommendation, StreetRouter, recommend
 from layers.camera_health import online_rates
 from layers.geocode import Geocoder, Place
 from map.canvas import MapCanvas
+from reports.times import machine_zone
 from video.camera import Camera
 from video.camera_list import CameraList
 from video.wall import Wall
@@ -45,6 +48,11 @@ CAMERA_STATES_MS = 100  # camera dots on the map take new states at most this of
 GRID_FIGURE_MS = 250  # the camera rate and grid colours follow changes at most this often
 MAX_MESSAGES = 1000  # lines kept in the message list (a night's worth; the log keeps everything)
 RECOMMENDATIONS = 5
+CASE_FIGURES = ("cases", "closure_rate", "on_time_rate")  # the grid figures read from the grid cases
+# The step each case command records, for the message list (words marked in console/cases.py).
+CASE_STEP_WORDS = {"case.register": "registered", "case.reject": "rejected", "case.dispatch": "dispatched",
+                   "case.start": "started", "case.handle": "handled", "case.return": "returned",
+                   "case.verify": "verified", "case.close": "closed", "case.rate": "rated"}
 HIGH_PRIORITY = 2  # P1 and P2 calls are announced with a tone
 SETTINGS_ORG, SETTINGS_APP = "OneMap", "console"
 
@@ -81,10 +89,14 @@ class MainWindow(QMainWindow):
         self.geocoder: Geocoder | None = None
         self.selected_incident: str | None = None
         self.selected_unit: str | None = None  # what the status keys (F5-F8) act on
+        self.selected_case: str | None = None
+        self.case_to_select: str | None = None  # reported from this desk: selected once its event comes
         self.followed_unit: str | None = None  # the map keeps it centred as it moves
         self.pending: dict[str, tuple[str, dict, tuple[str, str] | None]] = {}
         self.walls: list[Wall] = []
-        self.grid_figure = "incidents"  # what the grid cells' colours say: open incidents or camera online rate
+        # What the grid cells' colours say: open incidents, camera online rate, open cases, or the cases'
+        # closure rate or on-time closure rate this month (the last three: CASE_FIGURES)
+        self.grid_figure = "incidents"
         self._grid_figure_timer = QTimer(self, singleShot=True, interval=GRID_FIGURE_MS)
         self._grid_figure_timer.timeout.connect(self._show_grid_figure)
         self._cameras_due: set[str] = set()  # cameras whose new state the map does not show yet
@@ -133,6 +145,12 @@ class MainWindow(QMainWindow):
             lambda uid, unit_id: self.send("device.attach", {"device_uid": uid, "unit_id": unit_id}, ("units", unit_id)))
         self.devices.detachRequested.connect(lambda uid: self.send("device.detach", {"device_uid": uid}))
         self.known_devices: set[str] | None = None  # None until the first state: what it holds is no news
+        self.case_names = CaseNames()
+        self.case_queue = CaseQueue(self.clock.now, self.case_names, self)
+        self.case_details = CaseDetails(self.clock.now, self.case_names, lambda: self.role, self.read_only, self)
+        self.case_queue.selected.connect(self.select_case)
+        self.case_details.stepRequested.connect(
+            lambda cmd, args: self.send(cmd, args, ("cases", args["case_id"])))
         self.alarms_panel = AlarmList(False, self.alarm_place, self)
         self.alarms_panel.set_read_only(self.read_only)
         for alarm_list in (self.alarm_banner, self.alarms_panel):
@@ -157,6 +175,17 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks()["history"],
                               self._dock("alarms", self.alarms_panel, Qt.DockWidgetArea.RightDockWidgetArea))
         self.docks()["history"].raise_()
+        # Grid cases behind the incidents' queue and details: a police desk opens on its incidents.
+        self.tabifyDockWidget(self.docks()["queue"],
+                              self._dock("cases", self.case_queue, Qt.DockWidgetArea.RightDockWidgetArea))
+        case_scroll = QScrollArea(self)
+        case_scroll.setWidgetResizable(True)
+        case_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        case_scroll.setWidget(self.case_details)
+        self.tabifyDockWidget(self.docks()["details"],
+                              self._dock("case_details", case_scroll, Qt.DockWidgetArea.RightDockWidgetArea))
+        self.docks()["queue"].raise_()
+        self.docks()["details"].raise_()
         self._dock("units", self.board, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("layers", self.canvas.layer_panel(), Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("cameras", self.camera_list, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -271,7 +300,8 @@ class MainWindow(QMainWindow):
         titles = {"queue": self.tr("Incident queue"), "details": self.tr("Incident details"),
                   "history": self.tr("Incident history"),
                   "units": self.tr("Unit board"), "layers": self.tr("Layers"), "cameras": self.tr("Cameras"),
-                  "messages": self.tr("Messages"), "devices": self.tr("Field devices"), "alarms": self.tr("Alarms")}
+                  "messages": self.tr("Messages"), "devices": self.tr("Field devices"), "alarms": self.tr("Alarms"),
+                  "cases": self.tr("Grid cases"), "case_details": self.tr("Case details")}
         titles.update(self._more_dock_titles())
         for name, dock in self.docks().items():
             dock.setWindowTitle(titles[name])
@@ -308,7 +338,10 @@ class MainWindow(QMainWindow):
         focus.triggered.connect(self._focus_command_line)
         view.addAction(focus)
         figures = view.addMenu(self.tr("Grid cells show"))
-        for figure, title in (("incidents", self.tr("Open incidents")), ("cameras", self.tr("Camera online rate"))):
+        for figure, title in (("incidents", self.tr("Open incidents")), ("cameras", self.tr("Camera online rate")),
+                              ("cases", self.tr("Open grid cases")),
+                              ("closure_rate", self.tr("Case closure rate this month")),
+                              ("on_time_rate", self.tr("On-time case closure rate this month"))):
             action = figures.addAction(title)
             action.triggered.connect(lambda _=False, f=figure: self._set_grid_figure(f))
         options = bar.addMenu(self.tr("&Settings"))
@@ -339,6 +372,9 @@ class MainWindow(QMainWindow):
             new_incident = QAction(self.tr("New incident…"), incidents, shortcut=QKeySequence("Ctrl+N"))
             new_incident.triggered.connect(lambda: self.new_incident_dialog())
             incidents.addAction(new_incident)
+            new_case = incidents.addAction(self.tr("New grid case…"))
+            new_case.setObjectName("case-new")
+            new_case.triggered.connect(lambda: self.new_case_dialog())
             # Kept by supervisors (the server refuses anyone else): enabled once the welcome says the role.
             self.watchlist_action = incidents.addAction(self.tr("Watchlist…"))
             self.watchlist_action.setEnabled(self.role == "supervisor")  # menus are built again on a language change
@@ -519,13 +555,20 @@ class MainWindow(QMainWindow):
         if welcome["snapshot"] is None:
             return
         if self.read_only and not first and self.city is not None:  # a replay's seek: redraw what differs
+            shown = self.live.state.get("cases", {})
             self._show(self.live.replace(welcome["snapshot"], welcome["seq"]))
+            cases = self.live.state.get("cases", {})
+            self._show_cases({c for c in cases.keys() | shown.keys() if cases.get(c) is not shown.get(c)})
         else:
             self._show(self.live.reset(welcome["snapshot"], welcome["seq"]))
+            self._show_cases(None)
 
     def _events(self, events: list[dict]) -> None:
         self._show(self.live.apply_events(events))
         self.history.add_events(events)
+        cases = {e["data"]["case_id"] for e in events if e["type"].startswith("case.")}
+        if cases:
+            self._show_cases(cases)
 
     def _show(self, changes: Changes) -> None:
         if not changes:
@@ -560,6 +603,56 @@ class MainWindow(QMainWindow):
         if self.followed_unit and (changes.reset or self.followed_unit in changes.moved_units
                                    or self.followed_unit in changes.units):
             self._show_followed()
+
+    def _show_cases(self, case_ids: set[str] | None) -> None:
+        """The case queue, layer and details follow the state, case by case (None: every case, a snapshot)."""
+        cases = self.live.state.get("cases", {})  # a server older than grid cases sends none
+        self.case_queue.update(cases, case_ids)
+        if self.city is not None:
+            layer = self.canvas.cases_layer
+            if case_ids is None:
+                layer.set_records(list(cases.values()))
+            else:
+                gone = [c for c in case_ids if c not in cases and layer.row(c) is not None]
+                if gone:
+                    layer.remove(gone)
+                layer.upsert([cases[c] for c in case_ids if c in cases])
+            self._mark_overdue_cases()
+            if self.grid_figure in CASE_FIGURES and not self._grid_figure_timer.isActive():
+                self._grid_figure_timer.start()
+        if self.case_to_select in cases:
+            self.select_case(self.case_to_select)
+            self.case_to_select = None
+        elif self.selected_case and (case_ids is None or self.selected_case in case_ids):
+            self.case_details.show_case(cases.get(self.selected_case))
+
+    def _mark_overdue_cases(self) -> None:
+        now = self.clock.now()
+        self.canvas.cases_layer.set_overdue(
+            [c for c, case in self.live.state.get("cases", {}).items() if is_overdue(case, now)])
+
+    def select_case(self, case_id: str) -> None:
+        """The case in the queue, on the map and in its details, which come to the front."""
+        case = self.live.state.get("cases", {}).get(case_id)
+        if case is None:
+            return
+        self.selected_case = case_id
+        self.case_queue.select(case_id)
+        layer = self.canvas.cases_layer
+        if self.city is not None and layer.row(case_id) is not None and self.canvas.selection != ("cases", case_id):
+            self.canvas.select("cases", case_id)
+        self.case_details.show_case(case)
+        self.docks()["case_details"].raise_()
+
+    def new_case_dialog(self, lon: float | None = None, lat: float | None = None,
+                        address: Place | None = None) -> NewCaseDialog:
+        """A citizen's report the centre takes, at a point of the map or a typed place."""
+        dialog = NewCaseDialog(self.case_names, self.geocoder, self.city.grid_at if self.city else None, lon, lat,
+                               address, self)
+        dialog.submitted.connect(lambda args: self.send("case.report", args))
+        dialog.open()  # window-modal without a nested event loop
+        self.case_dialog = dialog
+        return dialog
 
     def _show_devices(self, changes: Changes) -> None:
         """The devices list, and a word when a device no unit is attached to is first heard."""
@@ -660,12 +753,36 @@ class MainWindow(QMainWindow):
         if self.grid_figure == "cameras":
             self.canvas.grids_layer.set_values({g: r * 100 for g, r in rates.by_cell.items()},
                                                self.tr("% cameras online"))
+        elif self.grid_figure in CASE_FIGURES:
+            values, title = self.case_figures(self.grid_figure)
+            self.canvas.grids_layer.set_values(values, title, lower_is_worse=self.grid_figure != "cases")
         else:
             open_by_cell: dict[str, float] = {}
             for incident in state["incidents"].values():
                 if incident["status"] != "closed" and incident.get("grid_id"):
                     open_by_cell[incident["grid_id"]] = open_by_cell.get(incident["grid_id"], 0) + 1
             self.canvas.grids_layer.set_values(open_by_cell, self.tr("open incidents"))
+
+    def case_figures(self, figure: str) -> tuple[dict[str, float], str]:
+        """Per grid cell: its open cases, or its closure rate or on-time closure rate in % over the calendar
+        month of the console's clock, in the machine's zone (dispatch.grid_cases.closure_figures, as the
+        statistics compute them; a cell where nothing was due this month has no figure); and the legend's title."""
+        by_cell: dict[str, list[dict]] = {}
+        for case in self.live.state.get("cases", {}).values():
+            by_cell.setdefault(case["grid_id"], []).append(case)
+        if figure == "cases":
+            return ({cell: float(sum(c["status"] not in FINAL_CASE_STATUSES for c in cases))
+                     for cell, cases in by_cell.items()}, self.tr("open grid cases"))
+        start, end = month_span(self.clock.now(), machine_zone())
+        values = {}
+        for cell, cases in by_cell.items():
+            figures = closure_figures(cases, start, end)
+            rate = figures.closure_rate if figure == "closure_rate" else figures.on_time_rate
+            if rate is not None:
+                values[cell] = rate * 100
+        month = time.strftime("%Y-%m", time.localtime(start))
+        return values, (self.tr("% of cases due closed, {0}") if figure == "closure_rate"
+                        else self.tr("% of cases due closed on time, {0}")).format(month)
 
     def _set_grid_figure(self, figure: str) -> None:
         self.grid_figure = figure
@@ -883,9 +1000,16 @@ class MainWindow(QMainWindow):
             self._refresh_hits()  # the ages
         if self.selected_incident:
             self._show_details()
+        self.case_queue.tick()
+        if self.city is not None:
+            self._mark_overdue_cases()
+        if self.selected_case:
+            self.case_details.show_case(self.live.state.get("cases", {}).get(self.selected_case))
 
     def _city_loaded(self, pack) -> None:
         self.city = pack
+        self.case_names.set_city(pack)
+        self.case_queue.fill_choices()
         self.board.set_station_names(dict(zip(pack.stations["station_id"], pack.stations["name"])))
         if not self.read_only:  # routes and addresses serve commands (2 s for a big city): a replay sends none
             self.router = StreetRouter(pack.streets)
@@ -895,6 +1019,7 @@ class MainWindow(QMainWindow):
             completer.setFilterMode(Qt.MatchFlag.MatchContains)
             self.command_line.setCompleter(completer)
         self._show(Changes(reset=True))
+        self._show_cases(None)
         if self.followed_unit:
             self.follow(self.followed_unit)
         # The city (street graph, map layers) lives as long as the window: frozen out of the garbage
@@ -922,7 +1047,8 @@ class MainWindow(QMainWindow):
                 "incident.note": self.tr("note"),
                 "camera.status": self.tr("camera report"), "alarm.acknowledge": self.tr("acknowledgement of an alarm"),
                 "alarm.to_incident": self.tr("incident from an alarm"), "alarm.close_false": self.tr("false alarm"), "device.attach": self.tr("attachment of a device"),
-                "device.detach": self.tr("detachment of a device")}.get(cmd, self.tr("command"))
+                "device.detach": self.tr("detachment of a device"), "case.report": self.tr("new grid case")
+                }.get(cmd, self.tr("step of a grid case") if cmd.startswith("case.") else self.tr("command"))
 
     def _replied(self, cmd_id: str, reply: dict) -> None:
         if self.history.owns(cmd_id):
@@ -935,6 +1061,9 @@ class MainWindow(QMainWindow):
             incident_id = reply.get("incident_id")
             if incident_id is not None:  # a server older than the ack's incident_id names nothing to select
                 self.select_incident(incident_id)
+        elif cmd == "case.report":
+            self.case_to_select = reply.get("case_id")
+            self._show_cases(set())  # selects it now if its event came before the ack
         if reply["op"] == "ack":
             self.log_done(cmd, args, reply)
 
@@ -953,7 +1082,11 @@ class MainWindow(QMainWindow):
             "alarm.to_incident": lambda: self.tr("Alarm {0} is incident {1}").format(
                 args.get("alarm_id"), reply.get("incident_id", "")),
             "alarm.close_false": lambda: self.tr("Alarm {0} closed as false").format(args.get("alarm_id")),
+            "case.report": lambda: self.tr("Reported grid case {0}").format(reply.get("case_id", "")),
         }.get(cmd)
+        if text is None and cmd in CASE_STEP_WORDS:
+            step = CASE_STEP_WORDS[cmd] if args.get("passed", True) else "verification failed"
+            text = lambda: self.tr("Case {0}: {1}").format(args["case_id"], word(step))  # noqa: E731
         if text is not None:
             line = f"{self._stamp()}  ✓ {text().strip()}"
             self._say(line)
@@ -975,6 +1108,11 @@ class MainWindow(QMainWindow):
                 where = f" → {unit['incident_id']}" if unit.get("incident_id") else ""
                 return f"{reason}: " + self.tr("unit {0} is {1}{2}, not available").format(
                     unit.get("callsign") or unit["unit_id"], word(unit["status"]), where)
+        if cmd.startswith("case.") and reply["code"] == "invalid_transition":
+            case = self.live.state.get("cases", {}).get(args.get("case_id"), {})
+            if case:  # what the case is now, in the console's words (another desk may have moved it)
+                return f"{reason}: " + self.tr("case {0} is {1} now").format(case["case_id"],
+                                                                            code_words(case["status"]))
         return f"{reason}: {reply['message']}"
 
     def _stamp(self) -> str:
@@ -998,6 +1136,8 @@ class MainWindow(QMainWindow):
         layer, feature_id = concerning
         if layer == "incidents" and feature_id == self.selected_incident:
             self.details.show_message(text)
+        if layer == "cases" and feature_id == self.selected_case:
+            self.case_details.show_message(text)
         record = self.live.state.get(layer, {}).get(feature_id)
         if record is not None and self.city is not None:
             self._callout(text, record["lon"], record["lat"])
@@ -1081,6 +1221,8 @@ class MainWindow(QMainWindow):
     def _map_selected(self, layer: str, feature_id: str) -> None:
         if layer == "units":
             self.selected_unit = feature_id
+        if layer == "cases" and feature_id != self.selected_case:
+            self.select_case(feature_id)
         if layer == "incidents" and feature_id != self.selected_incident:
             self.select_incident(feature_id)
         self.alarms_panel.select(feature_id if layer == "alarms" else None)
@@ -1142,6 +1284,9 @@ class MainWindow(QMainWindow):
         if not self.read_only:
             new = menu.addAction(self.tr("New incident here…"))
             new.triggered.connect(lambda: self.new_incident_dialog(lon, lat, address))
+            case = menu.addAction(self.tr("New grid case here…"))
+            case.setObjectName("case-new-here")
+            case.triggered.connect(lambda: self.new_case_dialog(lon, lat, address))
         menu.popup(where)
         self.context_menu = menu
 
