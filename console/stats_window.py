@@ -121,6 +121,7 @@ class StatisticsWindow(QMainWindow):
         self.zone = machine_zone()
         self.stats: Statistics | None = None
         self.progress: QProgressDialog | None = None
+        self.progress_after_ms = PROGRESS_AFTER_MS
         self._busy = False
 
         self.period = QComboBox(self)
@@ -189,7 +190,7 @@ class StatisticsWindow(QMainWindow):
 
     def _run(self, words: str, work: Callable[[Callable[[float, str], None]], object], done) -> None:
         """`work(progress)` on a thread; `done(outcome, error)` back on the GUI thread. A progress dialog
-        shows once it has taken PROGRESS_AFTER_MS."""
+        shows once it has taken `progress_after_ms`."""
         self._busy = True
         for button in (self.compute_button, self.export_button):
             button.setEnabled(False)
@@ -197,7 +198,7 @@ class StatisticsWindow(QMainWindow):
         progress.setWindowModality(Qt.WindowModality.NonModal)
         progress.setMinimumDuration(2 ** 30)  # shown by the timer below, not by Qt's estimate
         self.progress = progress
-        QTimer.singleShot(PROGRESS_AFTER_MS, lambda: progress.show() if self.progress is progress else None)
+        QTimer.singleShot(self.progress_after_ms, lambda: progress.show() if self.progress is progress else None)
         relay = _Relay(self)
         relay.progressed.connect(lambda share, step: (
             progress.setValue(int(share * 100)),

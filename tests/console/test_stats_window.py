@@ -104,6 +104,21 @@ def test_a_month_of_a_log_file_in_the_window_equals_onemap_stats_and_exports_the
     assert [row[2] for row in shown_table(window, "periods")[1:]] == ["2027-01", "2026-12"]
 
 
+def test_work_that_goes_on_shows_its_progress_and_the_dialog_goes_when_it_is_done(qtbot, log):
+    from console.stats_window import StatisticsWindow
+
+    window = StatisticsWindow(log)
+    qtbot.addWidget(window)
+    window.show()
+    window.progress_after_ms = 0  # a month of this log takes less than the second a person waits for
+    window.period.setCurrentIndex(window.period.findData("year"))
+    window.compute_button.click()
+    qtbot.waitUntil(lambda: window.progress is not None and window.progress.isVisible(), timeout=10_000)
+    assert not window.compute_button.isEnabled() and "2026" in window.progress.labelText()
+    qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
+    assert window.progress is None and window.stats.current.period.label == "2026"
+
+
 def test_a_period_of_a_namespace_with_no_events_is_said_in_the_window(qtbot, log):
     from console.stats_window import StatisticsWindow
 

@@ -245,6 +245,16 @@ def test_the_previous_period_across_a_year_boundary_as_a_month_and_as_a_week(log
     check_period_figures(week, events, bounds("2026-12-28", "2027-01-04"), bounds("2026-12-21", "2026-12-28"))
 
 
+def test_a_postgresql_log_gives_the_figures_of_the_same_log_in_sqlite(postgres, december, tmp_path):
+    url = postgres.new_database()
+    generate_stats_log(url, "2026-11-20T00:00:00Z", 54, incidents=2_500, cases=1_000, camera_reports=2_500)
+    out = tmp_path / "pg"
+    done = run_stats("--store", url, "--period", "month", "--at", "2026-12-15", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    for name in ("periods", "incidents", "response_times", "cameras", "cases", "ratings"):
+        assert (out / f"{name}.csv").read_bytes() == (december / f"{name}.csv").read_bytes(), name
+
+
 def test_the_xlsx_holds_the_figures_of_the_csv_files(december):
     from openpyxl import load_workbook
 

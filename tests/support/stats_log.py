@@ -26,16 +26,18 @@ DISPOSITIONS = ("REPORT", "RESOLVED", "NO_TRACE")
 GROUP_EVENTS = 1_000
 
 
-def generate_stats_log(path: Path, start: str, days: float, incidents: int, cases: int,
-                       camera_reports: int, seed: int = 3) -> Path:
-    """A log at `path` (a new file) of namespace live from `start` (RFC 3339) for `days`."""
+def generate_stats_log(path: Path | str, start: str, days: float, incidents: int, cases: int,
+                       camera_reports: int, seed: int = 3) -> Path | str:
+    """A log of namespace live from `start` (RFC 3339) for `days`: at `path`, a new SQLite file, or a store
+    URL (dispatch.stores: postgresql://... of an empty database)."""
+    from dispatch.stores import store_factory
     from layers.citypack import load_city
 
     city = load_city("demo")
     centre = centre_of(city)
     rng = random.Random(seed)
     state = initial_state(city)
-    store = EventStore(path)
+    store = EventStore(path) if isinstance(path, Path) else store_factory(path)()
     store.set_meta("city", city.name)
     writer = KeyframeWriter(store, "live", copy_state(state), 0, None, None)
     writer.write()
