@@ -417,10 +417,8 @@ class CaseQueue(QWidget):
         self._count()
 
     def tick(self) -> None:
-        self.model.tick()
-        if self.proxy.overdue_only:  # a case going overdue joins the rows shown
-            self.proxy.set()
-            self._count()
+        self.model.tick()  # the proxy filters the changed rows again: a case going overdue joins "Overdue only"
+        self._count()
 
     def shown_ids(self) -> list[str]:
         """The case ids of the rows shown, top to bottom."""

@@ -48,7 +48,8 @@ CAMERA_STATES_MS = 100  # camera dots on the map take new states at most this of
 GRID_FIGURE_MS = 250  # the camera rate and grid colours follow changes at most this often
 MAX_MESSAGES = 1000  # lines kept in the message list (a night's worth; the log keeps everything)
 RECOMMENDATIONS = 5
-CASE_FIGURES = ("cases", "closure_rate", "on_time_rate")  # the grid figures read from the grid cases
+RATE_FIGURES = ("closure_rate", "on_time_rate")  # of the month of the console's clock
+CASE_FIGURES = ("cases", *RATE_FIGURES)  # the grid figures read from the grid cases
 # The step each case command records, for the message list (words marked in console/cases.py).
 CASE_STEP_WORDS = {"case.register": "registered", "case.reject": "rejected", "case.dispatch": "dispatched",
                    "case.start": "started", "case.handle": "handled", "case.return": "returned",
@@ -97,6 +98,8 @@ class MainWindow(QMainWindow):
         # What the grid cells' colours say: open incidents, camera online rate, open cases, or the cases'
         # closure rate or on-time closure rate this month (the last three: CASE_FIGURES)
         self.grid_figure = "incidents"
+        self.case_zone = machine_zone()  # the closure rates' months are the machine zone's calendar months
+        self.case_month: tuple[float, float] | None = None  # the month the rates on the map are of
         self._grid_figure_timer = QTimer(self, singleShot=True, interval=GRID_FIGURE_MS)
         self._grid_figure_timer.timeout.connect(self._show_grid_figure)
         self._cameras_due: set[str] = set()  # cameras whose new state the map does not show yet
@@ -755,7 +758,7 @@ class MainWindow(QMainWindow):
                                                self.tr("% cameras online"))
         elif self.grid_figure in CASE_FIGURES:
             values, title = self.case_figures(self.grid_figure)
-            self.canvas.grids_layer.set_values(values, title, lower_is_worse=self.grid_figure != "cases")
+            self.canvas.grids_layer.set_values(values, title, lower_is_worse=self.grid_figure in RATE_FIGURES)
         else:
             open_by_cell: dict[str, float] = {}
             for incident in state["incidents"].values():
@@ -773,7 +776,7 @@ class MainWindow(QMainWindow):
         if figure == "cases":
             return ({cell: float(sum(c["status"] not in FINAL_CASE_STATUSES for c in cases))
                      for cell, cases in by_cell.items()}, self.tr("open grid cases"))
-        start, end = month_span(self.clock.now(), machine_zone())
+        start, end = self.case_month = month_span(self.clock.now(), self.case_zone)
         values = {}
         for cell, cases in by_cell.items():
             figures = closure_figures(cases, start, end)
@@ -1003,6 +1006,9 @@ class MainWindow(QMainWindow):
         self.case_queue.tick()
         if self.city is not None:
             self._mark_overdue_cases()
+            if (self.grid_figure in RATE_FIGURES and not self._grid_figure_timer.isActive()
+                    and month_span(self.clock.now(), self.case_zone) != self.case_month):
+                self._grid_figure_timer.start()  # a new month (midnight, or a replay's seek): its rates
         if self.selected_case:
             self.case_details.show_case(self.live.state.get("cases", {}).get(self.selected_case))
 
@@ -1062,8 +1068,10 @@ class MainWindow(QMainWindow):
             if incident_id is not None:  # a server older than the ack's incident_id names nothing to select
                 self.select_incident(incident_id)
         elif cmd == "case.report":
-            self.case_to_select = reply.get("case_id")
-            self._show_cases(set())  # selects it now if its event came before the ack
+            self.case_to_select = reply.get("case_id")  # selected as its event comes, or now if it came first
+            if self.case_to_select in self.live.state.get("cases", {}):
+                self.select_case(self.case_to_select)
+                self.case_to_select = None
         if reply["op"] == "ack":
             self.log_done(cmd, args, reply)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -332,13 +333,24 @@ def test_the_case_choropleths_give_closure_figures_of_each_cell(qtbot, desk, cit
     window.select_case(working)
     window.canvas.fit_layer("cases")
     qtbot.waitUntil(lambda: window.case_details.actions.isVisible(), timeout=5_000)
-    qtbot.wait(300)  # a frame of the map drawn (tiles render on the map's own timer)
+    window.canvas.render_now()
+    window.repaint()
     screenshot("cases_console")
+
+    # the clock in the next month (midnight passed, or a replay's seek): its rates, where nothing is due yet
+    shifted = clock.ahead
+    clock.shift(end + 86_400 - time.time())
+    qtbot.waitUntil(lambda: grids.value_title.endswith(time.strftime("%Y-%m", time.localtime(end + 86_400))),
+                    timeout=5_000)
+    assert all(np.isnan(value) for value in shown().values())
+    clock.shift(shifted)
+    qtbot.waitUntil(lambda: shown() == pytest.approx({"G001": 100 / 3, "G002": 100.0, "G012": 0.0}), timeout=5_000)
+
     window._set_language("zh_CN")
-    qtbot.waitUntil(lambda: window.docks()["cases"].windowTitle() != "Grid cases"
-                    or window.docks()["queue"].windowTitle() == "警情队列", timeout=5_000)
+    qtbot.waitUntil(lambda: window.docks()["queue"].windowTitle() == "警情队列", timeout=5_000)
     assert window.case_queue.proxy.index(0, CaseModel.COLUMNS.index("category")).data() == "井盖缺失破损"
-    qtbot.wait(300)
+    window.canvas.render_now()
+    window.repaint()
     screenshot("cases_console_zh")
 
 
