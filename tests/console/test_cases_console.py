@@ -174,8 +174,14 @@ def test_reports_fill_the_queue_and_the_map_and_the_filters_pick_the_right_cases
     queue.overdue_only.setChecked(False)
     assert queue.proxy.index(2, 0).data() == garbage, "not registered: no time limit, never overdue"
     assert [bool(layer.data["overdue"][layer.row(c)]) for c in (manhole, light, garbage)] == [True, True, False]
-    window.select_case(manhole)
-    assert "OVERDUE" in window.case_details.title.text()
+    # a click on the case on the map selects it: the queue's row, and its details (overdue, in red)
+    window.canvas.center_on(**inside(city, "G002"), extent_m=600)
+    window.canvas.render_now()
+    QTest.mouseClick(window.canvas.view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=window.canvas.lonlat_to_screen(**inside(city, "G002")).toPoint())
+    qtbot.waitUntil(lambda: window.selected_case == light, timeout=5_000)
+    assert queue.view.currentIndex().data(CaseModel.CASE_ROLE) == light
+    assert window.case_details.title.text() == f"{light} · Street light out · dispatched · OVERDUE"
 
 
 def test_details_show_the_history_and_the_step_buttons_move_the_case_on_the_server(qtbot, desk, city):
@@ -257,11 +263,23 @@ def test_a_dispatcher_is_offered_no_verification_and_a_step_another_desk_took_is
     assert window.messages_shown[-1] == window.case_details.message.text()
 
 
-def test_the_centre_reports_a_citizens_case_from_a_point_of_the_map(qtbot, desk, city):
+def test_the_centre_reports_a_citizens_case_from_a_right_click_on_the_map(qtbot, desk, city):
     server, tokens = desk
     window = open_desk(qtbot, server.url, tokens["alice"])
     where = inside(city, "G012")
-    dialog = window.new_case_dialog(where["lon"], where["lat"])
+    window.canvas.center_on(**where, extent_m=1500)
+    window.canvas.render_now()
+    QTest.mouseClick(window.canvas.view.viewport(), Qt.MouseButton.RightButton,
+                     pos=window.canvas.lonlat_to_screen(**where).toPoint())
+    qtbot.waitUntil(lambda: getattr(window, "context_menu", None) is not None and window.context_menu.isVisible(),
+                    timeout=3_000)
+    menu = window.context_menu
+    here = next(a for a in menu.actions() if a.objectName() == "case-new-here")
+    QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(here).center())
+    qtbot.waitUntil(lambda: getattr(window, "case_dialog", None) is not None and window.case_dialog.isVisible(),
+                    timeout=3_000)
+    dialog = window.case_dialog
+    assert dialog.place.text() == window.geocoder.reverse(*dialog.map_point[:2]).label, "named by its address"
     assert "grid cell G012" in dialog.where.text()
     choose(dialog.category, "FALLEN_TREE")
     choose(dialog.source, "hotline")
@@ -274,6 +292,11 @@ def test_the_centre_reports_a_citizens_case_from_a_point_of_the_map(qtbot, desk,
         "FALLEN_TREE", "hotline", "G012", "Wang Fang", "alice")
     assert queue_rows(window) == [case["case_id"]]
     assert any(m.endswith(f"Reported grid case {case['case_id']}") for m in window.messages_shown)
+    # or a typed address, geocoded offline as the dialog is filled in
+    typed = window.new_case_dialog()
+    typed.place.setText("Mannerheimintie 5")
+    lon, lat, label = typed.location()
+    assert label.startswith("Mannerheimintie 5") and f"grid cell {city.grid_at(lon, lat)}" in typed.where.text()
 
 
 def test_the_case_choropleths_give_closure_figures_of_each_cell(qtbot, desk, city, screenshot):
