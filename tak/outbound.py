@@ -7,6 +7,7 @@ exercise namespace carries `opex="e-NAME"`.
 """
 from __future__ import annotations
 
+import heapq
 import math
 import zlib
 from dataclasses import dataclass, replace
@@ -113,6 +114,11 @@ class Outbound:
         self.opex = f"e-{namespace.removeprefix(EXERCISE_PREFIX)}" if namespace.startswith(EXERCISE_PREFIX) else None
         self._sent: dict[str, _Sent] = {}  # uid -> the last CoT sent of it, to send again when due
         self._pending: dict[str, Cot] = {}  # a unit's change held back by MIN_UNIT_INTERVAL_S
+        # Heaps of (when, uid), so `due` (ten times a second) looks at what is due, not at 2,000 units each
+        # time: when each CoT sent goes again, and when each held-back change may go. An entry outdated by a
+        # later send is skipped when it comes up.
+        self._again: list[tuple[float, str]] = []
+        self._allowed: list[tuple[float, str]] = []
 
     # ---- building CoT ------------------------------------------------------------------------------
 
@@ -154,7 +160,9 @@ class Outbound:
                          remarks=remarks)
 
     def _record(self, cot: Cot, every_s: float, stale_s: float, now: float, again_at: float | None = None) -> Cot:
-        self._sent[cot.uid] = _Sent(cot, every_s, stale_s, now, now + every_s if again_at is None else again_at)
+        sent = _Sent(cot, every_s, stale_s, now, now + every_s if again_at is None else again_at)
+        self._sent[cot.uid] = sent
+        heapq.heappush(self._again, (sent.again_at, cot.uid))
         return cot
 
     # ---- the three entry points ------------------------------------------------------------------
@@ -186,6 +194,8 @@ class Outbound:
             if built is not None:
                 last = self._sent.get(built[0].uid)
                 if kind == "unit.moved" and last is not None and now - last.at < MIN_UNIT_INTERVAL_S:
+                    if built[0].uid not in self._pending:
+                        heapq.heappush(self._allowed, (last.at + MIN_UNIT_INTERVAL_S, built[0].uid))
                     self._pending[built[0].uid] = built[0]  # goes out from due() with the last position
                 else:
                     self._pending.pop(built[0].uid, None)
@@ -202,16 +212,27 @@ class Outbound:
 
     def due(self, now: float) -> list[Cot]:
         out = []
-        for uid, cot in list(self._pending.items()):
+        while self._allowed and self._allowed[0][0] <= now:
+            _, uid = heapq.heappop(self._allowed)
+            cot = self._pending.get(uid)
+            if cot is None:
+                continue  # sent meanwhile by a change that is not a move
             last = self._sent.get(uid)
-            if last is None or now - last.at >= MIN_UNIT_INTERVAL_S:
-                del self._pending[uid]
-                every_s = MOVING_EVERY_S if (cot.speed or 0.0) >= MOVING_MPS else RESTING_EVERY_S
-                stale_s = MOVING_STALE_S if every_s == MOVING_EVERY_S else RESTING_STALE_S
-                out.append(self._record(self._restamp(cot, now, stale_s), every_s, stale_s, now))
-        for uid, sent in list(self._sent.items()):
-            if now >= sent.again_at and uid not in self._pending:
-                out.append(self._record(self._restamp(sent.cot, now, sent.stale_s), sent.every_s, sent.stale_s, now))
+            if last is not None and now - last.at < MIN_UNIT_INTERVAL_S:
+                heapq.heappush(self._allowed, (last.at + MIN_UNIT_INTERVAL_S, uid))  # sent since: wait again
+                continue
+            del self._pending[uid]
+            every_s = MOVING_EVERY_S if (cot.speed or 0.0) >= MOVING_MPS else RESTING_EVERY_S
+            stale_s = MOVING_STALE_S if every_s == MOVING_EVERY_S else RESTING_STALE_S
+            out.append(self._record(self._restamp(cot, now, stale_s), every_s, stale_s, now))
+        while self._again and self._again[0][0] <= now:
+            again_at, uid = heapq.heappop(self._again)
+            sent = self._sent.get(uid)
+            if sent is None or sent.again_at != again_at:
+                continue  # sent again since, or no longer sent (a closed incident)
+            if uid in self._pending:
+                continue  # its held-back change goes instead, and is recorded anew
+            out.append(self._record(self._restamp(sent.cot, now, sent.stale_s), sent.every_s, sent.stale_s, now))
         return out
 
     @staticmethod
