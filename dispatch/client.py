@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import secrets
 import ssl as ssl_module
 from typing import Any, Callable
 
@@ -63,7 +64,8 @@ class DispatchClient:
         self.errors: list[dict] = []
         self._replies: dict[str, asyncio.Future] = {}
         self._ids = itertools.count(1)
-        self._id_prefix = f"c{id(self):x}-"
+        # Unique to this client, not only in this process: a retried id names one command of one user
+        self._id_prefix = f"c{secrets.token_hex(6)}-"
         self._seq_waiters: list[tuple[int, asyncio.Future]] = []
         self._reader = asyncio.create_task(self._read())
         self.closed = asyncio.Event()
@@ -114,14 +116,17 @@ class DispatchClient:
 
     # ---- commands --------------------------------------------------------------------------------
 
-    def send_command(self, cmd: str, args: dict[str, Any] | None = None, *, cmd_id: str | None = None) -> asyncio.Future:
-        """Send without waiting; the future resolves to the ack or nack frame."""
+    def send_command(self, cmd: str, args: dict[str, Any] | None = None, *, cmd_id: str | None = None,
+                     retry: bool = False) -> asyncio.Future:
+        """Send without waiting; the future resolves to the ack or nack frame. `retry`: this id was sent
+        before (on a connection lost before its answer): the server applies it only if it was not stored,
+        and else answers the original's ack marked `duplicate` (docs/protocol.md)."""
         if self.closed.is_set():
             raise Disconnected("not connected")
         cmd_id = cmd_id or f"{self._id_prefix}{next(self._ids)}"
         future = asyncio.get_running_loop().create_future()
         self._replies[cmd_id] = future
-        frame = orjson.dumps({"op": "cmd", "id": cmd_id, "cmd": cmd, "args": args or {}})
+        frame = orjson.dumps({"op": "cmd", "id": cmd_id, "cmd": cmd, "args": args or {}, **({"retry": True} if retry else {})})
         asyncio.ensure_future(self._send(frame, cmd_id))
         return future
 

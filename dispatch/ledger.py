@@ -23,10 +23,16 @@ events to `caught_up`: they are folded into the committed state, the decision st
 and the commands judged since the last commit are judged again in order against it (what another server
 decided first may now refuse one: the unit it took is no longer available). An append that lost the race
 is undone first with `untake`.
+
+A command sent again (`"retry": true`: its client lost the connection before the answer) is not applied
+twice: the events of a person's command carry its id (`cmd`), the ledger remembers for RETRY_WINDOW_S
+which (actor, id) were stored, its own and other servers' (`caught_up`) and those in the log at load
+(`remember`), and answers a retry of one of them with the original's ack marked `duplicate`.
 """
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Hashable
 
@@ -38,12 +44,42 @@ from dispatch.commands import Centre, Context, Rejected, decide
 from dispatch.event_store import AuditRecord, StoredEvent
 from dispatch.nearby import AvailableUnits, Nearby
 from dispatch.domain import RESTRICTED_EVENTS
-from dispatch.history import epoch
+from dispatch.history import epoch, rfc3339
 from dispatch.privacy import PERSONAL_EVENTS, carries_personal, public_event
 from dispatch.procedures import DEFAULT_DISPOSITION_CODES
 from dispatch.reducer import State, apply, copy_state
 
 MAX_AUDITED_FRAME = 4000
+# How long a stored command is remembered for a retry: a console fails over in seconds, and answers
+# `disconnected` to what it could not resend within a minute (console/link.py).
+RETRY_WINDOW_S = 600.0
+# Feeds' commands (thousands of positions and plate reads a second) carry no id in their events and are
+# not deduplicated: a position sent twice moves a unit where it already is.
+UNREMEMBERED_ROLES = frozenset({"feed"})
+# What a command creates, named in its ack, by the type of its first event.
+CREATED_BY_EVENT = {"incident.created": "incident_id", "bookmark.added": "bookmark_id", "alarm.raised": "alarm_id",
+                    "alarm.updated": "alarm_id", "case.reported": "case_id"}
+
+
+def created_by(first_event: dict) -> tuple[str, str] | None:
+    """What a command whose first event this is created, as its ack names it: (field, id), or None."""
+    field = CREATED_BY_EVENT.get(first_event["type"])
+    return None if field is None else (field, first_event["data"][field])
+
+
+def ack_frame(cmd_id: str, seq: int, created: tuple[str, str] | None, duplicate: bool = False) -> bytes:
+    return (b'{"op":"ack","id":' + orjson.dumps(cmd_id) + b',"seq":' + str(seq).encode()
+            + (b"" if created is None else b',"' + created[0].encode() + b'":' + orjson.dumps(created[1]))
+            + (b',"duplicate":true}' if duplicate else b"}"))
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A person's command stored in the log, as a retry of it is answered."""
+
+    seq: int  # its last event's
+    ts: str
+    created: tuple[str, str] | None
 
 
 def replies_frame(replies: list[bytes]) -> bytes:
@@ -215,6 +251,7 @@ class Ledger:
         self._accepted: list[Accepted] = []
         self._audits: list[AuditRecord] = []
         self._in_flight: CommitGroup | None = None
+        self._stored: OrderedDict[tuple[str, str], Stored] = OrderedDict()  # (actor, cmd id): see `remember`
 
     @property
     def pending(self) -> bool:
@@ -242,6 +279,11 @@ class Ledger:
         actor, role, msg, now = command.actor, command.role, command.msg, command.now
         cmd_id = msg["id"]
         cmd, args = msg.get("cmd"), msg.get("args")
+        remembered = role not in UNREMEMBERED_ROLES
+        if msg.get("retry") is True and remembered:
+            answer = self._retried(command)
+            if answer is not None:
+                return answer
         ts = max(now, self.last_ts)
         try:
             decided = decide(self.decision_state, cmd, args, self.context(role, ts, actor))
@@ -251,6 +293,8 @@ class Ledger:
         for event_type, data in decided:
             self.seq += 1
             event = {"op": "event", "seq": self.seq, "ts": ts, "actor": actor, "type": event_type, "data": data}
+            if remembered:
+                event["cmd"] = cmd_id
             if event_type.startswith("watchlist."):
                 seq_before = watchlist_seq(self.decision_state)
                 apply(self.decision_state, event)
@@ -261,10 +305,7 @@ class Ledger:
             frames.append(orjson.dumps(event))
         if events:
             self.last_ts = ts
-        created = (("incident_id", events[0]["data"]["incident_id"]) if cmd in ("incident.create", "alarm.to_incident")
-                   else ("bookmark_id", events[0]["data"]["bookmark_id"]) if cmd == "bookmark.add"
-                   else ("alarm_id", events[0]["data"]["alarm_id"]) if cmd in ("alarm.raise", "sensor.alert")
-                   else ("case_id", events[0]["data"]["case_id"]) if cmd == "case.report" else None)
+        created = created_by(events[0]) if events else None
         # An accepted command is on record as its events (up to seq); only refusals keep the frame.
         audit = AuditRecord(ts, self.name, actor, role, cmd_id, cmd, None, "ack", None, None, self.seq)
         accepted = Accepted(command, events, frames, public_frames_of(events, frames), audit, created)
@@ -282,6 +323,43 @@ class Ledger:
             now, self.name, actor, role, cmd_id, cmd if isinstance(cmd, str) else repr(cmd)[:100],
             raw[:MAX_AUDITED_FRAME], "nack", rejection.code, rejection.message, None))
         return nack_frame(cmd_id, rejection)
+
+    def _retried(self, command: Command) -> bytes | None:
+        """A retry's answer when its first try was stored (the original's ack, marked `duplicate`) or is
+        still waiting to be (a `conflict`: its effect comes with the state); None: judge it as new."""
+        actor, cmd_id = command.actor, command.msg["id"]
+        stored = self._stored.get((actor, cmd_id))
+        if stored is not None:
+            self._audits.append(AuditRecord(command.now, self.name, actor, command.role, cmd_id,
+                                            str(command.msg.get("cmd"))[:100], None, "ack", "duplicate",
+                                            f"a retry of the command stored up to seq {stored.seq}", stored.seq))
+            return ack_frame(cmd_id, stored.seq, stored.created, duplicate=True)
+        waiting = [*self._accepted, *(self._in_flight.accepted if self._in_flight is not None else ())]
+        if any(a.command.actor == actor and a.cmd_id == cmd_id for a in waiting):
+            return self.refuse(actor, command.role, command.msg, command.raw, Rejected(
+                "conflict", "the first try of this command is being stored: its outcome comes with the events"),
+                command.now)
+        return None
+
+    def remember(self, events: list[dict]) -> None:
+        """Stored events (in seq order): the commands of people among them, for their retries. Commands
+        stored before RETRY_WINDOW_S before the newest are forgotten."""
+        first: dict | None = None
+        for index, event in enumerate(events):
+            cmd_id = event.get("cmd")
+            if cmd_id is None:
+                continue
+            if first is None or (first["actor"], first["cmd"]) != (event["actor"], cmd_id):
+                first = event
+            following = events[index + 1] if index + 1 < len(events) else None
+            if following is None or (following.get("actor"), following.get("cmd")) != (event["actor"], cmd_id):
+                key = (event["actor"], cmd_id)
+                self._stored.pop(key, None)  # kept in the order stored, for forgetting
+                self._stored[key] = Stored(event["seq"], event["ts"], created_by(first))
+        if self._stored:
+            horizon = rfc3339(epoch(events[-1]["ts"]) - RETRY_WINDOW_S) if events else ""
+            while self._stored and next(iter(self._stored.values())).ts < horizon:
+                self._stored.popitem(last=False)
 
     def record_read(self, actor: str, role: str, cmd_id: str, cmd: str, now: str) -> None:
         """A read the caller answers (incident.history, history.*): its audit row."""
@@ -322,6 +400,7 @@ class Ledger:
             raise ValueError(f"{self.name}: events from seq {events[0]['seq']} do not follow seq {self.committed_seq}")
         for event in events:
             apply(self.committed_state, event)
+        self.remember(events)  # before judging again: a retry here of a command stored there is a duplicate
         self.committed_seq = self.seq = events[-1]["seq"]
         self.last_ts = max(self.last_ts, events[-1]["ts"])
         pending, self._accepted = self._accepted, []
@@ -370,11 +449,10 @@ class Ledger:
                 public.extend(accepted.public_frames or accepted.frames)
             frames.extend(accepted.frames)
         replies: dict[Hashable, list[bytes]] = {}
+        self.remember([event for accepted in group.accepted for event in accepted.events])
         for accepted in group.accepted:
-            ack = (b'{"op":"ack","id":' + orjson.dumps(accepted.cmd_id) + b',"seq":'
-                   + str(accepted.events[-1]["seq"] if accepted.events else self.committed_seq).encode()
-                   + (b"}" if accepted.created is None
-                      else b',"' + accepted.created[0].encode() + b'":' + orjson.dumps(accepted.created[1]) + b"}"))
+            ack = ack_frame(accepted.cmd_id, accepted.events[-1]["seq"] if accepted.events else self.committed_seq,
+                            accepted.created)
             if accepted.frame_replies is not None:
                 accepted.frame_replies[accepted.slot] = ack
                 if not accepted.last_of_frame:
