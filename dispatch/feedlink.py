@@ -17,6 +17,8 @@ log = logging.getLogger("onemap.feedlink")
 
 BACKLOG = 10_000  # commands kept while OneMap is unreachable; the oldest go first when it is full
 BACKLOG_DROPPED = "backlog_dropped"
+# What a gateway submits within this goes in one `cmds` frame: a few ms of latency for a tenth of the frames.
+SUBMIT_WINDOW_S = 0.01
 RECONNECT_MIN_S, RECONNECT_MAX_S = 0.5, 15.0
 
 Command = tuple[str, dict]
@@ -41,12 +43,12 @@ class FeedLink:
         return self.client.state if self.client is not None and self.connected.is_set() else None
 
     def submit(self, commands: list[Command]) -> None:
-        """Sent with the others of this turn of the loop, in one `cmds` frame (1,000 devices a second would
-        be 1,000 frames)."""
+        """Sent with the others submitted within SUBMIT_WINDOW_S, in one `cmds` frame (1,000 devices a second
+        would be 1,000 frames: a turn of the loop reads one or two of them)."""
         if not commands:
             return
         if not self._submitted:
-            asyncio.get_running_loop().call_soon(self._send_submitted)
+            asyncio.get_running_loop().call_later(SUBMIT_WINDOW_S, self._send_submitted)
         self._submitted.extend(commands)
 
     async def command(self, command: Command, timeout: float, keep: bool = True) -> dict | None:

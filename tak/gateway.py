@@ -37,10 +37,10 @@ DEVICE_RATE, DEVICE_BURST = 20.0, 100.0  # events a second per device connection
 UPSTREAM_RATE, UPSTREAM_BURST = 2000.0, 4000.0  # a TAK server carries many devices (a feed's own rate limit)
 GREETING_REUSE_S = 1.0
 INTRODUCTION_WAIT_S = 2.0
-FLUSH_S = 0.5  # how often what changed goes to each device (one write each): at most this late
+FLUSH_S = 1.0  # how often what changed goes to each device (one write each): at most this late
 # The devices take turns, one slice of them every FLUSH_S / FLUSH_SLICES: 2,000 writes at one moment would
 # hold up what the devices send for as long.
-FLUSH_SLICES = 5
+FLUSH_SLICES = 10
 STATS_EVERY_S = 60.0
 OWN_UID_PREFIX = "OneMap."
 FLOOD = "flood"
