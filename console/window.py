@@ -74,7 +74,6 @@ class MainWindow(QMainWindow):
         what every time-dependent view reads (the wall clock unless given)."""
         super().__init__()
         self.setObjectName("onemap-console")
-        self.url = source.url
         self.clock = clock or LiveClock(self)
         self._clock_jumped = False  # while a seek is being handled: what it brings is another instant's
         self.clock.jumped.connect(self._note_jump)
@@ -84,7 +83,7 @@ class MainWindow(QMainWindow):
         self.role: str | None = None
         self.watchlist_action: QAction | None = None  # in the Incident menu; none in a replay
         self.watchlist_dialog: WatchlistDialog | None = None
-        self.link_seen: tuple[str, str] = ("connecting", self.url)  # the link's last state and detail
+        self.link_seen: tuple[str, str] = ("connecting", source.url)  # the link's last state and detail
         self.city = None
         self.router: StreetRouter | None = None
         self.geocoder: Geocoder | None = None
@@ -108,6 +107,7 @@ class MainWindow(QMainWindow):
         self.messages_shown: list[str] = []
         self._callouts: list[QLabel] = []  # on the map now, oldest first
         self.replays: list[QMainWindow] = []  # replay windows opened from this one (File > Replay…)
+        self.statistics_windows: list[QWidget] = []  # File > Statistics…
         self.exercises: list[QMainWindow] = []  # exercise consoles opened from this one (File > Join an exercise…)
 
         self.canvas = MapCanvas(self)
@@ -233,9 +233,9 @@ class MainWindow(QMainWindow):
         self.clock_label = QLabel(self)
         self.clock_label.setObjectName("clock")
         self.statusBar().addPermanentWidget(self.clock_label)
+        self.link = source
         self.retranslate()
 
-        self.link = source
         source.setParent(self)
         self.link.stateChanged.connect(self._link_state)
         self.link.welcomed.connect(self._welcomed)
@@ -312,7 +312,6 @@ class MainWindow(QMainWindow):
                                                      "new fire 1 @street · find …"))
         self.command_bar.setWindowTitle(self.tr("Command line"))
         self.command_label.setText(self.tr("Command: "))
-        self.statusBar().setToolTip(self.tr("Server: {0}").format(self.url))  # which server, e.g. for a second console
         self._show_link()
         if self.city is not None:
             self._show_grid_figure()
@@ -404,6 +403,18 @@ class MainWindow(QMainWindow):
         join = menu.addAction(self.tr("Join an exercise…"))
         join.setObjectName("exercise-join")
         join.triggered.connect(self.join_exercise_dialog)
+        statistics = menu.addAction(self.tr("Statistics…"))
+        statistics.setObjectName("statistics")
+        statistics.triggered.connect(self.open_statistics)
+
+    def open_statistics(self) -> QWidget:
+        """The day's, week's, month's... figures against the period before, read from this console's server."""
+        from console.stats_window import ServerLogin, open_statistics
+
+        window = open_statistics(self, ServerLogin(self.link.url, self.link.token, self.city_requested),
+                                 self.clock.now, self.link.namespace)
+        self.statistics_windows.append(window)
+        return window
 
     def join_exercise_dialog(self) -> JoinExerciseDialog:
         """An exercise's console in a window of its own, on this console's server and token; this one stays live."""
@@ -416,7 +427,7 @@ class MainWindow(QMainWindow):
     def join_exercise(self, name: str) -> QMainWindow:
         from console.exercise import open_exercise
 
-        window = open_exercise(self.url, self.link.token, name, self.city_requested)
+        window = open_exercise(self.link.url, self.link.token, name, self.city_requested)
         self.exercises = [w for w in self.exercises if shiboken6.isValid(w) and w.isVisible()] + [window]
         return window
 
@@ -427,7 +438,8 @@ class MainWindow(QMainWindow):
         dialog = ReplayDialog(self)
         if dialog.exec():
             start, end = dialog.span()
-            self.replays.append(open_server_replay(self.url, self.link.token, self.link.namespace, start, end))
+            # the server the console is on now: one of a list after a failover (a history read needs one)
+            self.replays.append(open_server_replay(self.link.url, self.link.token, self.link.namespace, start, end))
 
     def show_help(self) -> None:
         """The command-line grammar and the shortcuts, in a window that stays open beside the work."""
@@ -542,6 +554,8 @@ class MainWindow(QMainWindow):
         if state == CONNECTED and self.user is not None:  # the role in the console's language
             detail = f"{self.user} ({word(self.role)})"
         self.connection.set_state(state, detail)
+        # which server, e.g. for a second console; after a failover, the one it went on to
+        self.statusBar().setToolTip(self.tr("Server: {0}").format(self.link.url))
 
     def _welcomed(self, welcome: dict) -> None:
         first = self.user is None

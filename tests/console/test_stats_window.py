@@ -151,11 +151,19 @@ async def _a_little_work(url: str, token: str) -> None:
 
 
 def test_a_day_of_a_real_server_read_through_its_history_requests(qtbot, server, users, tmp_path):
-    from console.stats_window import ServerLogin, open_statistics
+    """Opened as a shift leader does: File > Statistics… in the live console, on its server."""
+    from PySide6.QtGui import QAction
+
+    from console.link import ServerLink
+    from console.window import MainWindow
 
     asyncio.run(_a_little_work(server.url, users[1]["sam"]))
-    window = open_statistics(None, ServerLogin(server.url, users[1]["sam"], "demo"))
-    qtbot.addWidget(window)
+    console = MainWindow(ServerLink(server.url, users[1]["sam"]))
+    qtbot.addWidget(console)
+    console.show()
+    qtbot.waitUntil(lambda: console.connected and console.user is not None, timeout=30_000)
+    console.findChild(QAction, "statistics").trigger()
+    [window] = console.statistics_windows
     today = datetime.now(ZoneInfo(ZONE)).date()
     compute(qtbot, window, "day", QDate(today.year, today.month, today.day))
     expected = cli_stats(tmp_path / "cli", "--db", str(server.db), "--period", "day", "--at", today.isoformat())
