@@ -7,16 +7,21 @@ resumes from the last seq it delivered; while it is down, commands are refused a
 
 The server may be several (`ws://a/ws,ws://b/ws`: servers on one PostgreSQL log, docs/deploy.md): every one
 serves the same seqs, so on loss the link goes on to the next and resumes there, with no gap and nothing
-twice. A command in flight when the link fell is answered `disconnected`, never sent again by the link.
+twice. A command in flight when the link fell (sent, not answered) is sent again once the link is back,
+on whichever server, marked as a retry: the server applies it only if its first try was not stored, and
+else answers with the first try's ack (docs/protocol.md). One the link cannot send again within
+RESEND_WITHIN_S is answered `disconnected`.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
+import secrets
 import socket
 import ssl
 import threading
+import time
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -29,6 +34,9 @@ BACKOFF_S = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 # One attempt (TCP, upgrade, hello, welcome) gives up after this: a server that accepts but does not
 # answer must not keep the dispatcher waiting in "connecting".
 ATTEMPT_TIMEOUT_S = 5.0
+# A command unanswered when the link fell is sent again if the link is back within this; after it, the
+# dispatcher is told it may not have been done (the server remembers stored commands for 10 minutes).
+RESEND_WITHIN_S = 60.0
 
 log = logging.getLogger("onemap.link")
 
@@ -45,7 +53,8 @@ class ServerLink(QObject):
     # the welcome frame; its snapshot is None when the link resumed from the last delivered seq
     welcomed = Signal(object)
     eventsReceived = Signal(object)
-    # (command id, reply): ack, nack, or a nack with code "disconnected" when the link fell mid-command
+    # (command id, reply): ack (with "duplicate": true when a command sent again had been done the first
+    # time), nack, or a nack with code "disconnected" when the link could not send it again in time
     replied = Signal(str, object)
 
     def __init__(self, url: str, token: str, namespace: str = "live", parent: QObject | None = None,
@@ -67,6 +76,9 @@ class ServerLink(QObject):
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="server-link", daemon=True)
         self._ids = 0
+        self._id_prefix = f"console-{secrets.token_hex(6)}-"  # unique to this link: a retried id names one command
+        # link thread only: commands sent and not answered: id -> (cmd, args, when first sent, monotonic)
+        self._in_flight: dict[str, tuple[str, dict, float]] = {}
         # link thread only: events received and not yet handed to the GUI
         self._pending: list[dict] = []
         self._flush_handle: asyncio.TimerHandle | None = None
@@ -92,7 +104,7 @@ class ServerLink(QObject):
         if self.state != CONNECTED or self._client is None:
             return None
         self._ids += 1
-        cmd_id = f"console-{id(self):x}-{self._ids}"
+        cmd_id = f"{self._id_prefix}{self._ids}"
         self._loop.call_soon_threadsafe(self._send, cmd_id, cmd, args)
         return cmd_id
 
@@ -102,15 +114,37 @@ class ServerLink(QObject):
         self.state = state
         self.stateChanged.emit(state, detail)
 
-    def _send(self, cmd_id: str, cmd: str, args: dict) -> None:
+    def _send(self, cmd_id: str, cmd: str, args: dict, retry: bool = False) -> None:
+        if not retry:
+            self._in_flight[cmd_id] = (cmd, args, time.monotonic())
         client = self._client
+        if client is None:
+            return  # the link fell meanwhile: sent again when it is back
         try:
-            future = client.send_command(cmd, args, cmd_id=cmd_id)
+            future = client.send_command(cmd, args, cmd_id=cmd_id, retry=retry)
         except Disconnected:
-            self.replied.emit(cmd_id, _lost(cmd_id))
-            return
-        future.add_done_callback(lambda f: self._reply(
-            cmd_id, f.result() if not f.cancelled() and f.exception() is None else _lost(cmd_id)))
+            return  # likewise
+        future.add_done_callback(lambda f: self._answered(cmd_id, f))
+
+    def _answered(self, cmd_id: str, future: asyncio.Future) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return  # the connection fell before the answer: still in flight, sent again when it is back
+        if self._in_flight.pop(cmd_id, None) is not None:
+            self._reply(cmd_id, future.result())
+
+    def _resend_in_flight(self) -> None:
+        """On a new connection: each command the last one left unanswered again, as a retry; those too old
+        to be sent again answered `disconnected`."""
+        self._give_up_in_flight(time.monotonic() - RESEND_WITHIN_S)
+        for cmd_id, (cmd, args, _) in list(self._in_flight.items()):
+            log.info("sending %s (%s) again after the link fell", cmd_id, cmd)
+            self._send(cmd_id, cmd, args, retry=True)
+
+    def _give_up_in_flight(self, sent_before: float) -> None:
+        for cmd_id, (_, _, sent_at) in list(self._in_flight.items()):
+            if sent_at < sent_before:
+                del self._in_flight[cmd_id]
+                self._reply(cmd_id, _lost(cmd_id))
 
     def _reply(self, cmd_id: str, reply: dict) -> None:
         # The server sends a command's events before its ack: hand them over first, so the window knows
@@ -128,8 +162,15 @@ class ServerLink(QObject):
             self._loop.close()
 
     async def _connect_forever(self) -> None:
+        try:
+            await self._connect_until_stopped()
+        finally:
+            self._give_up_in_flight(float("inf"))  # stopped or refused: nothing will be sent again
+
+    async def _connect_until_stopped(self) -> None:
         attempt = 0
         while not self._stop.is_set():
+            self._give_up_in_flight(time.monotonic() - RESEND_WITHIN_S)
             self._set_state(CONNECTING, self.url)
             self._pending.clear()  # what the GUI never got of a previous connection comes again by resuming
             try:
@@ -190,6 +231,7 @@ class ServerLink(QObject):
         self._client = client
         self._flush()
         self._set_state(CONNECTED, f"{client.user} ({client.role})")
+        self._resend_in_flight()
         closed = asyncio.ensure_future(client.closed.wait())
         stopping = asyncio.ensure_future(self._stop.wait())
         await asyncio.wait({closed, stopping}, return_when=asyncio.FIRST_COMPLETED)

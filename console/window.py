@@ -1111,6 +1111,8 @@ class MainWindow(QMainWindow):
             text = lambda: self.tr("Case {0}: {1}").format(args["case_id"], word(step))  # noqa: E731
         if text is not None:
             line = f"{self._stamp()}  ✓ {text().strip()}"
+            if reply.get("duplicate"):  # sent again after the link fell: done once, the first time
+                line += self.tr(" (done before the link fell; not done twice)")
             self._say(line)
             self.messages_shown.append(line)
 
