@@ -2,6 +2,81 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name></name>
+    <message>
+        <source>Statistics</source>
+        <translation>统计</translation>
+    </message>
+    <message>
+        <source>live, exercise:NAME or history:NAME</source>
+        <translation>live（实战）、exercise:名称（演练）或 history:名称（历史）</translation>
+    </message>
+    <message>
+        <source>Last complete period</source>
+        <translation>上一完整周期</translation>
+    </message>
+    <message>
+        <source>Compute</source>
+        <translation>计算</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>统计周期</translation>
+    </message>
+    <message>
+        <source>Date in it</source>
+        <translation>周期内日期</translation>
+    </message>
+    <message>
+        <source>Namespace</source>
+        <translation>命名空间</translation>
+    </message>
+    <message>
+        <source>Choose a period and Compute</source>
+        <translation>请选择统计周期并点击“计算”</translation>
+    </message>
+    <message>
+        <source>Charts</source>
+        <translation>图表</translation>
+    </message>
+    <message>
+        <source>Tables</source>
+        <translation>表格</translation>
+    </message>
+    <message>
+        <source>Computing the statistics of {0}…</source>
+        <translation>正在计算 {0} 的统计…</translation>
+    </message>
+    <message>
+        <source>The statistics were not computed: {0}</source>
+        <translation>统计未完成计算：{0}</translation>
+    </message>
+    <message>
+        <source>Export the statistics into</source>
+        <translation>将统计导出到</translation>
+    </message>
+    <message>
+        <source>The statistics were not written: {0}</source>
+        <translation>统计未写入：{0}</translation>
+    </message>
+    <message>
+        <source>Statistics written to {0}</source>
+        <translation>统计已写入 {0}</translation>
+    </message>
+    <message>
+        <source>Writing the statistics…</source>
+        <translation>正在写入统计…</translation>
+    </message>
+    <message>
+        <source>{0} {1}: {2} to {3}, against {4}. Figures as known at each period&apos;s end.</source>
+        <translation>{0} {1}：{2} 至 {3}，对比上期 {4}。数据以各统计周期结束时已知情况为准。</translation>
+    </message>
+</context>
+<context>
     <name>AlarmDialog</name>
     <message>
         <source>Misdial (pressed by mistake)</source>
@@ -130,6 +205,243 @@
     <message>
         <source>offline</source>
         <translation>离线</translation>
+    </message>
+</context>
+<context>
+    <name>CaseDetails</name>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>环节</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <source>Register</source>
+        <translation>立案</translation>
+    </message>
+    <message>
+        <source>Dispatch</source>
+        <translation>派遣</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>开始处置</translation>
+    </message>
+    <message>
+        <source>Handled</source>
+        <translation>处置完毕</translation>
+    </message>
+    <message>
+        <source>Returned</source>
+        <translation>退回</translation>
+    </message>
+    <message>
+        <source>Verified: passed</source>
+        <translation>核查通过</translation>
+    </message>
+    <message>
+        <source>Verified: failed</source>
+        <translation>核查未通过</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>结案</translation>
+    </message>
+    <message>
+        <source>Rate</source>
+        <translation>评价</translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation>不予立案</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>事项类别</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>责任部门</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>不予立案原因</translation>
+    </message>
+    <message>
+        <source>Rating (1-5)</source>
+        <translation>评价（1-5）</translation>
+    </message>
+    <message>
+        <source>Note or reason</source>
+        <translation>备注或理由</translation>
+    </message>
+    <message>
+        <source>what was done, what is wrong, why it goes back…</source>
+        <translation>处置情况、存在问题、退回理由…</translation>
+    </message>
+    <message>
+        <source>No case selected: choose one in the case queue or on the map</source>
+        <translation>未选择事件：请在事件队列或地图上选择</translation>
+    </message>
+    <message>
+        <source>{0} · {1} · {2}</source>
+        <translation>{0} · {1} · {2}</translation>
+    </message>
+    <message>
+        <source> · OVERDUE</source>
+        <translation> · 已超期</translation>
+    </message>
+    <message>
+        <source>Report</source>
+        <translation>上报内容</translation>
+    </message>
+    <message>
+        <source>Place</source>
+        <translation>地点</translation>
+    </message>
+    <message>
+        <source>Reported</source>
+        <translation>上报</translation>
+    </message>
+    <message>
+        <source>{0} by {1} ({2})</source>
+        <translation>{0}，上报人 {1}（{2}）</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>举报人</translation>
+    </message>
+    <message>
+        <source> (in {0})</source>
+        <translation>（剩余 {0}）</translation>
+    </message>
+    <message>
+        <source>({0} late)</source>
+        <translation>（超期 {0}）</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>处置时限</translation>
+    </message>
+    <message>
+        <source>on time</source>
+        <translation>按期</translation>
+    </message>
+    <message>
+        <source>late</source>
+        <translation>超期</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>结案</translation>
+    </message>
+    <message>
+        <source>Rating</source>
+        <translation>评价</translation>
+    </message>
+    <message>
+        <source>report</source>
+        <translation>上报</translation>
+    </message>
+    <message>
+        <source>Photos</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>passed</source>
+        <translation>通过</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>未通过</translation>
+    </message>
+    <message>
+        <source>{0} photos</source>
+        <translation>照片 {0} 张</translation>
+    </message>
+</context>
+<context>
+    <name>CaseModel</name>
+    <message>
+        <source>Case</source>
+        <translation>事件编号</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>事项类别</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>责任部门</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>已历时</translation>
+    </message>
+    <message>
+        <source>Due in</source>
+        <translation>剩余时限</translation>
+    </message>
+    <message>
+        <source>Report</source>
+        <translation>上报内容</translation>
+    </message>
+    <message>
+        <source>{0} late</source>
+        <translation>超期 {0}</translation>
+    </message>
+</context>
+<context>
+    <name>CaseQueue</name>
+    <message>
+        <source>Overdue only</source>
+        <translation>仅超期</translation>
+    </message>
+    <message>
+        <source>Closed and rejected too</source>
+        <translation>含已结案和不予立案</translation>
+    </message>
+    <message>
+        <source>All departments</source>
+        <translation>全部责任部门</translation>
+    </message>
+    <message>
+        <source>All categories</source>
+        <translation>全部事项类别</translation>
+    </message>
+    <message>
+        <source>All statuses</source>
+        <translation>全部状态</translation>
+    </message>
+    <message>
+        <source>By {0}</source>
+        <translation>按{0}</translation>
+    </message>
+    <message>
+        <source>Every {0}</source>
+        <translation>全部{0}</translation>
+    </message>
+    <message>
+        <source>{0} of {1} cases</source>
+        <translation>{0}/{1} 件事件</translation>
     </message>
 </context>
 <context>
@@ -870,8 +1182,32 @@
         <translation>报警</translation>
     </message>
     <message>
+        <source>Grid cases</source>
+        <translation>网格事件</translation>
+    </message>
+    <message>
+        <source>Case details</source>
+        <translation>事件详情</translation>
+    </message>
+    <message>
+        <source>Open grid cases</source>
+        <translation>未结网格事件</translation>
+    </message>
+    <message>
+        <source>Case closure rate this month</source>
+        <translation>本月结案率</translation>
+    </message>
+    <message>
+        <source>On-time case closure rate this month</source>
+        <translation>本月按期结案率</translation>
+    </message>
+    <message>
         <source>Put an alarm&apos;s cameras on the wall automatically</source>
         <translation>自动将报警附近的摄像头上墙</translation>
+    </message>
+    <message>
+        <source>New grid case…</source>
+        <translation>新建网格事件…</translation>
     </message>
     <message>
         <source>Watchlist…</source>
@@ -890,8 +1226,24 @@
         <translation>加入演练…</translation>
     </message>
     <message>
+        <source>Statistics…</source>
+        <translation>统计…</translation>
+    </message>
+    <message>
         <source>Field device {0} heard: attach it to a unit (Field devices)</source>
         <translation>收到外勤设备 {0}：请将其关联到单元（外勤设备）</translation>
+    </message>
+    <message>
+        <source>open grid cases</source>
+        <translation>未结网格事件</translation>
+    </message>
+    <message>
+        <source>% of cases due closed, {0}</source>
+        <translation>% 结案率（应结案事件中已结案），{0}</translation>
+    </message>
+    <message>
+        <source>% of cases due closed on time, {0}</source>
+        <translation>% 按期结案率（应结案事件中按期结案），{0}</translation>
     </message>
     <message>
         <source>Select an incident first: the wall fills with the cameras nearest to it.</source>
@@ -978,12 +1330,20 @@
         <translation>误报</translation>
     </message>
     <message>
+        <source>new grid case</source>
+        <translation>新网格事件</translation>
+    </message>
+    <message>
         <source>command</source>
         <translation>指令</translation>
     </message>
     <message>
         <source>detachment of a device</source>
         <translation>设备解除关联</translation>
+    </message>
+    <message>
+        <source>step of a grid case</source>
+        <translation>网格事件处置环节</translation>
     </message>
     <message>
         <source>{0} assigned to {1}</source>
@@ -1008,6 +1368,18 @@
     <message>
         <source>Alarm {0} closed as false</source>
         <translation>报警 {0} 已作为误报关闭</translation>
+    </message>
+    <message>
+        <source>Reported grid case {0}</source>
+        <translation>已上报网格事件 {0}</translation>
+    </message>
+    <message>
+        <source>Case {0}: {1}</source>
+        <translation>事件 {0}：{1}</translation>
+    </message>
+    <message>
+        <source> (done before the link fell; not done twice)</source>
+        <translation>（连接中断前已执行，不会重复执行）</translation>
     </message>
     <message>
         <source>Not possible now</source>
@@ -1042,6 +1414,10 @@
         <translation>警力 {0} {1}{2}，不空闲</translation>
     </message>
     <message>
+        <source>case {0} is {1} now</source>
+        <translation>事件 {0} 当前状态为{1}</translation>
+    </message>
+    <message>
         <source>Recommended for {0}: {1}</source>
         <translation>{0} 推荐：{1}</translation>
     </message>
@@ -1070,6 +1446,10 @@
         <translation>在此新建警情…</translation>
     </message>
     <message>
+        <source>New grid case here…</source>
+        <translation>在此新建网格事件…</translation>
+    </message>
+    <message>
         <source>Close {0} as {1}? Enter to confirm, Esc to cancel</source>
         <translation>以“{1}”结案 {0}？按 Enter 确认，按 Esc 取消</translation>
     </message>
@@ -1095,6 +1475,73 @@
     <message>
         <source>Needs: {0}</source>
         <translation>所需警力：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>NewCaseDialog</name>
+    <message>
+        <source>New grid case</source>
+        <translation>新建网格事件</translation>
+    </message>
+    <message>
+        <source>lon, lat — or an address, a place, a street</source>
+        <translation>经度, 纬度 — 或地址、地点、街道</translation>
+    </message>
+    <message>
+        <source>photo URLs, one a line (http or https)</source>
+        <translation>照片网址，每行一个（http 或 https）</translation>
+    </message>
+    <message>
+        <source>Report</source>
+        <translation>上报</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>事项类别</translation>
+    </message>
+    <message>
+        <source>Place</source>
+        <translation>地点</translation>
+    </message>
+    <message>
+        <source>What is wrong</source>
+        <translation>问题描述</translation>
+    </message>
+    <message>
+        <source>Photos</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>举报人</translation>
+    </message>
+    <message>
+        <source>Call-back number</source>
+        <translation>回拨号码</translation>
+    </message>
+    <message>
+        <source>Not a place of the city yet</source>
+        <translation>尚未定位到本城市的地点</translation>
+    </message>
+    <message>
+        <source>{0}{1:.5f}, {2:.5f} · grid cell {3}</source>
+        <translation>{0}{1:.5f}, {2:.5f} · 网格 {3}</translation>
+    </message>
+    <message>
+        <source>none: outside the grid</source>
+        <translation>无：在网格范围之外</translation>
+    </message>
+    <message>
+        <source>Give the place as lon, lat or an address, place or street of the city.</source>
+        <translation>请以经度, 纬度或本城市的地址、地点或街道给出位置。</translation>
+    </message>
+    <message>
+        <source>Say what is wrong.</source>
+        <translation>请描述问题。</translation>
     </message>
 </context>
 <context>
@@ -1478,6 +1925,125 @@
     <message>
         <source>The map is in its own window</source>
         <translation>地图已在单独窗口中</translation>
+    </message>
+</context>
+<context>
+    <name>StatisticsWindow</name>
+    <message>
+        <source>Day</source>
+        <translation>日</translation>
+    </message>
+    <message>
+        <source>Week</source>
+        <translation>周</translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation>月</translation>
+    </message>
+    <message>
+        <source>Quarter</source>
+        <translation>季</translation>
+    </message>
+    <message>
+        <source>Year</source>
+        <translation>年</translation>
+    </message>
+    <message>
+        <source>Incidents by kind</source>
+        <translation>警情（按类型）</translation>
+    </message>
+    <message>
+        <source>Incidents by hour of day</source>
+        <translation>警情（按时段）</translation>
+    </message>
+    <message>
+        <source>Incidents by grid cell</source>
+        <translation>警情（按网格）</translation>
+    </message>
+    <message>
+        <source>Call to dispatch by priority</source>
+        <translation>接警至派警用时（按优先级）</translation>
+    </message>
+    <message>
+        <source>Dispatch to on scene by priority</source>
+        <translation>派警至到场用时（按优先级）</translation>
+    </message>
+    <message>
+        <source>Camera online rate by grid cell</source>
+        <translation>摄像头在线率（按网格）</translation>
+    </message>
+    <message>
+        <source>Cases reported by category</source>
+        <translation>上报事件数（按事项类别）</translation>
+    </message>
+    <message>
+        <source>结案率 and 按期结案率 by department</source>
+        <translation>结案率与按期结案率（按责任部门）</translation>
+    </message>
+    <message>
+        <source>Ratings entered</source>
+        <translation>评价分布</translation>
+    </message>
+    <message>
+        <source>Incidents</source>
+        <translation>警情</translation>
+    </message>
+    <message>
+        <source>Call to dispatch p50</source>
+        <translation>接警至派警 p50</translation>
+    </message>
+    <message>
+        <source>Dispatch to on scene p50</source>
+        <translation>派警至到场 p50</translation>
+    </message>
+    <message>
+        <source>Camera online rate</source>
+        <translation>摄像头在线率</translation>
+    </message>
+    <message>
+        <source>Cases reported</source>
+        <translation>上报事件数</translation>
+    </message>
+    <message>
+        <source>结案率 closure rate</source>
+        <translation>结案率</translation>
+    </message>
+    <message>
+        <source>按期结案率 on-time rate</source>
+        <translation>按期结案率</translation>
+    </message>
+    <message>
+        <source>Mean rating</source>
+        <translation>平均评价</translation>
+    </message>
+    <message>
+        <source>reading the previous period</source>
+        <translation>正在读取上期数据</translation>
+    </message>
+    <message>
+        <source>reading the period</source>
+        <translation>正在读取本期数据</translation>
+    </message>
+    <message>
+        <source>writing the files</source>
+        <translation>正在写入文件</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>count</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>seconds</source>
+        <translation>秒</translation>
+    </message>
+    <message>
+        <source>%</source>
+        <translation>%</translation>
     </message>
 </context>
 <context>
@@ -1963,6 +2529,21 @@
     </message>
 </context>
 <context>
+    <name>cases</name>
+    <message>
+        <source>{0} min</source>
+        <translation>{0} 分钟</translation>
+    </message>
+    <message>
+        <source>{0} h {1} min</source>
+        <translation>{0} 小时 {1} 分钟</translation>
+    </message>
+    <message>
+        <source>{0} d {1} h</source>
+        <translation>{0} 天 {1} 小时</translation>
+    </message>
+</context>
+<context>
     <name>map</name>
     <message>
         <source>Streets</source>
@@ -2013,6 +2594,10 @@
         <translation>报警</translation>
     </message>
     <message>
+        <source>Grid cases</source>
+        <translation>网格事件</translation>
+    </message>
+    <message>
         <source>station</source>
         <translation>驻地</translation>
     </message>
@@ -2055,6 +2640,10 @@
     <message>
         <source>acknowledged</source>
         <translation>已确认</translation>
+    </message>
+    <message>
+        <source>overdue</source>
+        <translation>超期</translation>
     </message>
     <message>
         <source>OFFLINE</source>
@@ -2160,6 +2749,10 @@
     <message>
         <source>{count} {layer} — click to zoom in</source>
         <translation>{count} 个{layer} — 点击放大</translation>
+    </message>
+    <message>
+        <source> · OVERDUE</source>
+        <translation> · 已超期</translation>
     </message>
     <message>
         <source>Draw above the layer over it</source>
@@ -2346,6 +2939,110 @@
     <message>
         <source>vibration</source>
         <translation>振动</translation>
+    </message>
+    <message>
+        <source>reported</source>
+        <translation>已上报</translation>
+    </message>
+    <message>
+        <source>registered</source>
+        <translation>已立案</translation>
+    </message>
+    <message>
+        <source>in progress</source>
+        <translation>处置中</translation>
+    </message>
+    <message>
+        <source>handled</source>
+        <translation>已处置</translation>
+    </message>
+    <message>
+        <source>verified</source>
+        <translation>已核查</translation>
+    </message>
+    <message>
+        <source>returned</source>
+        <translation>已退回</translation>
+    </message>
+    <message>
+        <source>rejected</source>
+        <translation>不予立案</translation>
+    </message>
+    <message>
+        <source>started</source>
+        <translation>开始处置</translation>
+    </message>
+    <message>
+        <source>rated</source>
+        <translation>已评价</translation>
+    </message>
+    <message>
+        <source>verification failed</source>
+        <translation>核查未通过</translation>
+    </message>
+    <message>
+        <source>grid officer</source>
+        <translation>网格员</translation>
+    </message>
+    <message>
+        <source>hotline</source>
+        <translation>热线</translation>
+    </message>
+    <message>
+        <source>app</source>
+        <translation>App</translation>
+    </message>
+    <message>
+        <source>walk in</source>
+        <translation>来访</translation>
+    </message>
+    <message>
+        <source>camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <source>not a case</source>
+        <translation>不属于受理事项</translation>
+    </message>
+    <message>
+        <source>duplicate</source>
+        <translation>重复上报</translation>
+    </message>
+    <message>
+        <source>out of scope</source>
+        <translation>超出受理范围</translation>
+    </message>
+    <message>
+        <source>unfounded</source>
+        <translation>情况不实</translation>
+    </message>
+    <message>
+        <source>cell</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>community</source>
+        <translation>社区</translation>
+    </message>
+    <message>
+        <source>village</source>
+        <translation>村</translation>
+    </message>
+    <message>
+        <source>town</source>
+        <translation>镇街</translation>
+    </message>
+    <message>
+        <source>district</source>
+        <translation>区县</translation>
+    </message>
+    <message>
+        <source>city</source>
+        <translation>市</translation>
+    </message>
+    <message>
+        <source>grid</source>
+        <translation>网格</translation>
     </message>
 </context>
 </TS>
