@@ -26,12 +26,18 @@ Command = tuple[str, dict]
 
 class FeedLink:
     """`count(what)` hears what became of the commands (sent, nack_CODE, lost_unanswered, backlog_dropped);
-    `on_event` every event of the namespace; `on_connected(state)` each (re)connection, with its state."""
+    `on_event` every event of the namespace; `on_connected(state)` each (re)connection, with its state.
+    `server_url`: one server, or several of one log separated by commas (docs/deploy.md): when the one it
+    is on cannot be reached or is lost, the link goes on to the next (each once at once, then with backoff)."""
 
     def __init__(self, server_url: str, token: str, namespace: str, *, ssl: ssl_module.SSLContext | None = None,
                  count: Callable[[str], None] = lambda what: None, on_event: Callable[[dict], None] | None = None,
                  on_connected: Callable[[dict], None] | None = None):
-        self.server_url, self.token, self.namespace, self.ssl = server_url, token, namespace, ssl
+        self.urls = [part.strip() for part in server_url.split(",") if part.strip()]
+        if not self.urls:
+            raise ValueError("no server URL given")
+        self._at = 0  # which of them the link is on
+        self.token, self.namespace, self.ssl = token, namespace, ssl
         self.count, self.on_event, self.on_connected = count, on_event, on_connected
         self.client: DispatchClient | None = None
         self.backlog: deque[Command] = deque()
@@ -104,8 +110,13 @@ class FeedLink:
         else:
             self.count("sent")
 
+    @property
+    def server_url(self) -> str:
+        """The server the link is on (or tries next)."""
+        return self.urls[self._at]
+
     async def run(self, stop: asyncio.Event) -> None:
-        delay = RECONNECT_MIN_S
+        delay, failed = RECONNECT_MIN_S, 0
         while not stop.is_set():
             try:
                 self.client = await DispatchClient.connect(self.server_url, self.token, namespace=self.namespace,
@@ -115,10 +126,17 @@ class FeedLink:
                 await wait_or_stop(stop, RECONNECT_MAX_S)
                 continue
             except (OSError, Disconnected, asyncio.TimeoutError) as exc:
-                log.warning("OneMap at %s unreachable (%s); again in %.1f s", self.server_url, exc, delay)
+                failed += 1
+                self._at = (self._at + 1) % len(self.urls)
+                if failed % len(self.urls):  # another server of the list, at once
+                    log.warning("OneMap at %s unreachable (%s); trying %s", self.urls[self._at - 1], exc,
+                                self.server_url)
+                    continue
+                log.warning("OneMap unreachable (%s); again in %.1f s", exc, delay)
                 await wait_or_stop(stop, delay)
                 delay = min(delay * 2, RECONNECT_MAX_S)
                 continue
+            delay, failed = RECONNECT_MIN_S, 0
             delay = RECONNECT_MIN_S
             self.connected.set()
             log.info("connected to OneMap %s as %s", self.namespace, self.client.user)
@@ -136,7 +154,9 @@ class FeedLink:
             if stop.is_set():
                 await self.client.close()
                 return
-            log.warning("lost OneMap %s (close code %s); connecting again", self.namespace, self.client.close_code)
+            log.warning("lost OneMap %s at %s (close code %s); connecting again", self.namespace, self.server_url,
+                        self.client.close_code)
+            self._at = (self._at + 1) % len(self.urls)
 
 
 async def wait_or_stop(stop: asyncio.Event, seconds: float) -> None:
