@@ -9,6 +9,8 @@ as report.html's.
 """
 from __future__ import annotations
 
+import functools
+
 import math
 import threading
 import time
@@ -82,23 +84,28 @@ class ServerLogin:
 def _opener(source: str | Path | ServerLogin) -> Callable[[str], tuple[object, Callable[[], None]]]:
     """namespace -> (a reports.export.LogSource, its close), to be called on the worker thread."""
     if isinstance(source, ServerLogin):
-        def open_server(namespace: str):
-            from console.replay import ServerHistory, ServerReader
+        return functools.partial(_open_server, source)
+    return functools.partial(_open_file, str(source))
 
-            reader = ServerReader(source.url, source.token, namespace)
-            try:
-                reader.open(None, None)
-            except BaseException:
-                reader.close()
-                raise
-            return ServerHistory(reader, source.city), reader.close
-        return open_server
 
-    def open_file(namespace: str):
-        from reports.stats import open_source
+# Module-level, not nested in _opener: pyside6-lupdate loses the class context of the window after a
+# function defined inside an `if`, and the window's texts would stay English.
+def _open_server(source: ServerLogin, namespace: str):
+    from console.replay import ServerHistory, ServerReader
 
-        return open_source(str(source), None, namespace)
-    return open_file
+    reader = ServerReader(source.url, source.token, namespace)
+    try:
+        reader.open(None, None)
+    except BaseException:
+        reader.close()
+        raise
+    return ServerHistory(reader, source.city), reader.close
+
+
+def _open_file(path: str, namespace: str):
+    from reports.stats import open_source
+
+    return open_source(path, None, namespace)
 
 
 class _Relay(QObject):
@@ -276,8 +283,9 @@ class StatisticsWindow(QMainWindow):
         while self.cards.count():
             self.cards.takeAt(0).widget().deleteLater()
         for index, (title, now, before) in enumerate(headline(stats)):
+            previous_words = self.tr("previous: {0}").format(before)  # outside the f-string, for lupdate
             card = QLabel(f"{self.tr(TITLES.get(title, title))}<br><b style='font-size:16pt'>{now}</b><br>"
-                          f"<small>{self.tr('previous: {0}').format(before)}</small>", self)
+                          f"<small>{previous_words}</small>", self)
             card.setObjectName(f"card-{index}")
             card.setStyleSheet("QLabel { background: #eef2f6; padding: 6px 12px; border-radius: 6px; }")
             self.cards.addWidget(card, 0, index)

@@ -2,81 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
-    <name></name>
-    <message>
-        <source>Statistics</source>
-        <translation>统计</translation>
-    </message>
-    <message>
-        <source>live, exercise:NAME or history:NAME</source>
-        <translation>live（实战）、exercise:名称（演练）或 history:名称（历史）</translation>
-    </message>
-    <message>
-        <source>Last complete period</source>
-        <translation>上一完整周期</translation>
-    </message>
-    <message>
-        <source>Compute</source>
-        <translation>计算</translation>
-    </message>
-    <message>
-        <source>Export…</source>
-        <translation>导出…</translation>
-    </message>
-    <message>
-        <source>Period</source>
-        <translation>统计周期</translation>
-    </message>
-    <message>
-        <source>Date in it</source>
-        <translation>周期内日期</translation>
-    </message>
-    <message>
-        <source>Namespace</source>
-        <translation>命名空间</translation>
-    </message>
-    <message>
-        <source>Choose a period and Compute</source>
-        <translation>请选择统计周期并点击“计算”</translation>
-    </message>
-    <message>
-        <source>Charts</source>
-        <translation>图表</translation>
-    </message>
-    <message>
-        <source>Tables</source>
-        <translation>表格</translation>
-    </message>
-    <message>
-        <source>Computing the statistics of {0}…</source>
-        <translation>正在计算 {0} 的统计…</translation>
-    </message>
-    <message>
-        <source>The statistics were not computed: {0}</source>
-        <translation>统计未完成计算：{0}</translation>
-    </message>
-    <message>
-        <source>Export the statistics into</source>
-        <translation>将统计导出到</translation>
-    </message>
-    <message>
-        <source>The statistics were not written: {0}</source>
-        <translation>统计未写入：{0}</translation>
-    </message>
-    <message>
-        <source>Statistics written to {0}</source>
-        <translation>统计已写入 {0}</translation>
-    </message>
-    <message>
-        <source>Writing the statistics…</source>
-        <translation>正在写入统计…</translation>
-    </message>
-    <message>
-        <source>{0} {1}: {2} to {3}, against {4}. Figures as known at each period&apos;s end.</source>
-        <translation>{0} {1}：{2} 至 {3}，对比上期 {4}。数据以各统计周期结束时已知情况为准。</translation>
-    </message>
-</context>
-<context>
     <name>AlarmDialog</name>
     <message>
         <source>Misdial (pressed by mistake)</source>
@@ -2044,6 +1969,82 @@
     <message>
         <source>%</source>
         <translation>%</translation>
+    </message>
+    <message>
+        <source>Statistics</source>
+        <translation>统计</translation>
+    </message>
+    <message>
+        <source>live, exercise:NAME or history:NAME</source>
+        <translation>live（实战）、exercise:名称（演练）或 history:名称（历史）</translation>
+    </message>
+    <message>
+        <source>Last complete period</source>
+        <translation>上一完整周期</translation>
+    </message>
+    <message>
+        <source>Compute</source>
+        <translation>计算</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>统计周期</translation>
+    </message>
+    <message>
+        <source>Date in it</source>
+        <translation>周期内日期</translation>
+    </message>
+    <message>
+        <source>Namespace</source>
+        <translation>命名空间</translation>
+    </message>
+    <message>
+        <source>Choose a period and Compute</source>
+        <translation>请选择统计周期并点击“计算”</translation>
+    </message>
+    <message>
+        <source>Charts</source>
+        <translation>图表</translation>
+    </message>
+    <message>
+        <source>Tables</source>
+        <translation>表格</translation>
+    </message>
+    <message>
+        <source>Computing the statistics of {0}…</source>
+        <translation>正在计算 {0} 的统计…</translation>
+    </message>
+    <message>
+        <source>The statistics were not computed: {0}</source>
+        <translation>统计未完成计算：{0}</translation>
+    </message>
+    <message>
+        <source>Export the statistics into</source>
+        <translation>将统计导出到</translation>
+    </message>
+    <message>
+        <source>The statistics were not written: {0}</source>
+        <translation>统计未写入：{0}</translation>
+    </message>
+    <message>
+        <source>Statistics written to {0}</source>
+        <translation>统计已写入 {0}</translation>
+    </message>
+    <message>
+        <source>Writing the statistics…</source>
+        <translation>正在写入统计…</translation>
+    </message>
+    <message>
+        <source>{0} {1}: {2} to {3}, against {4}. Figures as known at each period&apos;s end.</source>
+        <translation>{0} {1}：{2} 至 {3}，对比上期 {4}。数据以各统计周期结束时已知情况为准。</translation>
+    </message>
+    <message>
+        <source>previous: {0}</source>
+        <translation>上期：{0}</translation>
     </message>
 </context>
 <context>
