@@ -240,7 +240,7 @@ def _stats(args: argparse.Namespace) -> int:
 
     shown = progress if sys.stderr.isatty() else None  # as `report`: a timer's job reads the files, or the error
     out = args.out.replace("{label}", period.label)  # a timer's --at previous: a folder of each period's own
-    for path in stats_of_log(args.db, args.store, args.namespace, period, zone, out, shown):
+    for path in stats_of_log(args.db, args.store, args.namespace, period, zone, out, shown, rollups_path=args.rollups):
         print(path)
     return 0
 
@@ -595,6 +595,9 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--out", required=True, help="a new (or empty) folder for the files; {label} in it is the "
                                                     "period's (2026-12, 2026-W49, 2026-Q4, ...)")
     stats.add_argument("--tz", help="the IANA zone the periods are counted in (default: the machine's)")
+    stats.add_argument("--rollups", metavar="PATH",
+                       help="a SQLite file of daily roll-ups (created if missing): the days kept there are merged "
+                            "and only new or outdated days read from the log (the same figures)")
     stats.set_defaults(run=_stats)
 
     drill = sub.add_parser("drill", help="run, control and score drills in exercise namespaces (docs/drills.md)")

@@ -25,13 +25,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from dispatch.grid_cases import ClosureFigures, closure_figures
-from dispatch.history import epoch, rfc3339
+from dispatch.history import History, epoch, rfc3339
 from reports.export import LogSource, Progress, _check_target, open_log, read_span_start
-from reports.figures import FIGURE_EVENT_TYPES, IncidentRecord, SpanFigures, interval_stats
+from reports.figures import FIGURE_EVENT_TYPES, IncidentRecord, SpanFigures, interval_stats, millis
 from reports.times import ReportError, local_label, parse_time
+
+if TYPE_CHECKING:
+    from reports.rollups import Rollups
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 PREVIOUS = "previous"  # --at previous: the last complete period before now
@@ -143,7 +146,7 @@ class PeriodFigures:
 
     def camera_total(self) -> CameraTime:
         total = CameraTime()
-        for cell in self.cameras.values():
+        for _, cell in sorted(self.cameras.items()):  # one order of adding, whichever way they were read
             total.cameras += cell.cameras
             total.online_s += cell.online_s
             total.offline_s += cell.offline_s
@@ -151,35 +154,41 @@ class PeriodFigures:
         return total
 
 
-def camera_time(cameras: dict[str, dict], events: Iterable[dict], start: float, end: float) -> dict[str, CameraTime]:
-    """Each cell's camera-seconds by state over [start, end): `cameras` as at the start, `events` the
-    period's camera.status_changed events in order."""
+def camera_time_ms(cameras: dict[str, dict], events: Iterable[dict], start: float, end: float) -> dict[str, list[int]]:
+    """Each cell's [cameras, online ms, offline ms, unknown ms] over [start, end): `cameras` as at the start,
+    `events` the span's camera.status_changed events in order. Integer milliseconds (the log's times are),
+    so the sums of a period's days are exactly the period's."""
     state = {camera_id: camera.get("state", "unknown") for camera_id, camera in cameras.items()}
-    since = dict.fromkeys(cameras, start)
-    cells: dict[str, CameraTime] = defaultdict(CameraTime)
+    begin = round(start * 1000)
+    since = dict.fromkeys(cameras, begin)
+    cells: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    column = {"online": 1, "offline": 2}
 
-    def count(camera_id: str, until: float) -> None:
-        cell = cells[cameras[camera_id].get("grid_id") or ""]
-        seconds = until - since[camera_id]
-        if state[camera_id] == "online":
-            cell.online_s += seconds
-        elif state[camera_id] == "offline":
-            cell.offline_s += seconds
-        else:
-            cell.unknown_s += seconds
+    def count(camera_id: str, until: int) -> None:
+        cells[cameras[camera_id].get("grid_id") or ""][column.get(state[camera_id], 3)] += until - since[camera_id]
         since[camera_id] = until
 
     for event in events:
         camera_id = event["data"]["camera_id"]
         if camera_id not in cameras:
             continue  # a camera not in the city the period started with
-        count(camera_id, epoch(event["ts"]))
+        count(camera_id, millis(event["ts"]))
         data = event["data"]
         state[camera_id] = data.get("state") or ("online" if data["online"] else "offline")
     for camera_id, camera in cameras.items():
-        count(camera_id, end)
-        cells[camera.get("grid_id") or ""].cameras += 1
+        count(camera_id, round(end * 1000))
+        cells[camera.get("grid_id") or ""][0] += 1
     return dict(cells)
+
+
+def camera_seconds(cells_ms: dict[str, list[int]]) -> dict[str, CameraTime]:
+    return {cell: CameraTime(cameras, online / 1000, offline / 1000, unknown / 1000)
+            for cell, (cameras, online, offline, unknown) in cells_ms.items()}
+
+
+def camera_time(cameras: dict[str, dict], events: Iterable[dict], start: float, end: float) -> dict[str, CameraTime]:
+    """Each cell's camera-seconds by state over [start, end) (see camera_time_ms)."""
+    return camera_seconds(camera_time_ms(cameras, events, start, end))
 
 
 def period_figures(source: LogSource, namespace: str, period: Period,
@@ -199,6 +208,25 @@ def period_figures(source: LogSource, namespace: str, period: Period,
     progress(1.0)
     return PeriodFigures(period, list(figures.incidents.values()), cameras,
                          list(end_state.get("cases", {}).values()))
+
+
+def rollup_period_figures(rollups: "Rollups", source: History, namespace: str, period: Period, zone: tzinfo,
+                          progress: Callable[[float], None] = lambda done: None) -> PeriodFigures:
+    """The figures of `period` merged from its days' roll-ups (reports/rollups.py), the missing or outdated
+    days computed first. The same tables as `period_figures`; its `cases` are only those the period can count
+    (reported, due, closed or rated in it), as known at its end. `source` a History: its bounds say where
+    the log begins."""
+    from reports.rollups import days_of
+
+    days = days_of(period.start, period.end, zone)
+    # a case as known at the period's end may have changed on any day before: every day since the log began
+    since_first = days_of(min(source.bounds().first_ts, period.start), period.end, zone)
+    rollups.update(source, namespace, since_first, zone, lambda done: progress(0.8 * done))
+    incidents = rollups.incidents(namespace, zone, days)
+    cameras = camera_seconds(rollups.cameras(namespace, zone, days))
+    cases = rollups.cases(namespace, zone, rfc3339(period.start), rfc3339(period.end), days[-1])
+    progress(1.0)
+    return PeriodFigures(period, incidents, cameras, cases)
 
 
 # ---- tables ----------------------------------------------------------------------------------------------
@@ -343,14 +371,21 @@ class Statistics:
 
 
 def compute_stats(source: LogSource, namespace: str, period: Period, zone: tzinfo,
-                  progress: Progress | None = None) -> Statistics:
-    """The figures of `period` and of the one before it."""
+                  progress: Progress | None = None, *, rollups: "Rollups | None" = None) -> Statistics:
+    """The figures of `period` and of the one before it: folded from the log, or, given `rollups`, merged
+    from the days' roll-ups kept there (the same figures)."""
     report = progress or (lambda done, words: None)
     before = previous_period(period, zone)
+
+    def figures(which: Period, done: Callable[[float], None]) -> PeriodFigures:
+        if rollups is None:
+            return period_figures(source, namespace, which, done)
+        return rollup_period_figures(rollups, source, namespace, which, zone, done)
+
     report(0.0, "reading the previous period")
-    previous = period_figures(source, namespace, before, lambda done: report(0.4 * done, "reading the previous period"))
+    previous = figures(before, lambda done: report(0.4 * done, "reading the previous period"))
     report(0.4, "reading the period")
-    current = period_figures(source, namespace, period, lambda done: report(0.4 + 0.4 * done, "reading the period"))
+    current = figures(period, lambda done: report(0.4 + 0.4 * done, "reading the period"))
     tables = [period_table(period, before, zone), incident_table(current, previous, zone),
               response_table(current, previous, zone), camera_table(current, previous),
               case_table(current, previous), rating_table(current, previous)]
@@ -424,13 +459,21 @@ def open_source(db: str | None, store_url: str | None, namespace: str):
 
 
 def stats_of_log(db: str | None, store_url: str | None, namespace: str, period: Period, zone: tzinfo,
-                 out_dir: str | Path, progress: Progress | None = None) -> list[Path]:
-    """`onemap stats`: check the target, open the log, compute, write; nothing written on bad input."""
+                 out_dir: str | Path, progress: Progress | None = None, *,
+                 rollups_path: str | Path | None = None) -> list[Path]:
+    """`onemap stats`: check the target, open the log, compute, write; nothing written on bad input.
+    `rollups_path`: a roll-up file (reports/rollups.py, created if missing) whose days are merged, and kept
+    up to date, instead of folding the log."""
+    from reports.rollups import Rollups
+
     _check_target(Path(out_dir))
     source, close = open_source(db, store_url, namespace)
+    rollups = None if rollups_path is None else Rollups(rollups_path)
     try:
-        stats = compute_stats(source, namespace, period, zone, progress)
+        stats = compute_stats(source, namespace, period, zone, progress, rollups=rollups)
     finally:
+        if rollups is not None:
+            rollups.close()
         close()
     return write_stats(stats, out_dir, progress)
 
