@@ -69,7 +69,8 @@ def _server(args: argparse.Namespace) -> int:
     from dispatch.run import serve_city
 
     uvloop.run(serve_city(args.city, args.store or args.db, args.users, args.host, args.port, args.cert, args.key,
-                          realert_s=args.realert_s, plate_retention_days=args.plate_retention_days))
+                          realert_s=args.realert_s, plate_retention_days=args.plate_retention_days,
+                          reports_dir=args.reports_dir))
     return 0
 
 
@@ -490,6 +491,8 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--key", help="TLS private key (PEM)")
     server.add_argument("--realert-s", type=_positive("seconds"), default=60.0,
                         help="seconds an alarm may stay unacknowledged before every console alerts again (default 60)")
+    server.add_argument("--reports-dir", help="write the live namespace's statistics of each day, ISO week and "
+                        "month into this folder when it ends, in the city's zone (docs/statistics.md)")
     server.add_argument("--plate-retention-days", type=_positive("days"), default=DEFAULT_PLATE_RETENTION_DAYS,
                         help="days a plate read that hit no watchlist entry is kept before it is purged (default 30; "
                              "hits stay)")

@@ -8,8 +8,10 @@ import signal
 import ssl
 import sys
 import time
+from pathlib import Path
 
 from dispatch.city_state import centre_of, initial_state
+from dispatch.domain import LIVE
 from dispatch.procedures import disposition_codes
 from dispatch.retention import DEFAULT_PLATE_RETENTION_DAYS
 from dispatch.nearby import Nearby
@@ -56,7 +58,7 @@ def _freeze_after_slow_full_collections() -> None:
 async def serve_city(city_name: str, store: str, users_file: str, host: str, port: int,
                      cert: str | None = None, key: str | None = None, limits: Limits | None = None,
                      realert_s: float = DEFAULT_REALERT_S,
-                     plate_retention_days: float = DEFAULT_PLATE_RETENTION_DAYS) -> None:
+                     plate_retention_days: float = DEFAULT_PLATE_RETENTION_DAYS, reports_dir: str | None = None) -> None:
     from layers.citypack import load_city  # geopandas is slow to import: only when serving
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
@@ -83,7 +85,15 @@ async def serve_city(city_name: str, store: str, users_file: str, host: str, por
         loop.add_signal_handler(sig, stopping.set)
     stop_waiter = asyncio.ensure_future(stopping.wait())
     failed_waiter = asyncio.ensure_future(server.wait_stopped())
+    reporting = None
+    if reports_dir is not None:  # the day's, week's and month's statistics as each ends (reports/scheduled.py)
+        from reports.scheduled import write_reports
+
+        reporting = asyncio.ensure_future(write_reports(store, LIVE, Path(reports_dir), centre_of(city).zone,
+                                                        stopping))
     await asyncio.wait({stop_waiter, failed_waiter}, return_when=asyncio.FIRST_COMPLETED)
+    if reporting is not None:
+        reporting.cancel()
     if stopping.is_set():
         print("stopping", file=sys.stderr, flush=True)
         await server.stop()

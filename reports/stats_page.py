@@ -159,20 +159,20 @@ def _card(title: str, value: str, previous: str) -> str:
 
 def headline(stats: Statistics) -> list[tuple[str, str, str]]:
     """(title, this period, the previous period): the page's cards and the window's summary."""
-    incidents = _rows(stats.table("incidents"), by="all")[0]
+    incidents = _rows(stats.table("incidents"), by="all")  # no row in a period without any (a quiet day)
     dispatch = _rows(stats.table("response_times"), interval="call_to_dispatch_s", by="all")
     onscene = _rows(stats.table("response_times"), interval="dispatch_to_onscene_s", by="all")
-    camera = _rows(stats.table("cameras"), grid="all")[0]
+    camera = _rows(stats.table("cameras"), grid="all")
     cases = _rows(stats.table("cases"), by="all")
     rated = _rows(stats.table("ratings"), by="all")
     first = lambda rows, key: rows[0][key] if rows else None  # noqa: E731
     return [
-        ("Incidents", _number(incidents["count"]), _number(incidents["previous_count"])),
+        ("Incidents", _number(first(incidents, "count") or 0), _number(first(incidents, "previous_count") or 0)),
         ("Call to dispatch p50", duration_text(first(dispatch, "p50_s")) or "–",
          duration_text(first(dispatch, "previous_p50_s")) or "–"),
         ("Dispatch to on scene p50", duration_text(first(onscene, "p50_s")) or "–",
          duration_text(first(onscene, "previous_p50_s")) or "–"),
-        ("Camera online rate", _percent(camera["online_rate"]), _percent(camera["previous_online_rate"])),
+        ("Camera online rate", _percent(first(camera, "online_rate")), _percent(first(camera, "previous_online_rate"))),
         ("Cases reported", _number(first(cases, "reported") or 0), _number(first(cases, "previous_reported") or 0)),
         ("结案率 closure rate", _percent(first(cases, "closure_rate")), _percent(first(cases, "previous_closure_rate"))),
         ("按期结案率 on-time rate", _percent(first(cases, "on_time_rate")),
