@@ -8,7 +8,6 @@ import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import orjson
 import pandas as pd
@@ -19,14 +18,11 @@ from dispatch.client import DispatchClient, Refused
 from dispatch.history import History, epoch
 from dispatch.store import EventStore
 from support.server import ROOT, ServerProcess
+from support.sf_calls import SF_CSV, SF_ZONE, sf_frame
 
 DATA = Path("/work/shared/data")
-SF_CSV = DATA / "san_francisco" / "sf_fire_ems_dispatch_2018_01.csv"
 SEATTLE_CSV = DATA / "seattle" / "seattle_spd_calls_sector_c_2010_2023.csv"
 SACRAMENTO_CSV = DATA / "sacramento" / "sacramento_dispatch_2019_01.csv"
-SF_ZONE = ZoneInfo("America/Los_Angeles")
-SF_TIMES = ["received_timestamp", "dispatch_timestamp", "response_timestamp", "on_scene_timestamp",
-            "available_timestamp"]
 SAC_NONE = "-2208988800000"
 
 
@@ -38,18 +34,6 @@ def imported(tmp_path_factory):
         ("history:sf", SF_CSV, "sf"), ("history:seattle", SEATTLE_CSV, "seattle"),
         ("history:sac", SACRAMENTO_CSV, "sacramento"))}
     return db, results
-
-
-def sf_frame() -> pd.DataFrame:
-    """The SF rows with their milestone times as epoch ms (local wall clock, despite the ' UTC' suffix), and
-    whether a row's times are in order."""
-    df = pd.read_csv(SF_CSV, dtype=str)
-    for column in SF_TIMES:
-        local = pd.to_datetime(df[column].str.removesuffix(" UTC"), format="%Y-%m-%d %H:%M:%S.%f")
-        df[column + "_ms"] = (local.dt.tz_localize(SF_ZONE) - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(milliseconds=1)
-    times = df[[c + "_ms" for c in SF_TIMES]]
-    df["in_order"] = times.apply(lambda row: list(row.dropna()) == sorted(row.dropna()), axis=1)
-    return df
 
 
 def namespace_events(db: Path, namespace: str) -> list[dict]:
