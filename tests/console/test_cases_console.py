@@ -369,6 +369,7 @@ def test_the_case_choropleths_give_closure_figures_of_each_cell(qtbot, desk, cit
     clock.shift(shifted)
     qtbot.waitUntil(lambda: shown() == pytest.approx({"G001": 100 / 3, "G002": 100.0, "G012": 0.0}), timeout=5_000)
 
+    window._set_grid_figure("on_time_rate")  # the Chinese view shows the other rate: 按期结案率
     window._set_language("zh_CN")
     qtbot.waitUntil(lambda: window.docks()["queue"].windowTitle() == "警情队列", timeout=5_000)
     assert window.case_queue.proxy.index(0, CaseModel.COLUMNS.index("category")).data() == "井盖缺失破损"

@@ -104,6 +104,25 @@ def test_a_month_of_a_log_file_in_the_window_equals_onemap_stats_and_exports_the
     assert [row[2] for row in shown_table(window, "periods")[1:]] == ["2027-01", "2026-12"]
 
 
+def test_the_window_in_chinese(qtbot, qapp, log, screenshot):
+    """What a shift leader at a Chinese centre sees: the window, its cards and charts in Chinese."""
+    from console import i18n
+    from console.stats_window import open_statistics
+
+    i18n.install(qapp, "zh_CN")
+    now = datetime(2027, 1, 5, 10, 0, tzinfo=ZoneInfo(ZONE)).timestamp()
+    window = open_statistics(None, log, clock=lambda: now)
+    qtbot.addWidget(window)
+    compute(qtbot, window, "month", QDate(2026, 12, 15))
+    assert window.tabs.tabText(0) == "图表"
+    assert window.plots["incidents-kind"].getPlotItem().titleLabel.text == "警情（按类型）"
+    window.tabs.setCurrentIndex(0)
+    window.raise_()
+    window.repaint()
+    qtbot.waitUntil(lambda: all(plot.isVisible() for plot in window.plots.values()))
+    screenshot("statistics_window_zh")
+
+
 def test_work_that_goes_on_shows_its_progress_and_the_dialog_goes_when_it_is_done(qtbot, log):
     from console.stats_window import StatisticsWindow
 
