@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (QComboBox, QDateEdit, QFileDialog, QGridLayout, Q
                                QMainWindow, QProgressDialog, QPushButton, QScrollArea, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
+from console.words import word
 from reports.stats import PERIODS, Period, Statistics, compute_stats, period_of, previous_period, write_stats
 from reports.stats_page import chart_specs, headline
 from reports.times import local_label, machine_zone
@@ -315,7 +316,8 @@ class StatisticsWindow(QMainWindow):
                 plot.addItem(pg.BarGraphItem(x=xs, height=heights, width=width * 0.95, brush=colour, pen=None,
                                              name=name))
             stride = max(1, math.ceil(len(spec.labels) / MAX_TICK_LABELS))
-            plot.getAxis("bottom").setTicks([[(i, (label or "–")[:12]) for i, label in enumerate(spec.labels)
+            # incident kinds in the console's words; cells, hours and priorities pass through as they are
+            plot.getAxis("bottom").setTicks([[(i, (word(label) if label else "–")[:12]) for i, label in enumerate(spec.labels)
                                               if i % stride == 0]])
             plot.setXRange(-0.6, max(0, len(spec.labels) - 1) + 0.6, padding=0)
             # room above the bars for the legend, a line per series
