@@ -26,10 +26,11 @@ import sqlite3
 from collections import defaultdict
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from reports.export import LogSource, read_span_start, seq_before_instant
 from reports.figures import IncidentRecord
+from reports.stats import TOWN_LEVEL, _midnight, camera_time_ms
 from reports.times import ReportError
 
 SCHEMA_VERSION = 1
@@ -68,10 +69,6 @@ def days_of(start: float, end: float, zone: tzinfo) -> list[date]:
     first = datetime.fromtimestamp(start, zone).date()
     last = datetime.fromtimestamp(end, zone).date()
     return [first + timedelta(days=n) for n in range((last - first).days)]
-
-
-def _midnight(day: date, zone: tzinfo) -> float:
-    return datetime(day.year, day.month, day.day, tzinfo=zone).timestamp()
 
 
 class Rollups:
@@ -121,8 +118,6 @@ class Rollups:
 
     def _compute_day(self, source: LogSource, namespace: str, day: date, zone: tzinfo, first: int, last: int,
                      start_state: dict) -> dict:
-        from reports.stats import camera_time_ms
-
         start, end = _midnight(day, zone), _midnight(day + timedelta(days=1), zone)
         incidents, milestones, camera_events, touched = [], {}, [], set()
         for event in source.events(first, last, types=(*INCIDENT_EVENT_TYPES, CAMERA_EVENT, *CASE_EVENT_TYPES)):
@@ -195,23 +190,27 @@ class Rollups:
             counts[3] += unknown
         return dict(cells)
 
-    def cases(self, namespace: str, zone: tzinfo, period_start: str, period_end: str, last_day: date) -> list[dict]:
+    def cases(self, namespace: str, zone: tzinfo, period_start: str, period_end: str,
+              last_day: date) -> Iterator[dict]:
         """The cases as known at the end of `last_day` that a period [period_start, period_end) (RFC 3339) can
         count: reported, due, closed or rated in it in some version; a case none of whose versions is any of
-        these adds to no figure of the period."""
+        these adds to no figure of the period. One case at a time (a year of a city's cases is millions)."""
         columns = ", ".join(CASE_FIELDS)
         rows = self.db.execute(
             f"""SELECT case_id, {columns} FROM rollup_cases WHERE ns = :ns AND zone = :zone AND day <= :last
                 AND case_id IN (SELECT case_id FROM rollup_cases WHERE ns = :ns AND zone = :zone AND day <= :last
                     AND (reported_ts >= :start AND reported_ts < :end OR due >= :start AND due < :end
                          OR closed_at >= :start AND closed_at < :end OR rated_ts >= :start AND rated_ts < :end))
-                ORDER BY day, rowid""",
+                ORDER BY case_id, day""",
             {"ns": namespace, "zone": zone_key(zone), "last": last_day.isoformat(), "start": period_start,
              "end": period_end})
-        latest = {}
-        for case_id, *values in rows:
-            latest[case_id] = values
-        return [_case_of(case_id, values) for case_id, values in latest.items()]
+        latest = None
+        for row in rows:
+            if latest is not None and row[0] != latest[0]:
+                yield _case_of(latest[0], latest[1:])
+            latest = row
+        if latest is not None:
+            yield _case_of(latest[0], latest[1:])
 
 
 def _milestone_of(kind: str, data: dict) -> str | None:
@@ -226,8 +225,6 @@ def _milestone_of(kind: str, data: dict) -> str | None:
 
 
 def _case_row(case: dict) -> tuple:
-    from reports.stats import TOWN_LEVEL
-
     return (case["reported_ts"], case.get("category"), case.get("grid_id"),
             (case.get("areas") or {}).get(TOWN_LEVEL), case.get("department"), case.get("due"),
             case.get("closed_at"), case.get("on_time"), case.get("rating"), case.get("rated_ts"))
@@ -235,8 +232,6 @@ def _case_row(case: dict) -> tuple:
 
 def _case_of(case_id: str, values: list) -> dict:
     """A case record with the fields the statistics read, as the state holds them."""
-    from reports.stats import TOWN_LEVEL
-
     row = dict(zip(CASE_FIELDS, values))
     town = row.pop("town")
     row["on_time"] = None if row["on_time"] is None else bool(row["on_time"])

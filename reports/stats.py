@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from dispatch.grid_cases import ClosureFigures, closure_figures
 from dispatch.history import History, epoch, rfc3339
 from reports.export import LogSource, Progress, _check_target, open_log, read_span_start
-from reports.figures import FIGURE_EVENT_TYPES, IncidentRecord, SpanFigures, interval_stats, millis
+from reports.figures import FIGURE_EVENT_TYPES, IncidentRecord, IntervalStats, SpanFigures, millis, percentile
 from reports.times import ReportError, local_label, parse_time
 
 if TYPE_CHECKING:
@@ -131,18 +131,71 @@ class CameraTime:
 
 
 @dataclass
+class CaseCounts:
+    """A group's cases in a period: reported in it, the closure figures (dispatch.grid_cases.closure_figures)
+    and the ratings entered in it."""
+    reported: int = 0
+    due: int = 0
+    closed: int = 0
+    closed_on_time: int = 0
+    ratings: list[int] = field(default_factory=lambda: [0] * len(RATINGS))  # how many of each, 1 to 5
+
+    @property
+    def closure(self) -> ClosureFigures:
+        return ClosureFigures(self.due, self.closed, self.closed_on_time)
+
+    @property
+    def rated(self) -> int:
+        return sum(self.ratings)
+
+    @property
+    def mean_rating(self) -> float | None:
+        return sum(k * n for k, n in zip(RATINGS, self.ratings)) / self.rated if self.rated else None
+
+
+CASE_BATCH = 50_000  # cases counted at a time: a year of a city's cases need never be held at once
+
+
+def count_cases(cases: Iterable[dict], period: Period) -> dict[str, dict[str, CaseCounts]]:
+    """By CASE_KEYS name, by group: the counts of `cases` (each as known at the period's end). Closure figures
+    add up over disjoint sets of cases, so they are summed over batches."""
+    counts: dict[str, dict[str, CaseCounts]] = {by: defaultdict(CaseCounts) for by in CASE_KEYS}
+    batch: list[dict] = []
+
+    def count_batch() -> None:
+        reported = [c for c in batch if period.start <= epoch(c["reported_ts"]) < period.end]
+        rated = [c for c in batch if c.get("rating") is not None and c.get("rated_ts")
+                 and period.start <= epoch(c["rated_ts"]) < period.end]
+        for by, key in CASE_KEYS.items():
+            groups = counts[by]
+            for group, members in _by(batch, key).items():
+                figures = _closure(members, period)
+                if figures.due:
+                    counted = groups[group]
+                    counted.due += figures.due
+                    counted.closed += figures.closed
+                    counted.closed_on_time += figures.closed_on_time
+            for group, members in _by(reported, key).items():
+                groups[group].reported += len(members)
+            for group, members in _by(rated, key).items():
+                for case in members:
+                    groups[group].ratings[RATINGS.index(case["rating"])] += 1
+        batch.clear()
+
+    for case in cases:
+        batch.append(case)
+        if len(batch) >= CASE_BATCH:
+            count_batch()
+    count_batch()
+    return {by: dict(groups) for by, groups in counts.items()}
+
+
+@dataclass
 class PeriodFigures:
     period: Period
     incidents: list[IncidentRecord]  # created in the period
     cameras: dict[str, CameraTime]  # by grid cell ("" outside every cell)
-    cases: list[dict]  # every case as known at the period's end
-
-    def cases_reported(self) -> list[dict]:
-        return [c for c in self.cases if self.period.start <= epoch(c["reported_ts"]) < self.period.end]
-
-    def cases_rated(self) -> list[dict]:
-        return [c for c in self.cases if c.get("rating") is not None and c.get("rated_ts")
-                and self.period.start <= epoch(c["rated_ts"]) < self.period.end]
+    cases: dict[str, dict[str, CaseCounts]]  # count_cases of the cases as known at the period's end
 
     def camera_total(self) -> CameraTime:
         total = CameraTime()
@@ -207,7 +260,7 @@ def period_figures(source: LogSource, namespace: str, period: Period,
     end_state = source.state_at(last)
     progress(1.0)
     return PeriodFigures(period, list(figures.incidents.values()), cameras,
-                         list(end_state.get("cases", {}).values()))
+                         count_cases(end_state.get("cases", {}).values(), period))
 
 
 def rollup_period_figures(rollups: "Rollups", source: History, namespace: str, period: Period, zone: tzinfo,
@@ -226,7 +279,7 @@ def rollup_period_figures(rollups: "Rollups", source: History, namespace: str, p
     cameras = camera_seconds(rollups.cameras(namespace, zone, days))
     cases = rollups.cases(namespace, zone, rfc3339(period.start), rfc3339(period.end), days[-1])
     progress(1.0)
-    return PeriodFigures(period, incidents, cameras, cases)
+    return PeriodFigures(period, incidents, cameras, count_cases(cases, period))
 
 
 # ---- tables ----------------------------------------------------------------------------------------------
@@ -284,14 +337,40 @@ def incident_table(current: PeriodFigures, previous: PeriodFigures, zone: tzinfo
     return Table("incidents", ("by", "group", "count", "previous_count"), rows)
 
 
+def _interval_groups(records: list[IncidentRecord], seconds: list[float | None], by: str,
+                     zone: tzinfo) -> dict[str, list[float]]:
+    """By group, the `seconds` (one per record, None: the record lacks the interval) that are there, in the
+    records' order."""
+    groups: dict[str, list[float]] = defaultdict(list)
+    key = INCIDENT_KEYS[by]
+    for record, value in zip(records, seconds):
+        group = groups[key(record, zone)]  # a group whose records all lack the interval is still a row
+        if value is not None:
+            group.append(value)
+    return groups
+
+
+def _seconds_of(records: list[IncidentRecord], interval: str) -> list[float | None]:
+    """Each record's interval in seconds, read once for every grouping (a year of a city is a million)."""
+    return [None if ms is None else ms / 1000 for ms in (r.interval_ms(interval) for r in records)]
+
+
+def _stats_of_seconds(seconds: list[float]) -> IntervalStats:
+    """reports.figures.interval_stats of records whose seconds are these."""
+    if not seconds:
+        return IntervalStats(0, None, None)
+    return IntervalStats(len(seconds), percentile(seconds, 0.5), percentile(seconds, 0.9))
+
+
 def response_table(current: PeriodFigures, previous: PeriodFigures, zone: tzinfo) -> Table:
     rows = []
     for interval in STATS_INTERVALS:
+        seconds_now, seconds_before = _seconds_of(current.incidents, interval), _seconds_of(previous.incidents, interval)
         for by in ("all", "priority", "grid"):
-            now = _by(current.incidents, lambda r: INCIDENT_KEYS[by](r, zone))
-            before = _by(previous.incidents, lambda r: INCIDENT_KEYS[by](r, zone))
+            now = _interval_groups(current.incidents, seconds_now, by, zone)
+            before = _interval_groups(previous.incidents, seconds_before, by, zone)
             for group in _groups(now, before):
-                a, b = interval_stats(now.get(group, ()), interval), interval_stats(before.get(group, ()), interval)
+                a, b = _stats_of_seconds(now.get(group, [])), _stats_of_seconds(before.get(group, []))
                 rows.append([interval, by, group, a.count, _r(a.p50_s, 3), _r(a.p90_s, 3),
                              b.count, _r(b.p50_s, 3), _r(b.p90_s, 3)])
     return Table("response_times", ("interval", "by", "group", "count", "p50_s", "p90_s", "previous_count",
@@ -316,37 +395,29 @@ def _closure(cases: list[dict], period: Period) -> ClosureFigures:
 
 def case_table(current: PeriodFigures, previous: PeriodFigures) -> Table:
     rows = []
-    for by, key in CASE_KEYS.items():
-        reported_now, reported_before = _by(current.cases_reported(), key), _by(previous.cases_reported(), key)
-        cases_now, cases_before = _by(current.cases, key), _by(previous.cases, key)
-        groups = _groups(reported_now, reported_before, cases_now, cases_before)
-        for group in groups:
-            a = _closure(cases_now.get(group, []), current.period)
-            b = _closure(cases_before.get(group, []), previous.period)
-            if not (group in reported_now or group in reported_before or a.due or b.due):
-                continue  # a group of cases neither reported nor due in either period
-            rows.append([by, group, len(reported_now.get(group, ())), a.due, a.closed, a.closed_on_time,
-                         _r(a.closure_rate, 6), _r(a.on_time_rate, 6), len(reported_before.get(group, ())),
-                         b.due, _r(b.closure_rate, 6), _r(b.on_time_rate, 6)])
+    for by in CASE_KEYS:
+        now, before = current.cases[by], previous.cases[by]
+        for group in _groups(now, before):
+            a, b = now.get(group, CaseCounts()), before.get(group, CaseCounts())
+            if not (a.reported or b.reported or a.due or b.due):
+                continue  # a group of cases neither reported nor due in either period (rated only)
+            rows.append([by, group, a.reported, a.due, a.closed, a.closed_on_time, _r(a.closure.closure_rate, 6),
+                         _r(a.closure.on_time_rate, 6), b.reported, b.due, _r(b.closure.closure_rate, 6),
+                         _r(b.closure.on_time_rate, 6)])
     return Table("cases", ("by", "group", "reported", "due", "closed", "closed_on_time", "closure_rate",
                            "on_time_rate", "previous_reported", "previous_due", "previous_closure_rate",
                            "previous_on_time_rate"), rows)
 
 
-def _mean_rating(cases: list[dict]) -> float | None:
-    return sum(c["rating"] for c in cases) / len(cases) if cases else None
-
-
 def rating_table(current: PeriodFigures, previous: PeriodFigures) -> Table:
     rows = []
     for by in ("all", "category", "department"):
-        now, before = _by(current.cases_rated(), CASE_KEYS[by]), _by(previous.cases_rated(), CASE_KEYS[by])
+        now = {g: c for g, c in current.cases[by].items() if c.rated}
+        before = {g: c for g, c in previous.cases[by].items() if c.rated}
         for group in _groups(now, before):
-            rated, earlier = now.get(group, []), before.get(group, [])
-            rows.append([by, group, len(rated), _r(_mean_rating(rated), 3),
-                         *(sum(c["rating"] == k for c in rated) for k in RATINGS),
-                         len(earlier), _r(_mean_rating(earlier), 3),
-                         *(sum(c["rating"] == k for c in earlier) for k in RATINGS)])
+            rated, earlier = now.get(group, CaseCounts()), before.get(group, CaseCounts())
+            rows.append([by, group, rated.rated, _r(rated.mean_rating, 3), *rated.ratings,
+                         earlier.rated, _r(earlier.mean_rating, 3), *earlier.ratings])
     return Table("ratings", ("by", "group", "rated", "mean_rating", *(f"rating_{k}" for k in RATINGS),
                              "previous_rated", "previous_mean_rating", *(f"previous_rating_{k}" for k in RATINGS)),
                  rows)
