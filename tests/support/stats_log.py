@@ -17,7 +17,7 @@ import orjson
 from dispatch.city_state import centre_of, initial_state
 from dispatch.commands import Context, Rejected, decide
 from dispatch.history import epoch, rfc3339
-from dispatch.keyframes import KeyframeWriter
+from dispatch.keyframes import KEYFRAME_EVERY, KeyframeWriter
 from dispatch.reducer import apply, copy_state
 from dispatch.store import EventStore, StoredEvent
 
@@ -26,20 +26,42 @@ DISPOSITIONS = ("REPORT", "RESOLVED", "NO_TRACE")
 GROUP_EVENTS = 1_000
 
 
+def city_with_cells(cells: int, seed: int = 5):
+    """The demo city with its grid replaced by `cells` cells tiling its extent, each in a community of 4 x 4
+    cells in a town of 4 x 4 communities (layers.synthetic's lattice, cut to exactly `cells`)."""
+    import dataclasses
+
+    import numpy as np
+
+    from layers.citypack import load_city
+    from layers.synthetic import _grids
+
+    demo = load_city("demo")
+    frame, areas = _grids(np.random.default_rng(seed), demo.meta["zoom_extent"], cells + 60)
+    frame = frame.iloc[:cells].reset_index(drop=True)
+    if len(frame) != cells:
+        raise ValueError(f"the lattice has {len(frame)} cells, not {cells}")
+    frame["name_zh"] = [f"网格 {grid_id}" for grid_id in frame["grid_id"]]
+    return dataclasses.replace(demo, name="demo", grids=frame, grid_areas=areas)
+
+
 def generate_stats_log(path: Path | str, start: str, days: float, incidents: int, cases: int,
-                       camera_reports: int, seed: int = 3) -> Path | str:
+                       camera_reports: int, seed: int = 3, grid_cells: int | None = None,
+                       keyframe_every: int = KEYFRAME_EVERY) -> Path | str:
     """A log of namespace live from `start` (RFC 3339) for `days`: at `path`, a new SQLite file, or a store
-    URL (dispatch.stores: postgresql://... of an empty database)."""
+    URL (dispatch.stores: postgresql://... of an empty database). `grid_cells`: that many grid cells over the
+    demo city instead of its own 23 (city_with_cells). `keyframe_every`: events between keyframes (a city's
+    month folds far fewer keyframes of its 390,000 cases if they are further apart; a seek folds more)."""
     from dispatch.stores import store_factory
     from layers.citypack import load_city
 
-    city = load_city("demo")
+    city = load_city("demo") if grid_cells is None else city_with_cells(grid_cells)
     centre = centre_of(city)
     rng = random.Random(seed)
     state = initial_state(city)
     store = EventStore(path) if isinstance(path, Path) else store_factory(path)()
     store.set_meta("city", city.name)
-    writer = KeyframeWriter(store, "live", copy_state(state), 0, None, None)
+    writer = KeyframeWriter(store, "live", copy_state(state), 0, None, None, every=keyframe_every)
     writer.write()
     begin, span = epoch(start), days * 86_400
     lon0, lat0, lon1, lat1 = city.meta["zoom_extent"]
