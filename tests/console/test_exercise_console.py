@@ -140,7 +140,7 @@ def test_join_an_exercise_opens_an_exercise_window_beside_the_live_one_and_leave
     trainee = live.exercises[0]
     qtbot.addWidget(trainee)
     qtbot.waitUntil(lambda: trainee.connected and drill_call in trainee.live.state["incidents"], timeout=30_000)
-    assert (trainee.url, trainee.link.token, trainee.link.namespace) == (server.url, tokens["alice"], EXERCISE)
+    assert (trainee.link.url, trainee.link.token, trainee.link.namespace) == (server.url, tokens["alice"], EXERCISE)
     assert trainee.windowTitle().startswith(f"EXERCISE {NAME} — ")
     assert live.link.namespace == "live" and not live.windowTitle().startswith("EXERCISE")  # still live
     assert "fire" not in {r["kind"] for r in live.live.state["incidents"].values()}
