@@ -54,8 +54,11 @@ CREATE INDEX IF NOT EXISTS rollup_milestones_day ON rollup_milestones (ns, zone,
 CREATE TABLE IF NOT EXISTS rollup_cameras (ns TEXT, zone TEXT, day TEXT, grid_id TEXT, cameras INTEGER,
     online_ms INTEGER, offline_ms INTEGER, unknown_ms INTEGER);
 CREATE INDEX IF NOT EXISTS rollup_cameras_day ON rollup_cameras (ns, zone, day);
-CREATE TABLE IF NOT EXISTS rollup_cases (ns TEXT, zone TEXT, day TEXT, case_id TEXT, {", ".join(CASE_FIELDS)});
+CREATE TABLE IF NOT EXISTS rollup_cases (ns TEXT, zone TEXT, day TEXT, case_id TEXT, {", ".join(CASE_FIELDS)},
+    PRIMARY KEY (ns, zone, case_id, day)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS rollup_cases_day ON rollup_cases (ns, zone, day);
+""" + "".join(f"CREATE INDEX IF NOT EXISTS rollup_cases_{name} ON rollup_cases (ns, zone, {name});\n"
+              for name in ("reported_ts", "due", "closed_at", "rated_ts")) + """
 """
 _DAY_TABLES = ("rollup_days", "rollup_incidents", "rollup_milestones", "rollup_cameras", "rollup_cases")
 
@@ -156,24 +159,20 @@ class Rollups:
     # ---- a period from its days ----------------------------------------------------------------------
 
     def incidents(self, namespace: str, zone: tzinfo, days: list[date]) -> list[IncidentRecord]:
-        """The incidents created in the days, with their first dispatch and arrival in them."""
-        scope, first, last = (namespace, zone_key(zone)), days[0].isoformat(), days[-1].isoformat()
-        records = {}
-        for incident_id, kind, priority, grid_id, lon, lat, created in self.db.execute(
-                "SELECT incident_id, kind, priority, grid_id, lon, lat, created FROM rollup_incidents "
-                "WHERE ns = ? AND zone = ? AND day BETWEEN ? AND ? ORDER BY day, rowid", (*scope, first, last)):
-            records[incident_id] = IncidentRecord(incident_id, kind, priority, grid_id, lon, lat, created)
-        for incident_id, dispatched, onscene in self.db.execute(
-                "SELECT incident_id, dispatched, onscene FROM rollup_milestones "
-                "WHERE ns = ? AND zone = ? AND day BETWEEN ? AND ? ORDER BY day, rowid", (*scope, first, last)):
-            record = records.get(incident_id)
-            if record is None:
-                continue  # created before the period
-            if record.first_dispatched is None:
-                record.first_dispatched = dispatched
-            if record.first_onscene is None:
-                record.first_onscene = onscene
-        return list(records.values())
+        """The incidents created in the days, each with its first dispatch and arrival in them: the one of the
+        earliest day that has one (SQLite takes a bare column from the row MIN() picks)."""
+        params = {"ns": namespace, "zone": zone_key(zone), "first": days[0].isoformat(), "last": days[-1].isoformat()}
+        first_of = """SELECT incident_id, MIN(day), {0} FROM rollup_milestones WHERE ns = :ns AND zone = :zone
+                      AND day BETWEEN :first AND :last AND {0} IS NOT NULL GROUP BY incident_id"""
+        rows = self.db.execute(
+            f"""SELECT i.incident_id, i.kind, i.priority, i.grid_id, i.lon, i.lat, i.created, d.dispatched, o.onscene
+                FROM rollup_incidents i LEFT JOIN ({first_of.format("dispatched")}) d USING (incident_id)
+                LEFT JOIN ({first_of.format("onscene")}) o USING (incident_id)
+                WHERE i.ns = :ns AND i.zone = :zone AND i.day BETWEEN :first AND :last ORDER BY i.day, i.rowid""",
+            params)
+        return [IncidentRecord(incident_id, kind, priority, grid_id, lon, lat, created, first_dispatched=dispatched,
+                               first_onscene=onscene)
+                for incident_id, kind, priority, grid_id, lon, lat, created, dispatched, onscene in rows]
 
     def cameras(self, namespace: str, zone: tzinfo, days: list[date]) -> dict[str, list[int]]:
         """Each cell's [cameras at the first day's start, online ms, offline ms, unknown ms] over the days."""
@@ -195,13 +194,14 @@ class Rollups:
         """The cases as known at the end of `last_day` that a period [period_start, period_end) (RFC 3339) can
         count: reported, due, closed or rated in it in some version; a case none of whose versions is any of
         these adds to no figure of the period. One case at a time (a year of a city's cases is millions)."""
-        columns = ", ".join(CASE_FIELDS)
+        # the cases by the four times' indexes, then each one's versions by the key (case, day)
         rows = self.db.execute(
-            f"""SELECT case_id, {columns} FROM rollup_cases WHERE ns = :ns AND zone = :zone AND day <= :last
-                AND case_id IN (SELECT case_id FROM rollup_cases WHERE ns = :ns AND zone = :zone AND day <= :last
-                    AND (reported_ts >= :start AND reported_ts < :end OR due >= :start AND due < :end
+            f"""WITH counted AS (SELECT DISTINCT case_id FROM rollup_cases WHERE ns = :ns AND zone = :zone
+                    AND day <= :last AND (reported_ts >= :start AND reported_ts < :end OR due >= :start AND due < :end
                          OR closed_at >= :start AND closed_at < :end OR rated_ts >= :start AND rated_ts < :end))
-                ORDER BY case_id, day""",
+                SELECT v.case_id, {", ".join(f"v.{name}" for name in CASE_FIELDS)} FROM counted
+                JOIN rollup_cases v ON v.ns = :ns AND v.zone = :zone AND v.case_id = counted.case_id
+                WHERE v.day <= :last ORDER BY v.case_id, v.day""",
             {"ns": namespace, "zone": zone_key(zone), "last": last_day.isoformat(), "start": period_start,
              "end": period_end})
         latest = None

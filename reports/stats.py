@@ -153,40 +153,28 @@ class CaseCounts:
         return sum(k * n for k, n in zip(RATINGS, self.ratings)) / self.rated if self.rated else None
 
 
-CASE_BATCH = 50_000  # cases counted at a time: a year of a city's cases need never be held at once
-
-
 def count_cases(cases: Iterable[dict], period: Period) -> dict[str, dict[str, CaseCounts]]:
-    """By CASE_KEYS name, by group: the counts of `cases` (each as known at the period's end). Closure figures
-    add up over disjoint sets of cases, so they are summed over batches."""
+    """By CASE_KEYS name, by group: the counts of `cases` (each as known at the period's end), one case at a
+    time (a year of a city's cases need never be held at once): the closure figures of a group are the sums
+    of its cases' own (dispatch.grid_cases.closure_figures counts each case on its own). The log's times sort
+    as the times they name, so reported and rated in the period compare them as text."""
     counts: dict[str, dict[str, CaseCounts]] = {by: defaultdict(CaseCounts) for by in CASE_KEYS}
-    batch: list[dict] = []
-
-    def count_batch() -> None:
-        reported = [c for c in batch if period.start <= epoch(c["reported_ts"]) < period.end]
-        rated = [c for c in batch if c.get("rating") is not None and c.get("rated_ts")
-                 and period.start <= epoch(c["rated_ts"]) < period.end]
-        for by, key in CASE_KEYS.items():
-            groups = counts[by]
-            for group, members in _by(batch, key).items():
-                figures = _closure(members, period)
-                if figures.due:
-                    counted = groups[group]
-                    counted.due += figures.due
-                    counted.closed += figures.closed
-                    counted.closed_on_time += figures.closed_on_time
-            for group, members in _by(reported, key).items():
-                groups[group].reported += len(members)
-            for group, members in _by(rated, key).items():
-                for case in members:
-                    groups[group].ratings[RATINGS.index(case["rating"])] += 1
-        batch.clear()
-
+    start, end = rfc3339(period.start), rfc3339(period.end)
     for case in cases:
-        batch.append(case)
-        if len(batch) >= CASE_BATCH:
-            count_batch()
-    count_batch()
+        figures = closure_figures((case,), period.start, period.end)
+        reported = start <= case["reported_ts"] < end
+        rated_ts = case.get("rated_ts")
+        rating = case.get("rating") if rated_ts and start <= rated_ts < end else None
+        if not (figures.due or reported or rating is not None):
+            continue  # adds to no figure of the period
+        for by, key in CASE_KEYS.items():
+            counted = counts[by][key(case)]
+            counted.reported += reported
+            counted.due += figures.due
+            counted.closed += figures.closed
+            counted.closed_on_time += figures.closed_on_time
+            if rating is not None:
+                counted.ratings[RATINGS.index(rating)] += 1
     return {by: dict(groups) for by, groups in counts.items()}
 
 
@@ -387,10 +375,6 @@ def camera_table(current: PeriodFigures, previous: PeriodFigures) -> Table:
                      _r(a.online_rate, 6), _r(b.online_rate, 6)])
     return Table("cameras", ("grid", "cameras", "observed_s", "online_s", "unknown_s", "online_rate",
                              "previous_online_rate"), rows)
-
-
-def _closure(cases: list[dict], period: Period) -> ClosureFigures:
-    return closure_figures(cases, period.start, period.end)
 
 
 def case_table(current: PeriodFigures, previous: PeriodFigures) -> Table:
