@@ -19,8 +19,8 @@ Prints `name value unit` lines:
   stats_year_s         the same of the year 2026, its twelve months each a copy of the generated month's
                        roll-ups shifted to that month (each row's day and times moved by whole days; the days
                        a month has beyond 30 repeat its 30th day shifted), kept beforehand; target 30 s
-  rss_mb               the peak resident memory of this process (after generating, which runs in a child
-                       process, so it is the roll-ups' and the reports'); target 2,048 MB
+  rss_mb               the peak resident memory of the process that times the three (generating the log and
+                       keeping the other days' roll-ups run in child processes); target 2,048 MB
 """
 from __future__ import annotations
 
@@ -108,6 +108,27 @@ def shift_month_into_year(month: Path, year_file: Path, log: Path, year: int) ->
     store.close()
 
 
+def keep_rollups_but_the_last_day(log: Path, month_file: Path) -> None:
+    """The roll-ups of October (before the log: empty days) and of November but its last day."""
+    from dispatch.history import History
+    from dispatch.store import EventStore
+    from reports.rollups import Rollups, days_of
+
+    store = EventStore(log)
+    rollups = Rollups(month_file)
+    month, before = resolve_month("2026-11-15"), resolve_month("2026-10-15")
+    rollups.update(History(store, "live"), "live",
+                   days_of(before.start, before.end, ZONE) + days_of(month.start, month.end, ZONE)[:-1], ZONE)
+    rollups.close()
+    store.close()
+
+
+def resolve_month(at: str):
+    from reports.stats import resolve_period
+
+    return resolve_period("month", at, ZONE)
+
+
 def main() -> None:
     print(import_events_per_s(), flush=True)
     subprocess.run([sys.executable, __file__, "--generate"], check=True, stdout=subprocess.DEVNULL)
@@ -118,18 +139,16 @@ def main() -> None:
     from reports.rollups import Rollups, days_of
     from reports.stats import resolve_period, stats_of_log
 
-    month = resolve_period("month", "2026-11-15", ZONE)
-    before = resolve_period("month", "2026-10-15", ZONE)
+    month = resolve_month("2026-11-15")
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         month_file = scratch / "month-rollups.db"
+        # kept beforehand, as a server keeps them day by day: in a child, so that rss_mb is the reports'
+        subprocess.run([sys.executable, __file__, "--keep-rollups", str(month_file)], check=True)
         store = EventStore(log)
         rollups = Rollups(month_file)
-        history = History(store, "live")
-        month_days = days_of(month.start, month.end, ZONE)
-        rollups.update(history, "live", days_of(before.start, before.end, ZONE) + month_days[:-1], ZONE)
         begun = time.perf_counter()
-        rollups.update(history, "live", month_days[-1:], ZONE)
+        rollups.update(History(store, "live"), "live", days_of(month.start, month.end, ZONE)[-1:], ZONE)
         print(f"stats_day_s {time.perf_counter() - begun:.2f} s", flush=True)
         rollups.close()
         store.close()
@@ -155,5 +174,7 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:] == ["--generate"]:
         print(cached_log())
+    elif sys.argv[1:2] == ["--keep-rollups"]:
+        keep_rollups_but_the_last_day(cached_log(), Path(sys.argv[2]))
     else:
         main()
