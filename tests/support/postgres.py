@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -64,6 +65,29 @@ class PostgresCluster:
         self.start()
         return self
 
+    def standby(self) -> PostgresCluster:
+        """A streaming-replication standby of this cluster, started, and made synchronous: from now on a
+        commit here returns once the standby has it too (`synchronous_standby_names`)."""
+        standby = PostgresCluster(self.settings)
+        if standby.as_root:
+            shutil.chown(standby.workdir, "postgres", "postgres")
+        standby._run("pg_basebackup", "-h", "127.0.0.1", "-p", str(self.port), "-U", "onemap", "-D", str(standby.data),
+                     "-R", "-X", "stream", "-c", "fast")
+        standby.start()
+        with psycopg.connect(self.url(), autocommit=True) as admin:
+            admin.execute("ALTER SYSTEM SET synchronous_standby_names = '*'")
+            admin.execute("SELECT pg_reload_conf()")
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while admin.execute("SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'").fetchone()[0] < 1:
+                if time.monotonic() > deadline:
+                    raise PostgresUnavailable(f"the standby never became synchronous: {standby.log_tail()}")
+                time.sleep(0.1)
+        return standby
+
+    def promote(self) -> None:
+        """A standby made the primary (what an operator or a failover manager does when the primary is lost)."""
+        self._run("pg_ctl", "-D", str(self.data), "-w", "promote")
+
     def start(self) -> None:
         options = f"-k {self.workdir} -p {self.port} -c listen_addresses=127.0.0.1 " + " ".join(
             f"-c {name}={value}" for name, value in self.settings.items())
@@ -77,6 +101,10 @@ class PostgresCluster:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop", check=False)
 
     def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stopped (as a crash: nothing to keep) and its files removed."""
         self.stop("immediate")
         shutil.rmtree(self.workdir, ignore_errors=True)
 

@@ -1,0 +1,62 @@
+"""The database fails over (issue #13): the event log's PostgreSQL has a synchronous streaming standby; the
+primary crashes (`pg_ctl stop -m immediate`) while a dispatcher sends, the standby is promoted, and the server,
+given both hosts in one libpq URL, reconnects to the new primary by itself. No acked event is lost, the seqs
+stay gap-free, and the commands sent during the outage are answered once the log is back."""
+from __future__ import annotations
+
+import asyncio
+
+from dispatch.client import DispatchClient
+from support.postgres import PostgresCluster
+from support.server import ServerProcess
+
+BEFORE, DURING, AFTER = 20, 10, 10
+
+
+def test_a_promoted_standby_takes_over_and_loses_no_acked_event(tokens):
+    users_file, users = tokens
+    with PostgresCluster() as primary:
+        standby = primary.standby()
+        try:
+            database = primary.new_database().rsplit("/", 1)[1]
+            url = (f"postgresql://onemap@127.0.0.1:{primary.port},127.0.0.1:{standby.port}/{database}"
+                   "?target_session_attrs=read-write")
+            server = ServerProcess(url, users_file)
+            server.start()
+            try:
+                acks = asyncio.run(_send_through_a_failover(server.url, users["alice"], primary, standby))
+                assert server.proc.poll() is None, "the server stopped"
+                events = asyncio.run(_the_log(server.url, users["sam"]))
+            finally:
+                server.kill()
+        finally:
+            standby.close()
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1)), "a gap in the log"
+    created = {e["data"]["incident_id"] for e in events if e["type"] == "incident.created"}
+    acked = {ack["incident_id"] for ack in acks if ack["op"] == "ack"}
+    assert len(acked) == BEFORE + DURING + AFTER, [a for a in acks if a["op"] != "ack"]
+    assert acked == created, "an acked incident is not in the promoted standby's log"
+
+
+async def _send_through_a_failover(url: str, token: str, primary: PostgresCluster,
+                                   standby: PostgresCluster) -> list[dict]:
+    client = await DispatchClient.connect(url, token, subscribe=False)
+    create = {"kind": "theft", "priority": 3, "lon": 24.94, "lat": 60.17}
+    try:
+        acks = [await client.command("incident.create", **create) for _ in range(BEFORE)]
+        outage = [client.send_command("incident.create", create) for _ in range(DURING)]
+        await asyncio.to_thread(primary.stop, "immediate")  # a crash, with commands on their way
+        await asyncio.to_thread(standby.promote)
+        acks += await asyncio.wait_for(asyncio.gather(*outage), 60)
+        acks += [await client.command("incident.create", **create) for _ in range(AFTER)]
+        return acks
+    finally:
+        await client.close()
+
+
+async def _the_log(url: str, token: str) -> list[dict]:
+    events: list[dict] = []
+    reader = await DispatchClient.connect(url, token, resume_from=0, keep_state=False, on_event=events.append)
+    await reader.wait_for_seq(reader.welcome["seq"])
+    await reader.close()
+    return events
