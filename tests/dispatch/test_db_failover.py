@@ -1,6 +1,7 @@
 """The database fails over (issue #13): the event log's PostgreSQL has a synchronous streaming standby; the
 primary crashes (`pg_ctl stop -m immediate`) while a dispatcher sends, the standby is promoted, and the server,
-given both hosts in one libpq URL, reconnects to the new primary by itself. No acked event is lost, the seqs
+given both hosts in one libpq URL, reconnects to the new primary by itself; or the one database crashes and
+is started again. No acked event is lost, the seqs
 stay gap-free, and the commands sent during the outage are answered once the log is back."""
 from __future__ import annotations
 
@@ -38,15 +39,35 @@ def test_a_promoted_standby_takes_over_and_loses_no_acked_event(tokens):
     assert acked == created, "an acked incident is not in the promoted standby's log"
 
 
+def test_postgresql_stopped_hard_and_restarted_loses_no_acked_event(tokens):
+    """The same with no standby: the one database crashes and comes back; the server recovers by itself."""
+    users_file, users = tokens
+    with PostgresCluster() as database:
+        server = ServerProcess(database.new_database(), users_file)
+        server.start()
+        try:
+            acks = asyncio.run(_send_through_a_failover(server.url, users["alice"], database, None))
+            assert server.proc.poll() is None, "the server stopped"
+            events = asyncio.run(_the_log(server.url, users["sam"]))
+        finally:
+            server.kill()
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1)), "a gap in the log"
+    created = {e["data"]["incident_id"] for e in events if e["type"] == "incident.created"}
+    acked = {ack["incident_id"] for ack in acks if ack["op"] == "ack"}
+    assert len(acked) == BEFORE + DURING + AFTER and acked == created
+
+
 async def _send_through_a_failover(url: str, token: str, primary: PostgresCluster,
-                                   standby: PostgresCluster) -> list[dict]:
+                                   standby: PostgresCluster | None) -> list[dict]:
+    """Commands before, during and after the primary's crash; then the standby promoted, or (None) the
+    primary started again."""
     client = await DispatchClient.connect(url, token, subscribe=False)
     create = {"kind": "theft", "priority": 3, "lon": 24.94, "lat": 60.17}
     try:
         acks = [await client.command("incident.create", **create) for _ in range(BEFORE)]
         outage = [client.send_command("incident.create", create) for _ in range(DURING)]
         await asyncio.to_thread(primary.stop, "immediate")  # a crash, with commands on their way
-        await asyncio.to_thread(standby.promote)
+        await asyncio.to_thread(primary.start if standby is None else standby.promote)
         acks += await asyncio.wait_for(asyncio.gather(*outage), 60)
         acks += [await client.command("incident.create", **create) for _ in range(AFTER)]
         return acks
