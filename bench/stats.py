@@ -84,7 +84,8 @@ def shift_month_into_year(month: Path, year_file: Path, log: Path, year: int) ->
     zone = zone_key(ZONE)
     shifted = "strftime('%Y-%m-%dT%H:%M:%fZ', {0}, :shift)"
     with db:
-        for day in (date(year, 1, 1) + timedelta(days=n) for n in range((date(year + 1, 1, 1) - date(year, 1, 1)).days)):
+        first = date(year, 1, 1)
+        for day in (first + timedelta(days=n) for n in range((date(year + 1, 1, 1) - first).days)):
             source = date(2026, 11, min(day.day, DAYS))
             params = {"ns": "live", "zone": zone, "day": day.isoformat(), "source": source.isoformat(),
                       "shift": f"{(day - source).days:+d} days", "suffix": f"-{day.month:02d}"}

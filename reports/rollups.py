@@ -58,8 +58,7 @@ CREATE TABLE IF NOT EXISTS rollup_cases (ns TEXT, zone TEXT, day TEXT, case_id T
     PRIMARY KEY (ns, zone, case_id, day)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS rollup_cases_day ON rollup_cases (ns, zone, day);
 """ + "".join(f"CREATE INDEX IF NOT EXISTS rollup_cases_{name} ON rollup_cases (ns, zone, {name});\n"
-              for name in ("reported_ts", "due", "closed_at", "rated_ts")) + """
-"""
+              for name in ("reported_ts", "due", "closed_at", "rated_ts"))  # the times a period's cases are found by
 _DAY_TABLES = ("rollup_days", "rollup_incidents", "rollup_milestones", "rollup_cameras", "rollup_cases")
 
 

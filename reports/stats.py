@@ -353,7 +353,8 @@ def _stats_of_seconds(seconds: list[float]) -> IntervalStats:
 def response_table(current: PeriodFigures, previous: PeriodFigures, zone: tzinfo) -> Table:
     rows = []
     for interval in STATS_INTERVALS:
-        seconds_now, seconds_before = _seconds_of(current.incidents, interval), _seconds_of(previous.incidents, interval)
+        seconds_now = _seconds_of(current.incidents, interval)
+        seconds_before = _seconds_of(previous.incidents, interval)
         for by in ("all", "priority", "grid"):
             now = _interval_groups(current.incidents, seconds_now, by, zone)
             before = _interval_groups(previous.incidents, seconds_before, by, zone)
