@@ -136,3 +136,19 @@ def test_the_command_line_keeps_its_rollups_in_the_file_it_is_given(log, tmp_pat
     assert direct.returncode == 0, direct.stderr
     for name in ("incidents.csv", "response_times.csv", "cameras.csv", "cases.csv", "ratings.csv"):
         assert (tmp_path / "first" / name).read_text() == (tmp_path / "direct" / name).read_text(), name
+
+
+def test_a_postgresql_log_keeps_its_rollups_in_a_sqlite_file_with_the_figures_of_the_direct_fold(postgres, tmp_path):
+    url = postgres.new_database()
+    generate_stats_log(url, "2026-11-25T00:00:00Z", 12, incidents=600, cases=300, camera_reports=600)
+    period = period_of("week", date(2026, 12, 2), ZONE)
+    direct = stats_of_log(None, url, "live", period, ZONE, tmp_path / "direct")
+    merged = stats_of_log(None, url, "live", period, ZONE, tmp_path / "merged", rollups_path=tmp_path / "rollups.db")
+    rollups = Rollups(tmp_path / "rollups.db")
+    try:
+        assert min(rollups.kept_days("live", ZONE)) == "2026-11-23"  # the previous week's Monday
+    finally:
+        rollups.close()
+    for a, b in zip(direct, merged):
+        if a.suffix == ".csv":
+            assert b.read_text(encoding="utf-8") == a.read_text(encoding="utf-8"), a.name
