@@ -193,23 +193,20 @@ class Rollups:
         """The cases as known at the end of `last_day` that a period [period_start, period_end) (RFC 3339) can
         count: reported, due, closed or rated in it in some version; a case none of whose versions is any of
         these adds to no figure of the period. One case at a time (a year of a city's cases is millions)."""
-        # the cases by the four times' indexes, then each one's versions by the key (case, day)
+        # the cases by the four times' indexes, each one's latest day by the key (case, day), then that version
         rows = self.db.execute(
             f"""WITH counted AS (SELECT DISTINCT case_id FROM rollup_cases WHERE ns = :ns AND zone = :zone
                     AND day <= :last AND (reported_ts >= :start AND reported_ts < :end OR due >= :start AND due < :end
-                         OR closed_at >= :start AND closed_at < :end OR rated_ts >= :start AND rated_ts < :end))
-                SELECT v.case_id, {", ".join(f"v.{name}" for name in CASE_FIELDS)} FROM counted
-                JOIN rollup_cases v ON v.ns = :ns AND v.zone = :zone AND v.case_id = counted.case_id
-                WHERE v.day <= :last ORDER BY v.case_id, v.day""",
+                         OR closed_at >= :start AND closed_at < :end OR rated_ts >= :start AND rated_ts < :end)),
+                latest AS (SELECT v.case_id, MAX(v.day) AS day FROM counted JOIN rollup_cases v ON v.ns = :ns
+                    AND v.zone = :zone AND v.case_id = counted.case_id AND v.day <= :last GROUP BY v.case_id)
+                SELECT v.case_id, {", ".join(f"v.{name}" for name in CASE_FIELDS)} FROM latest
+                JOIN rollup_cases v ON v.ns = :ns AND v.zone = :zone AND v.case_id = latest.case_id
+                    AND v.day = latest.day""",
             {"ns": namespace, "zone": zone_key(zone), "last": last_day.isoformat(), "start": period_start,
              "end": period_end})
-        latest = None
-        for row in rows:
-            if latest is not None and row[0] != latest[0]:
-                yield _case_of(latest[0], latest[1:])
-            latest = row
-        if latest is not None:
-            yield _case_of(latest[0], latest[1:])
+        for case_id, *values in rows:
+            yield _case_of(case_id, values)
 
 
 def _milestone_of(kind: str, data: dict) -> str | None:
