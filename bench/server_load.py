@@ -16,9 +16,23 @@ Prints `name value unit` lines:
   report (the v1 core), for comparison
   saturation_eps: the highest offered rate (updates/s, stepped) at which all 20 consoles still received
   at least 99% of the events within the step with p99 delivery under 1 s.
+
+With `--store postgresql` (a scratch PostgreSQL cluster of its own, tests/support/postgres.py) or `--store
+postgresql://...` (a given database: its tables are emptied), the same lines from a server on PostgreSQL,
+then bench/store_append.py's `pg_append_grouped_eps` and `pg_append_single_eps`, then two servers on one
+fresh database (docs/deploy.md), each with 10 of the consoles and one feed process, the dispatcher on the
+first:
+  two_servers_r5000_delivery_p99_ms  R = 5,000 updates/s fed half to each server, delivery p99 over all 20
+                                     consoles (each server's consoles get both servers' events)
+  two_servers_r5000_delivered_eps    what the 20 consoles received a second
+  cross_server_cmd_rtt_p99_ms        at R = 1,000: the dispatcher's command sent to the first server until
+                                     its event reached every console of the second
+  failover_resume_s                  a console (console.link.ServerLink given both servers) whose server is
+                                     killed, until it has resumed on the other and received an event there
 """
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gc
 import json
@@ -26,6 +40,7 @@ import multiprocessing as mp
 import random
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -264,7 +279,10 @@ def machine_ticks() -> tuple[int, int, int]:
     return user + nice + system + irq + softirq, steal, user + nice + system + idle + iowait + irq + softirq + steal
 
 
-def run_step(url, tokens, rate, feeds, consoles, units, pids: dict[str, list[int]], framing: str = "cmds") -> dict:
+def run_step(url, tokens, rate, feeds, consoles, units, pids: dict[str, list[int]], framing: str = "cmds",
+             seen_by: list | None = None) -> dict:
+    """One step at `rate`. `seen_by`: the consoles whose receipt ends a command's round trip (default all
+    of them: a command is done when every console has its event)."""
     cpu_before = {role: sum(cpu_seconds(p) for p in role_pids) for role, role_pids in pids.items()}
     machine_before = machine_ticks()
     began = time.time()
@@ -289,23 +307,27 @@ def run_step(url, tokens, rate, feeds, consoles, units, pids: dict[str, list[int
     cpu_pct["steal"] = 100.0 * steal / total
     window = (start + WARMUP_SECONDS, start + STEP_SECONDS)
     latencies, delivered, seen_all, dropped = [], 0, {}, []
+    seen_by = consoles if seen_by is None else seen_by
     for control, _ in consoles:
         control.put(("report", *window))
-    for _, results in consoles:
-        kind, (per_connection, seen, lost) = results.get(timeout=120)
+    for console in consoles:
+        kind, (per_connection, seen, lost) = console[1].get(timeout=120)
         dropped += lost
         for count, lats in per_connection:
             delivered += count
             latencies.append(lats)
+        if not any(console is counted for counted in seen_by):
+            continue
         for seq, (count, last) in seen.items():
             total, latest = seen_all.get(seq, (0, 0.0))
             seen_all[seq] = (total + count, max(latest, last))
+    watching = CONSOLES * len(seen_by) // len(consoles)
     latency_ms = np.concatenate(latencies) * 1000 if latencies else np.array([np.inf])
     window_s = window[1] - window[0]
     rtts = []
     for seq, sent, acked in samples:
         count, last_seen = seen_all.get(seq, (0, float("inf")))
-        rtts.append((max(acked, last_seen) if count == CONSOLES else float("inf")) - sent)
+        rtts.append((max(acked, last_seen) if count == watching else float("inf")) - sent)
     expected = rate * window_s * CONSOLES
     with np.errstate(invalid="ignore"):  # commands never seen by every console count as infinite
         rtt_p99_ms = float(np.percentile(np.array(rtts) * 1000, 99)) if rtts else float("inf")
@@ -330,7 +352,142 @@ def print_r5000(step: dict, infix: str) -> None:
               else f"r5000{infix}_{role}_cpu_pct {pct:.0f} %")
 
 
+def start_processes(ctx, target, url_of, count: int, *args) -> tuple[list, list]:
+    """`count` processes running `target(url_of(n), *args, control, results)`, each with its queues."""
+    queues, procs = [], []
+    for n in range(count):
+        control, results = ctx.Queue(), ctx.Queue()
+        proc = ctx.Process(target=target, args=(url_of(n), *args, control, results))
+        proc.start()
+        procs.append(proc)
+        queues.append((control, results))
+    return queues, procs
+
+
+def stop_processes(queues: list, procs: list) -> None:
+    for control, _ in queues:
+        control.put(("stop",))
+    for proc in procs:
+        proc.join(timeout=10)
+        if proc.is_alive():
+            proc.kill()
+
+
+def two_servers(store: str, folder: Path, tokens: dict[str, str]) -> None:
+    """The two-server lines: two `onemap server` processes on one PostgreSQL database."""
+    from support.server import ServerProcess
+
+    ctx = mp.get_context("spawn")
+    servers = [ServerProcess(store, folder / "users.json", city=str(folder / "city")) for _ in range(2)]
+    for server in servers:
+        server.start()
+    urls = [server.url for server in servers]
+    units = [f"U{i:04d}" for i in range(UNITS)]
+    consoles, feeds, procs = [], [], []
+    try:
+        consoles, console_procs = start_processes(ctx, console_process, lambda n: urls[n], 2, tokens["console"],
+                                                  CONSOLES // 2)
+        feeds, feed_procs = start_processes(ctx, feed_process, lambda n: urls[n], 2, tokens["feed"],
+                                            FEED_CONNS_PER_PROC, units[50:])
+        procs = console_procs + feed_procs
+        for _, results in consoles + feeds:
+            assert results.get(timeout=120)[0] == "ready"
+        pids = {"servers": [s.proc.pid for s in servers], "consoles": [p.pid for p in console_procs],
+                "feeds": [p.pid for p in feed_procs]}
+        # the dispatcher on the first server; its commands done when the second server's consoles have them
+        cross = run_step(urls[0], tokens, 1_000, feeds, consoles, units, pids, seen_by=[consoles[1]])
+        print(f"cross_server_cmd_rtt_p99_ms {cross['rtt_p99_ms']:.1f} ms")
+        loaded = run_step(urls[0], tokens, 5_000, feeds, consoles, units, pids)
+        print(f"two_servers_r5000_delivery_p99_ms {loaded['p99_ms']:.1f} ms")
+        print(f"two_servers_r5000_delivered_eps {loaded['delivered_eps']:.0f} events/s")
+        for role, pct in loaded["cpu_pct"].items():
+            print(f"two_servers_r5000_{role}_pct {pct:.0f} %" if role in ("machine_busy", "steal")
+                  else f"two_servers_r5000_{role}_cpu_pct {pct:.0f} %")
+        stop_processes(consoles + feeds, procs)
+        consoles, feeds, procs = [], [], []
+        print(f"failover_resume_s {failover_resume_s(urls, tokens, servers):.2f} s")
+    finally:
+        stop_processes(consoles + feeds, procs)
+        for server in servers:
+            server.kill()
+
+
+def failover_resume_s(urls: list[str], tokens: dict[str, str], servers: list) -> float:
+    """The console's own link on both servers, a feed on the second: the first killed, until the link has
+    resumed on the second and handed the console an event from there."""
+    from PySide6.QtCore import QCoreApplication
+
+    from console.link import CONNECTED, ServerLink
+    from dispatch.client import DispatchClient
+
+    app = QCoreApplication.instance() or QCoreApplication([])
+    link = ServerLink(",".join(urls), tokens["console"])
+    arrived: list[tuple[float, str]] = []  # when the console was handed events, and from which server
+    link.eventsReceived.connect(lambda batch: arrived.append((time.monotonic(), link.url)))
+    link.start()
+
+    async def feed(stop: asyncio.Event) -> None:
+        client = await DispatchClient.connect(urls[1], tokens["feed"], subscribe=False)
+        n = 0
+        while not stop.is_set():
+            client.send_commands([("unit.position", {"unit_id": f"U{n % UNITS:04d}", "lon": CENTER[0], "lat": CENTER[1]})])
+            n += 1
+            await asyncio.sleep(0.01)
+        await client.close()
+
+    def wait_for(condition, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            if time.monotonic() > deadline:
+                raise RuntimeError("the console's link did not get there")
+            app.processEvents()
+            time.sleep(0.005)
+
+    stop = asyncio.Event()
+    loop = asyncio.new_event_loop()  # the feed runs in this process, on a thread of its own
+    feeder = threading.Thread(target=loop.run_until_complete, args=(feed(stop),), daemon=True)
+    feeder.start()
+    try:
+        wait_for(lambda: link.state == CONNECTED and link.url == urls[0] and arrived, 30)
+        servers[0].kill()
+        killed = time.monotonic()
+        wait_for(lambda: arrived[-1][1] == urls[1], 30)
+        return next(t for t, url in arrived if url == urls[1]) - killed
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        feeder.join(timeout=10)
+        link.stop()
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", help="postgresql: a scratch PostgreSQL cluster; postgresql://...: that database "
+                        "(emptied); default: a SQLite file")
+    args = parser.parse_args()
+    if args.store is None:
+        run_all(None)
+    elif args.store == "postgresql":
+        from support.postgres import PostgresCluster
+
+        with PostgresCluster() as cluster:
+            run_all(cluster.new_database)
+    else:
+        run_all(lambda: _emptied(args.store))
+
+
+def _emptied(url: str) -> str:
+    import psycopg
+
+    from dispatch.pg_store import PgEventStore
+
+    PgEventStore(url).close()  # its tables exist from here
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("TRUNCATE events, heads, audit, keyframes, chunks, meta, snapshots")
+    return url
+
+
+def run_all(new_database) -> None:
+    """Every line on one store: a SQLite file (new_database None) or PostgreSQL (a fresh database each)."""
     from support.server import ServerProcess, make_users
 
     ctx = mp.get_context("spawn")
@@ -338,25 +495,17 @@ def main() -> None:
         tmp = Path(tmp)
         write_city(tmp / "city")
         tokens = make_users(tmp / "users.json", {"alice": "dispatcher", "feed": "feed", "console": "viewer"})
-        server = ServerProcess(tmp / "events.db", tmp / "users.json", city=str(tmp / "city"))
+        server = ServerProcess(tmp / "events.db" if new_database is None else new_database(), tmp / "users.json",
+                               city=str(tmp / "city"))
         server.start()
         units = [f"U{i:04d}" for i in range(UNITS)]
         consoles, feeds, procs = [], [], []
         try:
-            for n in range(CONSOLE_PROCS):
-                control, results = ctx.Queue(), ctx.Queue()
-                proc = ctx.Process(target=console_process,
-                                   args=(server.url, tokens["console"], CONSOLES // CONSOLE_PROCS, control, results))
-                proc.start()
-                procs.append(proc)
-                consoles.append((control, results))
-            for n in range(FEED_PROCS):
-                control, results = ctx.Queue(), ctx.Queue()
-                proc = ctx.Process(target=feed_process, args=(server.url, tokens["feed"], FEED_CONNS_PER_PROC,
-                                                              units[50:], control, results))
-                proc.start()
-                procs.append(proc)
-                feeds.append((control, results))
+            consoles, console_procs = start_processes(ctx, console_process, lambda n: server.url, CONSOLE_PROCS,
+                                                      tokens["console"], CONSOLES // CONSOLE_PROCS)
+            feeds, feed_procs = start_processes(ctx, feed_process, lambda n: server.url, FEED_PROCS, tokens["feed"],
+                                                FEED_CONNS_PER_PROC, units[50:])
+            procs = console_procs + feed_procs
             for _, results in consoles + feeds:
                 assert results.get(timeout=120)[0] == "ready"
 
@@ -379,13 +528,13 @@ def main() -> None:
                 saturation = rate
             print(f"saturation_eps {saturation} updates/s")
         finally:
-            for control, _ in consoles + feeds:
-                control.put(("stop",))
-            for proc in procs:
-                proc.join(timeout=10)
-                if proc.is_alive():
-                    proc.kill()
+            stop_processes(consoles + feeds, procs)
             server.kill()
+        if new_database is not None:
+            from store_append import pg_lines
+
+            pg_lines(new_database())
+            two_servers(new_database(), tmp, tokens)
 
 
 if __name__ == "__main__":

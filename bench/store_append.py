@@ -72,15 +72,15 @@ def main() -> None:
     print(f"append_grouped_eps {_rate(sqlite, GROUP_SIZE, GROUPED_EVENTS):.0f} events/s")
     print(f"append_single_eps {_rate(sqlite, 1, SINGLE_EVENTS):.0f} events/s")
     if args.store:
-        _pg_lines(args.store)
+        pg_lines(args.store)
         return
     from support.postgres import PostgresCluster
 
     with PostgresCluster() as cluster:
-        _pg_lines(cluster.new_database())
+        pg_lines(cluster.new_database())
 
 
-def _pg_lines(url: str) -> None:
+def pg_lines(url: str) -> None:
     pg = functools.partial(_empty_pg, url)
     print(f"pg_append_grouped_eps {_rate(pg, GROUP_SIZE, GROUPED_EVENTS):.0f} events/s")
     print(f"pg_append_single_eps {_rate(pg, 1, SINGLE_EVENTS):.0f} events/s")
