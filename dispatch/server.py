@@ -55,6 +55,7 @@ COMMIT_MIN_INTERVAL_S = 0.005
 # On a shared log (several servers, docs/deploy.md), how often the committer reads what the others stored:
 # the most their events wait before this server's consoles see them (one indexed read a namespace).
 FOLLOW_S = 0.02
+RESUME_AHEAD_WAIT_S = 2.0  # how long a resume past this server's last seq waits for it (several servers)
 # A restart reads back people's commands for their retries from at most this many of the last events (at
 # 6,000 events a second the last 17 s; in a quieter hour, the ledger's whole RETRY_WINDOW_S).
 RETRY_LOOKBACK_EVENTS = 100_000
@@ -483,6 +484,12 @@ class DispatchServer:
             await _refuse(ws, "unauthorized", "the token was revoked", CLOSE_UNAUTHORIZED)
             return None
         resume_from = hello.get("resume_from")
+        if self._store.shared and type(resume_from) is int and resume_from > ns.ledger.committed_seq:
+            # A console coming over from another server of the log may be ahead of this one by what it has
+            # not read yet (it follows the log every FOLLOW_S): it waits for that, not for a fresh snapshot.
+            deadline = time.monotonic() + RESUME_AHEAD_WAIT_S
+            while ns.ledger.committed_seq < resume_from and time.monotonic() < deadline:
+                await asyncio.sleep(FOLLOW_S)
         if resume_from is not None and (isinstance(resume_from, bool) or not isinstance(resume_from, int)
                                         or not 0 <= resume_from <= ns.ledger.committed_seq):
             await _refuse(ws, "bad_request",
