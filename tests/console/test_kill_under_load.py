@@ -5,12 +5,12 @@ received every event from where it started, once, in order: the killed server's 
 other with exactly what they missed."""
 from __future__ import annotations
 
-import asyncio
 import itertools
+import time
 
 from console.link import CONNECTED, ServerLink
-from dispatch.client import DispatchClient
 from support.server import ServerProcess
+from support.whole_log import whole_log
 
 ROUNDS = 20
 CONSOLES_PER_SERVER = 2
@@ -40,8 +40,8 @@ def test_kill_9_of_one_server_twenty_times_loses_nothing_and_does_nothing_twice(
 
     def send_a_while(seconds: float) -> None:
         """Every console sends as fast as the test can ask, for `seconds`."""
-        deadline = qtbot_time() + seconds
-        while qtbot_time() < deadline:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
             for _ in links:
                 cmd_id = next(ring).send("incident.create", CREATE)
                 if cmd_id is not None:  # None: that console is between servers
@@ -58,7 +58,7 @@ def test_kill_9_of_one_server_twenty_times_loses_nothing_and_does_nothing_twice(
             victim.start()
         send_a_while(0.5)
         qtbot.waitUntil(lambda: all(cmd_id in replies for cmd_id in sent), timeout=90_000)
-        events = asyncio.run(_the_log(urls[0], tokens["sam"]))
+        events = whole_log(urls[0], tokens["sam"])
         last = events[-1]["seq"]
         qtbot.waitUntil(lambda: all(seqs and seqs[-1] == last for seqs in received), timeout=30_000)
     finally:
@@ -78,17 +78,3 @@ def test_kill_9_of_one_server_twenty_times_loses_nothing_and_does_nothing_twice(
     for seqs, welcomes in zip(received, welcomed):
         assert seqs == list(range(welcomes[0] + 1, last + 1)), "a console missed an event or got one twice"
         assert len(welcomes) > 1, "a console never went over to the other server"
-
-
-def qtbot_time() -> float:
-    import time
-
-    return time.monotonic()
-
-
-async def _the_log(url: str, token: str) -> list[dict]:
-    events: list[dict] = []
-    reader = await DispatchClient.connect(url, token, resume_from=0, keep_state=False, on_event=events.append)
-    await reader.wait_for_seq(reader.welcome["seq"])
-    await reader.close()
-    return events

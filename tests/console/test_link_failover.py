@@ -10,6 +10,7 @@ import threading
 from console.link import CONNECTED, ServerLink
 from dispatch.client import DispatchClient
 from support.server import ServerProcess
+from support.whole_log import whole_log
 
 
 def _create(url: str, token: str, count: int) -> int:
@@ -90,13 +91,7 @@ class LossyProxy:
 
 
 def _incidents_by(url: str, token: str, actor: str) -> list[dict]:
-    async def run() -> list[dict]:
-        events: list[dict] = []
-        client = await DispatchClient.connect(url, token, resume_from=0, keep_state=False, on_event=events.append)
-        await client.wait_for_seq(client.welcome["seq"])
-        await client.close()
-        return [e for e in events if e["type"] == "incident.created" and e["actor"] == actor]
-    return asyncio.run(run())
+    return [e for e in whole_log(url, token) if e["type"] == "incident.created" and e["actor"] == actor]
 
 
 def test_a_command_whose_ack_was_lost_is_sent_again_on_the_other_server_and_done_once(qtbot, users, postgres):

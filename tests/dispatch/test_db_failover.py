@@ -10,6 +10,7 @@ import asyncio
 from dispatch.client import DispatchClient
 from support.postgres import PostgresCluster
 from support.server import ServerProcess
+from support.whole_log import whole_log
 
 BEFORE, DURING, AFTER = 20, 10, 10
 
@@ -27,7 +28,7 @@ def test_a_promoted_standby_takes_over_and_loses_no_acked_event(tokens):
             try:
                 acks = asyncio.run(_send_through_a_failover(server.url, users["alice"], primary, standby))
                 assert server.proc.poll() is None, "the server stopped"
-                events = asyncio.run(_the_log(server.url, users["sam"]))
+                events = whole_log(server.url, users["sam"])
             finally:
                 server.kill()
         finally:
@@ -48,7 +49,7 @@ def test_postgresql_stopped_hard_and_restarted_loses_no_acked_event(tokens):
         try:
             acks = asyncio.run(_send_through_a_failover(server.url, users["alice"], database, None))
             assert server.proc.poll() is None, "the server stopped"
-            events = asyncio.run(_the_log(server.url, users["sam"]))
+            events = whole_log(server.url, users["sam"])
         finally:
             server.kill()
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1)), "a gap in the log"
@@ -73,11 +74,3 @@ async def _send_through_a_failover(url: str, token: str, primary: PostgresCluste
         return acks
     finally:
         await client.close()
-
-
-async def _the_log(url: str, token: str) -> list[dict]:
-    events: list[dict] = []
-    reader = await DispatchClient.connect(url, token, resume_from=0, keep_state=False, on_event=events.append)
-    await reader.wait_for_seq(reader.welcome["seq"])
-    await reader.close()
-    return events
