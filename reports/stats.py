@@ -153,28 +153,45 @@ class CaseCounts:
         return sum(k * n for k, n in zip(RATINGS, self.ratings)) / self.rated if self.rated else None
 
 
+def _where(ts: str | None, start: str, end: str) -> int | None:
+    """Where a log time falls against [start, end): -1 before, 0 in, 1 after (None: no time). The log's
+    times sort as the times they name."""
+    if not ts:
+        return None
+    return -1 if ts < start else 0 if ts < end else 1
+
+
 def count_cases(cases: Iterable[dict], period: Period) -> dict[str, dict[str, CaseCounts]]:
     """By CASE_KEYS name, by group: the counts of `cases` (each as known at the period's end), one case at a
-    time (a year of a city's cases need never be held at once): the closure figures of a group are the sums
-    of its cases' own (dispatch.grid_cases.closure_figures counts each case on its own). The log's times sort
-    as the times they name, so reported and rated in the period compare them as text."""
-    counts: dict[str, dict[str, CaseCounts]] = {by: defaultdict(CaseCounts) for by in CASE_KEYS}
+    time (a year of a city's cases need never be held at once). A group's closure figures are the sum of its
+    cases' own closure_figures (it counts each case on its own), and a case's depend only on where its due
+    and closing times fall against the period and on whether it was on time: closure_figures is asked once
+    for each such kind of case, and cases of the same groups and figures are counted together."""
     start, end = rfc3339(period.start), rfc3339(period.end)
+    closure_of_kind: dict[tuple, tuple[int, int, int]] = {}  # (due, closed, closed on time)
+    together: dict[tuple, int] = defaultdict(int)
+    keys = tuple(CASE_KEYS.values())
     for case in cases:
-        figures = closure_figures((case,), period.start, period.end)
-        reported = start <= case["reported_ts"] < end
-        rated_ts = case.get("rated_ts")
-        rating = case.get("rating") if rated_ts and start <= rated_ts < end else None
-        if not (figures.due or reported or rating is not None):
-            continue  # adds to no figure of the period
-        for by, key in CASE_KEYS.items():
-            counted = counts[by][key(case)]
-            counted.reported += reported
-            counted.due += figures.due
-            counted.closed += figures.closed
-            counted.closed_on_time += figures.closed_on_time
+        kind = (_where(case.get("due"), start, end), _where(case.get("closed_at"), start, end),
+                bool(case.get("on_time")))
+        figures = closure_of_kind.get(kind)
+        if figures is None:
+            closure = closure_figures((case,), period.start, period.end)
+            figures = closure_of_kind[kind] = (closure.due, closure.closed, closure.closed_on_time)
+        reported = _where(case["reported_ts"], start, end) == 0
+        rating = case.get("rating") if _where(case.get("rated_ts"), start, end) == 0 else None
+        if figures[0] or reported or rating is not None:  # else it adds to no figure of the period
+            together[(tuple(key(case) for key in keys), reported, figures, rating)] += 1
+    counts: dict[str, dict[str, CaseCounts]] = {by: defaultdict(CaseCounts) for by in CASE_KEYS}
+    for (groups, reported, (due, closed, on_time), rating), n in together.items():
+        for by, group in zip(CASE_KEYS, groups):
+            counted = counts[by][group]
+            counted.reported += n * reported
+            counted.due += n * due
+            counted.closed += n * closed
+            counted.closed_on_time += n * on_time
             if rating is not None:
-                counted.ratings[RATINGS.index(rating)] += 1
+                counted.ratings[RATINGS.index(rating)] += n
     return {by: dict(groups) for by, groups in counts.items()}
 
 
