@@ -12,7 +12,9 @@ intervals (reports.figures) and closure figures (dispatch.grid_cases.closure_fig
   unknown seconds count in no rate (they are given apart);
 - cases reported in it by category, cell, town and department; 结案率 and 按期结案率 of the cases due in
   it, by the same keys; the ratings entered in it.
-Qt-free, no I/O beyond its LogSource and the files it writes.
+Each period is folded from the log, or merged from daily roll-ups kept in a file (reports/rollups.py,
+`onemap stats --rollups`): the same tables either way.
+Qt-free, no I/O beyond its LogSource, the roll-up file and the files it writes.
 """
 from __future__ import annotations
 
