@@ -172,7 +172,6 @@ def count_cases(cases: Iterable[dict], period: Period) -> dict[str, dict[str, Ca
     start, end = rfc3339(period.start), rfc3339(period.end)
     closure_of_kind: dict[tuple, tuple[int, int, int]] = {}  # (due, closed, closed on time)
     together: dict[tuple, int] = defaultdict(int)
-    keys = tuple(CASE_KEYS.values())
     for case in cases:
         kind = (_where(case.get("due"), start, end), _where(case.get("closed_at"), start, end),
                 bool(case.get("on_time")))
@@ -183,7 +182,7 @@ def count_cases(cases: Iterable[dict], period: Period) -> dict[str, dict[str, Ca
         reported = _where(case["reported_ts"], start, end) == 0
         rating = case.get("rating") if _where(case.get("rated_ts"), start, end) == 0 else None
         if figures[0] or reported or rating is not None:  # else it adds to no figure of the period
-            together[(tuple(key(case) for key in keys), reported, figures, rating)] += 1
+            together[(case_groups(case), reported, figures, rating)] += 1
     counts: dict[str, dict[str, CaseCounts]] = {by: defaultdict(CaseCounts) for by in CASE_KEYS}
     for (groups, reported, (due, closed, on_time), rating), n in together.items():
         for by, group in zip(CASE_KEYS, groups):
@@ -318,13 +317,13 @@ INCIDENT_KEYS = {
     "grid": lambda r, zone: r.grid_id or "",
     "priority": lambda r, zone: str(r.priority),
 }
-CASE_KEYS = {
-    "all": lambda c: "all",
-    "category": lambda c: c.get("category") or "",
-    "grid": lambda c: c.get("grid_id") or "",
-    "town": lambda c: (c.get("areas") or {}).get(TOWN_LEVEL, ""),
-    "department": lambda c: c.get("department") or "",
-}
+CASE_KEYS = ("all", "category", "grid", "town", "department")
+
+
+def case_groups(case: dict) -> tuple[str, ...]:
+    """A case's group by each of CASE_KEYS."""
+    return ("all", case.get("category") or "", case.get("grid_id") or "",
+            (case.get("areas") or {}).get(TOWN_LEVEL, ""), case.get("department") or "")
 
 
 def _by(records: Iterable, key) -> dict[str, list]:
