@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from dispatch.reducer import fold
 from reports.export import LogSource, read_span_start, seq_before_instant
 from reports.figures import IncidentRecord
 from reports.stats import TOWN_LEVEL, _midnight, camera_time_ms
@@ -106,28 +107,23 @@ class Rollups:
                     seq_before_instant(source, _midnight(day + timedelta(days=1), zone)))
             if kept.get(day.isoformat()) != seqs:
                 stale.append((day, seqs))
-        carried = None  # (seq, state): the state at the end of the day just computed, the next day's start
         for index, (day, (first, last)) in enumerate(stale):
-            if carried is not None and carried[0] == first:
-                start_state = carried[1]
-            else:
-                start = _midnight(day, zone)
-                start_state = read_span_start(source, start, _midnight(day + timedelta(days=1), zone), namespace)[2]
-            end_state = self._compute_day(source, namespace, day, zone, first, last, start_state)
-            carried = (last, end_state)
+            start_state = read_span_start(source, _midnight(day, zone), _midnight(day + timedelta(days=1), zone),
+                                          namespace)[2]
+            self._compute_day(source, namespace, day, zone, first, last, start_state)
             progress((index + 1) / len(stale))
         return [day for day, _ in stale]
 
     def _compute_day(self, source: LogSource, namespace: str, day: date, zone: tzinfo, first: int, last: int,
-                     start_state: dict) -> dict:
+                     start_state: dict) -> None:
         start, end = _midnight(day, zone), _midnight(day + timedelta(days=1), zone)
-        incidents, milestones, camera_events, touched = [], {}, [], set()
+        incidents, milestones, camera_events, case_events = [], {}, [], []
         for event in source.events(first, last, types=(*INCIDENT_EVENT_TYPES, CAMERA_EVENT, *CASE_EVENT_TYPES)):
             kind, data, ts = event["type"], event["data"], event["ts"]
             if kind == CAMERA_EVENT:
                 camera_events.append(event)
             elif kind.startswith("case."):
-                touched.add(data["case_id"])
+                case_events.append(event)
             elif kind == "incident.created":
                 incidents.append((data["incident_id"], data["kind"], data["priority"], data.get("grid_id"),
                                   data["lon"], data["lat"], ts))
@@ -137,8 +133,11 @@ class Rollups:
                     seen = milestones.setdefault(data["incident_id"], {})
                     seen.setdefault(milestone, ts)  # the first in the day, as SpanFigures keeps the first
         cameras = camera_time_ms(start_state["cameras"], camera_events, start, end)
-        end_state = source.state_at(last) if last != first else start_state
-        cases = end_state.get("cases", {})
+        # the day's cases at its end: its case events folded onto those cases alone (one state in memory)
+        touched = {event["data"]["case_id"] for event in case_events}
+        at_start = start_state.get("cases", {})
+        cases = fold({"cases": {case_id: at_start[case_id] for case_id in touched if case_id in at_start}},
+                     case_events)["cases"]
         scope = (namespace, zone_key(zone), day.isoformat())
         with self.db:
             for table in _DAY_TABLES:
@@ -153,7 +152,6 @@ class Rollups:
                                 [(*scope, cell, *counts) for cell, counts in cameras.items()])
             self.db.executemany(f"INSERT INTO rollup_cases VALUES ({', '.join('?' * (4 + len(CASE_FIELDS)))})",
                                 [(*scope, case_id, *_case_row(cases[case_id])) for case_id in sorted(touched)])
-        return end_state
 
     # ---- a period from its days ----------------------------------------------------------------------
 
