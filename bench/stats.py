@@ -12,7 +12,8 @@ Prints `name value unit` lines:
   import_events_per_s  dispatch.cad_import.import_cad of the San Francisco export with the shipped `sf`
                        mapping into a fresh log (bench/cad_import.py's measure, the best of its runs)
   stats_day_s          one day's roll-up computed from the log (reports.rollups: the last day of the month,
-                       as the server would when the day ends: its events folded and its rows written)
+                       as when the day ends: the state at its start loaded, cold, in this fresh process, its
+                       events folded and its rows written)
   stats_month_s        `onemap stats --period month --rollups FILE` of the month (stats_of_log: both
                        periods merged from their days' roll-ups, kept beforehand, and every file written);
                        target at most 5 s
