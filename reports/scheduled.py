@@ -1,6 +1,8 @@
 """The statistics a server writes by itself (自动统计, issue #15): when a day, an ISO week or a month of the
 centre's zone has ended, its figures against the period before go into a folder of their own
-(`day-2026-12-03`, `week-2026-W49`, `month-2026-11`), as `onemap stats` writes them.
+(`day-2026-12-03`, `week-2026-W49`, `month-2026-11`), as `onemap stats` writes them. The daily roll-ups
+(reports/rollups.py) are kept in the folder's `rollups.db`, so each report computes only the days it has
+not seen.
 
 A report is due while its folder does not exist: the first check after the period's end writes it, and a
 server that was down at the end writes it when it starts. Each report is written by a child process
@@ -40,12 +42,16 @@ def reports_due(folder: Path, now: float, zone: tzinfo) -> list[tuple[Period, Pa
     return due
 
 
+ROLLUPS_FILE = "rollups.db"
+
+
 def stats_command(store: str, namespace: str, period: Period, zone: tzinfo, target: Path) -> list[str]:
-    """`onemap stats` for one period of the log the server runs on (`--db`'s path or `--store`'s URL)."""
+    """`onemap stats` for one period of the log the server runs on (`--db`'s path or `--store`'s URL), its
+    roll-ups kept beside the reports."""
     source = ["--store", store] if "://" in store else ["--db", store]
     first_day = datetime.fromtimestamp(period.start, zone).date().isoformat()
     return [sys.executable, "-m", "console.cli", "stats", *source, "--namespace", namespace, "--period", period.kind,
-            "--at", first_day, "--out", str(target), "--tz", zone.key]
+            "--at", first_day, "--out", str(target), "--tz", zone.key, "--rollups", str(target.parent / ROLLUPS_FILE)]
 
 
 async def write_reports(store: str, namespace: str, folder: Path, zone: tzinfo, stop: asyncio.Event, *,
