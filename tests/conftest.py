@@ -62,6 +62,27 @@ def postgres():
         yield cluster
 
 
+@pytest.fixture
+def servers_of_one_log(postgres):
+    """`servers_of_one_log(users_file)`: two `onemap server` processes started on one new PostgreSQL database
+    (several servers, one log: docs/deploy.md); killed when the test ends, whatever it did to them."""
+    from support.server import ServerProcess
+
+    started = []
+
+    def start(users_file, count: int = 2) -> list:
+        log = postgres.new_database()
+        servers = [ServerProcess(log, users_file) for _ in range(count)]
+        started.extend(servers)
+        for server in servers:
+            server.start()
+        return servers
+
+    yield start
+    for server in started:
+        server.kill()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_store(request, tmp_path):
     """`empty_store()` opens an empty event log, on each store the server can run on: a new SQLite file, or a

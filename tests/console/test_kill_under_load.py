@@ -9,7 +9,6 @@ import itertools
 import time
 
 from console.link import CONNECTED, ServerLink
-from support.server import ServerProcess
 from support.whole_log import whole_log
 
 ROUNDS = 20
@@ -17,12 +16,9 @@ CONSOLES_PER_SERVER = 2
 CREATE = {"kind": "theft", "priority": 3, "lon": 24.94, "lat": 60.17}
 
 
-def test_kill_9_of_one_server_twenty_times_loses_nothing_and_does_nothing_twice(qtbot, users, postgres):
+def test_kill_9_of_one_server_twenty_times_loses_nothing_and_does_nothing_twice(qtbot, users, servers_of_one_log):
     users_file, tokens = users
-    log = postgres.new_database()
-    servers = [ServerProcess(log, users_file) for _ in range(2)]
-    for server in servers:
-        server.start()
+    servers = servers_of_one_log(users_file)
     urls = [server.url for server in servers]
     # two consoles start on each server, each knowing both
     links = [ServerLink(",".join(urls if n % 2 == 0 else urls[::-1]), tokens["alice" if n % 2 else "bob"])
@@ -64,8 +60,6 @@ def test_kill_9_of_one_server_twenty_times_loses_nothing_and_does_nothing_twice(
     finally:
         for link in links:
             link.stop()
-        for server in servers:
-            server.kill()
 
     assert [e["seq"] for e in events] == list(range(1, last + 1)), "a gap in the log"
     done = [e["cmd"] for e in events if e["type"] == "incident.created"]

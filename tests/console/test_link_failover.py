@@ -9,7 +9,6 @@ import threading
 
 from console.link import CONNECTED, ServerLink
 from dispatch.client import DispatchClient
-from support.server import ServerProcess
 from support.whole_log import whole_log
 
 
@@ -25,12 +24,9 @@ def _create(url: str, token: str, count: int) -> int:
 
 
 def test_a_console_whose_server_dies_resumes_on_the_other_with_no_gap_and_nothing_twice(qtbot, tmp_path, users,
-                                                                                         postgres):
+                                                                                         servers_of_one_log):
     users_file, tokens = users
-    log = postgres.new_database()
-    first, second = ServerProcess(log, users_file), ServerProcess(log, users_file)
-    first.start()
-    second.start()
+    first, second = servers_of_one_log(users_file)
     link = ServerLink(f"{first.url},{second.url}", tokens["alice"])
     seqs: list[int] = []
     link.eventsReceived.connect(lambda batch: seqs.extend(e["seq"] for e in batch))
@@ -50,8 +46,6 @@ def test_a_console_whose_server_dies_resumes_on_the_other_with_no_gap_and_nothin
         assert len(welcomes) == 2 and welcomes[1]["snapshot"] is None, "it resumed, not started over"
     finally:
         link.stop()
-        first.kill()
-        second.kill()
 
 
 class LossyProxy:
@@ -94,15 +88,12 @@ def _incidents_by(url: str, token: str, actor: str) -> list[dict]:
     return [e for e in whole_log(url, token) if e["type"] == "incident.created" and e["actor"] == actor]
 
 
-def test_a_command_whose_ack_was_lost_is_sent_again_on_the_other_server_and_done_once(qtbot, users, postgres):
+def test_a_command_whose_ack_was_lost_is_sent_again_on_the_other_server_and_done_once(qtbot, users, servers_of_one_log):
     """The server stored the command, its ack never reached the console, the connection fell: the console
     sends it again on the other server, which answers with the first ack marked duplicate, and the log
     holds the incident once."""
     users_file, tokens = users
-    log = postgres.new_database()
-    first, second = ServerProcess(log, users_file), ServerProcess(log, users_file)
-    first.start()
-    second.start()
+    first, second = servers_of_one_log(users_file)
     proxy = LossyProxy(int(first.url.rsplit(":", 1)[1].split("/")[0]))
     link = ServerLink(f"ws://127.0.0.1:{proxy.port}/ws,{second.url}", tokens["alice"])
     replies: list[tuple[str, dict]] = []
@@ -124,18 +115,13 @@ def test_a_command_whose_ack_was_lost_is_sent_again_on_the_other_server_and_done
         assert stored[0]["cmd"] == cmd_id
     finally:
         link.stop()
-        first.kill()
-        second.kill()
 
 
-def test_a_command_the_dead_server_never_stored_is_done_on_the_other(qtbot, users, postgres):
+def test_a_command_the_dead_server_never_stored_is_done_on_the_other(qtbot, users, servers_of_one_log):
     """The server froze with the command unread, then died: sent again on the other server, it is done
     there, once, and acked as a command of its own."""
     users_file, tokens = users
-    log = postgres.new_database()
-    first, second = ServerProcess(log, users_file), ServerProcess(log, users_file)
-    first.start()
-    second.start()
+    first, second = servers_of_one_log(users_file)
     link = ServerLink(f"{first.url},{second.url}", tokens["alice"])
     replies: list[tuple[str, dict]] = []
     link.replied.connect(lambda cmd_id, reply: replies.append((cmd_id, reply)))
@@ -152,5 +138,3 @@ def test_a_command_the_dead_server_never_stored_is_done_on_the_other(qtbot, user
         assert [e["data"]["incident_id"] for e in stored] == [reply["incident_id"]]
     finally:
         link.stop()
-        first.kill()
-        second.kill()

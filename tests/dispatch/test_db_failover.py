@@ -16,46 +16,43 @@ BEFORE, DURING, AFTER = 20, 10, 10
 
 
 def test_a_promoted_standby_takes_over_and_loses_no_acked_event(tokens):
-    users_file, users = tokens
     with PostgresCluster() as primary:
         standby = primary.standby()
         try:
             database = primary.new_database().rsplit("/", 1)[1]
             url = (f"postgresql://onemap@127.0.0.1:{primary.port},127.0.0.1:{standby.port}/{database}"
                    "?target_session_attrs=read-write")
-            server = ServerProcess(url, users_file)
-            server.start()
-            try:
-                acks = asyncio.run(_send_through_a_failover(server.url, users["alice"], primary, standby))
-                assert server.proc.poll() is None, "the server stopped"
-                events = whole_log(server.url, users["sam"])
-            finally:
-                server.kill()
+            _no_acked_event_lost(*_through_a_failover(url, tokens, primary, standby))
         finally:
             standby.close()
-    assert [e["seq"] for e in events] == list(range(1, len(events) + 1)), "a gap in the log"
-    created = {e["data"]["incident_id"] for e in events if e["type"] == "incident.created"}
-    acked = {ack["incident_id"] for ack in acks if ack["op"] == "ack"}
-    assert len(acked) == BEFORE + DURING + AFTER, [a for a in acks if a["op"] != "ack"]
-    assert acked == created, "an acked incident is not in the promoted standby's log"
 
 
 def test_postgresql_stopped_hard_and_restarted_loses_no_acked_event(tokens):
     """The same with no standby: the one database crashes and comes back; the server recovers by itself."""
-    users_file, users = tokens
     with PostgresCluster() as database:
-        server = ServerProcess(database.new_database(), users_file)
-        server.start()
-        try:
-            acks = asyncio.run(_send_through_a_failover(server.url, users["alice"], database, None))
-            assert server.proc.poll() is None, "the server stopped"
-            events = whole_log(server.url, users["sam"])
-        finally:
-            server.kill()
+        _no_acked_event_lost(*_through_a_failover(database.new_database(), tokens, database, None))
+
+
+def _through_a_failover(url: str, tokens, primary: PostgresCluster,
+                        standby: PostgresCluster | None) -> tuple[list[dict], list[dict]]:
+    """A server on `url` through the database's crash: the acks its dispatcher saw, and its log after."""
+    users_file, users = tokens
+    server = ServerProcess(url, users_file)
+    server.start()
+    try:
+        acks = asyncio.run(_send_through_a_failover(server.url, users["alice"], primary, standby))
+        assert server.proc.poll() is None, "the server stopped"
+        return acks, whole_log(server.url, users["sam"])
+    finally:
+        server.kill()
+
+
+def _no_acked_event_lost(acks: list[dict], events: list[dict]) -> None:
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1)), "a gap in the log"
     created = {e["data"]["incident_id"] for e in events if e["type"] == "incident.created"}
     acked = {ack["incident_id"] for ack in acks if ack["op"] == "ack"}
-    assert len(acked) == BEFORE + DURING + AFTER and acked == created
+    assert len(acked) == BEFORE + DURING + AFTER, [a for a in acks if a["op"] != "ack"]
+    assert acked == created, "an acked incident is not in the log after the crash"
 
 
 async def _send_through_a_failover(url: str, token: str, primary: PostgresCluster,

@@ -8,7 +8,6 @@ import socket
 
 from dispatch.client import DispatchClient
 from dispatch.feedlink import FeedLink
-from support.server import ServerProcess
 
 
 def _free_port() -> int:
@@ -24,12 +23,9 @@ async def _until(condition, seconds: float = 20.0) -> None:
         await asyncio.sleep(0.05)
 
 
-def test_a_feed_link_passes_a_dead_server_and_goes_on_when_its_server_dies(postgres, tokens):
+def test_a_feed_link_passes_a_dead_server_and_goes_on_when_its_server_dies(servers_of_one_log, tokens):
     users_file, users = tokens
-    log = postgres.new_database()
-    first, second = ServerProcess(log, users_file), ServerProcess(log, users_file)
-    first.start()
-    second.start()
+    first, second = servers_of_one_log(users_file)
     nobody = f"ws://127.0.0.1:{_free_port()}/ws"
 
     async def run() -> None:
@@ -55,8 +51,4 @@ def test_a_feed_link_passes_a_dead_server_and_goes_on_when_its_server_dies(postg
             await running
             await watcher.close()
 
-    try:
-        asyncio.run(run())
-    finally:
-        first.kill()
-        second.kill()
+    asyncio.run(run())

@@ -144,12 +144,9 @@ def test_a_restarted_server_knows_the_commands_stored_before(server_on_each_stor
     assert [i for i in state["incidents"]] == [original["incident_id"]]
 
 
-def test_a_retry_on_the_other_server_of_one_log_is_a_duplicate(postgres, tokens):
+def test_a_retry_on_the_other_server_of_one_log_is_a_duplicate(servers_of_one_log, tokens):
     users_file, users = tokens
-    url = postgres.new_database()
-    servers = [ServerProcess(url, users_file) for _ in range(2)]
-    for server in servers:
-        server.start()
+    servers = servers_of_one_log(users_file)
 
     async def run() -> None:
         on_a = await DispatchClient.connect(servers[0].url, users["alice"])
@@ -166,8 +163,4 @@ def test_a_retry_on_the_other_server_of_one_log_is_a_duplicate(postgres, tokens)
             await on_a.close()
             await on_b.close()
 
-    try:
-        asyncio.run(run())
-    finally:
-        for server in servers:
-            server.kill()
+    asyncio.run(run())

@@ -8,21 +8,13 @@ import asyncio
 import pytest
 
 from dispatch.client import DispatchClient
-from support.server import ServerProcess
 
 ROUNDS = 200
 
 
 @pytest.fixture
-def two_servers(postgres, tokens):
-    users_file, _ = tokens
-    url = postgres.new_database()
-    servers = [ServerProcess(url, users_file) for _ in range(2)]
-    for server in servers:
-        server.start()
-    yield servers
-    for server in servers:
-        server.kill()
+def two_servers(servers_of_one_log, tokens):
+    return servers_of_one_log(tokens[0])
 
 
 async def _race(urls: list[str], tokens: dict[str, str]) -> None:

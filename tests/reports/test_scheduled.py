@@ -38,14 +38,24 @@ def test_a_period_is_due_once_it_has_ended_in_the_centres_zone_and_until_its_fol
     assert SCHEDULED_PERIODS == ("day", "week", "month")
 
 
-def _incidents(url: str, token: str, count: int) -> None:
+def _log_of_today(folder: Path, incidents: int) -> Path:
+    """A log (folder/events.db, users in folder/users.json) holding `incidents` made now through a server."""
+    users_file = folder / "users.json"
+    tokens = make_users(users_file)
+    server = ServerProcess(folder / "events.db", users_file)
+    server.start()
+
     async def run() -> None:
-        client = await DispatchClient.connect(url, token, subscribe=False)
-        for _ in range(count):
+        client = await DispatchClient.connect(server.url, tokens["alice"], subscribe=False)
+        for _ in range(incidents):
             assert (await client.command("incident.create", kind="theft", priority=3, lon=24.94,
                                          lat=60.17))["op"] == "ack"
         await client.close()
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    finally:
+        server.kill()
+    return folder / "events.db"
 
 
 def _cli_stats(db: Path, day: str, out: Path) -> Path:
@@ -57,14 +67,7 @@ def _cli_stats(db: Path, day: str, out: Path) -> Path:
 
 
 def test_the_days_report_is_written_when_the_day_ends_on_the_servers_clock(tmp_path):
-    users_file = tmp_path / "users.json"
-    tokens = make_users(users_file)
-    server = ServerProcess(tmp_path / "events.db", users_file)
-    server.start()
-    try:
-        _incidents(server.url, tokens["alice"], 3)
-    finally:
-        server.kill()
+    _log_of_today(tmp_path, 3)
     today = datetime.now(HELSINKI).date()
     folder = tmp_path / "reports"
     now = [local(f"{today}T23:59:50")]  # the test's clock: the day has not ended yet
@@ -95,16 +98,9 @@ def test_the_days_report_is_written_when_the_day_ends_on_the_servers_clock(tmp_p
 
 def test_onemap_server_writes_the_reports_of_the_periods_ended_before_it_started(tmp_path):
     """A server restarted with --reports-dir on a log of today's work writes yesterday's (a quiet day) too."""
-    users_file = tmp_path / "users.json"
-    tokens = make_users(users_file)
-    first = ServerProcess(tmp_path / "events.db", users_file)
-    first.start()
-    try:
-        _incidents(first.url, tokens["alice"], 1)
-    finally:
-        first.kill()
+    log = _log_of_today(tmp_path, 1)
     folder = tmp_path / "reports"
-    server = ServerProcess(tmp_path / "events.db", users_file, extra_args=("--reports-dir", str(folder)))
+    server = ServerProcess(log, tmp_path / "users.json", extra_args=("--reports-dir", str(folder)))
     server.start()
     try:
         yesterday = datetime.now(HELSINKI).date() - timedelta(days=1)
