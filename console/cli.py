@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 # Names and constants only: what runs is imported when it runs.
 from dispatch.domain import ROLES
@@ -68,6 +69,12 @@ def _server(args: argparse.Namespace) -> int:
 
     from dispatch.run import serve_city
 
+    if args.reports_dir is not None:
+        try:  # said now, not at the first period's end
+            Path(args.reports_dir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            print(f"onemap server: --reports-dir {args.reports_dir}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
     uvloop.run(serve_city(args.city, args.store or args.db, args.users, args.host, args.port, args.cert, args.key,
                           realert_s=args.realert_s, plate_retention_days=args.plate_retention_days,
                           reports_dir=args.reports_dir))
@@ -130,8 +137,6 @@ def _replay(args: argparse.Namespace) -> int:
     if (args.db is None) == (args.server is None):
         raise ValueError("give either --db PATH (a copy of an event log) or --server URL")
     if args.db is not None:
-        from pathlib import Path
-
         if not Path(args.db).is_file():
             raise ValueError(f"no event log at {args.db}")
         token = None
@@ -143,8 +148,6 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _keyframes(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from dispatch.keyframes import build_keyframes
     from dispatch.store import EventStore
 
@@ -179,8 +182,6 @@ def _import_cad(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from console.app import run_demo
 
     return run_demo(Path(args.data).expanduser(), args.language)
@@ -394,8 +395,6 @@ def _drill_control(args: argparse.Namespace) -> int:
 
 
 def _drill_panel(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     if not Path(args.scenario).is_file():
         raise ValueError(f"no MSEL at {args.scenario}")
     token = console_token(args.token_file, args.server)
@@ -421,8 +420,6 @@ def _drill_session(work) -> int:
 
 
 def _drill_score(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from drills.clock import DrillClock
     from drills.score import score, write_scorecard
     from reports.export import open_log

@@ -108,3 +108,14 @@ def test_onemap_server_writes_the_reports_of_the_periods_ended_before_it_started
         assert server.proc.poll() is None, "the server stopped"
     finally:
         server.kill()
+
+
+def test_a_reports_dir_that_cannot_be_made_is_said_in_one_line_and_nothing_is_served(tmp_path):
+    taken = tmp_path / "a-file"
+    taken.write_text("not a folder")
+    done = subprocess.run([sys.executable, "-m", "console.cli", "server", "--city", "demo", "--db",
+                           str(tmp_path / "events.db"), "--users", str(tmp_path / "users.json"), "--port", "0",
+                           "--reports-dir", str(taken)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [f"onemap server: --reports-dir {taken}: File exists"]
+    assert not (tmp_path / "events.db").exists()
